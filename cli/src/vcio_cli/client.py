@@ -1,0 +1,53 @@
+"""An HTTP client for CLI commands: base URLs from the environment, a token minted from VCIO_JWT_SECRET."""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+import typer
+
+from vcio_shared.auth import SCOPES, issue_token
+from vcio_shared.settings import DEFAULT_PORTS
+
+
+def base_url(service: str) -> str:
+    env = os.environ.get(f"{service.upper()}_URL")
+    if env:
+        return env.rstrip("/")
+    port = os.environ.get(f"{service.upper()}_PORT", DEFAULT_PORTS[service])
+    return f"http://127.0.0.1:{port}"
+
+
+def token_for(tenant: str, scopes: str = " ".join(SCOPES)) -> str:
+    explicit = os.environ.get("VCIO_TOKEN")
+    if explicit:
+        return explicit
+    secret = os.environ.get("VCIO_JWT_SECRET") or dev_secret()
+    return issue_token(secret, tenant_id=tenant, scopes=scopes, sub="vcio-cli")
+
+
+def dev_secret() -> str:
+    """The secret `vcio dev` generated and keeps under VCIO_DATA_DIR."""
+    from pathlib import Path
+
+    path = Path(os.environ.get("VCIO_DATA_DIR", ".vcio")) / "jwt-secret"
+    if not path.exists():
+        raise typer.BadParameter("set VCIO_JWT_SECRET (or VCIO_TOKEN), or run `vcio dev` once to create a secret")
+    return path.read_text().strip()
+
+
+def client(service: str, tenant: str, timeout: float = 600.0) -> httpx.Client:
+    return httpx.Client(base_url=base_url(service), timeout=timeout,
+                        headers={"Authorization": f"Bearer {token_for(tenant)}"})
+
+
+def fail_on_problem(response: httpx.Response) -> None:
+    if response.status_code >= 400:
+        try:
+            body = response.json()
+            detail = body.get("detail", response.text)
+        except ValueError:
+            detail = response.text
+        typer.secho(f"{response.status_code}: {detail}", err=True, fg="red")
+        raise typer.Exit(1)

