@@ -110,11 +110,8 @@ class Postgres:
                 check=True, capture_output=True, **user,  # type: ignore[arg-type]
             )
         pidfile = self.data_dir / "postmaster.pid"
-        if pidfile.exists():  # left by a kill -9: postgres refuses to start while it looks alive
-            with contextlib.suppress(Exception):
-                os.kill(int(pidfile.read_text().split()[0]), 0)
-                raise RuntimeError(f"a PostgreSQL already runs on {self.data_dir}")
-            pidfile.unlink(missing_ok=True)
+        if pidfile.exists():
+            self._stop_leftover(pidfile)
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it
         if user:
             with contextlib.suppress(OSError):
@@ -127,6 +124,26 @@ class Postgres:
         )
         self._wait_ready(timeout)
         return self
+
+    @staticmethod
+    def _stop_leftover(pidfile: Path) -> None:
+        """A server left running by a killed parent: stop it cleanly, so this start owns the data directory."""
+        try:
+            pid = int(pidfile.read_text().split()[0])
+            if b"postgres" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                raise ProcessLookupError  # the pid was reused by something else: the lock file is stale
+            os.kill(pid, signal.SIGINT)
+        except (ValueError, IndexError, ProcessLookupError, PermissionError, FileNotFoundError):
+            pidfile.unlink(missing_ok=True)
+            return
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
 
     def _wait_ready(self, timeout: float) -> None:
         import psycopg

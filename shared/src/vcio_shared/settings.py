@@ -32,8 +32,8 @@ class Settings(BaseModel):
     def _auth_is_configured(self) -> Settings:
         if not self.jwt_secret and not self.jwt_jwks_url:
             raise ValueError("set VCIO_JWT_SECRET or VCIO_JWT_JWKS_URL: a service refuses to start without auth")
-        if self.jwt_secret is not None and len(self.jwt_secret) < 16:
-            raise ValueError("VCIO_JWT_SECRET must be at least 16 characters")
+        if self.jwt_secret is not None and len(self.jwt_secret) < 32:
+            raise ValueError("VCIO_JWT_SECRET must be at least 32 characters (RFC 7518)")
         return self
 
     @property

@@ -25,7 +25,7 @@ from vcio_shared.auth import SCOPES, issue_token
 from vcio_shared.embedded import NatsServer, Postgres
 from vcio_shared.migrations import upgrade
 
-TEST_SECRET = "test-secret-for-vcio-suite-only"
+TEST_SECRET = "test-secret-for-the-vcio-suite-only-0123456789"
 
 
 class PgServer:

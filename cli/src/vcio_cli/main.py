@@ -1,0 +1,94 @@
+"""The `vcio` command line."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vcio_cli import billing, catalog
+from vcio_cli.client import client, fail_on_problem
+from vcio_shared.auth import SCOPES, issue_token
+from vcio_shared.settings import SERVICES
+
+app = typer.Typer(help="vcio: catalog → proposal → agreement → delivery plan → invoice.", no_args_is_help=True)
+dead_letters = typer.Typer(help="Events that could not be handled.", no_args_is_help=True)
+app.add_typer(dead_letters, name="dead-letters")
+app.add_typer(catalog.app, name="catalog")
+app.add_typer(billing.app, name="billing")
+if hasattr(catalog, "seed"):
+    app.command("seed", help="Load the starter catalog for a tenant (three tiers; loading twice changes nothing).")(
+        catalog.seed
+    )
+console = Console()
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("VCIO_DATA_DIR", ".vcio"))
+
+
+@app.command()
+def dev(tenant: str = typer.Option("dev", help="Tenant of the printed development token.")) -> None:
+    """Start the whole platform: embedded nats-server and PostgreSQL unless NATS_URL / *_DATABASE_URL are set."""
+    from vcio_cli.dev import run
+
+    run(_data_dir(), tenant)
+
+
+@app.command()
+def token(
+    tenant: str = typer.Option(..., "--tenant", help="tenant_id claim"),
+    scope: str = typer.Option(" ".join(SCOPES), "--scope", help="space-separated scopes"),
+    sub: str = typer.Option("dev", help="sub claim"),
+    ttl_hours: float = typer.Option(12.0, help="lifetime in hours"),
+) -> None:
+    """Print a development token signed with VCIO_JWT_SECRET (or the secret `vcio dev` keeps)."""
+    import datetime as dt
+
+    from vcio_cli.dev import dev_secret
+
+    unknown = set(scope.split()) - set(SCOPES)
+    if unknown:
+        raise typer.BadParameter(f"unknown scopes: {' '.join(sorted(unknown))}", param_hint="--scope")
+    secret = os.environ.get("VCIO_JWT_SECRET") or dev_secret(_data_dir())
+    print(issue_token(secret, tenant_id=tenant, scopes=scope, sub=sub, ttl=dt.timedelta(hours=ttl_hours),
+                      issuer=os.environ.get("VCIO_JWT_ISSUER"), audience=os.environ.get("VCIO_JWT_AUDIENCE")))
+
+
+def _service_option() -> typer.models.OptionInfo:
+    return typer.Option(..., "--service", help=f"one of {', '.join(SERVICES)}")
+
+
+@dead_letters.command("list")
+def dead_letters_list(service: str = _service_option(), tenant: str = typer.Option(..., "--tenant"),
+                      status: str = typer.Option("dead", help="dead or replayed")) -> None:
+    """List dead-lettered events of a service."""
+    if service not in SERVICES:
+        raise typer.BadParameter(f"unknown service {service!r}", param_hint="--service")
+    with client(service, tenant) as http:
+        r = http.get("/v1/dead-letters", params={"status": status, "limit": 200})
+        fail_on_problem(r)
+    table = Table("id", "consumer", "subject", "deliveries", "error", "created_at")
+    for item in r.json()["items"]:
+        table.add_row(item["id"], item["consumer"], item["subject"], str(item["deliveries"]), item["error"][:60],
+                      item["created_at"])
+    console.print(table)
+
+
+@dead_letters.command("replay")
+def dead_letters_replay(dead_letter_id: str, service: str = _service_option(),
+                        tenant: str = typer.Option(..., "--tenant")) -> None:
+    """Run a dead-lettered event's handler again."""
+    if service not in SERVICES:
+        raise typer.BadParameter(f"unknown service {service!r}", param_hint="--service")
+    with client(service, tenant) as http:
+        r = http.post(f"/v1/dead-letters/{dead_letter_id}/replay")
+        fail_on_problem(r)
+    console.print(r.json())
+
+
+if __name__ == "__main__":
+    app()
