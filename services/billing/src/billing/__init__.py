@@ -1,0 +1,1 @@
+"""billing: agreements, billing runs, invoices, payments and MRR for vCIO packages."""

@@ -1,0 +1,142 @@
+"""Every SQL query on agreements, clients, adjustments and MRR movements; always filtered by tenant."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from vcio_shared.ids import uuid7
+
+from billing.agreements.models import Agreement, Client, MrrMovement, PendingAdjustment
+
+A = Agreement.__table__
+C = Client.__table__
+P = PendingAdjustment.__table__
+M = MrrMovement.__table__
+
+
+async def client_owner(session: AsyncSession, client_id: uuid.UUID) -> str | None:
+    """The tenant a client id belongs to (any tenant): consumers refuse an event that claims another's row."""
+    return await session.scalar(sa.select(C.c.tenant_id).where(C.c.id == client_id))
+
+
+async def upsert_client(session: AsyncSession, tenant_id: str, values: Mapping[str, Any]) -> None:
+    row = {"tenant_id": tenant_id, **values}
+    stmt = insert(C).values(row)
+    update = {k: stmt.excluded[k] for k in values if k != "id"}
+    update["updated_at"] = sa.func.now()
+    await session.execute(stmt.on_conflict_do_update(index_elements=[C.c.id], set_=update,
+                                                     where=C.c.tenant_id == tenant_id))
+
+
+async def get_client(session: AsyncSession, tenant_id: str, client_id: uuid.UUID) -> Mapping[str, Any] | None:
+    return (await session.execute(
+        sa.select(C).where(C.c.tenant_id == tenant_id, C.c.id == client_id))).mappings().first()
+
+
+async def proposal_owner(session: AsyncSession, proposal_id: uuid.UUID) -> str | None:
+    return await session.scalar(sa.select(A.c.tenant_id).where(A.c.proposal_id == proposal_id).limit(1))
+
+
+async def insert_agreement(session: AsyncSession, values: Mapping[str, Any]) -> bool:
+    """Insert unless this tenant already has an agreement for the proposal (the unique key decides)."""
+    stmt = insert(A).values(dict(values)).on_conflict_do_nothing(constraint="uq_agreements_tenant_id_proposal_id")
+    result = await session.execute(stmt.returning(A.c.id))
+    return result.first() is not None
+
+
+async def get(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, *, for_update: bool = False
+              ) -> Mapping[str, Any] | None:
+    stmt = sa.select(A).where(A.c.tenant_id == tenant_id, A.c.id == agreement_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).mappings().first()
+
+
+async def list_page(session: AsyncSession, tenant_id: str, *, client_id: uuid.UUID | None, proposal_id: uuid.UUID | None,
+                    status: str | None, after: uuid.UUID | None, limit: int) -> Sequence[Mapping[str, Any]]:
+    stmt = sa.select(A).where(A.c.tenant_id == tenant_id)
+    if client_id is not None:
+        stmt = stmt.where(A.c.client_id == client_id)
+    if proposal_id is not None:
+        stmt = stmt.where(A.c.proposal_id == proposal_id)
+    if status is not None:
+        stmt = stmt.where(A.c.status == status)
+    if after is not None:
+        stmt = stmt.where(A.c.id > after)
+    return (await session.execute(stmt.order_by(A.c.id).limit(limit + 1))).mappings().all()
+
+
+async def update(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, values: Mapping[str, Any]) -> None:
+    await session.execute(sa.update(A).where(A.c.tenant_id == tenant_id, A.c.id == agreement_id).values(**values))
+
+
+async def add_adjustments(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    if rows:
+        await session.execute(sa.insert(P), [dict(r) for r in rows])
+
+
+async def open_adjustments(session: AsyncSession, tenant_id: str, agreement_ids: Sequence[uuid.UUID]
+                           ) -> Sequence[Mapping[str, Any]]:
+    if not agreement_ids:
+        return []
+    return (await session.execute(
+        sa.select(P).where(P.c.tenant_id == tenant_id, P.c.agreement_id.in_(agreement_ids),
+                           P.c.invoice_id.is_(None), P.c.credit_note_id.is_(None)).order_by(P.c.id)
+    )).mappings().all()
+
+
+async def settle_adjustments(session: AsyncSession, tenant_id: str, ids: Sequence[uuid.UUID], *,
+                             invoice_id: uuid.UUID | None = None, credit_note_id: uuid.UUID | None = None) -> None:
+    if ids:
+        await session.execute(sa.update(P).where(P.c.tenant_id == tenant_id, P.c.id.in_(ids))
+                              .values(invoice_id=invoice_id, credit_note_id=credit_note_id))
+
+
+async def settle_adjustments_bulk(session: AsyncSession, tenant_id: str, pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]
+                                  ) -> None:
+    """(adjustment id, invoice id) pairs, in one statement."""
+    if pairs:
+        await session.execute(sa.text(
+            "UPDATE pending_adjustments p SET invoice_id = u.inv FROM unnest(CAST(:ids AS uuid[]), "
+            "CAST(:invs AS uuid[])) AS u(id, inv) WHERE p.id = u.id AND p.tenant_id = :t"),
+            {"ids": [p[0] for p in pairs], "invs": [p[1] for p in pairs], "t": tenant_id})
+
+
+async def add_movement(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, currency: str,
+                       on_date: dt.date, kind: str, amount: int) -> None:
+    await session.execute(sa.insert(M).values(id=uuid7(), tenant_id=tenant_id, agreement_id=agreement_id,
+                                              currency=currency, on_date=on_date, kind=kind, amount=amount))
+
+
+async def set_churn(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, currency: str,
+                    on_date: dt.date, amount: int) -> None:
+    """The agreement's one scheduled churn: when it ends (or is cancelled), its MRR goes."""
+    stmt = insert(M).values(id=uuid7(), tenant_id=tenant_id, agreement_id=agreement_id, currency=currency,
+                            on_date=on_date, kind="churn", amount=amount)
+    await session.execute(stmt.on_conflict_do_update(
+        index_elements=[M.c.agreement_id], index_where=sa.text("kind = 'churn'"),
+        set_={"on_date": on_date, "amount": amount}))
+
+
+async def renewal_notices_due(session: AsyncSession, today: dt.date, default_days: int) -> Sequence[Mapping[str, Any]]:
+    """Mark and return active agreements whose end is within the tenant's notice days, not yet noticed."""
+    return (await session.execute(sa.text(
+        "UPDATE agreements a SET renewal_notice_for = a.end_date, updated_at = now() "
+        "FROM (SELECT a2.id FROM agreements a2 LEFT JOIN tenant_settings s ON s.tenant_id = a2.tenant_id "
+        "      WHERE a2.status = 'active' AND a2.renewal_notice_for IS DISTINCT FROM a2.end_date "
+        "      AND a2.end_date - COALESCE(s.renewal_notice_days, :d) <= :today LIMIT 5000) due "
+        "WHERE a.id = due.id RETURNING a.id, a.tenant_id, a.client_id, a.end_date, a.auto_renew"),
+        {"today": today, "d": default_days})).mappings().all()
+
+
+async def ended(session: AsyncSession, today: dt.date, limit: int = 1000) -> Sequence[Mapping[str, Any]]:
+    """Active agreements whose term is over (renewed or expired by the sweep)."""
+    return (await session.execute(
+        sa.select(A).where(A.c.status == "active", A.c.end_date <= today).order_by(A.c.id).limit(limit)
+        .with_for_update(skip_locked=True))).mappings().all()

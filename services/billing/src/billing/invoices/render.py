@@ -1,0 +1,50 @@
+"""Invoice HTML (Jinja2) and PDF (WeasyPrint), with the value delivered in the previous period."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing.agreements import repository as agreements_repo
+from billing.deliveries import repository as deliveries_repo
+from billing.invoices import service
+from billing.runs import engine
+
+_env = Environment(loader=PackageLoader("billing", "templates"), autoescape=select_autoescape(["html"]))
+
+
+async def delivered_before(session: AsyncSession, tenant_id: str, invoice: dict[str, Any]) -> dict[str, Any]:
+    """The activities completed for the client in the period before the invoice's own."""
+    agreement = await agreements_repo.get(session, tenant_id, uuid.UUID(invoice["agreement_id"]))
+    start = dt.date.fromisoformat(invoice["period_start"])
+    cycle = agreement["billing_cycle"] if agreement else "monthly"
+    prev_start = engine.calendar_period(start - dt.timedelta(days=1), cycle)[0]
+    rows = await deliveries_repo.for_client(session, tenant_id, uuid.UUID(invoice["client_id"]), prev_start, start)
+    return {"from": prev_start.isoformat(), "to": start.isoformat(), "activities": [
+        {"id": str(r["id"]), "name": r["name"], "category": r["category"], "billing_mode": r["billing_mode"],
+         "role": r["role"], "completed_on": r["completed_on"].isoformat(), "outcome": r["outcome"],
+         "hours_spent": r["hours_spent"]} for r in rows]}
+
+
+async def html(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> str:
+    invoice = await service.get_invoice(session, tenant_id, invoice_id)
+    delivered = await delivered_before(session, tenant_id, invoice)
+    agreement = await agreements_repo.get(session, tenant_id, uuid.UUID(invoice["agreement_id"]))
+    client = await agreements_repo.get_client(session, tenant_id, uuid.UUID(invoice["client_id"]))
+    return _env.get_template("invoice.html").render(invoice=invoice, delivered=delivered, client=client,
+                                                    agreement=agreement)
+
+
+async def pdf(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> bytes:
+    page = await html(session, tenant_id, invoice_id)
+
+    def render() -> bytes:
+        from weasyprint import HTML
+        return HTML(string=page).write_pdf()  # type: ignore[no-any-return]
+
+    return await asyncio.to_thread(render)

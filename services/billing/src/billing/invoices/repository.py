@@ -1,0 +1,174 @@
+"""Every SQL query on invoices, lines, payments, credit notes and number counters; always filtered by tenant."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing.invoices.models import CreditNote, DocumentCounter, Invoice, InvoiceLine, Payment
+
+I = Invoice.__table__  # noqa: E741
+L = InvoiceLine.__table__
+PAY = Payment.__table__
+CN = CreditNote.__table__
+DC = DocumentCounter.__table__
+
+
+async def allocate_numbers(session: AsyncSession, tenant_id: str, series: str, year: int, count: int) -> int:
+    """Reserve `count` consecutive numbers; returns the first. The counter row stays locked until commit,
+    so a concurrent allocator waits, and a rollback gives the numbers back: the sequence has no gaps."""
+    if count <= 0:
+        return 0
+    await session.execute(sa.text(
+        "INSERT INTO document_counters (tenant_id, series, year, last_number) VALUES (:t, :s, :y, 0) "
+        "ON CONFLICT DO NOTHING"), {"t": tenant_id, "s": series, "y": year})
+    last = await session.scalar(sa.text(
+        "SELECT last_number FROM document_counters WHERE tenant_id = :t AND series = :s AND year = :y FOR UPDATE"),
+        {"t": tenant_id, "s": series, "y": year})
+    await session.execute(sa.text(
+        "UPDATE document_counters SET last_number = :n WHERE tenant_id = :t AND series = :s AND year = :y"),
+        {"n": int(last) + count, "t": tenant_id, "s": series, "y": year})
+    return int(last) + 1
+
+
+_INVOICE_COLUMNS = (
+    ("id", "uuid"), ("tenant_id", "text"), ("agreement_id", "uuid"), ("client_id", "uuid"), ("kind", "text"),
+    ("number", "text"), ("status", "text"), ("period_start", "date"), ("period_end", "date"),
+    ("issue_date", "date"), ("due_date", "date"), ("currency", "text"), ("subtotal", "bigint"), ("tax", "bigint"),
+    ("total", "bigint"), ("tax_rate", "text"), ("payment_terms_days", "int"), ("run_id", "uuid"),
+    ("created_at", "timestamptz"), ("issued_at", "timestamptz"),
+)
+_LINE_COLUMNS = (
+    ("id", "uuid"), ("tenant_id", "text"), ("invoice_id", "uuid"), ("position", "int"), ("kind", "text"),
+    ("description", "text"), ("period_start", "date"), ("period_end", "date"), ("quantity", "int"),
+    ("unit_amount", "bigint"), ("amount", "bigint"),
+)
+
+
+def _unnest_insert(table: str, columns: Sequence[tuple[str, str]], suffix: str = "") -> sa.TextClause:
+    names = ", ".join(c for c, _ in columns)
+    arrays = ", ".join(f"CAST(:{c} AS {t}[])" for c, t in columns)
+    return sa.text(f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {suffix}")
+
+
+_INSERT_INVOICES = _unnest_insert(
+    "invoices", _INVOICE_COLUMNS, "ON CONFLICT (agreement_id, period_start, kind) DO NOTHING RETURNING id")
+_INSERT_LINES = _unnest_insert("invoice_lines", _LINE_COLUMNS)
+
+
+def _columnar(rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str]]) -> dict[str, list[Any]]:
+    return {c: [r[c] for r in rows] for c, _ in columns}
+
+
+async def insert_invoices(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> int:
+    """One statement for a whole chunk; a period that already has an invoice is skipped by the unique key.
+    Returns how many rows went in."""
+    if not rows:
+        return 0
+    result = await session.execute(_INSERT_INVOICES, _columnar(rows, _INVOICE_COLUMNS))
+    return len(result.all())
+
+
+async def insert_lines(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    if rows:
+        await session.execute(_INSERT_LINES, _columnar(rows, _LINE_COLUMNS))
+
+
+async def get(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID, *, for_update: bool = False
+              ) -> Mapping[str, Any] | None:
+    stmt = sa.select(I).where(I.c.tenant_id == tenant_id, I.c.id == invoice_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).mappings().first()
+
+
+async def list_page(session: AsyncSession, tenant_id: str, *, agreement_id: uuid.UUID | None,
+                    client_id: uuid.UUID | None, status: str | None, run_id: uuid.UUID | None,
+                    after: uuid.UUID | None, limit: int) -> Sequence[Mapping[str, Any]]:
+    stmt = sa.select(I).where(I.c.tenant_id == tenant_id)
+    if agreement_id is not None:
+        stmt = stmt.where(I.c.agreement_id == agreement_id)
+    if client_id is not None:
+        stmt = stmt.where(I.c.client_id == client_id)
+    if status is not None:
+        stmt = stmt.where(I.c.status == status)
+    if run_id is not None:
+        stmt = stmt.where(I.c.run_id == run_id)
+    if after is not None:
+        stmt = stmt.where(I.c.id > after)
+    return (await session.execute(stmt.order_by(I.c.id).limit(limit + 1))).mappings().all()
+
+
+async def lines_for(session: AsyncSession, tenant_id: str, invoice_ids: Sequence[uuid.UUID]
+                    ) -> dict[uuid.UUID, list[Mapping[str, Any]]]:
+    out: dict[uuid.UUID, list[Mapping[str, Any]]] = {i: [] for i in invoice_ids}
+    if not invoice_ids:
+        return out
+    rows = (await session.execute(
+        sa.select(L).where(L.c.tenant_id == tenant_id, L.c.invoice_id.in_(invoice_ids))
+        .order_by(L.c.invoice_id, L.c.position))).mappings().all()
+    for row in rows:
+        out[row["invoice_id"]].append(row)
+    return out
+
+
+async def invoices_overlapping(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, day: dt.date
+                               ) -> Sequence[Mapping[str, Any]]:
+    """Recurring invoices of an agreement whose period ends after `day` (what a cancellation must credit)."""
+    return (await session.execute(
+        sa.select(I).where(I.c.tenant_id == tenant_id, I.c.agreement_id == agreement_id, I.c.kind == "recurring",
+                           I.c.period_end > day).order_by(I.c.period_start).with_for_update())).mappings().all()
+
+
+async def invoice_for_period(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, day: dt.date
+                             ) -> Mapping[str, Any] | None:
+    return (await session.execute(
+        sa.select(I).where(I.c.tenant_id == tenant_id, I.c.agreement_id == agreement_id, I.c.kind == "recurring",
+                           I.c.period_start <= day, I.c.period_end > day).with_for_update())).mappings().first()
+
+
+async def latest_recurring(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID) -> Mapping[str, Any] | None:
+    return (await session.execute(
+        sa.select(I).where(I.c.tenant_id == tenant_id, I.c.agreement_id == agreement_id, I.c.kind == "recurring")
+        .order_by(I.c.period_start.desc()).limit(1))).mappings().first()
+
+
+async def update(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID, values: Mapping[str, Any]) -> None:
+    await session.execute(sa.update(I).where(I.c.tenant_id == tenant_id, I.c.id == invoice_id).values(**values))
+
+
+async def insert_payment(session: AsyncSession, values: Mapping[str, Any]) -> None:
+    await session.execute(sa.insert(PAY).values(**values))
+
+
+async def payments_for(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> Sequence[Mapping[str, Any]]:
+    return (await session.execute(sa.select(PAY).where(PAY.c.tenant_id == tenant_id, PAY.c.invoice_id == invoice_id)
+                                  .order_by(PAY.c.id))).mappings().all()
+
+
+async def insert_credit_note(session: AsyncSession, values: Mapping[str, Any]) -> None:
+    await session.execute(sa.insert(CN).values(**values))
+
+
+async def get_credit_note(session: AsyncSession, tenant_id: str, credit_note_id: uuid.UUID
+                          ) -> Mapping[str, Any] | None:
+    return (await session.execute(sa.select(CN).where(CN.c.tenant_id == tenant_id, CN.c.id == credit_note_id))
+            ).mappings().first()
+
+
+async def list_credit_notes(session: AsyncSession, tenant_id: str, *, invoice_id: uuid.UUID | None,
+                            agreement_id: uuid.UUID | None, after: uuid.UUID | None, limit: int
+                            ) -> Sequence[Mapping[str, Any]]:
+    stmt = sa.select(CN).where(CN.c.tenant_id == tenant_id)
+    if invoice_id is not None:
+        stmt = stmt.where(CN.c.invoice_id == invoice_id)
+    if agreement_id is not None:
+        stmt = stmt.where(CN.c.agreement_id == agreement_id)
+    if after is not None:
+        stmt = stmt.where(CN.c.id > after)
+    return (await session.execute(stmt.order_by(CN.c.id).limit(limit + 1))).mappings().all()

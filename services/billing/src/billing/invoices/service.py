@@ -1,0 +1,246 @@
+"""Invoice rules: numbering at issue, payments (no overpayment), voids, credit notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from vcio_shared import audit, events, money
+from vcio_shared.auth import Principal
+from vcio_shared.errors import Conflict, NotFound, Unprocessable
+from vcio_shared.ids import uuid7
+
+from billing.invoices import repository as repo
+from billing.runs.engine import Line, tax_of
+
+SERVICE = "billing"
+
+
+def invoice_number(year: int, n: int) -> str:
+    return f"INV-{year}-{n:06d}"
+
+
+def credit_note_number(year: int, n: int) -> str:
+    return f"CN-{year}-{n:06d}"
+
+
+def _d(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def line_out(line: Mapping[str, Any], currency: str) -> dict[str, Any]:
+    return {
+        "kind": line["kind"], "description": line["description"],
+        "period_start": _d(line["period_start"]), "period_end": _d(line["period_end"]),
+        "quantity": line["quantity"], "unit_amount": money.format(line["unit_amount"], currency),
+        "amount": money.format(line["amount"], currency),
+    }
+
+
+def invoice_out(row: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The invoice as the API and its events show it."""
+    cur = row["currency"]
+    due = row["total"] - row["amount_paid"] - row["amount_credited"]
+    return {
+        "id": str(row["id"]), "number": row["number"], "agreement_id": str(row["agreement_id"]),
+        "client_id": str(row["client_id"]), "kind": row["kind"], "status": row["status"],
+        "period_start": _d(row["period_start"]), "period_end": _d(row["period_end"]),
+        "issue_date": _d(row["issue_date"]), "due_date": _d(row["due_date"]), "currency": cur,
+        "subtotal": money.format(row["subtotal"], cur), "tax_rate": row["tax_rate"],
+        "tax": money.format(row["tax"], cur), "total": money.format(row["total"], cur),
+        "amount_paid": money.format(row["amount_paid"], cur),
+        "amount_credited": money.format(row["amount_credited"], cur),
+        "amount_due": money.format(max(due, 0) if row["status"] in ("draft", "issued") else 0, cur),
+        "lines": [line_out(line, cur) for line in lines],
+    }
+
+
+def credit_note_out(row: Mapping[str, Any]) -> dict[str, Any]:
+    cur = row["currency"]
+    return {
+        "id": str(row["id"]), "number": row["number"], "invoice_id": str(row["invoice_id"]),
+        "agreement_id": str(row["agreement_id"]), "client_id": str(row["client_id"]), "kind": row["kind"],
+        "reason": row["reason"], "issue_date": _d(row["issue_date"]), "currency": cur,
+        "subtotal": money.format(row["subtotal"], cur), "tax": money.format(row["tax"], cur),
+        "total": money.format(row["total"], cur), "lines": row["lines"],
+    }
+
+
+def line_rows(tenant_id: str, invoice_id: uuid.UUID, lines: Sequence[Line]) -> list[dict[str, Any]]:
+    return [{
+        "id": uuid7(), "tenant_id": tenant_id, "invoice_id": invoice_id, "position": i, "kind": line.kind,
+        "description": line.description, "period_start": line.period_start, "period_end": line.period_end,
+        "quantity": line.quantity, "unit_amount": line.unit_amount, "amount": line.amount,
+    } for i, line in enumerate(lines)]
+
+
+async def get_invoice(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> dict[str, Any]:
+    row = await repo.get(session, tenant_id, invoice_id)
+    if row is None:
+        raise NotFound("no such invoice")
+    lines = await repo.lines_for(session, tenant_id, [row["id"]])
+    return invoice_out(row, lines[row["id"]])
+
+
+async def list_invoices(session: AsyncSession, tenant_id: str, *, limit: int, **filters: Any) -> list[dict[str, Any]]:
+    rows = await repo.list_page(session, tenant_id, limit=limit, **filters)
+    lines = await repo.lines_for(session, tenant_id, [r["id"] for r in rows])
+    return [invoice_out(r, lines[r["id"]]) for r in rows]
+
+
+async def issue_one(session: AsyncSession, row: Mapping[str, Any], issue_date: dt.date, now: dt.datetime
+                    ) -> dict[str, Any]:
+    """Give a draft its number (from the tenant's counter, locked) and issue it."""
+    tenant = row["tenant_id"]
+    first = await repo.allocate_numbers(session, tenant, "INV", issue_date.year, 1)
+    values = {"number": invoice_number(issue_date.year, first), "status": "issued", "issue_date": issue_date,
+              "due_date": issue_date + dt.timedelta(days=row["payment_terms_days"]), "issued_at": now}
+    await repo.update(session, tenant, row["id"], values)
+    issued = await get_invoice(session, tenant, row["id"])
+    await events.emit(session, SERVICE, "vcio.billing.invoice.issued", tenant, issued, subject=issued["id"])
+    return issued
+
+
+async def approve(session: AsyncSession, principal: Principal, invoice_id: uuid.UUID, today: dt.date,
+                  now: dt.datetime) -> dict[str, Any]:
+    row = await repo.get(session, principal.tenant_id, invoice_id, for_update=True)
+    if row is None:
+        raise NotFound("no such invoice")
+    if row["status"] != "draft":
+        raise Conflict(f"only a draft can be issued; this invoice is {row['status']}")
+    issued = await issue_one(session, row, today, now)
+    await audit.record(session, principal, "invoice.issued", "invoice", invoice_id, {"number": issued["number"]})
+    return issued
+
+
+async def record_payment(session: AsyncSession, principal: Principal, invoice_id: uuid.UUID, amount: str,
+                         paid_at: dt.datetime, reference: str, now: dt.datetime) -> dict[str, Any]:
+    tenant = principal.tenant_id
+    row = await repo.get(session, tenant, invoice_id, for_update=True)
+    if row is None:
+        raise NotFound("no such invoice")
+    if row["status"] != "issued":
+        raise Conflict(f"payments are taken on issued invoices; this invoice is {row['status']}")
+    try:
+        minor = money.parse(amount, row["currency"])
+    except money.MoneyError as exc:
+        raise Unprocessable.field(["body", "amount"], str(exc)) from exc
+    if minor <= 0:
+        raise Unprocessable.field(["body", "amount"], "must be more than zero")
+    due = row["total"] - row["amount_paid"] - row["amount_credited"]
+    if minor > due:
+        raise Unprocessable.field(["body", "amount"],
+                                  f"overpayment refused: {money.format(due, row['currency'])} is due")
+    payment_id = uuid7()
+    await repo.insert_payment(session, {"id": payment_id, "tenant_id": tenant, "invoice_id": invoice_id,
+                                        "amount": minor, "currency": row["currency"], "paid_at": paid_at,
+                                        "reference": reference, "created_at": now})
+    values: dict[str, Any] = {"amount_paid": row["amount_paid"] + minor}
+    settled = minor == due
+    if settled:
+        values.update(status="paid", paid_at=paid_at)
+    await repo.update(session, tenant, invoice_id, values)
+    out = await get_invoice(session, tenant, invoice_id)
+    await audit.record(session, principal, "invoice.payment_recorded", "invoice", invoice_id,
+                       {"payment_id": str(payment_id), "amount": amount, "reference": reference})
+    if settled:
+        await events.emit(session, SERVICE, "vcio.billing.invoice.paid", tenant, out, subject=out["id"])
+    return out
+
+
+async def void(session: AsyncSession, principal: Principal, invoice_id: uuid.UUID, now: dt.datetime
+               ) -> dict[str, Any]:
+    tenant = principal.tenant_id
+    row = await repo.get(session, tenant, invoice_id, for_update=True)
+    if row is None:
+        raise NotFound("no such invoice")
+    if row["status"] not in ("draft", "issued"):
+        raise Conflict(f"a {row['status']} invoice cannot be voided")
+    if row["amount_paid"] > 0:
+        raise Conflict("this invoice has payments; issue a credit note instead")
+    await repo.update(session, tenant, invoice_id, {"status": "void", "voided_at": now})
+    out = await get_invoice(session, tenant, invoice_id)
+    await audit.record(session, principal, "invoice.voided", "invoice", invoice_id, {"from": row["status"]})
+    await events.emit(session, SERVICE, "vcio.billing.invoice.voided", tenant, out, subject=out["id"])
+    return out
+
+
+async def mark_uncollectible(session: AsyncSession, principal: Principal, invoice_id: uuid.UUID) -> dict[str, Any]:
+    tenant = principal.tenant_id
+    row = await repo.get(session, tenant, invoice_id, for_update=True)
+    if row is None:
+        raise NotFound("no such invoice")
+    if row["status"] != "issued":
+        raise Conflict(f"only an issued invoice can be marked uncollectible; this one is {row['status']}")
+    await repo.update(session, tenant, invoice_id, {"status": "uncollectible"})
+    await audit.record(session, principal, "invoice.uncollectible", "invoice", invoice_id, {})
+    return await get_invoice(session, tenant, invoice_id)
+
+
+async def credit(session: AsyncSession, actor: Principal | str, invoice: Mapping[str, Any], *, kind: str,
+                 reason: str, lines: Sequence[Line], issue_date: dt.date, now: dt.datetime) -> dict[str, Any]:
+    """Issue a credit note against an issued or paid invoice, for `lines` (positive amounts, before tax).
+
+    Never credits more than what is left of the invoice. An issued invoice whose balance reaches zero is settled.
+    """
+    tenant, cur = invoice["tenant_id"], invoice["currency"]
+    if invoice["status"] not in ("issued", "paid"):
+        raise Conflict(f"a credit note needs an issued or paid invoice; this one is {invoice['status']}")
+    subtotal = sum(line.amount for line in lines)
+    tax = tax_of(subtotal, invoice["tax_rate"])
+    creditable = invoice["total"] - invoice["amount_credited"]
+    if subtotal <= 0 or subtotal + tax > creditable:
+        raise Unprocessable.field(["body", "amount"],
+                                  f"a credit must be above zero and at most {money.format(creditable, cur)}")
+    first = await repo.allocate_numbers(session, tenant, "CN", issue_date.year, 1)
+    note_id = uuid7()
+    note = {
+        "id": note_id, "tenant_id": tenant, "number": credit_note_number(issue_date.year, first),
+        "invoice_id": invoice["id"], "agreement_id": invoice["agreement_id"], "client_id": invoice["client_id"],
+        "kind": kind, "reason": reason, "issue_date": issue_date, "currency": cur, "subtotal": subtotal,
+        "tax": tax, "total": subtotal + tax, "created_at": now,
+        "lines": [line_out({"kind": ln.kind, "description": ln.description, "period_start": ln.period_start,
+                            "period_end": ln.period_end, "quantity": ln.quantity, "unit_amount": ln.unit_amount,
+                            "amount": ln.amount}, cur) for ln in lines],
+    }
+    await repo.insert_credit_note(session, note)
+    values: dict[str, Any] = {"amount_credited": invoice["amount_credited"] + subtotal + tax}
+    settled = invoice["status"] == "issued" and invoice["amount_paid"] + values["amount_credited"] >= invoice["total"]
+    if settled:
+        values.update(status="paid", paid_at=now)
+    await repo.update(session, tenant, invoice["id"], values)
+    out = credit_note_out(note)
+    await events.emit(session, SERVICE, "vcio.billing.credit_note.issued", tenant, out, subject=out["id"])
+    await audit.record(session, actor, "credit_note.issued", "credit_note", note_id,
+                       {"invoice_id": str(invoice["id"]), "total": out["total"], "kind": kind}, tenant_id=tenant)
+    if settled:
+        inv = await get_invoice(session, tenant, invoice["id"])
+        await events.emit(session, SERVICE, "vcio.billing.invoice.paid", tenant, inv, subject=inv["id"])
+    return out
+
+
+async def manual_credit(session: AsyncSession, principal: Principal, invoice_id: uuid.UUID, amount: str,
+                        reason: str, today: dt.date, now: dt.datetime) -> dict[str, Any]:
+    row = await repo.get(session, principal.tenant_id, invoice_id, for_update=True)
+    if row is None:
+        raise NotFound("no such invoice")
+    try:
+        minor = money.parse(amount, row["currency"])
+    except money.MoneyError as exc:
+        raise Unprocessable.field(["body", "amount"], str(exc)) from exc
+    return await credit(session, principal, row, kind="manual", reason=reason,
+                        lines=[Line("credit", reason, None, None, 1, minor, minor)], issue_date=today, now=now)
+
+
+async def get_credit_note(session: AsyncSession, tenant_id: str, credit_note_id: uuid.UUID) -> dict[str, Any]:
+    row = await repo.get_credit_note(session, tenant_id, credit_note_id)
+    if row is None:
+        raise NotFound("no such credit note")
+    return credit_note_out(row)
+
+
+async def list_credit_notes(session: AsyncSession, tenant_id: str, *, limit: int, **filters: Any) -> list[dict[str, Any]]:
+    return [credit_note_out(r) for r in await repo.list_credit_notes(session, tenant_id, limit=limit, **filters)]

@@ -1,0 +1,42 @@
+"""The billing service: `uvicorn --factory billing.main:build_app`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from vcio_shared.bus import ConsumerSpec
+from vcio_shared.clock import Clock
+from vcio_shared.runtime import PeriodicTask, ServiceSpec, create_app
+from vcio_shared.settings import Settings, load_settings
+
+from billing import sweeps
+from billing.agreements.handlers import handle_proposals_event
+from billing.agreements.router import router as agreements_router
+from billing.deliveries.handlers import handle_activity_completed
+from billing.invoices.router import router as invoices_router
+from billing.metrics.router import router as metrics_router
+from billing.runs.router import router as runs_router
+from billing.tenants.router import router as settings_router
+
+SERVICE = "billing"
+
+RENEWALS = PeriodicTask("renewals", 300.0, sweeps.renewals)
+AUTOMATIC_BILLING = PeriodicTask("automatic-billing", 60.0, sweeps.automatic_billing)
+
+SPEC = ServiceSpec(
+    name=SERVICE,
+    title="vcio billing",
+    description="Agreements, automated billing runs, invoices, payments, credit notes, MRR and value delivered.",
+    routers=[agreements_router, runs_router, invoices_router, metrics_router, settings_router],
+    consumers=[
+        ConsumerSpec(name="billing--proposals", stream="PROPOSALS",
+                     subjects=("vcio.proposals.proposal.accepted", "vcio.proposals.client.updated"),
+                     handler=handle_proposals_event),
+        ConsumerSpec(name="billing--scheduler", stream="SCHEDULER", subjects=("vcio.scheduler.activity.completed",),
+                     handler=handle_activity_completed),
+    ],
+    periodic=[RENEWALS, AUTOMATIC_BILLING],
+)
+
+
+def build_app(settings: Settings | None = None, clock: Clock | None = None, run_background: bool = True) -> FastAPI:
+    return create_app(SPEC, settings or load_settings(SERVICE), clock=clock, run_background=run_background)

@@ -1,0 +1,22 @@
+"""Per-tenant billing settings: the automatic run's hour and time zone, draft review, renewal notice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from billing.agreements.models import col
+from billing.db import Base
+
+
+class TenantSettings(Base, table=True):
+    __tablename__ = "tenant_settings"
+    tenant_id: str = col(sa.Text, primary_key=True)
+    timezone: str = col(sa.Text, server_default="UTC")
+    auto_run_enabled: bool = col(sa.Boolean, server_default=sa.true())
+    auto_run_hour: int = col(sa.Integer, server_default="6")
+    draft_review: bool = col(sa.Boolean, server_default=sa.false())
+    renewal_notice_days: int = col(sa.Integer, server_default="60")
+    last_auto_run_on: dt.date | None = col(sa.Date, nullable=True)
+    updated_at: dt.datetime = col(sa.DateTime(timezone=True), server_default=sa.func.now())

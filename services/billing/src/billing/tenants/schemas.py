@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import Field, field_validator
+from vcio_shared.schemas import RequestModel, ResponseModel
+
+
+class TenantSettingsOut(ResponseModel):
+    tenant_id: str
+    timezone: str
+    auto_run_enabled: bool
+    auto_run_hour: int
+    draft_review: bool
+    renewal_notice_days: int
+    last_auto_run_on: dt.date | None
+
+
+class TenantSettingsUpdate(RequestModel):
+    timezone: str | None = Field(default=None, max_length=64)
+    auto_run_enabled: bool | None = None
+    auto_run_hour: int | None = Field(default=None, ge=0, le=23)
+    draft_review: bool | None = None
+    renewal_notice_days: int | None = Field(default=None, ge=0, le=365)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        from zoneinfo import ZoneInfo
+        try:
+            ZoneInfo(v)
+        except Exception as exc:
+            raise ValueError("unknown IANA time zone") from exc
+        return v

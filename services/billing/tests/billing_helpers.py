@@ -1,0 +1,83 @@
+"""Test helpers: accepted proposals through the real consumer path, runs, compact invoice views."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from billing.main import SPEC
+from vcio_shared.bus import handle_once
+from vcio_shared.events import CloudEvent, build
+from vcio_shared.ids import uuid7
+from vcio_shared.testing import auth
+
+PROPOSALS = next(c for c in SPEC.consumers if c.name == "billing--proposals")
+SCHEDULER = next(c for c in SPEC.consumers if c.name == "billing--scheduler")
+
+
+def accepted(tenant: str = "tenant-a", *, start: str = "2027-01-01", cycle: str = "monthly", monthly: str = "1500.00",
+             term: int = 12, currency: str = "USD", one_time: list[tuple[str, str]] | None = None,
+             tax_rate: str = "0", terms_days: int = 30, client_id: uuid.UUID | None = None,
+             proposal_id: uuid.UUID | None = None) -> CloudEvent:
+    one_time = one_time or []
+    digits = 0 if currency == "JPY" else 2
+    total = sum((__import__("decimal").Decimal(a) for _, a in one_time), __import__("decimal").Decimal(0))
+    data = {
+        "proposal_id": str(proposal_id or uuid7()),
+        "client": {"id": str(client_id or uuid7()), "name": "Acme Dental", "email": "ops@acme.test",
+                   "timezone": "America/Chicago", "currency": currency, "tax_rate": tax_rate,
+                   "payment_terms_days": terms_days},
+        "package": {"id": str(uuid7()), "version": 1, "name": "vCIO Growth", "tier": "growth"},
+        "currency": currency, "monthly_total": monthly, "one_time_total": f"{total:.{digits}f}",
+        "discount_percent": "0", "start_date": start, "term_months": term, "billing_cycle": cycle,
+        "recurring_lines": [{"description": "vCIO Growth", "amount": monthly}],
+        "one_time_lines": [{"description": d, "amount": a} for d, a in one_time],
+        "activities": [{"name": "Quarterly business review", "category": "it_strategy", "track": "business",
+                        "billing_mode": "billable", "cadence": "FREQ=MONTHLY;INTERVAL=3", "role": "vcio",
+                        "effort_hours": "2.5", "deliverable": "QBR deck"}],
+        "accepted_at": "2026-12-20T10:00:00+00:00", "signer_name": "Dana", "signer_email": "dana@acme.test",
+        "document_sha256": "ab" * 32,
+    }
+    event = build("proposals", "vcio.proposals.proposal.accepted", tenant, data)
+    return event
+
+
+async def accept(app: FastAPI, event: CloudEvent) -> bool:
+    """Handle an event through the consumer's real unit of work (inbox row + effects), without the bus."""
+    return await handle_once(app.state.runtime.sessionmaker, PROPOSALS, event)
+
+
+async def agreement_for(client: httpx.AsyncClient, event: CloudEvent) -> dict[str, Any]:
+    r = await client.get("/v1/agreements", params={"proposal_id": event.data["proposal_id"]},
+                         headers=auth(event.tenantid))
+    items = r.json()["items"]
+    assert len(items) == 1
+    return items[0]
+
+
+async def run(client: httpx.AsyncClient, as_of: dt.date | str, tenant: str = "tenant-a", **extra: Any
+              ) -> dict[str, Any]:
+    r = await client.post("/v1/billing-runs", json={"as_of": str(as_of), **extra}, headers=auth(tenant))
+    assert r.status_code in (200, 201), r.text
+    return r.json()
+
+
+async def invoices(client: httpx.AsyncClient, tenant: str = "tenant-a", **params: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        q = {"limit": 200, **params, **({"cursor": cursor} if cursor else {})}
+        body = (await client.get("/v1/invoices", params=q, headers=auth(tenant))).json()
+        out.extend(body["items"])
+        cursor = body["next_cursor"]
+        if not cursor:
+            return out
+
+
+def lines(invoice: dict[str, Any]) -> list[tuple[str | None, str | None, str]]:
+    """(start, end, amount) of each line: what a Kill Bill-style test states."""
+    return [(ln["period_start"], ln["period_end"], ln["amount"]) for ln in invoice["lines"]]
