@@ -1,0 +1,1 @@
+"""proposals: clients, proposals from published packages, the client page, HTML and PDF."""

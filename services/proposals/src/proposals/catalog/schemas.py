@@ -1,0 +1,88 @@
+"""The catalog's event payloads as we read them (docs/events.md), and our copy as the API shows it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from vcio_shared.schemas import ResponseModel
+
+
+class _Event(BaseModel):
+    # Changes within an event type are additive: unknown fields are ignored, never refused.
+    model_config = ConfigDict(extra="ignore")
+
+
+class ActivityIn(_Event):
+    name: str = Field(min_length=1, max_length=200)
+    category: str = Field(max_length=60)
+    track: Literal["business", "technical"]
+    billing_mode: Literal["billable", "included"]
+    cadence: str = Field(min_length=1, max_length=500)
+    role: str = Field(max_length=60)
+    effort_hours: str = Field(max_length=20)
+    deliverable: str | None = Field(default=None, max_length=2000)
+
+
+class PackagePublished(_Event):
+    id: uuid.UUID
+    version: int = Field(ge=1)
+    name: str = Field(min_length=1, max_length=200)
+    tier: str | None = Field(default=None, max_length=100)
+    description: str | None = Field(default=None, max_length=10_000)
+    currency: str
+    monthly_price: str
+    billing_cycle: Literal["monthly", "quarterly", "annual"]
+    term_months: int = Field(ge=1, le=120)
+    onboarding_fee: str | None = None
+    published_at: dt.datetime | None = None
+    activities: list[ActivityIn] = Field(default_factory=list, max_length=500)
+
+
+class PackageRetired(_Event):
+    package_id: uuid.UUID
+    version: int = Field(ge=1)
+    retired_at: dt.datetime | None = None
+
+
+class CatalogActivity(ResponseModel):
+    name: str
+    category: str
+    track: str
+    billing_mode: str
+    cadence: str
+    role: str
+    effort_hours: str
+    deliverable: str | None = None
+
+
+class CatalogPackagePublic(ResponseModel):
+    """A package version as this service knows it."""
+
+    id: uuid.UUID
+    version: int
+    name: str
+    tier: str | None
+    description: str | None
+    currency: str
+    monthly_price: str
+    onboarding_fee: str
+    billing_cycle: str
+    term_months: int
+    status: Literal["published", "retired"]
+    published_at: dt.datetime | None
+    retired_at: dt.datetime | None
+    activities: list[CatalogActivity]
+
+
+def public(row: Any) -> CatalogPackagePublic:
+    data = row.data
+    return CatalogPackagePublic(
+        id=row.package_id, version=row.version, name=row.name, tier=row.tier, description=data.get("description"),
+        currency=row.currency, monthly_price=data["monthly_price"], onboarding_fee=data["onboarding_fee"],
+        billing_cycle=row.billing_cycle, term_months=row.term_months,
+        status="retired" if row.retired_at else "published", published_at=row.published_at,
+        retired_at=row.retired_at, activities=data["activities"],
+    )

@@ -1,0 +1,40 @@
+"""Every query on clients; always filtered by tenant."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from proposals.clients.models import Client
+
+T = Client.__table__  # type: ignore[attr-defined]
+
+
+async def insert(session: AsyncSession, values: dict[str, Any]) -> Any:
+    return (await session.execute(sa.insert(T).values(**values).returning(T))).one()
+
+
+async def get(session: AsyncSession, tenant_id: str, client_id: uuid.UUID, *, for_update: bool = False) -> Any:
+    query = sa.select(T).where(T.c.tenant_id == tenant_id, T.c.id == client_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).first()
+
+
+async def update(session: AsyncSession, tenant_id: str, client_id: uuid.UUID, values: dict[str, Any]) -> Any:
+    return (await session.execute(
+        sa.update(T).where(T.c.tenant_id == tenant_id, T.c.id == client_id).values(**values).returning(T)
+    )).one()
+
+
+async def list_page(session: AsyncSession, tenant_id: str, after: uuid.UUID | None, limit: int,
+                    email: str | None) -> list[Any]:
+    query = sa.select(T).where(T.c.tenant_id == tenant_id)
+    if email is not None:
+        query = query.where(T.c.email == email)
+    if after is not None:
+        query = query.where(T.c.id > after)
+    return list((await session.execute(query.order_by(T.c.id).limit(limit + 1))).all())

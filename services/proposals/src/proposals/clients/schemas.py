@@ -1,0 +1,111 @@
+"""Client request and response models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import uuid
+import zoneinfo
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, StringConstraints
+from vcio_shared import money
+from vcio_shared.schemas import RequestModel, ResponseModel
+
+from proposals.proposals.calc import EMAIL, format_percent
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _timezone(value: str) -> str:
+    if value not in _zones():
+        raise ValueError("not an IANA time zone (e.g. \"America/New_York\")")
+    return value
+
+
+def _email(value: str) -> str:
+    if not EMAIL.match(value):
+        raise ValueError("not an e-mail address")
+    return value
+
+
+def _currency(value: str) -> str:
+    try:
+        return money.check_currency(value)
+    except money.MoneyError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _tax_rate(value: str) -> str:
+    if Decimal(value) >= 100:
+        raise ValueError("a tax rate is a percentage below 100")
+    return value
+
+
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
+TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_timezone)]
+Currency = Annotated[str, StringConstraints(min_length=3, max_length=3), AfterValidator(_currency)]
+TaxRate = Annotated[str, StringConstraints(pattern=r"^\d{1,2}(\.\d{1,4})?$"), AfterValidator(_tax_rate)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+RefKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
+RefValue = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class Contact(RequestModel):
+    name: Name
+    email: Email | None = None
+    phone: Annotated[str, StringConstraints(max_length=50)] | None = None
+    role: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+
+class ClientCreate(RequestModel):
+    name: Name
+    email: Email
+    timezone: TimeZone
+    currency: Currency = "USD"
+    tax_rate: TaxRate = "0.00"
+    payment_terms_days: int = Field(default=30, ge=0, le=365)
+    contacts: list[Contact] = Field(default_factory=list, max_length=50)
+    external_refs: dict[RefKey, RefValue] = Field(default_factory=dict, max_length=20)
+
+
+class ClientUpdate(RequestModel):
+    name: Name | None = None
+    email: Email | None = None
+    timezone: TimeZone | None = None
+    currency: Currency | None = None
+    tax_rate: TaxRate | None = None
+    payment_terms_days: int | None = Field(default=None, ge=0, le=365)
+    contacts: list[Contact] | None = Field(default=None, max_length=50)
+    external_refs: dict[RefKey, RefValue] | None = Field(default=None, max_length=20)
+
+
+class ClientPublic(ResponseModel):
+    id: uuid.UUID
+    name: str
+    email: str
+    timezone: str
+    currency: str
+    tax_rate: str
+    payment_terms_days: int
+    contacts: list[dict[str, Any]]
+    external_refs: dict[str, str]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def public(row: Any) -> ClientPublic:
+    return ClientPublic(
+        id=row.id, name=row.name, email=row.email, timezone=row.timezone, currency=row.currency,
+        tax_rate=format_percent(Decimal(row.tax_rate)), payment_terms_days=row.payment_terms_days,
+        contacts=row.contacts, external_refs=row.external_refs, created_at=row.created_at, updated_at=row.updated_at,
+    )
+
+
+def event_data(row: Any) -> dict[str, Any]:
+    """The client as `vcio.proposals.client.created/.updated` carry it (docs/events.md)."""
+    return public(row).model_dump(mode="json")

@@ -1,0 +1,42 @@
+"""The proposals service: `uvicorn --factory proposals.main:build_app`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from fastapi import FastAPI
+from vcio_shared.clock import Clock
+from vcio_shared.runtime import ServiceSpec, create_app
+from vcio_shared.settings import Settings, load_settings
+
+from proposals.catalog.handlers import CONSUMER as CATALOG_CONSUMER
+from proposals.catalog.router import router as catalog_router
+from proposals.client_page.router import router as client_page_router
+from proposals.client_page.security import Csrf, PageSecurityHeaders, RateLimiter
+from proposals.clients.router import router as clients_router
+from proposals.msp.router import router as msp_router
+from proposals.proposals.router import router as proposals_router
+from proposals.proposals.sweeps import EXPIRY
+
+SERVICE = "proposals"
+
+SPEC = ServiceSpec(
+    name=SERVICE,
+    title="vcio proposals",
+    description="Clients, proposals built from published packages, the client's page to accept, HTML and PDF.",
+    routers=[clients_router, proposals_router, catalog_router, msp_router, client_page_router],
+    consumers=[CATALOG_CONSUMER],
+    periodic=[EXPIRY],
+)
+
+
+def build_app(settings: Settings | None = None, clock: Clock | None = None, run_background: bool = True) -> FastAPI:
+    settings = settings or load_settings(SERVICE)
+    app = create_app(SPEC, settings, clock=clock, run_background=run_background)
+    app.add_middleware(PageSecurityHeaders)
+    # The CSRF key must be the same on every replica: the JWT secret when there is one, else PROPOSALS_CSRF_SECRET.
+    secret = os.environ.get("PROPOSALS_CSRF_SECRET") or settings.jwt_secret or secrets.token_hex(32)
+    app.state.csrf = Csrf(f"csrf:{secret}".encode())
+    app.state.page_limiter = RateLimiter(limit=int(os.environ.get("PROPOSALS_PAGE_RATE_LIMIT", "60")))
+    return app

@@ -1,0 +1,26 @@
+"""The MSP profile shown on proposals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import StringConstraints
+from vcio_shared.schemas import RequestModel, ResponseModel
+
+from proposals.clients.schemas import Email, Name
+
+
+class MspProfileIn(RequestModel):
+    name: Name
+    email: Email | None = None
+    phone: Annotated[str, StringConstraints(max_length=50)] | None = None
+    website: Annotated[str, StringConstraints(max_length=200, pattern=r"^https?://\S+$")] | None = None
+
+
+class MspProfilePublic(ResponseModel):
+    name: str
+    email: str | None
+    phone: str | None
+    website: str | None
+    updated_at: dt.datetime | None

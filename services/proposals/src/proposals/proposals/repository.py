@@ -1,0 +1,105 @@
+"""Every query on proposals; always filtered by tenant (the token lookup is the one door without a tenant)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from vcio_shared.ids import uuid7
+
+from proposals.proposals.models import OPEN_STATUSES, Proposal
+
+T = Proposal.__table__  # type: ignore[attr-defined]
+
+
+async def insert(session: AsyncSession, values: dict[str, Any]) -> Any:
+    return (await session.execute(sa.insert(T).values(**values).returning(T))).one()
+
+
+async def get(session: AsyncSession, tenant_id: str, proposal_id: uuid.UUID, *, for_update: bool = False) -> Any:
+    query = sa.select(T).where(T.c.tenant_id == tenant_id, T.c.id == proposal_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).first()
+
+
+async def by_token(session: AsyncSession, token: str, *, for_update: bool = False) -> Any:
+    """The client page's lookup: the unguessable token is the credential and names its tenant."""
+    query = sa.select(T).where(T.c.token == token)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).first()
+
+
+async def update(session: AsyncSession, tenant_id: str, proposal_id: uuid.UUID, values: dict[str, Any]) -> Any:
+    return (await session.execute(
+        sa.update(T).where(T.c.tenant_id == tenant_id, T.c.id == proposal_id).values(**values).returning(T)
+    )).one()
+
+
+async def list_page(session: AsyncSession, tenant_id: str, after: uuid.UUID | None, limit: int, *,
+                    client_id: uuid.UUID | None, status: str | None, package_id: uuid.UUID | None) -> list[Any]:
+    query = sa.select(T).where(T.c.tenant_id == tenant_id)
+    if client_id is not None:
+        query = query.where(T.c.client_id == client_id)
+    if status is not None:
+        query = query.where(T.c.status == status)
+    if package_id is not None:
+        query = query.where(T.c.package_id == package_id)
+    if after is not None:
+        query = query.where(T.c.id > after)
+    return list((await session.execute(query.order_by(T.c.id).limit(limit + 1))).all())
+
+
+async def expiry_candidates(session: AsyncSession, latest_date: dt.date) -> list[Any]:
+    """Open proposals whose valid_until is on or before `latest_date`, locked; others' sweeps skip them."""
+    return list((await session.execute(
+        sa.select(T.c.id, T.c.tenant_id, T.c.client_id, T.c.valid_until, T.c.client_snapshot)
+        .where(T.c.status.in_(OPEN_STATUSES), T.c.valid_until <= latest_date)
+        .order_by(T.c.valid_until).with_for_update(skip_locked=True)
+    )).all())
+
+
+async def mark_expired(session: AsyncSession, ids: list[uuid.UUID], now: dt.datetime) -> list[Any]:
+    """One statement for the whole batch."""
+    if not ids:
+        return []
+    return list((await session.execute(
+        sa.update(T).where(T.c.id.in_(ids), T.c.status.in_(OPEN_STATUSES))
+        .values(status="expired", expired_at=now, updated_at=now)
+        .returning(T.c.id, T.c.tenant_id, T.c.client_id)
+    )).all())
+
+
+async def audit_many(session: AsyncSession, actor: str, action: str, rows: list[Any], at: dt.datetime) -> None:
+    """Audit rows for a bulk change, in one round trip."""
+    if not rows:
+        return
+    await session.execute(
+        sa.text("INSERT INTO audit_log (id, tenant_id, actor, action, entity_type, entity_id, changes, at) "
+                "VALUES (:id, :t, :a, :act, 'proposal', :eid, CAST(:c AS jsonb), :at)"),
+        [{"id": uuid7(), "t": r.tenant_id, "a": actor, "act": action, "eid": str(r.id),
+          "c": orjson.dumps({"status": {"to": "expired"}}).decode(), "at": at} for r in rows],
+    )
+
+
+async def pipeline(session: AsyncSession, tenant_id: str) -> list[Any]:
+    """Figures per currency over the versions still in play (superseded versions and drafts are left out)."""
+    return list((await session.execute(sa.text("""
+        SELECT currency,
+               count(*) FILTER (WHERE status IN ('sent', 'viewed')) AS open_proposals,
+               coalesce(sum(contract_value_minor) FILTER (WHERE status IN ('sent', 'viewed')), 0) AS open_value,
+               count(*) FILTER (WHERE status = 'accepted') AS accepted,
+               count(*) FILTER (WHERE status = 'declined') AS declined,
+               count(*) FILTER (WHERE status = 'expired') AS expired,
+               coalesce(sum(contract_value_minor) FILTER (WHERE status = 'accepted'), 0) AS won_value,
+               avg(extract(epoch FROM accepted_at - sent_at))
+                   FILTER (WHERE status = 'accepted' AND sent_at IS NOT NULL) AS avg_seconds
+        FROM proposals
+        WHERE tenant_id = :t AND status NOT IN ('draft', 'superseded')
+        GROUP BY currency ORDER BY currency
+    """), {"t": tenant_id})).all())
