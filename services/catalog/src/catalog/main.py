@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from catalog.packages.router import router as packages_router
+from catalog.packages.router import starter_router
 from vcio_shared.clock import Clock
 from vcio_shared.runtime import ServiceSpec, create_app
 from vcio_shared.settings import Settings, load_settings
@@ -15,7 +16,7 @@ SPEC = ServiceSpec(
     name=SERVICE,
     title="vcio catalog",
     description="vCIO packages, tiers, prices and activity templates with RRULE cadences, versioned.",
-    routers=[packages_router],
+    routers=[packages_router, starter_router],
 )
 
 

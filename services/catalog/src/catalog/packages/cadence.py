@@ -1,0 +1,143 @@
+"""Activity cadences: RFC 5545 RRULEs without DTSTART, checked strictly before python-dateutil sees them.
+
+dateutil alone is not safe on user input: `INTERVAL=0` never returns, a `DTSTART` line overrides the start,
+and a rule that can never match (`BYMONTH=2;BYMONTHDAY=30`) is iterated until the year 9999. So the grammar
+is whitelisted here, frequencies are weekly or slower (a package schedules reviews, not daily chores), and
+occurrences are counted on the same term moved forward by whole 400-year Gregorian cycles, which repeat
+every weekday and ISO week exactly, so an impossible rule runs out of calendar within a few centuries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
+from dateutil.rrule import rrule, rrulestr
+
+MAX_LENGTH = 300
+FREQUENCIES = ("YEARLY", "MONTHLY", "WEEKLY")
+_WEEKDAY = r"(MO|TU|WE|TH|FR|SA|SU)"
+_INT_LIST = r"[+-]?\d{1,3}(,[+-]?\d{1,3})*"
+_PARTS: dict[str, re.Pattern[str]] = {
+    "FREQ": re.compile(r"^[A-Z]+$"),
+    "INTERVAL": re.compile(r"^\d{1,4}$"),
+    "COUNT": re.compile(r"^\d{1,4}$"),
+    "UNTIL": re.compile(r"^\d{8}(T\d{6}Z?)?$"),
+    "BYDAY": re.compile(rf"^[+-]?\d{{0,2}}{_WEEKDAY}(,[+-]?\d{{0,2}}{_WEEKDAY})*$"),
+    "BYMONTHDAY": re.compile(rf"^{_INT_LIST}$"),
+    "BYMONTH": re.compile(rf"^{_INT_LIST}$"),
+    "BYYEARDAY": re.compile(rf"^{_INT_LIST}$"),
+    "BYWEEKNO": re.compile(rf"^{_INT_LIST}$"),
+    "BYSETPOS": re.compile(rf"^{_INT_LIST}$"),
+    "WKST": re.compile(rf"^{_WEEKDAY}$"),
+}
+_RANGES = {"BYMONTHDAY": 31, "BYMONTH": 12, "BYYEARDAY": 366, "BYWEEKNO": 53, "BYSETPOS": 366}
+_CYCLE_YEARS = 400
+
+
+class CadenceError(ValueError):
+    """The cadence cannot be accepted; the message says why, for the person who typed it."""
+
+
+@dataclass(frozen=True)
+class Cadence:
+    rule: str  # normalised: upper case, no "RRULE:" prefix
+    until: dt.date | None
+
+
+def parse(text: str, today: dt.date) -> Cadence:
+    """Check an RRULE against the whitelist; refuse DTSTART, UNTIL in the past and sub-weekly frequencies."""
+    if not isinstance(text, str):
+        raise CadenceError("must be an RRULE string such as FREQ=MONTHLY")
+    rule = text.strip().upper()
+    if rule.startswith("RRULE:"):
+        rule = rule[len("RRULE:"):]
+    if not rule:
+        raise CadenceError("must be an RRULE such as FREQ=MONTHLY")
+    if len(rule) > MAX_LENGTH:
+        raise CadenceError(f"must be at most {MAX_LENGTH} characters")
+    if "DTSTART" in rule:
+        raise CadenceError("must not carry DTSTART: an activity starts with the client's agreement")
+    if any(c in rule for c in "\r\n:"):
+        raise CadenceError("must be a single RRULE, such as FREQ=MONTHLY;INTERVAL=3")
+    parts: dict[str, str] = {}
+    for chunk in rule.split(";"):
+        key, sep, value = chunk.partition("=")
+        if not sep or not key or not value:
+            raise CadenceError(f"is not a valid RRULE: {chunk!r} is not KEY=VALUE")
+        if key not in _PARTS:
+            raise CadenceError(f"is not a valid RRULE: {key} is not supported")
+        if key in parts:
+            raise CadenceError(f"is not a valid RRULE: {key} appears twice")
+        if not _PARTS[key].match(value):
+            raise CadenceError(f"is not a valid RRULE: bad {key} value {value!r}")
+        parts[key] = value
+    freq = parts.get("FREQ")
+    if freq is None:
+        raise CadenceError("is not a valid RRULE: FREQ is required")
+    if freq not in FREQUENCIES:
+        if freq in ("DAILY", "HOURLY", "MINUTELY", "SECONDLY"):
+            raise CadenceError(f"FREQ={freq} is too frequent: activities recur weekly, monthly or yearly")
+        raise CadenceError(f"is not a valid RRULE: unknown FREQ {freq!r}")
+    if not 1 <= int(parts.get("INTERVAL", "1")) <= 1000:
+        raise CadenceError("INTERVAL must be between 1 and 1000")
+    if "COUNT" in parts and not 1 <= int(parts["COUNT"]) <= 1000:
+        raise CadenceError("COUNT must be between 1 and 1000")
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise CadenceError("is not a valid RRULE: COUNT and UNTIL must not both be given")
+    for key, top in _RANGES.items():
+        for number in parts.get(key, "").split(",") if key in parts else ():
+            if not 1 <= abs(int(number)) <= top:
+                raise CadenceError(f"{key} values must be between 1 and {top} (or -{top} and -1)")
+    for day in parts.get("BYDAY", "").split(",") if "BYDAY" in parts else ():
+        ordinal = day[:-2].lstrip("+-")
+        if ordinal and not 1 <= int(ordinal) <= 53:
+            raise CadenceError("BYDAY ordinals must be between 1 and 53")
+    until: dt.date | None = None
+    if "UNTIL" in parts:
+        raw = parts.pop("UNTIL")
+        try:
+            until = dt.datetime.strptime(raw[:8], "%Y%m%d").date()
+        except ValueError as exc:
+            raise CadenceError(f"UNTIL {raw} is not a date") from exc
+        if until < today:
+            raise CadenceError(f"UNTIL {until.isoformat()} is in the past")
+    body = ";".join(f"{k}={v}" for k, v in parts.items())
+    try:
+        rrulestr(body, dtstart=dt.datetime(2000, 1, 3))  # checks what the grammar cannot (e.g. BYDAY ordinals)
+    except (ValueError, TypeError, OverflowError, KeyError, IndexError) as exc:
+        raise CadenceError(f"is not a valid RRULE: {exc}") from exc
+    return Cadence(rule=rule, until=until)
+
+
+def occurrences(cadence: Cadence, start: dt.date, term_months: int) -> int:
+    """How many times the cadence happens in the half-open term `[start, start + term_months)`."""
+    end = start + relativedelta(months=term_months)
+    if cadence.until is not None and cadence.until < start:
+        return 0
+    # move the term as close to 9999 as a whole number of 400-year cycles allows (see the module docstring)
+    shift = ((dt.MAXYEAR - 1 - end.year) // _CYCLE_YEARS) * _CYCLE_YEARS
+    body = ";".join(p for p in cadence.rule.split(";") if not p.startswith("UNTIL="))
+    s_start = dt.datetime(start.year + shift, start.month, start.day)
+    s_end = dt.datetime(end.year + shift, end.month, end.day)
+    try:
+        rule = rrulestr(body, dtstart=s_start)
+        assert isinstance(rule, rrule)
+        if cadence.until is not None and cadence.until < end:
+            rule = rule.replace(until=dt.datetime(cadence.until.year + shift, cadence.until.month,
+                                                  cadence.until.day, 23, 59, 59))
+        count = 0
+        for when in rule:
+            if when >= s_end:
+                break
+            count += 1
+        return count
+    except (ValueError, TypeError, OverflowError, KeyError, IndexError) as exc:
+        raise CadenceError(f"cannot be expanded: {exc}") from exc
+
+
+def schedule_basis(today: dt.date) -> dt.date:
+    """The term effort is counted on: agreements usually start on the first of a month, so the next one."""
+    return (today.replace(day=1) + relativedelta(months=1))
