@@ -1,0 +1,1 @@
+"""scheduler: turns agreements into delivery plans and proves the work was delivered."""

@@ -1,0 +1,102 @@
+"""Activity requests and answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, Field, HttpUrl
+from vcio_shared.schemas import RequestModel, ResponseModel
+
+Status = Literal["planned", "scheduled", "completed", "skipped", "cancelled"]
+Reason = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+def _sane_date(value: dt.date) -> dt.date:
+    if not dt.date(2000, 1, 1) <= value <= dt.date(2199, 12, 31):
+        raise ValueError("date must be between 2000-01-01 and 2199-12-31")
+    return value
+
+
+def _hours(value: Decimal) -> Decimal:
+    if not value.is_finite() or value < 0 or value > Decimal("9999.99"):
+        raise ValueError("hours must be between 0 and 9999.99")
+    if value.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValueError("hours have at most two decimals")
+    return value.quantize(Decimal("0.01"))
+
+
+SaneDate = Annotated[dt.date, AfterValidator(_sane_date)]
+Hours = Annotated[Decimal, AfterValidator(_hours)]
+
+
+class ScheduleRequest(RequestModel):
+    """planned → scheduled: a date, optionally a local time, and who delivers it."""
+
+    date: SaneDate
+    time: dt.time | None = None
+    assignee_id: uuid.UUID | None = None
+
+
+class RescheduleRequest(RequestModel):
+    date: SaneDate
+    time: dt.time | None = None
+    reason: Reason
+
+
+class AssignRequest(RequestModel):
+    assignee_id: uuid.UUID | None
+
+
+class CompleteRequest(RequestModel):
+    outcome: Annotated[str, Field(min_length=1, max_length=5000)]
+    hours_spent: Hours | None = None
+    completed_at: AwareDatetime | None = None
+    deliverable_links: Annotated[list[HttpUrl], Field(max_length=50)] = []
+
+
+class SkipRequest(RequestModel):
+    reason: Reason
+
+
+class ActivityOut(ResponseModel):
+    id: uuid.UUID
+    agreement_id: uuid.UUID
+    client_id: uuid.UUID
+    name: str
+    category: str
+    track: str
+    billing_mode: str
+    cadence: str
+    role: str
+    effort_hours: str
+    deliverable: str | None
+    occurrence_date: dt.date
+    planned_date: dt.date
+    due_date: dt.date
+    scheduled_time: dt.time | None
+    status: Status
+    assignee_id: uuid.UUID | None
+    completed_at: dt.datetime | None
+    outcome: str | None
+    hours_spent: str | None
+    deliverable_links: list[str]
+    skip_reason: str | None
+    cancel_reason: str | None
+    overdue: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ActivityChangeOut(ResponseModel):
+    id: uuid.UUID
+    action: str
+    actor: str
+    from_date: dt.date | None
+    to_date: dt.date | None
+    from_time: dt.time | None
+    to_time: dt.time | None
+    reason: str | None
+    at: dt.datetime

@@ -1,0 +1,62 @@
+"""Calendar routes: bearer-token feeds under /v1, and tokenised subscribe URLs a calendar app can poll."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Response
+from vcio_shared.auth import scoped
+from vcio_shared.db import SessionDep
+from vcio_shared.idempotency import IdempotencyDep
+from vcio_shared.runtime import ClockDep, RuntimeDep
+from vcio_shared.schemas import Page, PageDep
+
+from scheduler.calendars import service
+from scheduler.calendars.schemas import SubscriptionCreate, SubscriptionCreated, SubscriptionOut
+
+router = APIRouter(tags=["calendars"])
+Reader = scoped("scheduler:read")
+Writer = scoped("scheduler:write")
+ICS = "text/calendar; charset=utf-8"
+_ICS_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/calendar": {}}}}
+
+
+@router.get("/v1/calendars/clients/{client_id}.ics", response_class=Response, responses=_ICS_RESPONSE)
+async def client_calendar(client_id: uuid.UUID, principal: Reader, session: SessionDep, clock: ClockDep) -> Response:
+    body = await service.client_calendar(session, principal.tenant_id, client_id, clock.today())
+    return Response(body, media_type=ICS)
+
+
+@router.get("/v1/calendars/staff/{staff_id}.ics", response_class=Response, responses=_ICS_RESPONSE)
+async def staff_calendar(staff_id: uuid.UUID, principal: Reader, session: SessionDep, clock: ClockDep) -> Response:
+    body = await service.staff_calendar(session, principal.tenant_id, staff_id, clock.today())
+    return Response(body, media_type=ICS)
+
+
+@router.post("/v1/calendars/subscriptions", status_code=201, response_model=SubscriptionCreated)
+async def create_subscription(body: SubscriptionCreate, principal: Writer, session: SessionDep, clock: ClockDep,
+                              runtime: RuntimeDep, idem: IdempotencyDep) -> Any:
+    if (replayed := await idem.replay(principal.tenant_id)) is not None:
+        return replayed
+    out = await service.subscribe(session, principal, body, runtime.settings.public_base_url, clock.now())
+    return await idem.remember(201, out.model_dump(mode="json"))
+
+
+@router.get("/v1/calendars/subscriptions")
+async def list_subscriptions(principal: Reader, session: SessionDep, page: PageDep) -> Page[SubscriptionOut]:
+    return await service.list_subscriptions(session, principal.tenant_id, page)
+
+
+@router.delete("/v1/calendars/subscriptions/{subscription_id}", status_code=204)
+async def revoke_subscription(subscription_id: uuid.UUID, principal: Writer, session: SessionDep,
+                              clock: ClockDep) -> Response:
+    await service.revoke(session, principal, subscription_id, clock.now())
+    return Response(status_code=204)
+
+
+@router.get("/calendars/{token}.ics", response_class=Response, responses=_ICS_RESPONSE)
+async def subscribed_calendar(token: str, session: SessionDep, clock: ClockDep) -> Response:
+    """No bearer token: the unguessable token in the URL is the credential (calendar apps cannot send headers)."""
+    body = await service.feed_by_token(session, token, clock.today())
+    return Response(body, media_type=ICS, headers={"Cache-Control": "private, max-age=300"})

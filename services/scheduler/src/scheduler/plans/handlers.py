@@ -1,0 +1,42 @@
+"""The `scheduler--billing` consumer: agreements become plans. Each handler runs in one transaction with its
+inbox row, so a redelivered event changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from vcio_shared.bus import ConsumerSpec, PoisonEvent
+from vcio_shared.events import CloudEvent
+
+from scheduler.plans import service
+
+
+async def handle_billing_event(session: AsyncSession, event: CloudEvent) -> None:
+    now = dt.datetime.now(dt.UTC)  # row timestamps only; no rule depends on it
+    try:
+        if event.type == "vcio.billing.agreement.activated":
+            await service.on_activated(session, event.tenantid, event.data, now)
+        elif event.type == "vcio.billing.agreement.changed":
+            await service.on_changed(session, event.tenantid, event.data, now)
+        elif event.type == "vcio.billing.agreement.renewed":
+            await service.on_renewed(session, event.tenantid, event.data, now)
+        elif event.type == "vcio.billing.agreement.cancelled":
+            await service.on_cancelled(session, event.tenantid, event.data, now)
+        else:
+            raise PoisonEvent(f"scheduler--billing does not handle {event.type}")
+    except service.PlanningError as exc:
+        raise PoisonEvent(str(exc)) from exc
+
+
+BILLING_CONSUMER = ConsumerSpec(
+    name="scheduler--billing",
+    stream="BILLING",
+    subjects=(
+        "vcio.billing.agreement.activated",
+        "vcio.billing.agreement.changed",
+        "vcio.billing.agreement.renewed",
+        "vcio.billing.agreement.cancelled",
+    ),
+    handler=handle_billing_event,
+)

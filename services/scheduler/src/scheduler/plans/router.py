@@ -1,0 +1,20 @@
+"""Plan routes: what the scheduler made of an agreement."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from vcio_shared.auth import scoped
+from vcio_shared.db import SessionDep
+
+from scheduler.plans import service
+from scheduler.plans.schemas import PlanSummary
+
+router = APIRouter(prefix="/v1/plans", tags=["plans"])
+Reader = scoped("scheduler:read")
+
+
+@router.get("/{agreement_id}")
+async def get_plan(agreement_id: uuid.UUID, principal: Reader, session: SessionDep) -> PlanSummary:
+    return await service.get_plan(session, principal.tenant_id, agreement_id)

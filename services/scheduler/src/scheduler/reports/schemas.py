@@ -1,0 +1,54 @@
+"""The delivery report: what the vCIO brings to the QBR."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from pydantic import Field
+from vcio_shared.schemas import ResponseModel
+
+
+class RoleHours(ResponseModel):
+    role: str
+    planned_hours: str
+    delivered_hours: str
+
+
+class CategoryCount(ResponseModel):
+    category: str
+    planned: int
+    delivered: int
+
+
+class Outcome(ResponseModel):
+    activity_id: uuid.UUID
+    name: str
+    category: str
+    role: str
+    due_date: dt.date
+    completed_on: dt.date
+    on_time: bool
+    hours_spent: str
+    outcome: str
+    deliverable_links: list[str]
+
+
+class DeliveryReport(ResponseModel):
+    client_id: uuid.UUID
+    client_name: str
+    period_from: dt.date = Field(serialization_alias="from")
+    period_to: dt.date = Field(serialization_alias="to")
+    planned: int
+    delivered: int
+    skipped: int
+    cancelled: int
+    outstanding: int
+    overdue: int
+    on_time: int
+    delivery_rate_percent: str | None
+    on_time_rate_percent: str | None
+    hours_by_role: list[RoleHours]
+    by_category: list[CategoryCount]
+    outcomes: list[Outcome]
+    skipped_reasons: list[dict[str, str]]

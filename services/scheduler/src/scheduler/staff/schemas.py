@@ -1,0 +1,87 @@
+"""Staff and capacity requests and answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field
+from vcio_shared.schemas import RequestModel, ResponseModel
+
+from scheduler.activities.schemas import SaneDate
+
+Role = Literal["vcio", "account_manager", "technical_account_manager", "engineer"]
+
+
+def _capacity(value: Decimal) -> Decimal:
+    if not value.is_finite() or value < 0 or value > 168:
+        raise ValueError("weekly capacity is between 0 and 168 hours")
+    if value.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValueError("at most two decimals")
+    return value.quantize(Decimal("0.01"))
+
+
+def _roles(value: list[str]) -> list[str]:
+    if len(set(value)) != len(value):
+        raise ValueError("roles must not repeat")
+    return value
+
+
+Capacity = Annotated[Decimal, AfterValidator(_capacity)]
+Roles = Annotated[list[Role], Field(min_length=1, max_length=4), AfterValidator(_roles)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+EmailStr = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class StaffCreate(RequestModel):
+    name: Name
+    email: EmailStr | None = None
+    roles: Roles
+    weekly_capacity_hours: Capacity
+
+
+class StaffUpdate(RequestModel):
+    name: Name | None = None
+    email: EmailStr | None = None
+    roles: Roles | None = None
+    weekly_capacity_hours: Capacity | None = None
+    active: bool | None = None
+
+
+class StaffOut(ResponseModel):
+    id: uuid.UUID
+    name: str
+    email: str | None
+    roles: list[str]
+    weekly_capacity_hours: str
+    active: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class CapacityQuery(RequestModel):
+    period: Literal["week", "month"]
+    from_: SaneDate
+    to: SaneDate
+
+
+class CapacityRow(ResponseModel):
+    staff_id: uuid.UUID
+    name: str
+    roles: list[str]
+    period_start: dt.date
+    period_end: dt.date
+    capacity_hours: str
+    booked_hours: str
+    activities: int
+    utilisation_percent: str | None
+    overbooked: bool
+
+
+class CapacityReport(ResponseModel):
+    period: Literal["week", "month"]
+    period_from: dt.date = Field(serialization_alias="from")
+    period_to: dt.date = Field(serialization_alias="to")
+    items: list[CapacityRow]
