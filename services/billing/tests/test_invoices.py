@@ -1,0 +1,203 @@
+"""Payments, voids, credit notes, draft review, documents and tenant isolation."""
+
+import datetime as dt
+
+from billing_helpers import accept, accepted, agreement_for, invoices, run
+
+from vcio_shared.testing import auth
+
+PAID_AT = "2027-01-20T10:00:00+00:00"
+
+
+async def one_invoice(app, client, tenant="tenant-a", **kw) -> dict:
+    await accept(app, accepted(tenant, start="2027-01-01", monthly="1500.00", **kw))
+    await run(client, dt.date(2027, 1, 1), tenant)
+    [inv] = await invoices(client, tenant)
+    return inv
+
+
+async def test_partial_payment_leaves_the_invoice_issued_with_the_rest_due(app, client) -> None:
+    inv = await one_invoice(app, client)
+    r = await client.post(f"/v1/invoices/{inv['id']}/payments",
+                          json={"amount": "500.00", "paid_at": PAID_AT, "reference": "ACH-1"}, headers=auth())
+    assert r.status_code == 201, r.text
+    assert (r.json()["status"], r.json()["amount_paid"], r.json()["amount_due"]) == ("issued", "500.00", "1000.00")
+
+
+async def test_full_payment_marks_the_invoice_paid(app, client) -> None:
+    inv = await one_invoice(app, client)
+    for amount in ("500.00", "1000.00"):
+        r = await client.post(f"/v1/invoices/{inv['id']}/payments",
+                              json={"amount": amount, "paid_at": PAID_AT, "reference": "x"}, headers=auth())
+    assert (r.json()["status"], r.json()["amount_due"]) == ("paid", "0.00")
+
+
+async def test_overpayment_is_refused(app, client) -> None:
+    inv = await one_invoice(app, client)
+    r = await client.post(f"/v1/invoices/{inv['id']}/payments",
+                          json={"amount": "1500.01", "paid_at": PAID_AT, "reference": "x"}, headers=auth())
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["loc"] == ["body", "amount"]
+
+
+async def test_payment_with_too_many_digits_or_a_number_is_refused(app, client) -> None:
+    inv = await one_invoice(app, client)
+    for amount in ("10.001", 10, "-5.00", "1e3", "99999999999999999999"):
+        r = await client.post(f"/v1/invoices/{inv['id']}/payments",
+                              json={"amount": amount, "paid_at": PAID_AT, "reference": "x"}, headers=auth())
+        assert r.status_code == 422, amount
+
+
+async def test_payment_with_the_same_idempotency_key_is_taken_once(app, client) -> None:
+    inv = await one_invoice(app, client)
+    headers = {**auth(), "Idempotency-Key": "pay-1"}
+    body = {"amount": "100.00", "paid_at": PAID_AT, "reference": "x"}
+    first = await client.post(f"/v1/invoices/{inv['id']}/payments", json=body, headers=headers)
+    second = await client.post(f"/v1/invoices/{inv['id']}/payments", json=body, headers=headers)
+    assert first.json() == second.json()
+    again = (await client.get(f"/v1/invoices/{inv['id']}", headers=auth())).json()
+    assert again["amount_paid"] == "100.00"
+
+
+async def test_void_an_unpaid_invoice(app, client) -> None:
+    inv = await one_invoice(app, client)
+    r = await client.post(f"/v1/invoices/{inv['id']}/void", headers=auth())
+    assert r.json()["status"] == "void"
+    r = await client.post(f"/v1/invoices/{inv['id']}/payments",
+                          json={"amount": "1.00", "paid_at": PAID_AT, "reference": "x"}, headers=auth())
+    assert r.status_code == 409
+
+
+async def test_void_after_a_payment_is_refused(app, client) -> None:
+    inv = await one_invoice(app, client)
+    await client.post(f"/v1/invoices/{inv['id']}/payments",
+                      json={"amount": "1.00", "paid_at": PAID_AT, "reference": "x"}, headers=auth())
+    assert (await client.post(f"/v1/invoices/{inv['id']}/void", headers=auth())).status_code == 409
+
+
+async def test_voided_period_is_not_billed_again(app, client) -> None:
+    inv = await one_invoice(app, client)
+    await client.post(f"/v1/invoices/{inv['id']}/void", headers=auth())
+    assert (await run(client, dt.date(2027, 1, 31)))["invoices_created"] == 0
+
+
+async def test_credit_note_adds_tax_and_reduces_the_amount_due(app, client) -> None:
+    inv = await one_invoice(app, client, tax_rate="10")
+    r = await client.post(f"/v1/invoices/{inv['id']}/credit-notes", json={"amount": "100.00", "reason": "goodwill"},
+                          headers=auth())
+    assert r.status_code == 201, r.text
+    assert (r.json()["number"], r.json()["subtotal"], r.json()["tax"], r.json()["total"]) == (
+        "CN-2027-000001", "100.00", "10.00", "110.00")
+    again = (await client.get(f"/v1/invoices/{inv['id']}", headers=auth())).json()
+    assert (again["amount_credited"], again["amount_due"]) == ("110.00", "1540.00")
+
+
+async def test_credit_note_above_the_invoice_is_refused(app, client) -> None:
+    inv = await one_invoice(app, client)
+    r = await client.post(f"/v1/invoices/{inv['id']}/credit-notes", json={"amount": "1500.01", "reason": "x"},
+                          headers=auth())
+    assert r.status_code == 422
+
+
+async def test_a_full_credit_settles_the_invoice(app, client) -> None:
+    inv = await one_invoice(app, client)
+    await client.post(f"/v1/invoices/{inv['id']}/credit-notes", json={"amount": "1500.00", "reason": "x"},
+                      headers=auth())
+    again = (await client.get(f"/v1/invoices/{inv['id']}", headers=auth())).json()
+    assert (again["status"], again["amount_due"]) == ("paid", "0.00")
+
+
+async def test_draft_review_keeps_invoices_unnumbered_until_issued(app, client) -> None:
+    r = await client.put("/v1/settings", json={"draft_review": True}, headers=auth())
+    assert r.json()["draft_review"] is True
+    inv = await one_invoice(app, client)
+    assert (inv["status"], inv["number"], inv["issue_date"]) == ("draft", None, None)
+    r = await client.post(f"/v1/invoices/{inv['id']}/issue", headers=auth())
+    assert (r.json()["status"], r.json()["number"], r.json()["due_date"]) == ("issued", "INV-2027-000001",
+                                                                              "2027-02-03")
+    assert (await client.post(f"/v1/invoices/{inv['id']}/issue", headers=auth())).status_code == 409
+
+
+async def test_numbers_are_gapless_per_tenant(app, client) -> None:
+    for tenant in ("tenant-a", "tenant-b"):
+        for _ in range(3):
+            await accept(app, accepted(tenant, start="2027-01-01"))
+    await run(client, dt.date(2027, 2, 1), "tenant-a")
+    await run(client, dt.date(2027, 1, 1), "tenant-b")
+    numbers_a = sorted(i["number"] for i in await invoices(client, "tenant-a"))
+    numbers_b = sorted(i["number"] for i in await invoices(client, "tenant-b"))
+    assert numbers_a == [f"INV-2027-{n:06d}" for n in range(1, 7)]
+    assert numbers_b == [f"INV-2027-{n:06d}" for n in range(1, 4)]
+
+
+async def test_invoice_html_and_pdf_render(app, client) -> None:
+    inv = await one_invoice(app, client)
+    html = await client.get(f"/v1/invoices/{inv['id']}/html", headers=auth())
+    assert html.status_code == 200
+    assert "INV-2027-000001" in html.text and "1500.00" in html.text
+    pdf = await client.get(f"/v1/invoices/{inv['id']}/pdf", headers=auth())
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+
+
+async def test_another_tenant_sees_404_on_every_invoice_route(app, client) -> None:
+    inv = await one_invoice(app, client)
+    other = auth("tenant-b")
+    base = f"/v1/invoices/{inv['id']}"
+    for path in (base, f"{base}/html", f"{base}/pdf"):
+        assert (await client.get(path, headers=other)).status_code == 404, path
+    for path, body in ((f"{base}/payments", {"amount": "1.00", "paid_at": PAID_AT, "reference": "x"}),
+                       (f"{base}/void", None), (f"{base}/issue", None), (f"{base}/mark-uncollectible", None),
+                       (f"{base}/credit-notes", {"amount": "1.00", "reason": "x"})):
+        assert (await client.post(path, json=body, headers=other)).status_code == 404, path
+    assert (await client.get("/v1/invoices", headers=other)).json()["items"] == []
+
+
+async def test_another_tenant_sees_404_on_agreements_and_runs(app, client) -> None:
+    event = accepted(start="2027-01-01")
+    await accept(app, event)
+    agreement = await agreement_for(client, event)
+    result = await run(client, dt.date(2027, 1, 1))
+    other = auth("tenant-b")
+    base = f"/v1/agreements/{agreement['id']}"
+    assert (await client.get(base, headers=other)).status_code == 404
+    assert (await client.get(f"/v1/billing-runs/{result['id']}", headers=other)).status_code == 404
+    for path, body in ((f"{base}/cancel", {"effective_date": "2027-02-01"}),
+                       (f"{base}/change", {"effective_date": "2027-02-01", "monthly_amount": "1.00"}),
+                       (f"{base}/renew", None)):
+        assert (await client.post(path, json=body, headers=other)).status_code == 404, path
+    assert (await client.patch(base, json={"auto_renew": False}, headers=other)).status_code == 404
+    assert (await client.get("/v1/agreements", headers=other)).json()["items"] == []
+    assert (await client.get("/v1/metrics/mrr", params={"as_of": "2027-02-01"}, headers=other)).json()["items"] == []
+
+
+async def test_bad_input_is_answered_4xx(app, client) -> None:
+    h = auth()
+    cases = [
+        ("get", "/v1/invoices/not-a-uuid", None), ("get", "/v1/invoices?status=bogus", None),
+        ("get", "/v1/invoices?limit=0", None), ("get", "/v1/invoices?limit=201", None),
+        ("post", "/v1/billing-runs", {"as_of": "2027-02-30"}), ("post", "/v1/billing-runs", {"as_of": "9999-12-31"}),
+        ("post", "/v1/billing-runs", {"as_of": "2027-01-01", "surprise": 1}),
+        ("get", "/v1/metrics/movements?from=2027-02-01&to=2027-01-01", None),
+        ("get", "/v1/metrics/mrr?as_of=0001-01-01", None),
+        ("put", "/v1/settings", {"timezone": "Mars/Olympus"}), ("put", "/v1/settings", {"auto_run_hour": 24}),
+    ]
+    for method, path, body in cases:
+        r = await client.request(method, path, json=body, headers=h)
+        assert r.status_code == 422, (path, body, r.status_code)
+
+
+async def test_scopes_are_enforced(client) -> None:
+    assert (await client.get("/v1/invoices")).status_code == 401
+    assert (await client.get("/v1/invoices", headers=auth(scopes="billing:write"))).status_code == 403
+    r = await client.post("/v1/billing-runs", json={"as_of": "2027-01-01"}, headers=auth(scopes="billing:read"))
+    assert r.status_code == 403
+
+
+async def test_every_v1_route_demands_a_billing_scope(app) -> None:
+    for route in app.routes:
+        path = getattr(route, "path", "")
+        if not path.startswith("/v1/") or path.startswith(("/v1/audit", "/v1/dead-letters")):
+            continue
+        scopes = {getattr(d.call, "required_scope", None) for d in route.dependant.dependencies}
+        assert scopes & {"billing:read", "billing:write"}, path
