@@ -81,3 +81,37 @@ async def invoices(client: httpx.AsyncClient, tenant: str = "tenant-a", **params
 def lines(invoice: dict[str, Any]) -> list[tuple[str | None, str | None, str]]:
     """(start, end, amount) of each line: what a Kill Bill-style test states."""
     return [(ln["period_start"], ln["period_end"], ln["amount"]) for ln in invoice["lines"]]
+
+
+SEED_SQL = """
+INSERT INTO clients (id, tenant_id, name, email, timezone, currency, tax_rate, payment_terms_days)
+VALUES (%(client)s, %(tenant)s, 'Bulk client', 'bulk@example.test', 'UTC', %(currency)s, '0', 30)
+ON CONFLICT DO NOTHING;
+INSERT INTO agreements (id, tenant_id, proposal_id, client_id, package_name, status, start_date, end_date, term_start,
+  term_months, term_number, billing_cycle, currency, monthly_amount, one_time_amount, price_schedule, one_time_lines,
+  recurring_lines, activities, auto_renew, next_bill_date, created_at, updated_at)
+SELECT gen_random_uuid(), %(tenant)s, gen_random_uuid(), %(client)s, 'vCIO Growth', 'active', %(start)s,
+  %(end)s, %(start)s, %(term)s, 1, %(cycle)s, %(currency)s, CAST(%(monthly)s AS bigint) + g, 0,
+  jsonb_build_array(jsonb_build_object('from', CAST(%(start_text)s AS text), 'monthly_amount', CAST(%(monthly)s AS bigint) + g)),
+  '[]'::jsonb, '[]'::jsonb, '[]'::jsonb, true, %(start)s, now(), now()
+FROM generate_series(1, %(count)s) AS g;
+INSERT INTO tenant_settings (tenant_id, auto_run_enabled) VALUES (%(tenant)s, false) ON CONFLICT DO NOTHING;
+"""
+
+
+def seed(database_url: str, count: int, *, tenant: str = "tenant-a", start: dt.date = dt.date(2027, 1, 1),
+         term: int = 12, cycle: str = "monthly", monthly: int = 150000, currency: str = "USD") -> None:
+    """Many agreements at once, straight into billing's own tables (for the crash and timing checks)."""
+    import psycopg
+
+    from billing.runs.engine import term_end
+    from vcio_shared.settings import to_driver_url
+
+    url = to_driver_url(database_url, "psycopg").replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(url, autocommit=True) as conn:
+        params = {"client": uuid7(), "tenant": tenant, "currency": currency, "start": start,
+                                "end": term_end(start, term), "term": term, "cycle": cycle, "monthly": monthly,
+                                "start_text": start.isoformat(), "count": count}
+        for statement in SEED_SQL.split(";"):
+            if statement.strip():
+                conn.execute(statement, params)
