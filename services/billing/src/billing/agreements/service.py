@@ -363,7 +363,7 @@ async def _settle_now(session: AsyncSession, principal: Principal, row: Mapping[
         "period_end": billed_through, "issue_date": None, "due_date": None, "currency": row["currency"],
         "subtotal": net, "tax": tax, "total": net + tax, "tax_rate": rate, "payment_terms_days": terms,
         "run_id": None, "created_at": now, "issued_at": None}])
-    await invoices_repo.insert_lines(session, invoices.line_rows(tenant, invoice_id, lines))
+    await invoices_repo.insert_lines(session, tenant, invoices.line_rows(tenant, invoice_id, lines))
     await repo.settle_adjustments(session, tenant, ids, invoice_id=invoice_id)
     inv_row = await invoices_repo.get(session, tenant, invoice_id)
     assert inv_row is not None

@@ -45,7 +45,6 @@ class Invoice(Base, table=True):
     __table_args__ = (
         sa.UniqueConstraint("agreement_id", "period_start", "kind", name="uq_invoices_agreement_period_kind"),
         sa.UniqueConstraint("tenant_id", "number", name="uq_invoices_tenant_id_number"),
-        sa.Index("ix_invoices_tenant_id_id", "tenant_id", "id"),
         sa.Index("ix_invoices_tenant_id_agreement_id", "tenant_id", "agreement_id", "id"),
         sa.Index("ix_invoices_tenant_id_client_id", "tenant_id", "client_id", "id"),
         sa.Index("ix_invoices_tenant_id_status", "tenant_id", "status", "id"),
@@ -61,7 +60,9 @@ class InvoiceLine(Base, table=True):
     __tablename__ = "invoice_lines"
     id: uuid.UUID = col(pg.UUID(as_uuid=True), primary_key=True)
     tenant_id: str = col(sa.Text)
-    invoice_id: uuid.UUID = col(pg.UUID(as_uuid=True), sa.ForeignKey("invoices.id", ondelete="CASCADE"))
+    # deferred: a billing run writes a chunk's lines before it takes the number lock and writes the invoices
+    invoice_id: uuid.UUID = col(pg.UUID(as_uuid=True), sa.ForeignKey("invoices.id", ondelete="CASCADE",
+                                                                      deferrable=True, initially="DEFERRED"))
     position: int = col(sa.Integer)
     kind: str = col(sa.Text)  # recurring | one_time | adjustment
     description: str = col(sa.Text)

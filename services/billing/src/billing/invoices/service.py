@@ -31,30 +31,41 @@ def _d(value: dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _fmt(minor: int, d: int) -> str:
+    """money.format with the currency's digits looked up once per invoice (the billing run's hot path)."""
+    sign = "-" if minor < 0 else ""
+    whole, frac = divmod(abs(minor), 10**d)
+    return f"{sign}{whole}.{frac:0{d}d}" if d else f"{sign}{whole}"
+
+
 def line_out(line: Mapping[str, Any], currency: str) -> dict[str, Any]:
+    d = money.digits(currency)
     return {
         "kind": line["kind"], "description": line["description"],
         "period_start": _d(line["period_start"]), "period_end": _d(line["period_end"]),
-        "quantity": line["quantity"], "unit_amount": money.format(line["unit_amount"], currency),
-        "amount": money.format(line["amount"], currency),
+        "quantity": line["quantity"], "unit_amount": _fmt(line["unit_amount"], d), "amount": _fmt(line["amount"], d),
     }
 
 
 def invoice_out(row: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The invoice as the API and its events show it."""
     cur = row["currency"]
+    d = money.digits(cur)
     due = row["total"] - row["amount_paid"] - row["amount_credited"]
+    lines_out = [{
+        "kind": ln["kind"], "description": ln["description"], "period_start": _d(ln["period_start"]),
+        "period_end": _d(ln["period_end"]), "quantity": ln["quantity"], "unit_amount": _fmt(ln["unit_amount"], d),
+        "amount": _fmt(ln["amount"], d)} for ln in lines]
     return {
         "id": str(row["id"]), "number": row["number"], "agreement_id": str(row["agreement_id"]),
         "client_id": str(row["client_id"]), "kind": row["kind"], "status": row["status"],
         "period_start": _d(row["period_start"]), "period_end": _d(row["period_end"]),
         "issue_date": _d(row["issue_date"]), "due_date": _d(row["due_date"]), "currency": cur,
-        "subtotal": money.format(row["subtotal"], cur), "tax_rate": row["tax_rate"],
-        "tax": money.format(row["tax"], cur), "total": money.format(row["total"], cur),
-        "amount_paid": money.format(row["amount_paid"], cur),
-        "amount_credited": money.format(row["amount_credited"], cur),
-        "amount_due": money.format(max(due, 0) if row["status"] in ("draft", "issued") else 0, cur),
-        "lines": [line_out(line, cur) for line in lines],
+        "subtotal": _fmt(row["subtotal"], d), "tax_rate": row["tax_rate"],
+        "tax": _fmt(row["tax"], d), "total": _fmt(row["total"], d),
+        "amount_paid": _fmt(row["amount_paid"], d), "amount_credited": _fmt(row["amount_credited"], d),
+        "amount_due": _fmt(max(due, 0) if row["status"] in ("draft", "issued") else 0, d),
+        "lines": lines_out,
     }
 
 
@@ -71,7 +82,7 @@ def credit_note_out(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def line_rows(tenant_id: str, invoice_id: uuid.UUID, lines: Sequence[Line]) -> list[dict[str, Any]]:
     return [{
-        "id": uuid7(), "tenant_id": tenant_id, "invoice_id": invoice_id, "position": i, "kind": line.kind,
+        "tenant_id": tenant_id, "invoice_id": invoice_id, "position": i, "kind": line.kind,
         "description": line.description, "period_start": line.period_start, "period_end": line.period_end,
         "quantity": line.quantity, "unit_amount": line.unit_amount, "amount": line.amount,
     } for i, line in enumerate(lines)]

@@ -8,6 +8,7 @@ full calendar period: `price × days_used ÷ days_in_period`, rounded half-up on
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,10 +22,15 @@ CYCLE_WORD = {"monthly": "month", "quarterly": "quarter", "annual": "year"}
 
 def calendar_period(day: dt.date, cycle: str) -> tuple[dt.date, dt.date]:
     """The calendar month, quarter or year that contains `day`."""
+    return _calendar_period(day.year, day.month, cycle)
+
+
+@functools.lru_cache(maxsize=8192)
+def _calendar_period(year: int, month: int, cycle: str) -> tuple[dt.date, dt.date]:
     months = CYCLE_MONTHS[cycle]
-    first_month = ((day.month - 1) // months) * months + 1
-    start = dt.date(day.year, first_month, 1)
-    return start, start + relativedelta(months=months)
+    first_month = ((month - 1) // months) * months + 1
+    after = first_month - 1 + months  # months since January of `year`, zero-based
+    return dt.date(year, first_month, 1), dt.date(year + after // 12, after % 12 + 1, 1)
 
 
 def term_end(start: dt.date, term_months: int) -> dt.date:
@@ -87,6 +93,14 @@ def period_lines(name: str, cycle: str, schedule: Sequence[PricePoint], start: d
     """The recurring lines of `[start, end)`: one per price in force, each prorated on its own."""
     cal_start, cal_end = calendar_period(start, cycle)
     days_in_period = (cal_end - cal_start).days
+    if len(schedule) == 1:  # the common case: one price for the whole term
+        price = schedule[0].monthly_amount * CYCLE_MONTHS[cycle]
+        days = (end - start).days
+        if days == days_in_period:
+            return [Line("recurring", f"{name}, {cycle} subscription", start, end, 1, price, price)]
+        amount = money.prorate(price, days, days_in_period)
+        return [Line("recurring", f"{name}, {cycle} subscription (prorated {days}/{days_in_period} days)", start, end,
+                     1, amount, amount)]
     cuts = sorted({start, end, *(p.start for p in schedule if start < p.start < end)})
     lines = []
     for seg_start, seg_end in zip(cuts, cuts[1:], strict=False):

@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.runs.models import BillingRun
+from vcio_shared.events import CloudEvent, encode
+from vcio_shared.logging import current_trace_headers
 
 R = BillingRun.__table__
 
@@ -35,10 +37,11 @@ async def due_ids(session: AsyncSession, tenant_id: str, as_of: dt.date, after: 
 async def lock_chunk(session: AsyncSession, tenant_id: str, ids: Sequence[uuid.UUID], as_of: dt.date
                      ) -> Sequence[Mapping[str, Any]]:
     """Lock the chunk's agreements (a concurrent run waits here, then sees what this one billed) and read
-    what billing needs of them and their clients."""
+    what billing needs of them and their clients. JSON columns come as text, for orjson (much faster)."""
     return (await session.execute(sa.text(
         "SELECT a.id, a.client_id, a.package_name, a.billing_cycle, a.start_date, a.end_date, a.currency, "
-        "a.price_schedule, a.one_time_lines, a.next_bill_date, a.cancel_effective_date, "
+        "CAST(a.price_schedule AS text) AS price_schedule, CAST(a.one_time_lines AS text) AS one_time_lines, "
+        "a.next_bill_date, a.cancel_effective_date, "
         "COALESCE(c.tax_rate, '0') AS tax_rate, COALESCE(c.payment_terms_days, 30) AS payment_terms_days "
         "FROM agreements a LEFT JOIN clients c ON c.id = a.client_id AND c.tenant_id = a.tenant_id "
         "WHERE a.tenant_id = :t AND a.id = ANY(CAST(:ids AS uuid[])) AND a.next_bill_date <= :d "
@@ -102,3 +105,20 @@ async def tenants_for_auto_run(session: AsyncSession) -> Sequence[Mapping[str, A
         "COALESCE(s.auto_run_hour, 6) AS hour, s.last_auto_run_on "
         "FROM (SELECT DISTINCT tenant_id FROM agreements WHERE next_bill_date IS NOT NULL) t "
         "LEFT JOIN tenant_settings s ON s.tenant_id = t.tenant_id"))).mappings().all()
+
+
+_OUTBOX = sa.text(
+    "INSERT INTO outbox (id, tenant_id, type, payload, headers) SELECT u.id, u.t, u.ty, u.p, CAST(:h AS jsonb) "
+    "FROM unnest(CAST(:ids AS uuid[]), CAST(:ts AS text[]), CAST(:tys AS text[]), CAST(:ps AS bytea[])) "
+    "AS u(id, t, ty, p)")
+
+
+async def write_outbox(session: AsyncSession, batch: Sequence[CloudEvent]) -> None:
+    """The same outbox rows `vcio_shared.events.emit_many` writes, in one statement instead of one per row
+    (a billing run writes 100,000 of them; see the README for the shared fix)."""
+    if not batch:
+        return
+    await session.execute(_OUTBOX, {
+        "ids": [e.id for e in batch], "ts": [e.tenantid for e in batch], "tys": [e.type for e in batch],
+        "ps": [encode(e) for e in batch], "h": orjson.dumps(current_trace_headers()).decode()})
+    session.info["outbox_written"] = True

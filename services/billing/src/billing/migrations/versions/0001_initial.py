@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 16:37:09.527220
+Create Date: 2026-11-25 16:49:20.292392
 """
 from alembic import op
 import sqlalchemy as sa
@@ -57,9 +57,9 @@ def upgrade() -> None:
     sa.CheckConstraint('end_date > start_date', name=op.f('ck_agreements_term')),
     sa.CheckConstraint('monthly_amount >= 0 AND one_time_amount >= 0', name=op.f('ck_agreements_amounts')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_agreements')),
-    sa.UniqueConstraint('tenant_id', 'proposal_id', name='uq_agreements_tenant_id_proposal_id')
+    sa.UniqueConstraint('tenant_id', 'proposal_id', name='uq_agreements_tenant_id_proposal_id'),
+    postgresql_with={'fillfactor': '80'}
     )
-    op.create_index('ix_agreements_due', 'agreements', ['tenant_id', 'next_bill_date'], unique=False, postgresql_where=sa.text('next_bill_date IS NOT NULL'))
     op.create_index('ix_agreements_proposal_id', 'agreements', ['proposal_id'], unique=False)
     op.create_index('ix_agreements_tenant_id_client_id', 'agreements', ['tenant_id', 'client_id', 'id'], unique=False)
     op.create_index('ix_agreements_tenant_id_id', 'agreements', ['tenant_id', 'id'], unique=False)
@@ -226,7 +226,6 @@ def upgrade() -> None:
     op.create_index('ix_invoices_run_id', 'invoices', ['run_id'], unique=False)
     op.create_index('ix_invoices_tenant_id_agreement_id', 'invoices', ['tenant_id', 'agreement_id', 'id'], unique=False)
     op.create_index('ix_invoices_tenant_id_client_id', 'invoices', ['tenant_id', 'client_id', 'id'], unique=False)
-    op.create_index('ix_invoices_tenant_id_id', 'invoices', ['tenant_id', 'id'], unique=False)
     op.create_index('ix_invoices_tenant_id_status', 'invoices', ['tenant_id', 'status', 'id'], unique=False)
     op.create_table('mrr_movements',
     sa.Column('id', sa.UUID(), nullable=False),
@@ -293,7 +292,7 @@ def upgrade() -> None:
     sa.Column('quantity', sa.Integer(), nullable=False),
     sa.Column('unit_amount', sa.BigInteger(), nullable=False),
     sa.Column('amount', sa.BigInteger(), nullable=False),
-    sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_invoice_lines_invoice_id_invoices'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_invoice_lines_invoice_id_invoices'), ondelete='CASCADE', initially='DEFERRED', deferrable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invoice_lines'))
     )
     op.create_index('ix_invoice_lines_invoice_id', 'invoice_lines', ['invoice_id', 'position'], unique=False)
@@ -330,7 +329,6 @@ def downgrade() -> None:
     op.drop_index('ix_mrr_movements_tenant_id_on_date', table_name='mrr_movements')
     op.drop_table('mrr_movements')
     op.drop_index('ix_invoices_tenant_id_status', table_name='invoices')
-    op.drop_index('ix_invoices_tenant_id_id', table_name='invoices')
     op.drop_index('ix_invoices_tenant_id_client_id', table_name='invoices')
     op.drop_index('ix_invoices_tenant_id_agreement_id', table_name='invoices')
     op.drop_index('ix_invoices_run_id', table_name='invoices')
@@ -354,6 +352,5 @@ def downgrade() -> None:
     op.drop_index('ix_agreements_tenant_id_id', table_name='agreements')
     op.drop_index('ix_agreements_tenant_id_client_id', table_name='agreements')
     op.drop_index('ix_agreements_proposal_id', table_name='agreements')
-    op.drop_index('ix_agreements_due', table_name='agreements', postgresql_where=sa.text('next_bill_date IS NOT NULL'))
     op.drop_table('agreements')
     # ### end Alembic commands ###
