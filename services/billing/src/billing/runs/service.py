@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
-from vcio_shared import events, money
+from vcio_shared import audit, events, money
 from vcio_shared.errors import NotFound
 from vcio_shared.ids import uuid7
 
@@ -205,6 +205,8 @@ async def start(session: AsyncSession, tenant_id: str, as_of: dt.date, *, trigge
               "invoices_created": 0, "totals": {}, "errors": [], "created_by": created_by, "started_at": now,
               "heartbeat_at": now, "finished_at": None, "duration_ms": None}
     await repo.insert_run(session, values)
+    await audit.record(session, created_by, "billing_run.started", "billing_run", run_id,
+                       {"as_of": as_of.isoformat(), "trigger": trigger}, tenant_id=tenant_id)
     return values
 
 
