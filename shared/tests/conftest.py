@@ -30,8 +30,8 @@ def notes_db(pg_server: PgServer) -> Iterator[str]:
 @pytest.fixture
 def make_notes_app(notes_db: str, nats_url: str) -> Callable[..., object]:
     def make(nats: str | None = None, **overrides: object) -> object:
-        settings = load_settings("catalog", database_url=notes_db, nats_url=nats or nats_url, jwt_secret=TEST_SECRET,
-                                 **overrides)
+        values = {"database_url": notes_db, "nats_url": nats or nats_url, "jwt_secret": TEST_SECRET, **overrides}
+        settings = load_settings("catalog", **values)
         return create_app(noteservice.SPEC, settings)
 
     return make

@@ -33,12 +33,14 @@ class Principal:
 class TokenVerifier:
     """Verifies bearer tokens with a pinned algorithm: HS256 with a secret, or JWKS keys (never both mixed)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, jwks_cooldown: float = 10.0) -> None:
         self.settings = settings
         self._jwks: jwt.PyJWKClient | None = None
         if settings.jwt_jwks_url:
-            # PyJWKClient refetches the key set when it meets an unknown `kid`.
-            self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True, lifespan=300)
+            # PyJWKClient refetches the key set when it meets an unknown `kid`, at most once per cooldown, so
+            # a flood of made-up kids cannot hammer the identity provider.
+            self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True, lifespan=300,
+                                         cooldown_duration=jwks_cooldown)
 
     def verify(self, token: str) -> Principal:
         options = {"require": ["exp", "sub", "tenant_id"]}

@@ -39,6 +39,24 @@ class PoisonEvent(Exception):
 TRANSIENT = (OperationalError, InterfaceError, OSError, asyncio.TimeoutError, ConnectionError)
 
 
+async def cancel_and_wait(task: asyncio.Task[None] | None, timeout: float = 3.0) -> None:
+    """Cancel a background task and wait a bounded time: nats-py's fetch can swallow a cancellation."""
+    if task is None or task.done():
+        return
+    task.cancel()
+    await asyncio.wait([task], timeout=timeout)
+
+
+async def wait_event(event: asyncio.Event, timeout: float) -> bool:
+    """Wait for an event at most `timeout` seconds (asyncio.timeout: wait_for can lose a cancellation on 3.11)."""
+    try:
+        async with asyncio.timeout(timeout):
+            await event.wait()
+        return True
+    except TimeoutError:
+        return False
+
+
 def stream_name(service: str) -> str:
     return service.upper()
 
@@ -125,10 +143,7 @@ class Bus:
             await self._js.update_stream(config)
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(BaseException):
-                await self._task
+        await cancel_and_wait(self._task)
         if self.nc is not None:
             # close, not drain: every publish is acked and every fetch is unacked until handled, so nothing is
             # lost, and drain would wait out its timeout on the pull subscriptions.
@@ -156,6 +171,7 @@ class OutboxRelay:
         self.poll_interval = poll_interval
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
@@ -164,17 +180,15 @@ class OutboxRelay:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(BaseException):
-                await self._task
+        self._stopping = True
+        await cancel_and_wait(self._task)
 
     async def _run(self) -> None:
         delay = 0.2
-        while True:
+        while not self._stopping:
             try:
                 if not self.bus.is_connected:
-                    await asyncio.wait_for(self.bus.connected.wait(), timeout=5)
+                    await wait_event(self.bus.connected, 5)
                     continue
                 sent = await self.relay_once()
                 delay = 0.2
@@ -190,8 +204,7 @@ class OutboxRelay:
                 delay = min(delay * 2, 5.0)
                 continue
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+            await wait_event(self._wake, self.poll_interval)
 
     async def relay_once(self) -> int:
         """Publish one batch; returns how many rows were marked sent."""
@@ -277,15 +290,19 @@ class ConsumerRunner:
         self.bus = bus
         self.sessionmaker = sessionmaker
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"consumer:{self.spec.name}")
 
-    async def stop(self) -> None:
+    def request_stop(self) -> None:
+        self._stopping = True  # nats-py's fetch can swallow CancelledError; the loop also checks this flag
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(BaseException):
-                await self._task
+
+    async def stop(self) -> None:
+        self.request_stop()
+        await cancel_and_wait(self._task)
 
     async def _subscribe(self) -> Any:
         js = self.bus.js
@@ -303,16 +320,16 @@ class ConsumerRunner:
 
     async def _run(self) -> None:
         delay = 0.2
-        while True:
+        while not self._stopping:
             try:
                 if not self.bus.is_connected:
-                    await asyncio.wait_for(self.bus.connected.wait(), timeout=5)
+                    await wait_event(self.bus.connected, 5)
                     continue
                 generation = self.bus.generation
                 sub = await self._subscribe()
                 delay = 0.2
                 idle = 0
-                while generation == self.bus.generation:
+                while generation == self.bus.generation and not self._stopping:
                     try:
                         msgs = await sub.fetch(self.spec.batch, timeout=1.0)
                     except (TimeoutError, nats.errors.TimeoutError):

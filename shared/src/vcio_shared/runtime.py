@@ -89,9 +89,11 @@ class Runtime:
             with contextlib.suppress(BaseException):
                 await task
         for consumer in self.consumers:
-            await consumer.stop()
+            consumer.request_stop()
         await self.relay.stop()
-        await self.bus.close()
+        await self.bus.close()  # a closed connection also ends any fetch still waiting
+        for consumer in self.consumers:
+            await consumer.stop()
         await self.engine.dispose()
 
     async def run_sweep(self, task: PeriodicTask) -> Any:
