@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -77,6 +78,10 @@ async def publish(url: str, event: CloudEvent, msg_id: str | None = None) -> Non
 
 async def published(url: str, type_: str) -> list[dict[str, Any]]:
     """Every event of a type this service has put on its PROPOSALS stream so far (whole CloudEvents)."""
+    return await asyncio.wait_for(_published(url, type_), timeout=5)
+
+
+async def _published(url: str, type_: str) -> list[dict[str, Any]]:
     nc = await nats.connect(url)
     out = []
     try:
