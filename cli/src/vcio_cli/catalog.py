@@ -9,6 +9,11 @@ from vcio_cli.client import client, fail_on_problem
 app = typer.Typer(help="catalog commands", no_args_is_help=True)
 
 
+@app.callback()
+def catalog() -> None:
+    """Catalog commands (a callback keeps `seed` a subcommand even while it is the only one)."""
+
+
 def seed(tenant: str = typer.Option(..., "--tenant", help="the MSP (tenant id) to load the starter catalog for")
          ) -> None:
     """Load the starter catalog (three published vCIO tiers) for a tenant. Running it again changes nothing."""
