@@ -18,13 +18,20 @@ console = Console()
 
 
 def _summary(result: dict[str, Any]) -> None:
-    table = Table(title=f"billing run {result['id']}" + (" (dry run: nothing written)" if result.get("dry_run") else ""))
+    suffix = " (dry run: nothing written)" if result.get("dry_run") else ""
+    table = Table(title=f"billing run {result['id']}{suffix}")
     for column in ("status", "as of", "agreements", "invoices", "totals", "errors", "duration"):
         table.add_column(column)
     totals = ", ".join(f"{t['amount']} {t['currency']}" for t in result["totals"]) or "-"
-    table.add_row(result["status"], result["as_of"], f"{result['agreements_processed']}/{result['agreements_total']}",
-                  str(result["invoices_created"]), totals, str(len(result["errors"])),
-                  f"{(result['duration_ms'] or 0) / 1000:.2f}s")
+    table.add_row(
+        result["status"],
+        result["as_of"],
+        f"{result['agreements_processed']}/{result['agreements_total']}",
+        str(result["invoices_created"]),
+        totals,
+        str(len(result["errors"])),
+        f"{(result['duration_ms'] or 0) / 1000:.2f}s",
+    )
     console.print(table)
     for error in result["errors"][:20]:
         console.print(f"[red]agreement {error['agreement_id']}[/red]: {error['error']}")
@@ -49,24 +56,33 @@ def run(
             result = r.json()
             _summary(result)
             for inv in result["invoices"][:50]:
-                console.print(f"  {inv['number'] or '(draft)'}  {inv['period_start']} – {inv['period_end']}  "
-                              f"{inv['total']} {inv['currency']}")
+                console.print(
+                    f"  {inv['number'] or '(draft)'}  {inv['period_start']} – {inv['period_end']}  "
+                    f"{inv['total']} {inv['currency']}"
+                )
             if len(result["invoices"]) > 50:
                 console.print(f"  … and {len(result['invoices']) - 50} more")
             return
         r = http.post("/v1/billing-runs", json={"as_of": as_of, "background": True})
         fail_on_problem(r)
         result = r.json()
-        with Progress(TextColumn("billing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[made]}"),
-                      TimeElapsedColumn(), console=console) as progress:
+        with Progress(
+            TextColumn("billing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[made]}"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
             task = progress.add_task("run", total=max(result["agreements_total"], 1), made="0 invoices")
             while result["status"] == "running":
                 time.sleep(poll)
                 r = http.get(f"/v1/billing-runs/{result['id']}")
                 fail_on_problem(r)
                 result = r.json()
-                progress.update(task, completed=result["agreements_processed"],
-                                made=f"{result['invoices_created']} invoices")
+                progress.update(
+                    task, completed=result["agreements_processed"], made=f"{result['invoices_created']} invoices"
+                )
             progress.update(task, completed=max(result["agreements_total"], 1))
         _summary(result)
         if result["status"] != "completed":
@@ -81,6 +97,11 @@ def runs(tenant: str = typer.Option(..., "--tenant")) -> None:
         fail_on_problem(r)
     table = Table("id", "as of", "status", "invoices", "duration")
     for item in r.json()["items"]:
-        table.add_row(item["id"], item["as_of"], item["status"], str(item["invoices_created"]),
-                      f"{(item['duration_ms'] or 0) / 1000:.2f}s")
+        table.add_row(
+            item["id"],
+            item["as_of"],
+            item["status"],
+            str(item["invoices_created"]),
+            f"{(item['duration_ms'] or 0) / 1000:.2f}s",
+        )
     console.print(table)

@@ -17,7 +17,7 @@ import httpx
 from rich.console import Console
 
 from vcio_shared.auth import SCOPES, issue_token
-from vcio_shared.embedded import NatsServer, Postgres
+from vcio_shared.embedded import NatsServer, Postgres, die_with_parent
 from vcio_shared.migrations import upgrade
 from vcio_shared.settings import DEFAULT_PORTS, SERVICES
 
@@ -63,13 +63,17 @@ class Platform:
     nats: NatsServer | None = None
     services: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+    environ: dict[str, str] | None = None  # defaults to os.environ; tests pass their own
+    quiet: bool = False
 
     def start(self, tenant: str, wait_timeout: float = 120) -> None:
         started = time.monotonic()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        secret = dev_secret(self.data_dir)
-        env = dict(os.environ)
-        env["VCIO_JWT_SECRET"] = secret if not env.get("VCIO_JWT_JWKS_URL") else env.get("VCIO_JWT_SECRET", "")
+        env = dict(self.environ if self.environ is not None else os.environ)
+        secret = env.get("VCIO_JWT_SECRET") or dev_secret(self.data_dir)
+        if not env.get("VCIO_JWT_JWKS_URL"):
+            env["VCIO_JWT_SECRET"] = secret
         env.setdefault("VCIO_DATA_DIR", str(self.data_dir))
 
         if not env.get("NATS_URL"):
@@ -90,14 +94,9 @@ class Platform:
         ports = {s: int(env.get(f"{s.upper()}_PORT", DEFAULT_PORTS[s])) for s in SERVICES}
         env.setdefault("VCIO_PUBLIC_BASE_URL", f"http://{self.host}:{ports['proposals']}")
         self.env = env
+        self.ports = ports
         for service in SERVICES:
-            log = open(self.data_dir / f"{service}.log", "ab")  # noqa: SIM115 - the child keeps it
-            self.services[service] = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "--factory", f"{service}.main:build_app", "--host", self.host,
-                 "--port", str(ports[service]), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-                 "--timeout-graceful-shutdown", "10"],
-                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )
+            self.start_service(service)
         self._wait_ready(ports, wait_timeout)
         elapsed = time.monotonic() - started
         console.print(f"\n[bold]vcio is ready[/] in {elapsed:.1f}s (logs in {self.data_dir}/<service>.log)")
@@ -108,6 +107,23 @@ class Platform:
             console.print(f"\nDevelopment token (tenant [bold]{tenant}[/], all scopes, 12 h):")
             print(token, flush=True)
         console.print("\nCtrl-C stops everything.")
+
+    def url(self, service: str) -> str:
+        return f"http://{self.host}:{self.ports[service]}"
+
+    def start_service(self, service: str) -> subprocess.Popen[bytes]:
+        """Start (or restart) one service process under uvicorn (uvloop + httptools)."""
+        log = open(self.data_dir / f"{service}.log", "ab")  # noqa: SIM115 - the child keeps it
+        self.services[service] = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", f"{service}.main:build_app", "--host", self.host,
+             "--port", str(self.ports[service]), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+             "--timeout-graceful-shutdown", "10"],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent,
+        )
+        return self.services[service]
+
+    def wait_ready(self, services: list[str] | None = None, timeout: float = 60) -> None:
+        self._wait_ready({s: self.ports[s] for s in services or list(SERVICES)}, timeout)
 
     def _wait_ready(self, ports: dict[str, int], timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -121,7 +137,8 @@ class Platform:
                     with contextlib.suppress(httpx.HTTPError):
                         if http.get(f"http://{self.host}:{ports[service]}/readyz").status_code == 200:
                             pending.discard(service)
-                            console.print(f"[green]{service}[/] ready")
+                            if not self.quiet:
+                                console.print(f"[green]{service}[/] ready")
                 if pending and time.monotonic() > deadline:
                     raise TimeoutError(f"not ready after {timeout}s: {', '.join(sorted(pending))}")
                 time.sleep(0.1)

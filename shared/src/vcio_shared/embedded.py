@@ -24,7 +24,7 @@ PG_USER = "postgres"
 PG_SYSTEM_USER = "embedded_postgres"  # postgres refuses to run as root
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Runs in the child before exec: if the parent (vcio dev, a test run) dies, even by kill -9, so does the
     server. No orphan postgres or nats-server is left behind."""
     _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGINT)
@@ -129,7 +129,7 @@ class Postgres:
             [str(_pg_bin() / "postgres"), "-D", str(self.data_dir), "-p", str(self.port), "-h", "127.0.0.1",
              "-k", "", "-c", "max_connections=300", "-c", "fsync=off" if os.environ.get("VCIO_PG_FSYNC") == "off"
              else "fsync=on", "-c", "shared_buffers=256MB", "-c", "synchronous_commit=off"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent,
             **user,  # type: ignore[arg-type]
         )
         self._wait_ready(timeout)
@@ -217,7 +217,7 @@ class NatsServer:
             args += ["-c", str(self.config)]
         log = open(self.store_dir.parent / "nats.log", "ab")  # noqa: SIM115 - the child keeps it
         self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                     preexec_fn=_die_with_parent)
+                                     preexec_fn=die_with_parent)
         wait_for_port(self.port, timeout, self.proc)
         return self
 
