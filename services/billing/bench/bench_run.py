@@ -20,9 +20,8 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from billing_helpers import seed  # noqa: E402
-
 from billing.runs import service as runs  # noqa: E402
+from billing_helpers import seed  # noqa: E402
 from vcio_shared.clock import FixedClock  # noqa: E402
 from vcio_shared.db import create_engine, make_sessionmaker  # noqa: E402
 from vcio_shared.embedded import Postgres  # noqa: E402
@@ -49,8 +48,11 @@ def baseline(plain: str, n: int) -> float:
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute("CREATE TEMP TABLE raw (id uuid, a text, b date, c date, amount bigint, payload bytea)")
         started = time.perf_counter()
-        conn.execute("INSERT INTO raw SELECT gen_random_uuid(), 'x', '2027-01-01', '2027-02-01', g, "
-                     "decode(repeat('ab', 600), 'hex') FROM generate_series(1, %s) g", (n * 3,))
+        conn.execute(
+            "INSERT INTO raw SELECT gen_random_uuid(), 'x', '2027-01-01', '2027-02-01', g, "
+            "decode(repeat('ab', 600), 'hex') FROM generate_series(1, %s) g",
+            (n * 3,),
+        )
         return time.perf_counter() - started
 
 
@@ -72,9 +74,11 @@ def main() -> None:
                 lines = conn.execute("SELECT count(*) FROM invoice_lines").fetchone()[0]
                 outbox = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(f"billing run: {n} agreements -> {invoices} invoices, {lines} lines, {outbox} outbox rows "
-                  f"in {took:.2f}s ({n / took:,.0f} agreements/s); peak RSS {rss:.0f} MiB; "
-                  f"run says {out['duration_ms']} ms, errors {len(out['errors'])}; Python CPU {out['python_cpu_s']}s")
+            print(
+                f"billing run: {n} agreements -> {invoices} invoices, {lines} lines, {outbox} outbox rows "
+                f"in {took:.2f}s ({n / took:,.0f} agreements/s); peak RSS {rss:.0f} MiB; "
+                f"run says {out['duration_ms']} ms, errors {len(out['errors'])}; Python CPU {out['python_cpu_s']}s"
+            )
             print(f"raw baseline: INSERT ... SELECT of {n * 3} rows in {baseline(plain, n):.2f}s")
         finally:
             server.stop()

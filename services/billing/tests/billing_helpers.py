@@ -7,9 +7,8 @@ import uuid
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
-
 from billing.main import SPEC
+from fastapi import FastAPI
 from vcio_shared.bus import handle_once
 from vcio_shared.events import CloudEvent, build
 from vcio_shared.ids import uuid7
@@ -19,27 +18,59 @@ PROPOSALS = next(c for c in SPEC.consumers if c.name == "billing--proposals")
 SCHEDULER = next(c for c in SPEC.consumers if c.name == "billing--scheduler")
 
 
-def accepted(tenant: str = "tenant-a", *, start: str = "2027-01-01", cycle: str = "monthly", monthly: str = "1500.00",
-             term: int = 12, currency: str = "USD", one_time: list[tuple[str, str]] | None = None,
-             tax_rate: str = "0", terms_days: int = 30, client_id: uuid.UUID | None = None,
-             proposal_id: uuid.UUID | None = None) -> CloudEvent:
+def accepted(
+    tenant: str = "tenant-a",
+    *,
+    start: str = "2027-01-01",
+    cycle: str = "monthly",
+    monthly: str = "1500.00",
+    term: int = 12,
+    currency: str = "USD",
+    one_time: list[tuple[str, str]] | None = None,
+    tax_rate: str = "0",
+    terms_days: int = 30,
+    client_id: uuid.UUID | None = None,
+    proposal_id: uuid.UUID | None = None,
+) -> CloudEvent:
     one_time = one_time or []
     digits = 0 if currency == "JPY" else 2
     total = sum((__import__("decimal").Decimal(a) for _, a in one_time), __import__("decimal").Decimal(0))
     data = {
         "proposal_id": str(proposal_id or uuid7()),
-        "client": {"id": str(client_id or uuid7()), "name": "Acme Dental", "email": "ops@acme.test",
-                   "timezone": "America/Chicago", "currency": currency, "tax_rate": tax_rate,
-                   "payment_terms_days": terms_days},
+        "client": {
+            "id": str(client_id or uuid7()),
+            "name": "Acme Dental",
+            "email": "ops@acme.test",
+            "timezone": "America/Chicago",
+            "currency": currency,
+            "tax_rate": tax_rate,
+            "payment_terms_days": terms_days,
+        },
         "package": {"id": str(uuid7()), "version": 1, "name": "vCIO Growth", "tier": "growth"},
-        "currency": currency, "monthly_total": monthly, "one_time_total": f"{total:.{digits}f}",
-        "discount_percent": "0", "start_date": start, "term_months": term, "billing_cycle": cycle,
+        "currency": currency,
+        "monthly_total": monthly,
+        "one_time_total": f"{total:.{digits}f}",
+        "discount_percent": "0",
+        "start_date": start,
+        "term_months": term,
+        "billing_cycle": cycle,
         "recurring_lines": [{"description": "vCIO Growth", "amount": monthly}],
         "one_time_lines": [{"description": d, "amount": a} for d, a in one_time],
-        "activities": [{"name": "Quarterly business review", "category": "it_strategy", "track": "business",
-                        "billing_mode": "billable", "cadence": "FREQ=MONTHLY;INTERVAL=3", "role": "vcio",
-                        "effort_hours": "2.5", "deliverable": "QBR deck"}],
-        "accepted_at": "2026-12-20T10:00:00+00:00", "signer_name": "Dana", "signer_email": "dana@acme.test",
+        "activities": [
+            {
+                "name": "Quarterly business review",
+                "category": "it_strategy",
+                "track": "business",
+                "billing_mode": "billable",
+                "cadence": "FREQ=MONTHLY;INTERVAL=3",
+                "role": "vcio",
+                "effort_hours": "2.5",
+                "deliverable": "QBR deck",
+            }
+        ],
+        "accepted_at": "2026-12-20T10:00:00+00:00",
+        "signer_name": "Dana",
+        "signer_email": "dana@acme.test",
         "document_sha256": "ab" * 32,
     }
     event = build("proposals", "vcio.proposals.proposal.accepted", tenant, data)
@@ -52,15 +83,17 @@ async def accept(app: FastAPI, event: CloudEvent) -> bool:
 
 
 async def agreement_for(client: httpx.AsyncClient, event: CloudEvent) -> dict[str, Any]:
-    r = await client.get("/v1/agreements", params={"proposal_id": event.data["proposal_id"]},
-                         headers=auth(event.tenantid))
+    r = await client.get(
+        "/v1/agreements", params={"proposal_id": event.data["proposal_id"]}, headers=auth(event.tenantid)
+    )
     items = r.json()["items"]
     assert len(items) == 1
     return items[0]
 
 
-async def run(client: httpx.AsyncClient, as_of: dt.date | str, tenant: str = "tenant-a", **extra: Any
-              ) -> dict[str, Any]:
+async def run(
+    client: httpx.AsyncClient, as_of: dt.date | str, tenant: str = "tenant-a", **extra: Any
+) -> dict[str, Any]:
     r = await client.post("/v1/billing-runs", json={"as_of": str(as_of), **extra}, headers=auth(tenant))
     assert r.status_code in (200, 201), r.text
     return r.json()
@@ -92,26 +125,44 @@ INSERT INTO agreements (id, tenant_id, proposal_id, client_id, package_name, sta
   recurring_lines, activities, auto_renew, next_bill_date, created_at, updated_at)
 SELECT gen_random_uuid(), %(tenant)s, gen_random_uuid(), %(client)s, 'vCIO Growth', 'active', %(start)s,
   %(end)s, %(start)s, %(term)s, 1, %(cycle)s, %(currency)s, CAST(%(monthly)s AS bigint) + g, 0,
-  jsonb_build_array(jsonb_build_object('from', CAST(%(start_text)s AS text), 'monthly_amount', CAST(%(monthly)s AS bigint) + g)),
+  jsonb_build_array(jsonb_build_object('from', CAST(%(start_text)s AS text),
+                                       'monthly_amount', CAST(%(monthly)s AS bigint) + g)),
   '[]'::jsonb, '[]'::jsonb, '[]'::jsonb, true, %(start)s, now(), now()
 FROM generate_series(1, %(count)s) AS g;
 INSERT INTO tenant_settings (tenant_id, auto_run_enabled) VALUES (%(tenant)s, false) ON CONFLICT DO NOTHING;
 """
 
 
-def seed(database_url: str, count: int, *, tenant: str = "tenant-a", start: dt.date = dt.date(2027, 1, 1),
-         term: int = 12, cycle: str = "monthly", monthly: int = 150000, currency: str = "USD") -> None:
+def seed(
+    database_url: str,
+    count: int,
+    *,
+    tenant: str = "tenant-a",
+    start: dt.date = dt.date(2027, 1, 1),
+    term: int = 12,
+    cycle: str = "monthly",
+    monthly: int = 150000,
+    currency: str = "USD",
+) -> None:
     """Many agreements at once, straight into billing's own tables (for the crash and timing checks)."""
     import psycopg
-
     from billing.runs.engine import term_end
     from vcio_shared.settings import to_driver_url
 
     url = to_driver_url(database_url, "psycopg").replace("postgresql+psycopg", "postgresql")
     with psycopg.connect(url, autocommit=True) as conn:
-        params = {"client": uuid7(), "tenant": tenant, "currency": currency, "start": start,
-                                "end": term_end(start, term), "term": term, "cycle": cycle, "monthly": monthly,
-                                "start_text": start.isoformat(), "count": count}
+        params = {
+            "client": uuid7(),
+            "tenant": tenant,
+            "currency": currency,
+            "start": start,
+            "end": term_end(start, term),
+            "term": term,
+            "cycle": cycle,
+            "monthly": monthly,
+            "start_text": start.isoformat(),
+            "count": count,
+        }
         for statement in SEED_SQL.split(";"):
             if statement.strip():
                 conn.execute(statement, params)

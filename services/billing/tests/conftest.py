@@ -8,9 +8,8 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
-from fastapi import FastAPI
-
 from billing.main import build_app
+from fastapi import FastAPI
 from vcio_shared.clock import FixedClock
 from vcio_shared.settings import Settings, load_settings
 from vcio_shared.testing import TEST_SECRET, running
@@ -23,8 +22,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def settings(database_factory: Callable[[str], str], nats_url: str) -> Settings:
-    return load_settings("billing", database_url=database_factory("billing"), nats_url=nats_url,
-                         jwt_secret=TEST_SECRET)
+    return load_settings("billing", database_url=database_factory("billing"), nats_url=nats_url, jwt_secret=TEST_SECRET)
 
 
 @pytest.fixture

@@ -3,9 +3,8 @@
 import datetime as dt
 
 import sqlalchemy as sa
-from billing_helpers import PROPOSALS, accept, accepted, agreement_for, invoices, lines, run
-
 from billing.main import RENEWALS
+from billing_helpers import PROPOSALS, accept, accepted, agreement_for, invoices, lines, run
 from vcio_shared.bus import handle_once
 from vcio_shared.events import build
 from vcio_shared.testing import auth
@@ -17,13 +16,22 @@ async def outbox_types(app) -> list[str]:
 
 
 async def test_agreement_carries_the_proposal_terms(app, client) -> None:
-    event = accepted(start="2027-03-31", cycle="quarterly", monthly="2250.50", term=12,
-                     one_time=[("Onboarding", "1000.00")])
+    event = accepted(
+        start="2027-03-31", cycle="quarterly", monthly="2250.50", term=12, one_time=[("Onboarding", "1000.00")]
+    )
     assert await accept(app, event)
     a = await agreement_for(client, event)
-    assert (a["start_date"], a["end_date"], a["billing_cycle"], a["monthly_amount"], a["one_time_amount"],
-            a["term_months"], a["status"], a["auto_renew"], a["next_bill_date"]) == (
-        "2027-03-31", "2028-03-31", "quarterly", "2250.50", "1000.00", 12, "active", True, "2027-03-31")
+    assert (
+        a["start_date"],
+        a["end_date"],
+        a["billing_cycle"],
+        a["monthly_amount"],
+        a["one_time_amount"],
+        a["term_months"],
+        a["status"],
+        a["auto_renew"],
+        a["next_bill_date"],
+    ) == ("2027-03-31", "2028-03-31", "quarterly", "2250.50", "1000.00", 12, "active", True, "2027-03-31")
     assert (await client.get(f"/v1/agreements/{a['id']}", headers=auth())).json() == a
 
 
@@ -43,8 +51,9 @@ async def test_agreements_filter_by_client_and_status_and_page(app, client) -> N
     r = await client.get("/v1/agreements", params={"client_id": events[1].data["client"]["id"]}, headers=auth())
     assert [a["proposal_id"] for a in r.json()["items"]] == [events[1].data["proposal_id"]]
     page1 = (await client.get("/v1/agreements", params={"limit": 2}, headers=auth())).json()
-    page2 = (await client.get("/v1/agreements", params={"limit": 2, "cursor": page1["next_cursor"]},
-                              headers=auth())).json()
+    page2 = (
+        await client.get("/v1/agreements", params={"limit": 2, "cursor": page1["next_cursor"]}, headers=auth())
+    ).json()
     assert len(page1["items"]) == 2 and len(page2["items"]) == 1 and page2["next_cursor"] is None
     assert (await client.get("/v1/agreements", params={"status": "cancelled"}, headers=auth())).json()["items"] == []
 
@@ -67,11 +76,17 @@ async def test_change_before_the_latest_invoiced_period_is_refused(app, client) 
     await accept(app, event)
     await run(client, dt.date(2027, 3, 1))
     a = await agreement_for(client, event)
-    r = await client.post(f"/v1/agreements/{a['id']}/change",
-                          json={"effective_date": "2027-02-10", "monthly_amount": "2000.00"}, headers=auth())
+    r = await client.post(
+        f"/v1/agreements/{a['id']}/change",
+        json={"effective_date": "2027-02-10", "monthly_amount": "2000.00"},
+        headers=auth(),
+    )
     assert r.status_code == 422
-    r = await client.post(f"/v1/agreements/{a['id']}/change",
-                          json={"effective_date": "2027-03-10", "monthly_amount": "20.001"}, headers=auth())
+    r = await client.post(
+        f"/v1/agreements/{a['id']}/change",
+        json={"effective_date": "2027-03-10", "monthly_amount": "20.001"},
+        headers=auth(),
+    )
     assert r.status_code == 422
 
 
@@ -80,8 +95,11 @@ async def test_change_after_the_last_invoice_of_the_term_settles_at_once(app, cl
     await accept(app, event)
     await run(client, dt.date(2027, 1, 1))
     a = await agreement_for(client, event)
-    r = await client.post(f"/v1/agreements/{a['id']}/change",
-                          json={"effective_date": "2027-07-01", "monthly_amount": "1200.00"}, headers=auth())
+    r = await client.post(
+        f"/v1/agreements/{a['id']}/change",
+        json={"effective_date": "2027-07-01", "monthly_amount": "1200.00"},
+        headers=auth(),
+    )
     invoice = r.json()["settled_by"]["invoice"]
     # 184 of 365 days: credit 12000 × 184/365 = 6049.32, charge 14400 × 184/365 = 7259.18
     assert lines(invoice) == [("2027-07-01", "2028-01-01", "-6049.32"), ("2027-07-01", "2028-01-01", "7259.18")]
@@ -130,8 +148,12 @@ async def test_without_auto_renew_the_agreement_expires_and_billing_stops(app, c
 async def test_client_update_changes_the_tax_rate_of_later_invoices(app, client) -> None:
     event = accepted(start="2027-01-01", tax_rate="0")
     await accept(app, event)
-    updated = build("proposals", "vcio.proposals.client.updated", "tenant-a",
-                    {**event.data["client"], "tax_rate": "10", "payment_terms_days": 45})
+    updated = build(
+        "proposals",
+        "vcio.proposals.client.updated",
+        "tenant-a",
+        {**event.data["client"], "tax_rate": "10", "payment_terms_days": 45},
+    )
     await handle_once(app.state.runtime.sessionmaker, PROPOSALS, updated)
     await run(client, dt.date(2027, 1, 1))
     [inv] = await invoices(client)
@@ -143,21 +165,33 @@ async def test_mrr_arr_and_movements_per_currency(app, client) -> None:
     for e in (first, second, accepted(start="2027-01-01", monthly="150000", currency="JPY")):
         await accept(app, e)
     a1, a2 = await agreement_for(client, first), await agreement_for(client, second)
-    await client.post(f"/v1/agreements/{a1['id']}/change", json={"effective_date": "2027-04-01",
-                                                                  "monthly_amount": "2000.00"}, headers=auth())
+    await client.post(
+        f"/v1/agreements/{a1['id']}/change",
+        json={"effective_date": "2027-04-01", "monthly_amount": "2000.00"},
+        headers=auth(),
+    )
     await client.post(f"/v1/agreements/{a2['id']}/cancel", json={"effective_date": "2027-06-01"}, headers=auth())
     mrr = (await client.get("/v1/metrics/mrr", params={"as_of": "2027-03-01"}, headers=auth())).json()["items"]
     assert mrr == [
         {"as_of": "2027-03-01", "currency": "JPY", "mrr": "150000", "arr": "1800000", "active_agreements": 1},
-        {"as_of": "2027-03-01", "currency": "USD", "mrr": "3500.00", "arr": "42000.00", "active_agreements": 2}]
+        {"as_of": "2027-03-01", "currency": "USD", "mrr": "3500.00", "arr": "42000.00", "active_agreements": 2},
+    ]
     later = (await client.get("/v1/metrics/mrr", params={"as_of": "2027-06-01"}, headers=auth())).json()["items"]
-    assert [(m["currency"], m["mrr"], m["active_agreements"]) for m in later] == [("JPY", "150000", 1),
-                                                                                 ("USD", "2000.00", 1)]
-    moves = (await client.get("/v1/metrics/movements", params={"from": "2027-01-01", "to": "2027-06-30"},
-                              headers=auth())).json()["items"]
-    usd = [(m["month"], m["new"], m["expansion"], m["contraction"], m["churn"], m["net"]) for m in moves
-           if m["currency"] == "USD"]
-    assert usd == [("2027-01", "1500.00", "0.00", "0.00", "0.00", "1500.00"),
-                   ("2027-02", "2000.00", "0.00", "0.00", "0.00", "2000.00"),
-                   ("2027-04", "0.00", "500.00", "0.00", "0.00", "500.00"),
-                   ("2027-06", "0.00", "0.00", "0.00", "-2000.00", "-2000.00")]
+    assert [(m["currency"], m["mrr"], m["active_agreements"]) for m in later] == [
+        ("JPY", "150000", 1),
+        ("USD", "2000.00", 1),
+    ]
+    moves = (
+        await client.get("/v1/metrics/movements", params={"from": "2027-01-01", "to": "2027-06-30"}, headers=auth())
+    ).json()["items"]
+    usd = [
+        (m["month"], m["new"], m["expansion"], m["contraction"], m["churn"], m["net"])
+        for m in moves
+        if m["currency"] == "USD"
+    ]
+    assert usd == [
+        ("2027-01", "1500.00", "0.00", "0.00", "0.00", "1500.00"),
+        ("2027-02", "2000.00", "0.00", "0.00", "0.00", "2000.00"),
+        ("2027-04", "0.00", "500.00", "0.00", "0.00", "500.00"),
+        ("2027-06", "0.00", "0.00", "0.00", "-2000.00", "-2000.00"),
+    ]

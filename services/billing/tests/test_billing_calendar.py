@@ -6,13 +6,13 @@ import httpx
 import pytest
 from billing_helpers import accept, accepted, agreement_for, invoices, lines, run
 from dateutil.relativedelta import relativedelta
-
 from vcio_shared.clock import FixedClock
 from vcio_shared.testing import auth
 
 
-async def bill_on(client: httpx.AsyncClient, clock: FixedClock, day: dt.date, tenant: str = "tenant-a"
-                  ) -> list[list[tuple]]:
+async def bill_on(
+    client: httpx.AsyncClient, clock: FixedClock, day: dt.date, tenant: str = "tenant-a"
+) -> list[list[tuple]]:
     """Set the clock to `day`, run billing as of today, return the lines of each invoice the run made."""
     clock.set(dt.datetime.combine(day, dt.time(7), dt.UTC))
     result = await run(client, clock.today(), tenant)
@@ -34,12 +34,15 @@ async def test_monthly_starting_on_the_1st_bills_twelve_full_months_then_nothing
     assert await bill_on(client, clock, dt.date(2028, 6, 1)) == []
 
 
-@pytest.mark.parametrize(("start", "first", "last"), [
-    ("2027-01-15", ("2027-01-15", "2027-02-01", "822.58"), ("2028-01-01", "2028-01-15", "677.42")),
-    ("2027-01-29", ("2027-01-29", "2027-02-01", "145.16"), ("2028-01-01", "2028-01-29", "1354.84")),
-    ("2027-01-30", ("2027-01-30", "2027-02-01", "96.77"), ("2028-01-01", "2028-01-30", "1403.23")),
-    ("2027-01-31", ("2027-01-31", "2027-02-01", "48.39"), ("2028-01-01", "2028-01-31", "1451.61")),
-])
+@pytest.mark.parametrize(
+    ("start", "first", "last"),
+    [
+        ("2027-01-15", ("2027-01-15", "2027-02-01", "822.58"), ("2028-01-01", "2028-01-15", "677.42")),
+        ("2027-01-29", ("2027-01-29", "2027-02-01", "145.16"), ("2028-01-01", "2028-01-29", "1354.84")),
+        ("2027-01-30", ("2027-01-30", "2027-02-01", "96.77"), ("2028-01-01", "2028-01-30", "1403.23")),
+        ("2027-01-31", ("2027-01-31", "2027-02-01", "48.39"), ("2028-01-01", "2028-01-31", "1451.61")),
+    ],
+)
 async def test_monthly_mid_month_start_prorates_first_and_last_period(app, client, clock, start, first, last) -> None:
     await accept(app, accepted(start=start, monthly="1500.00", term=12))
     assert await bill_on(client, clock, dt.date.fromisoformat(start)) == [[first]]
@@ -90,23 +93,32 @@ async def test_annual_aligns_to_calendar_years_over_a_two_year_term(app, client,
 async def test_catch_up_bills_every_unbilled_period_up_to_as_of(app, client, clock) -> None:
     await accept(app, accepted(start="2027-01-01", monthly="1500.00", term=12))
     assert await bill_on(client, clock, dt.date(2027, 4, 15)) == [
-        [("2027-01-01", "2027-02-01", "1500.00")], [("2027-02-01", "2027-03-01", "1500.00")],
-        [("2027-03-01", "2027-04-01", "1500.00")], [("2027-04-01", "2027-05-01", "1500.00")]]
+        [("2027-01-01", "2027-02-01", "1500.00")],
+        [("2027-02-01", "2027-03-01", "1500.00")],
+        [("2027-03-01", "2027-04-01", "1500.00")],
+        [("2027-04-01", "2027-05-01", "1500.00")],
+    ]
     assert await bill_on(client, clock, dt.date(2027, 4, 30)) == []
 
 
 async def test_catch_up_never_bills_past_the_term(app, client, clock) -> None:
     await accept(app, accepted(start="2027-01-15", monthly="1000.00", term=3))
     assert await bill_on(client, clock, dt.date(2029, 1, 1)) == [
-        [("2027-01-15", "2027-02-01", "548.39")], [("2027-02-01", "2027-03-01", "1000.00")],
-        [("2027-03-01", "2027-04-01", "1000.00")], [("2027-04-01", "2027-04-15", "466.67")]]
+        [("2027-01-15", "2027-02-01", "548.39")],
+        [("2027-02-01", "2027-03-01", "1000.00")],
+        [("2027-03-01", "2027-04-01", "1000.00")],
+        [("2027-04-01", "2027-04-15", "466.67")],
+    ]
 
 
 async def test_one_time_fees_go_on_the_first_invoice_only(app, client, clock) -> None:
-    await accept(app, accepted(start="2027-01-01", monthly="1500.00", one_time=[("Onboarding", "2500.00"),
-                                                                                ("Assessment", "750.00")]))
+    await accept(
+        app,
+        accepted(start="2027-01-01", monthly="1500.00", one_time=[("Onboarding", "2500.00"), ("Assessment", "750.00")]),
+    )
     assert await bill_on(client, clock, dt.date(2027, 1, 1)) == [
-        [("2027-01-01", "2027-02-01", "1500.00"), (None, None, "2500.00"), (None, None, "750.00")]]
+        [("2027-01-01", "2027-02-01", "1500.00"), (None, None, "2500.00"), (None, None, "750.00")]
+    ]
     assert await bill_on(client, clock, dt.date(2027, 2, 1)) == [[("2027-02-01", "2027-03-01", "1500.00")]]
 
 
@@ -115,9 +127,12 @@ async def test_jpy_has_no_minor_digits(app, client, clock) -> None:
     assert await bill_on(client, clock, dt.date(2027, 1, 15)) == [[("2027-01-15", "2027-02-01", "82258")]]
     assert await bill_on(client, clock, dt.date(2027, 2, 1)) == [[("2027-02-01", "2027-03-01", "150000")]]
     assert await bill_on(client, clock, dt.date(2028, 1, 1)) == [
-        *[[(d.isoformat(), (d + relativedelta(months=1)).isoformat(), "150000")]
-          for d in months(dt.date(2027, 3, 1), 10)],
-        [("2028-01-01", "2028-01-15", "67742")]]
+        *[
+            [(d.isoformat(), (d + relativedelta(months=1)).isoformat(), "150000")]
+            for d in months(dt.date(2027, 3, 1), 10)
+        ],
+        [("2028-01-01", "2028-01-15", "67742")],
+    ]
     assert await bill_on(client, clock, dt.date(2028, 2, 1)) == []
 
 
@@ -128,15 +143,17 @@ async def test_cancellation_inside_an_invoiced_period_credits_unused_days(app, c
     assert await bill_on(client, clock, dt.date(2027, 2, 1)) == [[("2027-02-01", "2027-03-01", "1500.00")]]
     agreement = await agreement_for(client, event)
     clock.set(dt.date(2027, 2, 10))
-    r = await client.post(f"/v1/agreements/{agreement['id']}/cancel", json={"effective_date": "2027-02-10"},
-                          headers=auth())
+    r = await client.post(
+        f"/v1/agreements/{agreement['id']}/cancel", json={"effective_date": "2027-02-10"}, headers=auth()
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["status"] == "cancelled"
     [note] = body["credit_notes"]
     assert note["number"] == "CN-2027-000001"
     assert [(ln["period_start"], ln["period_end"], ln["amount"]) for ln in note["lines"]] == [
-        ("2027-02-10", "2027-03-01", "1017.86")]
+        ("2027-02-10", "2027-03-01", "1017.86")
+    ]
     assert note["total"] == "1017.86"
     assert await bill_on(client, clock, dt.date(2027, 3, 1)) == []
     assert await bill_on(client, clock, dt.date(2027, 12, 1)) == []
@@ -147,8 +164,9 @@ async def test_cancellation_inside_an_unbilled_period_bills_up_to_the_effective_
     await accept(app, event)
     await bill_on(client, clock, dt.date(2027, 2, 1))
     agreement = await agreement_for(client, event)
-    r = await client.post(f"/v1/agreements/{agreement['id']}/cancel", json={"effective_date": "2027-03-10"},
-                          headers=auth())
+    r = await client.post(
+        f"/v1/agreements/{agreement['id']}/cancel", json={"effective_date": "2027-03-10"}, headers=auth()
+    )
     assert r.json()["credit_notes"] == []
     assert await bill_on(client, clock, dt.date(2027, 3, 1)) == [[("2027-03-01", "2027-03-10", "435.48")]]
     assert await bill_on(client, clock, dt.date(2027, 4, 1)) == []
@@ -160,12 +178,19 @@ async def test_mid_term_price_rise_puts_prorated_credit_and_charge_on_the_next_i
     await bill_on(client, clock, dt.date(2027, 1, 1))
     agreement = await agreement_for(client, event)
     clock.set(dt.date(2027, 1, 20))
-    r = await client.post(f"/v1/agreements/{agreement['id']}/change",
-                          json={"effective_date": "2027-01-16", "monthly_amount": "2000.00"}, headers=auth())
+    r = await client.post(
+        f"/v1/agreements/{agreement['id']}/change",
+        json={"effective_date": "2027-01-16", "monthly_amount": "2000.00"},
+        headers=auth(),
+    )
     assert r.status_code == 200, r.text
-    assert await bill_on(client, clock, dt.date(2027, 2, 1)) == [[
-        ("2027-02-01", "2027-03-01", "2000.00"), ("2027-01-16", "2027-02-01", "-774.19"),
-        ("2027-01-16", "2027-02-01", "1032.26")]]
+    assert await bill_on(client, clock, dt.date(2027, 2, 1)) == [
+        [
+            ("2027-02-01", "2027-03-01", "2000.00"),
+            ("2027-01-16", "2027-02-01", "-774.19"),
+            ("2027-01-16", "2027-02-01", "1032.26"),
+        ]
+    ]
     assert await bill_on(client, clock, dt.date(2027, 3, 1)) == [[("2027-03-01", "2027-04-01", "2000.00")]]
     assert await bill_on(client, clock, dt.date(2027, 3, 2)) == []
 
@@ -175,11 +200,15 @@ async def test_price_change_inside_an_unbilled_period_splits_its_lines(app, clie
     await accept(app, event)
     await bill_on(client, clock, dt.date(2027, 1, 1))
     agreement = await agreement_for(client, event)
-    r = await client.post(f"/v1/agreements/{agreement['id']}/change",
-                          json={"effective_date": "2027-02-15", "monthly_amount": "2000.00"}, headers=auth())
+    r = await client.post(
+        f"/v1/agreements/{agreement['id']}/change",
+        json={"effective_date": "2027-02-15", "monthly_amount": "2000.00"},
+        headers=auth(),
+    )
     assert r.json()["adjustments"] == []
-    assert await bill_on(client, clock, dt.date(2027, 2, 1)) == [[
-        ("2027-02-01", "2027-02-15", "750.00"), ("2027-02-15", "2027-03-01", "1000.00")]]
+    assert await bill_on(client, clock, dt.date(2027, 2, 1)) == [
+        [("2027-02-01", "2027-02-15", "750.00"), ("2027-02-15", "2027-03-01", "1000.00")]
+    ]
     assert await bill_on(client, clock, dt.date(2027, 3, 1)) == [[("2027-03-01", "2027-04-01", "2000.00")]]
 
 
@@ -188,8 +217,11 @@ async def test_steep_downgrade_is_credited_by_a_credit_note_not_a_negative_invoi
     await accept(app, event)
     await bill_on(client, clock, dt.date(2027, 1, 1))
     agreement = await agreement_for(client, event)
-    await client.post(f"/v1/agreements/{agreement['id']}/change",
-                      json={"effective_date": "2027-01-04", "monthly_amount": "1500.00"}, headers=auth())
+    await client.post(
+        f"/v1/agreements/{agreement['id']}/change",
+        json={"effective_date": "2027-01-04", "monthly_amount": "1500.00"},
+        headers=auth(),
+    )
     assert await bill_on(client, clock, dt.date(2027, 2, 1)) == [[("2027-02-01", "2027-03-01", "1500.00")]]
     notes = (await client.get("/v1/credit-notes", params={"agreement_id": agreement["id"]}, headers=auth())).json()
     # credit 5000 × 28/31 = 4516.13, charge 1500 × 28/31 = 1354.84: net credit 3161.29
@@ -197,8 +229,7 @@ async def test_steep_downgrade_is_credited_by_a_credit_note_not_a_negative_invoi
 
 
 async def test_tax_is_rounded_once_on_the_subtotal_and_due_date_follows_net_terms(app, client, clock) -> None:
-    await accept(app, accepted(start="2027-01-15", one_time=[("Onboarding", "500.00")], tax_rate="8.25",
-                               terms_days=15))
+    await accept(app, accepted(start="2027-01-15", one_time=[("Onboarding", "500.00")], tax_rate="8.25", terms_days=15))
     await bill_on(client, clock, dt.date(2027, 1, 15))
     [inv] = await invoices(client)
     assert (inv["subtotal"], inv["tax"], inv["total"]) == ("1322.58", "109.11", "1431.69")

@@ -12,7 +12,6 @@ import httpx
 import psycopg
 import pytest
 from billing_helpers import seed
-
 from vcio_shared.settings import to_driver_url
 from vcio_shared.testing import TEST_SECRET, token
 
@@ -24,10 +23,30 @@ def free_port() -> int:
 
 
 def start_billing(database_url: str, nats_url: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "BILLING_DATABASE_URL": database_url, "NATS_URL": nats_url, "VCIO_JWT_SECRET": TEST_SECRET,
-           "BILLING_RUN_CHUNK_SIZE": "50", "VCIO_LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "billing.main:build_app", "--port", str(port),
-                             "--log-level", "warning"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "BILLING_DATABASE_URL": database_url,
+        "NATS_URL": nats_url,
+        "VCIO_JWT_SECRET": TEST_SECRET,
+        "BILLING_RUN_CHUNK_SIZE": "50",
+        "VCIO_LOG_LEVEL": "WARNING",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "billing.main:build_app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with contextlib.suppress(httpx.HTTPError):
@@ -52,8 +71,12 @@ def test_kill_9_mid_run_then_rerun_leaves_exactly_one_invoice_per_period(databas
     port = free_port()
     proc = start_billing(database_url, nats_url, port)
     try:
-        r = httpx.post(f"http://127.0.0.1:{port}/v1/billing-runs", json={"as_of": "2027-03-01", "background": True},
-                       headers=headers, timeout=10)
+        r = httpx.post(
+            f"http://127.0.0.1:{port}/v1/billing-runs",
+            json={"as_of": "2027-03-01", "background": True},
+            headers=headers,
+            timeout=10,
+        )
         assert r.status_code == 202
         deadline = time.monotonic() + 30
         while count(plain, "SELECT count(*) FROM invoices") == 0 and time.monotonic() < deadline:
@@ -68,8 +91,9 @@ def test_kill_9_mid_run_then_rerun_leaves_exactly_one_invoice_per_period(databas
     assert partial % 150 == 0  # whole chunks only (50 agreements × 3 periods): nothing half-written
     proc = start_billing(database_url, nats_url, port)
     try:
-        r = httpx.post(f"http://127.0.0.1:{port}/v1/billing-runs", json={"as_of": "2027-03-01"}, headers=headers,
-                       timeout=120)
+        r = httpx.post(
+            f"http://127.0.0.1:{port}/v1/billing-runs", json={"as_of": "2027-03-01"}, headers=headers, timeout=120
+        )
         assert r.status_code == 201, r.text
         assert r.json()["invoices_created"] == 6000 - partial
     finally:
@@ -78,6 +102,8 @@ def test_kill_9_mid_run_then_rerun_leaves_exactly_one_invoice_per_period(databas
     assert count(plain, "SELECT count(*) FROM invoices") == 6000
     assert count(plain, "SELECT count(DISTINCT (agreement_id, period_start)) FROM invoices") == 6000
     assert count(plain, "SELECT count(*) FROM outbox WHERE type = 'vcio.billing.invoice.issued'") == 6000
-    numbers = count(plain, "SELECT count(DISTINCT number) FROM invoices WHERE number BETWEEN 'INV-2027-000001' "
-                           "AND 'INV-2027-006000'")
+    numbers = count(
+        plain,
+        "SELECT count(DISTINCT number) FROM invoices WHERE number BETWEEN 'INV-2027-000001' AND 'INV-2027-006000'",
+    )
     assert numbers == 6000  # gapless: exactly 1..6000

@@ -7,10 +7,9 @@ import httpx
 import nats
 import pytest
 import sqlalchemy as sa
+from billing.main import build_app
 from billing_helpers import accepted, run
 from nats.js.api import StreamConfig
-
-from billing.main import build_app
 from vcio_shared.events import build, encode
 from vcio_shared.ids import uuid7
 from vcio_shared.testing import auth, eventually, running
@@ -42,9 +41,14 @@ async def test_accepted_proposal_over_jetstream_becomes_one_agreement(live) -> N
     event = accepted(start="2027-01-15", term=12)
     await publish(js, event)
     [agreement] = await eventually(lambda: agreements(client))
-    assert (agreement["proposal_id"], agreement["status"], agreement["start_date"], agreement["end_date"],
-            agreement["monthly_amount"], agreement["currency"]) == (
-        event.data["proposal_id"], "active", "2027-01-15", "2028-01-15", "1500.00", "USD")
+    assert (
+        agreement["proposal_id"],
+        agreement["status"],
+        agreement["start_date"],
+        agreement["end_date"],
+        agreement["monthly_amount"],
+        agreement["currency"],
+    ) == (event.data["proposal_id"], "active", "2027-01-15", "2028-01-15", "1500.00", "USD")
 
 
 async def test_redelivered_and_republished_acceptance_makes_one_agreement(live) -> None:
@@ -58,10 +62,13 @@ async def test_redelivered_and_republished_acceptance_makes_one_agreement(live) 
     async def handled() -> bool:
         async with app.state.runtime.sessionmaker() as s:
             return await s.scalar(sa.text("SELECT count(*) FROM inbox")) == 2
+
     await eventually(handled)
     assert len(await agreements(client)) == 1
     async with app.state.runtime.sessionmaker() as s:
-        activated = await s.scalar(sa.text("SELECT count(*) FROM outbox WHERE type = 'vcio.billing.agreement.activated'"))
+        activated = await s.scalar(
+            sa.text("SELECT count(*) FROM outbox WHERE type = 'vcio.billing.agreement.activated'")
+        )
     assert activated == 1
 
 
@@ -75,6 +82,7 @@ async def test_acceptance_claiming_another_tenants_client_is_dead_lettered(live)
 
     async def dead() -> list:
         return (await client.get("/v1/dead-letters", headers=auth("tenant-b"))).json()["items"]
+
     [letter] = await eventually(dead)
     assert "another tenant" in letter["error"]
     assert await agreements(client, "tenant-b") == []
@@ -97,18 +105,33 @@ async def test_completed_activity_shows_on_the_next_invoice_once(live, clock) ->
     event = accepted(start="2027-01-01")
     await publish(js, event)
     [agreement] = await eventually(lambda: agreements(client))
-    activity = build("scheduler", "vcio.scheduler.activity.completed", "tenant-a", {
-        "id": str(uuid7()), "agreement_id": agreement["id"], "client_id": agreement["client_id"],
-        "name": "Quarterly business review", "category": "it_strategy", "track": "business",
-        "billing_mode": "billable", "role": "vcio", "due_date": "2027-01-18",
-        "completed_at": "2027-01-18T15:00:00+00:00", "outcome": "Roadmap agreed", "hours_spent": "2.50",
-        "deliverable_links": []})
+    activity = build(
+        "scheduler",
+        "vcio.scheduler.activity.completed",
+        "tenant-a",
+        {
+            "id": str(uuid7()),
+            "agreement_id": agreement["id"],
+            "client_id": agreement["client_id"],
+            "name": "Quarterly business review",
+            "category": "it_strategy",
+            "track": "business",
+            "billing_mode": "billable",
+            "role": "vcio",
+            "due_date": "2027-01-18",
+            "completed_at": "2027-01-18T15:00:00+00:00",
+            "outcome": "Roadmap agreed",
+            "hours_spent": "2.50",
+            "deliverable_links": [],
+        },
+    )
     await publish(js, activity)
     await publish(js, activity, msg_id=str(uuid7()))
 
     async def stored() -> bool:
         async with app.state.runtime.sessionmaker() as s:
             return await s.scalar(sa.text("SELECT count(*) FROM inbox WHERE consumer = 'billing--scheduler'")) == 1
+
     await eventually(stored)
     clock.set(dt.datetime(2027, 2, 1, 3, tzinfo=dt.UTC))
     await run(client, dt.date(2027, 2, 1))
@@ -116,24 +139,41 @@ async def test_completed_activity_shows_on_the_next_invoice_once(live, clock) ->
     feb = next(i for i in invs if i["period_start"] == "2027-02-01")
     detail = (await client.get(f"/v1/invoices/{feb['id']}", headers=auth())).json()
     assert [(a["name"], a["completed_on"], a["hours_spent"]) for a in detail["value_delivered"]["activities"]] == [
-        ("Quarterly business review", "2027-01-18", "2.50")]
+        ("Quarterly business review", "2027-01-18", "2.50")
+    ]
     html = (await client.get(f"/v1/invoices/{feb['id']}/html", headers=auth())).text
     assert "Roadmap agreed" in html
-    value = (await client.get("/v1/metrics/activity-value", params={"from": "2027-01-01", "to": "2027-02-01"},
-                              headers=auth())).json()["items"]
-    assert value == [{"billing_mode": "billable", "driver": "revenue", "activities": 1, "hours": "2.50"},
-                     {"billing_mode": "included", "driver": "cost", "activities": 0, "hours": "0.00"}]
+    value = (
+        await client.get(
+            "/v1/metrics/activity-value", params={"from": "2027-01-01", "to": "2027-02-01"}, headers=auth()
+        )
+    ).json()["items"]
+    assert value == [
+        {"billing_mode": "billable", "driver": "revenue", "activities": 1, "hours": "2.50"},
+        {"billing_mode": "included", "driver": "cost", "activities": 0, "hours": "0.00"},
+    ]
 
 
 async def test_completed_activity_of_another_tenants_agreement_is_dead_lettered(live) -> None:
     app, client, js = live
     await publish(js, accepted("tenant-a"))
     [agreement] = await eventually(lambda: agreements(client))
-    activity = build("scheduler", "vcio.scheduler.activity.completed", "tenant-b", {
-        "id": str(uuid7()), "agreement_id": agreement["id"], "client_id": agreement["client_id"], "name": "x",
-        "completed_at": "2027-01-18T15:00:00+00:00", "hours_spent": "1.00"})
+    activity = build(
+        "scheduler",
+        "vcio.scheduler.activity.completed",
+        "tenant-b",
+        {
+            "id": str(uuid7()),
+            "agreement_id": agreement["id"],
+            "client_id": agreement["client_id"],
+            "name": "x",
+            "completed_at": "2027-01-18T15:00:00+00:00",
+            "hours_spent": "1.00",
+        },
+    )
     await publish(js, activity)
 
     async def dead() -> list:
         return (await client.get("/v1/dead-letters", headers=auth("tenant-b"))).json()["items"]
+
     assert len(await eventually(dead)) == 1

@@ -3,7 +3,6 @@
 import datetime as dt
 
 from billing_helpers import accept, accepted, agreement_for, invoices, run
-
 from vcio_shared.testing import auth
 
 PAID_AT = "2027-01-20T10:00:00+00:00"
@@ -18,8 +17,11 @@ async def one_invoice(app, client, tenant="tenant-a", **kw) -> dict:
 
 async def test_partial_payment_leaves_the_invoice_issued_with_the_rest_due(app, client) -> None:
     inv = await one_invoice(app, client)
-    r = await client.post(f"/v1/invoices/{inv['id']}/payments",
-                          json={"amount": "500.00", "paid_at": PAID_AT, "reference": "ACH-1"}, headers=auth())
+    r = await client.post(
+        f"/v1/invoices/{inv['id']}/payments",
+        json={"amount": "500.00", "paid_at": PAID_AT, "reference": "ACH-1"},
+        headers=auth(),
+    )
     assert r.status_code == 201, r.text
     assert (r.json()["status"], r.json()["amount_paid"], r.json()["amount_due"]) == ("issued", "500.00", "1000.00")
 
@@ -27,15 +29,21 @@ async def test_partial_payment_leaves_the_invoice_issued_with_the_rest_due(app, 
 async def test_full_payment_marks_the_invoice_paid(app, client) -> None:
     inv = await one_invoice(app, client)
     for amount in ("500.00", "1000.00"):
-        r = await client.post(f"/v1/invoices/{inv['id']}/payments",
-                              json={"amount": amount, "paid_at": PAID_AT, "reference": "x"}, headers=auth())
+        r = await client.post(
+            f"/v1/invoices/{inv['id']}/payments",
+            json={"amount": amount, "paid_at": PAID_AT, "reference": "x"},
+            headers=auth(),
+        )
     assert (r.json()["status"], r.json()["amount_due"]) == ("paid", "0.00")
 
 
 async def test_overpayment_is_refused(app, client) -> None:
     inv = await one_invoice(app, client)
-    r = await client.post(f"/v1/invoices/{inv['id']}/payments",
-                          json={"amount": "1500.01", "paid_at": PAID_AT, "reference": "x"}, headers=auth())
+    r = await client.post(
+        f"/v1/invoices/{inv['id']}/payments",
+        json={"amount": "1500.01", "paid_at": PAID_AT, "reference": "x"},
+        headers=auth(),
+    )
     assert r.status_code == 422
     assert r.json()["errors"][0]["loc"] == ["body", "amount"]
 
@@ -43,8 +51,11 @@ async def test_overpayment_is_refused(app, client) -> None:
 async def test_payment_with_too_many_digits_or_a_number_is_refused(app, client) -> None:
     inv = await one_invoice(app, client)
     for amount in ("10.001", 10, "-5.00", "1e3", "99999999999999999999"):
-        r = await client.post(f"/v1/invoices/{inv['id']}/payments",
-                              json={"amount": amount, "paid_at": PAID_AT, "reference": "x"}, headers=auth())
+        r = await client.post(
+            f"/v1/invoices/{inv['id']}/payments",
+            json={"amount": amount, "paid_at": PAID_AT, "reference": "x"},
+            headers=auth(),
+        )
         assert r.status_code == 422, amount
 
 
@@ -63,15 +74,21 @@ async def test_void_an_unpaid_invoice(app, client) -> None:
     inv = await one_invoice(app, client)
     r = await client.post(f"/v1/invoices/{inv['id']}/void", headers=auth())
     assert r.json()["status"] == "void"
-    r = await client.post(f"/v1/invoices/{inv['id']}/payments",
-                          json={"amount": "1.00", "paid_at": PAID_AT, "reference": "x"}, headers=auth())
+    r = await client.post(
+        f"/v1/invoices/{inv['id']}/payments",
+        json={"amount": "1.00", "paid_at": PAID_AT, "reference": "x"},
+        headers=auth(),
+    )
     assert r.status_code == 409
 
 
 async def test_void_after_a_payment_is_refused(app, client) -> None:
     inv = await one_invoice(app, client)
-    await client.post(f"/v1/invoices/{inv['id']}/payments",
-                      json={"amount": "1.00", "paid_at": PAID_AT, "reference": "x"}, headers=auth())
+    await client.post(
+        f"/v1/invoices/{inv['id']}/payments",
+        json={"amount": "1.00", "paid_at": PAID_AT, "reference": "x"},
+        headers=auth(),
+    )
     assert (await client.post(f"/v1/invoices/{inv['id']}/void", headers=auth())).status_code == 409
 
 
@@ -83,26 +100,33 @@ async def test_voided_period_is_not_billed_again(app, client) -> None:
 
 async def test_credit_note_adds_tax_and_reduces_the_amount_due(app, client) -> None:
     inv = await one_invoice(app, client, tax_rate="10")
-    r = await client.post(f"/v1/invoices/{inv['id']}/credit-notes", json={"amount": "100.00", "reason": "goodwill"},
-                          headers=auth())
+    r = await client.post(
+        f"/v1/invoices/{inv['id']}/credit-notes", json={"amount": "100.00", "reason": "goodwill"}, headers=auth()
+    )
     assert r.status_code == 201, r.text
     assert (r.json()["number"], r.json()["subtotal"], r.json()["tax"], r.json()["total"]) == (
-        "CN-2027-000001", "100.00", "10.00", "110.00")
+        "CN-2027-000001",
+        "100.00",
+        "10.00",
+        "110.00",
+    )
     again = (await client.get(f"/v1/invoices/{inv['id']}", headers=auth())).json()
     assert (again["amount_credited"], again["amount_due"]) == ("110.00", "1540.00")
 
 
 async def test_credit_note_above_the_invoice_is_refused(app, client) -> None:
     inv = await one_invoice(app, client)
-    r = await client.post(f"/v1/invoices/{inv['id']}/credit-notes", json={"amount": "1500.01", "reason": "x"},
-                          headers=auth())
+    r = await client.post(
+        f"/v1/invoices/{inv['id']}/credit-notes", json={"amount": "1500.01", "reason": "x"}, headers=auth()
+    )
     assert r.status_code == 422
 
 
 async def test_a_full_credit_settles_the_invoice(app, client) -> None:
     inv = await one_invoice(app, client)
-    await client.post(f"/v1/invoices/{inv['id']}/credit-notes", json={"amount": "1500.00", "reason": "x"},
-                      headers=auth())
+    await client.post(
+        f"/v1/invoices/{inv['id']}/credit-notes", json={"amount": "1500.00", "reason": "x"}, headers=auth()
+    )
     again = (await client.get(f"/v1/invoices/{inv['id']}", headers=auth())).json()
     assert (again["status"], again["amount_due"]) == ("paid", "0.00")
 
@@ -113,8 +137,7 @@ async def test_draft_review_keeps_invoices_unnumbered_until_issued(app, client) 
     inv = await one_invoice(app, client)
     assert (inv["status"], inv["number"], inv["issue_date"]) == ("draft", None, None)
     r = await client.post(f"/v1/invoices/{inv['id']}/issue", headers=auth())
-    assert (r.json()["status"], r.json()["number"], r.json()["due_date"]) == ("issued", "INV-2027-000001",
-                                                                              "2027-02-03")
+    assert (r.json()["status"], r.json()["number"], r.json()["due_date"]) == ("issued", "INV-2027-000001", "2027-02-03")
     assert (await client.post(f"/v1/invoices/{inv['id']}/issue", headers=auth())).status_code == 409
 
 
@@ -146,9 +169,13 @@ async def test_another_tenant_sees_404_on_every_invoice_route(app, client) -> No
     base = f"/v1/invoices/{inv['id']}"
     for path in (base, f"{base}/html", f"{base}/pdf"):
         assert (await client.get(path, headers=other)).status_code == 404, path
-    for path, body in ((f"{base}/payments", {"amount": "1.00", "paid_at": PAID_AT, "reference": "x"}),
-                       (f"{base}/void", None), (f"{base}/issue", None), (f"{base}/mark-uncollectible", None),
-                       (f"{base}/credit-notes", {"amount": "1.00", "reason": "x"})):
+    for path, body in (
+        (f"{base}/payments", {"amount": "1.00", "paid_at": PAID_AT, "reference": "x"}),
+        (f"{base}/void", None),
+        (f"{base}/issue", None),
+        (f"{base}/mark-uncollectible", None),
+        (f"{base}/credit-notes", {"amount": "1.00", "reason": "x"}),
+    ):
         assert (await client.post(path, json=body, headers=other)).status_code == 404, path
     assert (await client.get("/v1/invoices", headers=other)).json()["items"] == []
 
@@ -162,9 +189,11 @@ async def test_another_tenant_sees_404_on_agreements_and_runs(app, client) -> No
     base = f"/v1/agreements/{agreement['id']}"
     assert (await client.get(base, headers=other)).status_code == 404
     assert (await client.get(f"/v1/billing-runs/{result['id']}", headers=other)).status_code == 404
-    for path, body in ((f"{base}/cancel", {"effective_date": "2027-02-01"}),
-                       (f"{base}/change", {"effective_date": "2027-02-01", "monthly_amount": "1.00"}),
-                       (f"{base}/renew", None)):
+    for path, body in (
+        (f"{base}/cancel", {"effective_date": "2027-02-01"}),
+        (f"{base}/change", {"effective_date": "2027-02-01", "monthly_amount": "1.00"}),
+        (f"{base}/renew", None),
+    ):
         assert (await client.post(path, json=body, headers=other)).status_code == 404, path
     assert (await client.patch(base, json={"auto_renew": False}, headers=other)).status_code == 404
     assert (await client.get("/v1/agreements", headers=other)).json()["items"] == []
@@ -174,13 +203,17 @@ async def test_another_tenant_sees_404_on_agreements_and_runs(app, client) -> No
 async def test_bad_input_is_answered_4xx(app, client) -> None:
     h = auth()
     cases = [
-        ("get", "/v1/invoices/not-a-uuid", None), ("get", "/v1/invoices?status=bogus", None),
-        ("get", "/v1/invoices?limit=0", None), ("get", "/v1/invoices?limit=201", None),
-        ("post", "/v1/billing-runs", {"as_of": "2027-02-30"}), ("post", "/v1/billing-runs", {"as_of": "9999-12-31"}),
+        ("get", "/v1/invoices/not-a-uuid", None),
+        ("get", "/v1/invoices?status=bogus", None),
+        ("get", "/v1/invoices?limit=0", None),
+        ("get", "/v1/invoices?limit=201", None),
+        ("post", "/v1/billing-runs", {"as_of": "2027-02-30"}),
+        ("post", "/v1/billing-runs", {"as_of": "9999-12-31"}),
         ("post", "/v1/billing-runs", {"as_of": "2027-01-01", "surprise": 1}),
         ("get", "/v1/metrics/movements?from=2027-02-01&to=2027-01-01", None),
         ("get", "/v1/metrics/mrr?as_of=0001-01-01", None),
-        ("put", "/v1/settings", {"timezone": "Mars/Olympus"}), ("put", "/v1/settings", {"auto_run_hour": 24}),
+        ("put", "/v1/settings", {"timezone": "Mars/Olympus"}),
+        ("put", "/v1/settings", {"auto_run_hour": 24}),
     ]
     for method, path, body in cases:
         r = await client.request(method, path, json=body, headers=h)

@@ -5,7 +5,6 @@ import datetime as dt
 
 import sqlalchemy as sa
 from billing_helpers import accept, accepted, invoices, run
-
 from vcio_shared.testing import auth
 
 
@@ -16,12 +15,15 @@ async def test_dry_run_returns_exactly_what_a_real_run_makes_and_writes_nothing(
     assert dry["dry_run"] is True
     assert await invoices(client) == []
     async with app.state.runtime.sessionmaker() as s:
-        assert await s.scalar(sa.text("SELECT count(*) FROM outbox WHERE type <> 'vcio.billing.agreement.activated'")) == 0
+        written = "SELECT count(*) FROM outbox WHERE type <> 'vcio.billing.agreement.activated'"
+        assert await s.scalar(sa.text(written)) == 0
         assert await s.scalar(sa.text("SELECT count(*) FROM document_counters")) == 0
     real = await run(client, dt.date(2027, 2, 1))
     made = await invoices(client)
-    strip = lambda xs: sorted(({k: v for k, v in x.items() if k != "id"} for x in xs),  # noqa: E731
-                              key=lambda x: x["number"])
+
+    def strip(xs: list[dict]) -> list[dict]:
+        return sorted(({k: v for k, v in x.items() if k != "id"} for x in xs), key=lambda x: x["number"])
+
     assert strip(dry["invoices"]) == strip(made)
     assert (dry["invoices_created"], dry["totals"]) == (real["invoices_created"], real["totals"])
     assert real["invoices_created"] == 4
@@ -50,8 +52,12 @@ async def test_run_records_counts_totals_per_currency_and_duration(app, client) 
     result = await run(client, dt.date(2027, 1, 1))
     stored = (await client.get(f"/v1/billing-runs/{result['id']}", headers=auth())).json()
     assert stored == result
-    assert (stored["status"], stored["agreements_total"], stored["agreements_processed"],
-            stored["invoices_created"]) == ("completed", 3, 3, 3)
+    assert (
+        stored["status"],
+        stored["agreements_total"],
+        stored["agreements_processed"],
+        stored["invoices_created"],
+    ) == ("completed", 3, 3, 3)
     assert stored["totals"] == [{"currency": "JPY", "amount": "150000"}, {"currency": "USD", "amount": "3500.00"}]
     assert stored["errors"] == [] and stored["duration_ms"] >= 0
 
@@ -61,8 +67,12 @@ async def test_one_bad_agreement_does_not_stop_the_run(app, client) -> None:
     bad = accepted(start="2027-01-01")
     await accept(app, bad)
     async with app.state.runtime.sessionmaker() as s, s.begin():
-        await s.execute(sa.text("UPDATE agreements SET billing_cycle = 'monthly', price_schedule = '[]'::jsonb "
-                                "WHERE proposal_id = :p"), {"p": bad.data["proposal_id"]})
+        await s.execute(
+            sa.text(
+                "UPDATE agreements SET billing_cycle = 'monthly', price_schedule = '[]'::jsonb WHERE proposal_id = :p"
+            ),
+            {"p": bad.data["proposal_id"]},
+        )
     result = await run(client, dt.date(2027, 1, 1))
     assert result["invoices_created"] == 1
     assert len(result["errors"]) == 1 and "IndexError" in result["errors"][0]["error"]
@@ -73,8 +83,11 @@ async def test_run_completed_event_is_written_to_the_outbox(app, client) -> None
     await run(client, dt.date(2027, 1, 1))
     async with app.state.runtime.sessionmaker() as s:
         types = (await s.execute(sa.text("SELECT type FROM outbox ORDER BY seq"))).scalars().all()
-    assert types == ["vcio.billing.agreement.activated", "vcio.billing.invoice.issued",
-                     "vcio.billing.billing_run.completed"]
+    assert types == [
+        "vcio.billing.agreement.activated",
+        "vcio.billing.invoice.issued",
+        "vcio.billing.billing_run.completed",
+    ]
 
 
 async def test_background_run_answers_202_and_completes(app, client) -> None:
@@ -99,6 +112,7 @@ async def test_run_with_the_same_idempotency_key_runs_once(app, client) -> None:
 
 async def test_automatic_run_bills_once_the_tenants_hour_has_come(app, client, clock) -> None:
     from billing.main import AUTOMATIC_BILLING
+
     await accept(app, accepted(start="2027-01-04"))
     await client.put("/v1/settings", json={"timezone": "America/Chicago", "auto_run_hour": 6}, headers=auth())
     clock.set(dt.datetime(2027, 1, 4, 11, 0, tzinfo=dt.UTC))  # 05:00 in Chicago

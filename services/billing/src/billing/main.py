@@ -28,11 +28,18 @@ SPEC = ServiceSpec(
     description="Agreements, automated billing runs, invoices, payments, credit notes, MRR and value delivered.",
     routers=[agreements_router, runs_router, invoices_router, metrics_router, settings_router],
     consumers=[
-        ConsumerSpec(name="billing--proposals", stream="PROPOSALS",
-                     subjects=("vcio.proposals.proposal.accepted", "vcio.proposals.client.updated"),
-                     handler=handle_proposals_event),
-        ConsumerSpec(name="billing--scheduler", stream="SCHEDULER", subjects=("vcio.scheduler.activity.completed",),
-                     handler=handle_activity_completed),
+        ConsumerSpec(
+            name="billing--proposals",
+            stream="PROPOSALS",
+            subjects=("vcio.proposals.proposal.accepted", "vcio.proposals.client.updated"),
+            handler=handle_proposals_event,
+        ),
+        ConsumerSpec(
+            name="billing--scheduler",
+            stream="SCHEDULER",
+            subjects=("vcio.scheduler.activity.completed",),
+            handler=handle_activity_completed,
+        ),
     ],
     periodic=[RENEWALS, AUTOMATIC_BILLING],
 )

@@ -28,8 +28,9 @@ async def automatic_billing(session: AsyncSession, runtime: Any) -> list[str]:
         if not t["enabled"] or local.hour < t["hour"] or t["last_auto_run_on"] == local.date():
             continue
         async with runtime.sessionmaker() as own, own.begin():
-            run = await runs.start(own, t["tenant_id"], local.date(), trigger="schedule", created_by="schedule",
-                                   now=now)
+            run = await runs.start(
+                own, t["tenant_id"], local.date(), trigger="schedule", created_by="schedule", now=now
+            )
         await runs.execute(runtime.sessionmaker, runtime.clock, run, on_progress=runtime.relay.wake)
         await tenants_repo.mark_auto_run(session, t["tenant_id"], local.date())
         started.append(str(run["id"]))

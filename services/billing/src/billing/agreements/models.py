@@ -106,8 +106,11 @@ class PendingAdjustment(Base, table=True):
     created_at: dt.datetime = col(sa.DateTime(timezone=True))
 
     __table_args__ = (
-        sa.Index("ix_pending_adjustments_open", "agreement_id",
-                 postgresql_where=sa.text("invoice_id IS NULL AND credit_note_id IS NULL")),
+        sa.Index(
+            "ix_pending_adjustments_open",
+            "agreement_id",
+            postgresql_where=sa.text("invoice_id IS NULL AND credit_note_id IS NULL"),
+        ),
     )
 
 

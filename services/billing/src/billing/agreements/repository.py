@@ -8,16 +8,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import RowMapping
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from vcio_shared.ids import uuid7
 
 from billing.agreements.models import Agreement, Client, MrrMovement, PendingAdjustment
 
-A = Agreement.__table__
-C = Client.__table__
-P = PendingAdjustment.__table__
-M = MrrMovement.__table__
+A: sa.Table = Agreement.__table__  # type: ignore[attr-defined]
+C: sa.Table = Client.__table__  # type: ignore[attr-defined]
+P: sa.Table = PendingAdjustment.__table__  # type: ignore[attr-defined]
+M: sa.Table = MrrMovement.__table__  # type: ignore[attr-defined]
 
 
 async def client_owner(session: AsyncSession, client_id: uuid.UUID) -> str | None:
@@ -28,15 +29,17 @@ async def client_owner(session: AsyncSession, client_id: uuid.UUID) -> str | Non
 async def upsert_client(session: AsyncSession, tenant_id: str, values: Mapping[str, Any]) -> None:
     row = {"tenant_id": tenant_id, **values}
     stmt = insert(C).values(row)
-    update = {k: stmt.excluded[k] for k in values if k != "id"}
+    update: dict[str, Any] = {k: stmt.excluded[k] for k in values if k != "id"}
     update["updated_at"] = sa.func.now()
-    await session.execute(stmt.on_conflict_do_update(index_elements=[C.c.id], set_=update,
-                                                     where=C.c.tenant_id == tenant_id))
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=[C.c.id], set_=update, where=C.c.tenant_id == tenant_id)
+    )
 
 
-async def get_client(session: AsyncSession, tenant_id: str, client_id: uuid.UUID) -> Mapping[str, Any] | None:
-    return (await session.execute(
-        sa.select(C).where(C.c.tenant_id == tenant_id, C.c.id == client_id))).mappings().first()
+async def get_client(session: AsyncSession, tenant_id: str, client_id: uuid.UUID) -> RowMapping | None:
+    return (
+        (await session.execute(sa.select(C).where(C.c.tenant_id == tenant_id, C.c.id == client_id))).mappings().first()
+    )
 
 
 async def proposal_owner(session: AsyncSession, proposal_id: uuid.UUID) -> str | None:
@@ -50,16 +53,25 @@ async def insert_agreement(session: AsyncSession, values: Mapping[str, Any]) -> 
     return result.first() is not None
 
 
-async def get(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, *, for_update: bool = False
-              ) -> Mapping[str, Any] | None:
+async def get(
+    session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, *, for_update: bool = False
+) -> RowMapping | None:
     stmt = sa.select(A).where(A.c.tenant_id == tenant_id, A.c.id == agreement_id)
     if for_update:
         stmt = stmt.with_for_update()
     return (await session.execute(stmt)).mappings().first()
 
 
-async def list_page(session: AsyncSession, tenant_id: str, *, client_id: uuid.UUID | None, proposal_id: uuid.UUID | None,
-                    status: str | None, after: uuid.UUID | None, limit: int) -> Sequence[Mapping[str, Any]]:
+async def list_page(
+    session: AsyncSession,
+    tenant_id: str,
+    *,
+    client_id: uuid.UUID | None,
+    proposal_id: uuid.UUID | None,
+    status: str | None,
+    after: uuid.UUID | None,
+    limit: int,
+) -> Sequence[RowMapping]:
     stmt = sa.select(A).where(A.c.tenant_id == tenant_id)
     if client_id is not None:
         stmt = stmt.where(A.c.client_id == client_id)
@@ -81,62 +93,135 @@ async def add_adjustments(session: AsyncSession, rows: Sequence[Mapping[str, Any
         await session.execute(sa.insert(P), [dict(r) for r in rows])
 
 
-async def open_adjustments(session: AsyncSession, tenant_id: str, agreement_ids: Sequence[uuid.UUID]
-                           ) -> Sequence[Mapping[str, Any]]:
+async def open_adjustments(
+    session: AsyncSession, tenant_id: str, agreement_ids: Sequence[uuid.UUID]
+) -> Sequence[RowMapping]:
     if not agreement_ids:
         return []
-    return (await session.execute(
-        sa.select(P).where(P.c.tenant_id == tenant_id, P.c.agreement_id.in_(agreement_ids),
-                           P.c.invoice_id.is_(None), P.c.credit_note_id.is_(None)).order_by(P.c.id)
-    )).mappings().all()
+    return (
+        (
+            await session.execute(
+                sa.select(P)
+                .where(
+                    P.c.tenant_id == tenant_id,
+                    P.c.agreement_id.in_(agreement_ids),
+                    P.c.invoice_id.is_(None),
+                    P.c.credit_note_id.is_(None),
+                )
+                .order_by(P.c.id)
+            )
+        )
+        .mappings()
+        .all()
+    )
 
 
-async def settle_adjustments(session: AsyncSession, tenant_id: str, ids: Sequence[uuid.UUID], *,
-                             invoice_id: uuid.UUID | None = None, credit_note_id: uuid.UUID | None = None) -> None:
+async def settle_adjustments(
+    session: AsyncSession,
+    tenant_id: str,
+    ids: Sequence[uuid.UUID],
+    *,
+    invoice_id: uuid.UUID | None = None,
+    credit_note_id: uuid.UUID | None = None,
+) -> None:
     if ids:
-        await session.execute(sa.update(P).where(P.c.tenant_id == tenant_id, P.c.id.in_(ids))
-                              .values(invoice_id=invoice_id, credit_note_id=credit_note_id))
+        await session.execute(
+            sa.update(P)
+            .where(P.c.tenant_id == tenant_id, P.c.id.in_(ids))
+            .values(invoice_id=invoice_id, credit_note_id=credit_note_id)
+        )
 
 
-async def settle_adjustments_bulk(session: AsyncSession, tenant_id: str, pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]
-                                  ) -> None:
+async def settle_adjustments_bulk(
+    session: AsyncSession, tenant_id: str, pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]
+) -> None:
     """(adjustment id, invoice id) pairs, in one statement."""
     if pairs:
-        await session.execute(sa.text(
-            "UPDATE pending_adjustments p SET invoice_id = u.inv FROM unnest(CAST(:ids AS uuid[]), "
-            "CAST(:invs AS uuid[])) AS u(id, inv) WHERE p.id = u.id AND p.tenant_id = :t"),
-            {"ids": [p[0] for p in pairs], "invs": [p[1] for p in pairs], "t": tenant_id})
+        await session.execute(
+            sa.text(
+                "UPDATE pending_adjustments p SET invoice_id = u.inv FROM unnest(CAST(:ids AS uuid[]), "
+                "CAST(:invs AS uuid[])) AS u(id, inv) WHERE p.id = u.id AND p.tenant_id = :t"
+            ),
+            {"ids": [p[0] for p in pairs], "invs": [p[1] for p in pairs], "t": tenant_id},
+        )
 
 
-async def add_movement(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, currency: str,
-                       on_date: dt.date, kind: str, amount: int) -> None:
-    await session.execute(sa.insert(M).values(id=uuid7(), tenant_id=tenant_id, agreement_id=agreement_id,
-                                              currency=currency, on_date=on_date, kind=kind, amount=amount))
+async def add_movement(
+    session: AsyncSession,
+    tenant_id: str,
+    agreement_id: uuid.UUID,
+    currency: str,
+    on_date: dt.date,
+    kind: str,
+    amount: int,
+) -> None:
+    await session.execute(
+        sa.insert(M).values(
+            id=uuid7(),
+            tenant_id=tenant_id,
+            agreement_id=agreement_id,
+            currency=currency,
+            on_date=on_date,
+            kind=kind,
+            amount=amount,
+        )
+    )
 
 
-async def set_churn(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, currency: str,
-                    on_date: dt.date, amount: int) -> None:
+async def set_churn(
+    session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, currency: str, on_date: dt.date, amount: int
+) -> None:
     """The agreement's one scheduled churn: when it ends (or is cancelled), its MRR goes."""
-    stmt = insert(M).values(id=uuid7(), tenant_id=tenant_id, agreement_id=agreement_id, currency=currency,
-                            on_date=on_date, kind="churn", amount=amount)
-    await session.execute(stmt.on_conflict_do_update(
-        index_elements=[M.c.agreement_id], index_where=sa.text("kind = 'churn'"),
-        set_={"on_date": on_date, "amount": amount}))
+    stmt = insert(M).values(
+        id=uuid7(),
+        tenant_id=tenant_id,
+        agreement_id=agreement_id,
+        currency=currency,
+        on_date=on_date,
+        kind="churn",
+        amount=amount,
+    )
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[M.c.agreement_id],
+            index_where=sa.text("kind = 'churn'"),
+            set_={"on_date": on_date, "amount": amount},
+        )
+    )
 
 
-async def renewal_notices_due(session: AsyncSession, today: dt.date, default_days: int) -> Sequence[Mapping[str, Any]]:
+async def renewal_notices_due(session: AsyncSession, today: dt.date, default_days: int) -> Sequence[RowMapping]:
     """Mark and return active agreements whose end is within the tenant's notice days, not yet noticed."""
-    return (await session.execute(sa.text(
-        "UPDATE agreements a SET renewal_notice_for = a.end_date, updated_at = now() "
-        "FROM (SELECT a2.id FROM agreements a2 LEFT JOIN tenant_settings s ON s.tenant_id = a2.tenant_id "
-        "      WHERE a2.status = 'active' AND a2.renewal_notice_for IS DISTINCT FROM a2.end_date "
-        "      AND a2.end_date - COALESCE(s.renewal_notice_days, :d) <= :today LIMIT 5000) due "
-        "WHERE a.id = due.id RETURNING a.id, a.tenant_id, a.client_id, a.end_date, a.auto_renew"),
-        {"today": today, "d": default_days})).mappings().all()
+    return (
+        (
+            await session.execute(
+                sa.text(
+                    "UPDATE agreements a SET renewal_notice_for = a.end_date, updated_at = now() "
+                    "FROM (SELECT a2.id FROM agreements a2 LEFT JOIN tenant_settings s ON s.tenant_id = a2.tenant_id "
+                    "      WHERE a2.status = 'active' AND a2.renewal_notice_for IS DISTINCT FROM a2.end_date "
+                    "      AND a2.end_date - COALESCE(s.renewal_notice_days, :d) <= :today LIMIT 5000) due "
+                    "WHERE a.id = due.id RETURNING a.id, a.tenant_id, a.client_id, a.end_date, a.auto_renew"
+                ),
+                {"today": today, "d": default_days},
+            )
+        )
+        .mappings()
+        .all()
+    )
 
 
-async def ended(session: AsyncSession, today: dt.date, limit: int = 1000) -> Sequence[Mapping[str, Any]]:
+async def ended(session: AsyncSession, today: dt.date, limit: int = 1000) -> Sequence[RowMapping]:
     """Active agreements whose term is over (renewed or expired by the sweep)."""
-    return (await session.execute(
-        sa.select(A).where(A.c.status == "active", A.c.end_date <= today).order_by(A.c.id).limit(limit)
-        .with_for_update(skip_locked=True))).mappings().all()
+    return (
+        (
+            await session.execute(
+                sa.select(A)
+                .where(A.c.status == "active", A.c.end_date <= today)
+                .order_by(A.c.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        .mappings()
+        .all()
+    )

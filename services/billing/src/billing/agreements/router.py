@@ -6,56 +6,92 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from vcio_shared.auth import scoped
 from vcio_shared.db import SessionDep
 from vcio_shared.runtime import ClockDep
 from vcio_shared.schemas import PageDep, page_of
 
 from billing.agreements import service
 from billing.agreements.schemas import AgreementUpdate, CancelRequest, ChangeRequest
+from billing.deps import Reader, Writer
 
 router = APIRouter(prefix="/v1/agreements", tags=["agreements"])
 
 
 @router.get("")
-async def list_agreements(principal: scoped("billing:read"), session: SessionDep, page: PageDep,
-                          client_id: uuid.UUID | None = None, proposal_id: uuid.UUID | None = None,
-                          status: Annotated[Literal["active", "cancelled", "expired"] | None, Query()] = None
-                          ) -> dict[str, Any]:
-    items = await service.list_agreements(session, principal.tenant_id, client_id=client_id, proposal_id=proposal_id,
-                                          status=status, after=page.after, limit=page.limit)
+async def list_agreements(
+    principal: Reader,
+    session: SessionDep,
+    page: PageDep,
+    client_id: uuid.UUID | None = None,
+    proposal_id: uuid.UUID | None = None,
+    status: Annotated[Literal["active", "cancelled", "expired"] | None, Query()] = None,
+) -> dict[str, Any]:
+    items = await service.list_agreements(
+        session,
+        principal.tenant_id,
+        client_id=client_id,
+        proposal_id=proposal_id,
+        status=status,
+        after=page.after,
+        limit=page.limit,
+    )
     return page_of(items, page.limit, id_of=lambda x: x["id"]).model_dump()
 
 
 @router.get("/{agreement_id}")
-async def get_agreement(agreement_id: uuid.UUID, principal: scoped("billing:read"), session: SessionDep
-                        ) -> dict[str, Any]:
+async def get_agreement(agreement_id: uuid.UUID, principal: Reader, session: SessionDep) -> dict[str, Any]:
     return await service.get_agreement(session, principal.tenant_id, agreement_id)
 
 
 @router.patch("/{agreement_id}")
-async def update_agreement(agreement_id: uuid.UUID, body: AgreementUpdate, principal: scoped("billing:write"),
-                           session: SessionDep, clock: ClockDep) -> dict[str, Any]:
+async def update_agreement(
+    agreement_id: uuid.UUID,
+    body: AgreementUpdate,
+    principal: Writer,
+    session: SessionDep,
+    clock: ClockDep,
+) -> dict[str, Any]:
     return await service.set_auto_renew(session, principal, agreement_id, body.auto_renew, clock.now())
 
 
 @router.post("/{agreement_id}/cancel")
-async def cancel_agreement(agreement_id: uuid.UUID, body: CancelRequest, principal: scoped("billing:write"),
-                           session: SessionDep, clock: ClockDep) -> dict[str, Any]:
-    result = await service.cancel(session, principal, agreement_id, body.effective_date, body.reason, clock.today(),
-                                  clock.now())
+async def cancel_agreement(
+    agreement_id: uuid.UUID,
+    body: CancelRequest,
+    principal: Writer,
+    session: SessionDep,
+    clock: ClockDep,
+) -> dict[str, Any]:
+    result = await service.cancel(
+        session, principal, agreement_id, body.effective_date, body.reason, clock.today(), clock.now()
+    )
     return {**result["agreement"], "credit_notes": result["credit_notes"]}
 
 
 @router.post("/{agreement_id}/change")
-async def change_agreement(agreement_id: uuid.UUID, body: ChangeRequest, principal: scoped("billing:write"),
-                           session: SessionDep, clock: ClockDep) -> dict[str, Any]:
+async def change_agreement(
+    agreement_id: uuid.UUID,
+    body: ChangeRequest,
+    principal: Writer,
+    session: SessionDep,
+    clock: ClockDep,
+) -> dict[str, Any]:
     package = body.package.model_dump() if body.package else None
-    return await service.change(session, principal, agreement_id, body.effective_date, body.monthly_amount, package,
-                                body.activities, clock.today(), clock.now())
+    return await service.change(
+        session,
+        principal,
+        agreement_id,
+        body.effective_date,
+        body.monthly_amount,
+        package,
+        body.activities,
+        clock.today(),
+        clock.now(),
+    )
 
 
 @router.post("/{agreement_id}/renew")
-async def renew_agreement(agreement_id: uuid.UUID, principal: scoped("billing:write"), session: SessionDep,
-                          clock: ClockDep) -> dict[str, Any]:
+async def renew_agreement(
+    agreement_id: uuid.UUID, principal: Writer, session: SessionDep, clock: ClockDep
+) -> dict[str, Any]:
     return await service.renew_now(session, principal, agreement_id, clock.now())

@@ -27,6 +27,7 @@ SERVICE = "billing"
 
 # ---- what proposal.accepted carries (docs/events.md) -------------------------------------------------------
 
+
 class _Loose(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -86,35 +87,56 @@ def _tax_rate(value: str | None) -> str:
 
 def client_values(c: ClientData) -> dict[str, Any]:
     ZoneInfo(c.timezone)  # an unknown zone is poison
-    return {"id": c.id, "name": c.name, "email": c.email, "timezone": c.timezone, "currency": c.currency,
-            "tax_rate": _tax_rate(c.tax_rate), "payment_terms_days": 30 if c.payment_terms_days is None
-            else c.payment_terms_days}
+    return {
+        "id": c.id,
+        "name": c.name,
+        "email": c.email,
+        "timezone": c.timezone,
+        "currency": c.currency,
+        "tax_rate": _tax_rate(c.tax_rate),
+        "payment_terms_days": 30 if c.payment_terms_days is None else c.payment_terms_days,
+    }
 
 
 # ---- answers ------------------------------------------------------------------------------------------------
 
-def agreement_out(row: Mapping[str, Any]) -> dict[str, Any]:
+
+def agreement_out(row: Mapping[Any, Any]) -> dict[str, Any]:
     cur = row["currency"]
     return {
-        "id": str(row["id"]), "proposal_id": str(row["proposal_id"]), "client_id": str(row["client_id"]),
-        "status": row["status"], "start_date": row["start_date"].isoformat(), "end_date": row["end_date"].isoformat(),
-        "term_start": row["term_start"].isoformat(), "term_months": row["term_months"],
-        "term_number": row["term_number"], "billing_cycle": row["billing_cycle"],
+        "id": str(row["id"]),
+        "proposal_id": str(row["proposal_id"]),
+        "client_id": str(row["client_id"]),
+        "status": row["status"],
+        "start_date": row["start_date"].isoformat(),
+        "end_date": row["end_date"].isoformat(),
+        "term_start": row["term_start"].isoformat(),
+        "term_months": row["term_months"],
+        "term_number": row["term_number"],
+        "billing_cycle": row["billing_cycle"],
         "monthly_amount": money.format(row["monthly_amount"], cur),
-        "one_time_amount": money.format(row["one_time_amount"], cur), "currency": cur,
+        "one_time_amount": money.format(row["one_time_amount"], cur),
+        "currency": cur,
         "auto_renew": row["auto_renew"],
-        "package": {"id": str(row["package_id"]) if row["package_id"] else None, "version": row["package_version"],
-                    "name": row["package_name"], "tier": row["package_tier"]},
-        "price_schedule": [{"from": p["from"], "monthly_amount": money.format(int(p["monthly_amount"]), cur)}
-                           for p in row["price_schedule"]],
+        "package": {
+            "id": str(row["package_id"]) if row["package_id"] else None,
+            "version": row["package_version"],
+            "name": row["package_name"],
+            "tier": row["package_tier"],
+        },
+        "price_schedule": [
+            {"from": p["from"], "monthly_amount": money.format(int(p["monthly_amount"]), cur)}
+            for p in row["price_schedule"]
+        ],
         "cancel_effective_date": row["cancel_effective_date"].isoformat() if row["cancel_effective_date"] else None,
         "next_bill_date": row["next_bill_date"].isoformat() if row["next_bill_date"] else None,
         "activities": row["activities"],
-        "created_at": row["created_at"].isoformat(), "updated_at": row["updated_at"].isoformat(),
+        "created_at": row["created_at"].isoformat(),
+        "updated_at": row["updated_at"].isoformat(),
     }
 
 
-def _client_brief(client: Mapping[str, Any] | None, client_id: uuid.UUID) -> dict[str, Any]:
+def _client_brief(client: Mapping[Any, Any] | None, client_id: uuid.UUID) -> dict[str, Any]:
     if client is None:
         return {"id": str(client_id)}
     return {"id": str(client["id"]), "name": client["name"], "email": client["email"], "timezone": client["timezone"]}
@@ -133,22 +155,25 @@ async def list_agreements(session: AsyncSession, tenant_id: str, *, limit: int, 
 
 # ---- events consumed ----------------------------------------------------------------------------------------
 
-async def activate_from_proposal(session: AsyncSession, tenant_id: str, data: Mapping[str, Any], event_id: str,
-                                 now: dt.datetime) -> bool:
+
+async def activate_from_proposal(
+    session: AsyncSession, tenant_id: str, data: Mapping[Any, Any], event_id: str, now: dt.datetime
+) -> bool:
     """proposal.accepted → exactly one agreement (the unique key holds whatever the redeliveries)."""
     p = AcceptedProposal.model_validate(data)
     try:
         money.check_currency(p.currency)
         monthly = money.parse(p.monthly_total, p.currency)
-        one_time_lines = [{"description": x.description, "amount": money.parse(x.amount, p.currency)}
-                          for x in p.one_time_lines]
+        one_time_lines: list[dict[str, Any]] = [
+            {"description": x.description, "amount": money.parse(x.amount, p.currency)} for x in p.one_time_lines
+        ]
         one_time = money.parse(p.one_time_total, p.currency)
         client = client_values(p.client)
     except (money.MoneyError, ValueError, KeyError) as exc:
         raise PoisonEvent(f"invalid proposal.accepted: {exc}") from exc
     if not one_time_lines and one_time:
         one_time_lines = [{"description": "One-time fees", "amount": one_time}]
-    if sum(x["amount"] for x in one_time_lines) != one_time:
+    if sum(int(x["amount"]) for x in one_time_lines) != one_time:
         raise PoisonEvent("one_time_lines do not add up to one_time_total")
     owner = await repo.client_owner(session, p.client.id)
     if owner is not None and owner != tenant_id:
@@ -162,17 +187,37 @@ async def activate_from_proposal(session: AsyncSession, tenant_id: str, data: Ma
     agreement_id = uuid7()
     end = engine.term_end(p.start_date, p.term_months)
     values = {
-        "id": agreement_id, "tenant_id": tenant_id, "proposal_id": p.proposal_id, "client_id": p.client.id,
-        "package_id": p.package.id, "package_version": p.package.version, "package_name": p.package.name,
-        "package_tier": p.package.tier, "status": "active", "start_date": p.start_date, "end_date": end,
-        "term_start": p.start_date, "term_months": p.term_months, "term_number": 1, "billing_cycle": p.billing_cycle,
-        "currency": p.currency, "monthly_amount": monthly, "one_time_amount": one_time,
+        "id": agreement_id,
+        "tenant_id": tenant_id,
+        "proposal_id": p.proposal_id,
+        "client_id": p.client.id,
+        "package_id": p.package.id,
+        "package_version": p.package.version,
+        "package_name": p.package.name,
+        "package_tier": p.package.tier,
+        "status": "active",
+        "start_date": p.start_date,
+        "end_date": end,
+        "term_start": p.start_date,
+        "term_months": p.term_months,
+        "term_number": 1,
+        "billing_cycle": p.billing_cycle,
+        "currency": p.currency,
+        "monthly_amount": monthly,
+        "one_time_amount": one_time,
         "discount_percent": p.discount_percent,
         "price_schedule": [{"from": p.start_date.isoformat(), "monthly_amount": monthly}],
-        "recurring_lines": [x.model_dump() for x in p.recurring_lines], "one_time_lines": one_time_lines,
-        "activities": p.activities, "auto_renew": p.auto_renew, "next_bill_date": p.start_date,
-        "accepted_at": p.accepted_at, "signer_name": p.signer_name, "signer_email": p.signer_email,
-        "document_sha256": p.document_sha256, "created_at": now, "updated_at": now,
+        "recurring_lines": [x.model_dump() for x in p.recurring_lines],
+        "one_time_lines": one_time_lines,
+        "activities": p.activities,
+        "auto_renew": p.auto_renew,
+        "next_bill_date": p.start_date,
+        "accepted_at": p.accepted_at,
+        "signer_name": p.signer_name,
+        "signer_email": p.signer_email,
+        "document_sha256": p.document_sha256,
+        "created_at": now,
+        "updated_at": now,
     }
     if not await repo.insert_agreement(session, values):
         return False
@@ -181,17 +226,36 @@ async def activate_from_proposal(session: AsyncSession, tenant_id: str, data: Ma
     row = await repo.get(session, tenant_id, agreement_id)
     assert row is not None
     out = agreement_out(row)
-    await events.emit(session, SERVICE, "vcio.billing.agreement.activated", tenant_id, {
-        **out, "agreement_id": out["id"],
-        "client": _client_brief(client, p.client.id),
-        "package": {"id": out["package"]["id"], "version": out["package"]["version"], "name": out["package"]["name"]},
-    }, subject=out["id"])
-    await audit.record(session, f"event:{event_id}", "agreement.activated", "agreement", agreement_id,
-                       {"proposal_id": str(p.proposal_id)}, tenant_id=tenant_id)
+    await events.emit(
+        session,
+        SERVICE,
+        "vcio.billing.agreement.activated",
+        tenant_id,
+        {
+            **out,
+            "agreement_id": out["id"],
+            "client": _client_brief(client, p.client.id),
+            "package": {
+                "id": out["package"]["id"],
+                "version": out["package"]["version"],
+                "name": out["package"]["name"],
+            },
+        },
+        subject=out["id"],
+    )
+    await audit.record(
+        session,
+        f"event:{event_id}",
+        "agreement.activated",
+        "agreement",
+        agreement_id,
+        {"proposal_id": str(p.proposal_id)},
+        tenant_id=tenant_id,
+    )
     return True
 
 
-async def update_client(session: AsyncSession, tenant_id: str, data: Mapping[str, Any]) -> None:
+async def update_client(session: AsyncSession, tenant_id: str, data: Mapping[Any, Any]) -> None:
     """client.updated: keep tax rate, terms and contact current; a client of another tenant is poison."""
     c = ClientData.model_validate(data)
     owner = await repo.client_owner(session, c.id)
@@ -206,23 +270,32 @@ async def update_client(session: AsyncSession, tenant_id: str, data: Mapping[str
 
 # ---- commands -----------------------------------------------------------------------------------------------
 
-async def _locked(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID) -> Mapping[str, Any]:
+
+async def _locked(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID) -> Mapping[Any, Any]:
     row = await repo.get(session, tenant_id, agreement_id, for_update=True)
     if row is None:
         raise NotFound("no such agreement")
     return row
 
 
-async def cancel(session: AsyncSession, principal: Principal, agreement_id: uuid.UUID, effective: dt.date,
-                 reason: str | None, today: dt.date, now: dt.datetime) -> dict[str, Any]:
+async def cancel(
+    session: AsyncSession,
+    principal: Principal,
+    agreement_id: uuid.UUID,
+    effective: dt.date,
+    reason: str | None,
+    today: dt.date,
+    now: dt.datetime,
+) -> dict[str, Any]:
     """Stop billing from `effective`; credit the unused days of every invoice that reaches past it."""
     tenant = principal.tenant_id
     row = await _locked(session, tenant, agreement_id)
     if row["status"] != "active":
         raise Conflict(f"this agreement is already {row['status']}")
     if not row["term_start"] <= effective <= row["end_date"]:
-        raise Unprocessable.field(["body", "effective_date"],
-                                  f"must be within the current term [{row['term_start']}, {row['end_date']}]")
+        raise Unprocessable.field(
+            ["body", "effective_date"], f"must be within the current term [{row['term_start']}, {row['end_date']}]"
+        )
     overlapping = await invoices_repo.invoices_overlapping(session, tenant, agreement_id, effective)
     if any(inv["status"] == "draft" for inv in overlapping):
         raise Conflict("an invoice past the effective date is still a draft: issue or void it first")
@@ -237,39 +310,87 @@ async def cancel(session: AsyncSession, principal: Principal, agreement_id: uuid
             if line["kind"] != "recurring" or line["period_end"] is None or line["period_end"] <= effective:
                 continue
             start = line["period_start"]
-            used = 0 if effective <= start else engine.prorated_charge(
-                engine.price_on(schedule, start), row["billing_cycle"], start, effective)
+            used = (
+                0
+                if effective <= start
+                else engine.prorated_charge(engine.price_on(schedule, start), row["billing_cycle"], start, effective)
+            )
             unused = line["amount"] - used
             if unused > 0:
                 first_unused = max(start, effective)
-                credit_lines.append(engine.Line(
-                    "credit", f"Unused days {first_unused} to {line['period_end']} (cancellation)", first_unused,
-                    line["period_end"], 1, unused, unused))
+                credit_lines.append(
+                    engine.Line(
+                        "credit",
+                        f"Unused days {first_unused} to {line['period_end']} (cancellation)",
+                        first_unused,
+                        line["period_end"],
+                        1,
+                        unused,
+                        unused,
+                    )
+                )
         if credit_lines:
             cap = inv["total"] - inv["amount_credited"]
             subtotal = sum(x.amount for x in credit_lines)
             if subtotal + engine.tax_of(subtotal, inv["tax_rate"]) > cap:
                 continue  # already credited (e.g. manually): nothing left to give back
-            notes.append(await invoices.credit(session, principal, inv, kind="cancellation",
-                                               reason=reason or "agreement cancelled", lines=credit_lines,
-                                               issue_date=today, now=now))
-    values: dict[str, Any] = {"status": "cancelled", "cancel_effective_date": effective, "cancelled_at": now,
-                              "updated_at": now}
+            notes.append(
+                await invoices.credit(
+                    session,
+                    principal,
+                    inv,
+                    kind="cancellation",
+                    reason=reason or "agreement cancelled",
+                    lines=credit_lines,
+                    issue_date=today,
+                    now=now,
+                )
+            )
+    values: dict[str, Any] = {
+        "status": "cancelled",
+        "cancel_effective_date": effective,
+        "cancelled_at": now,
+        "updated_at": now,
+    }
     if row["next_bill_date"] is not None and row["next_bill_date"] >= effective:
         values["next_bill_date"] = None
     await repo.update(session, tenant, agreement_id, values)
     await repo.set_churn(session, tenant, agreement_id, row["currency"], effective, -row["monthly_amount"])
-    await events.emit(session, SERVICE, "vcio.billing.agreement.cancelled", tenant, {
-        "agreement_id": str(agreement_id), "client_id": str(row["client_id"]), "effective_date": effective.isoformat(),
-        "reason": reason}, subject=str(agreement_id))
-    await audit.record(session, principal, "agreement.cancelled", "agreement", agreement_id,
-                       {"effective_date": effective.isoformat(), "credit_notes": [n["number"] for n in notes]})
+    await events.emit(
+        session,
+        SERVICE,
+        "vcio.billing.agreement.cancelled",
+        tenant,
+        {
+            "agreement_id": str(agreement_id),
+            "client_id": str(row["client_id"]),
+            "effective_date": effective.isoformat(),
+            "reason": reason,
+        },
+        subject=str(agreement_id),
+    )
+    await audit.record(
+        session,
+        principal,
+        "agreement.cancelled",
+        "agreement",
+        agreement_id,
+        {"effective_date": effective.isoformat(), "credit_notes": [n["number"] for n in notes]},
+    )
     return {"agreement": await get_agreement(session, tenant, agreement_id), "credit_notes": notes}
 
 
-async def change(session: AsyncSession, principal: Principal, agreement_id: uuid.UUID, effective: dt.date,
-                 monthly_amount: str, package: Mapping[str, Any] | None, activities: list[dict[str, Any]] | None,
-                 today: dt.date, now: dt.datetime) -> dict[str, Any]:
+async def change(
+    session: AsyncSession,
+    principal: Principal,
+    agreement_id: uuid.UUID,
+    effective: dt.date,
+    monthly_amount: str,
+    package: Mapping[Any, Any] | None,
+    activities: list[dict[str, Any]] | None,
+    today: dt.date,
+    now: dt.datetime,
+) -> dict[str, Any]:
     """A new price (and package) from `effective`. Days already invoiced at the old price get a credit line
     and a charge line at the new one, on the agreement's next invoice (see README for the convention)."""
     tenant = principal.tenant_id
@@ -281,13 +402,16 @@ async def change(session: AsyncSession, principal: Principal, agreement_id: uuid
     except money.MoneyError as exc:
         raise Unprocessable.field(["body", "monthly_amount"], str(exc)) from exc
     if not row["term_start"] <= effective < row["end_date"]:
-        raise Unprocessable.field(["body", "effective_date"],
-                                  f"must be within the current term [{row['term_start']}, {row['end_date']})")
+        raise Unprocessable.field(
+            ["body", "effective_date"], f"must be within the current term [{row['term_start']}, {row['end_date']})"
+        )
     cycle = row["billing_cycle"]
     billed_through = row["next_bill_date"] or row["end_date"]
-    if effective < billed_through and engine.calendar_period(billed_through - dt.timedelta(days=1), cycle)[0] > effective:
-        raise Unprocessable.field(["body", "effective_date"],
-                                  "must not be before the start of the latest invoiced period")
+    last_invoiced_start = engine.calendar_period(billed_through - dt.timedelta(days=1), cycle)[0]
+    if effective < billed_through and last_invoiced_start > effective:
+        raise Unprocessable.field(
+            ["body", "effective_date"], "must not be before the start of the latest invoiced period"
+        )
     schedule = engine.parse_schedule(row["price_schedule"])
     old_price = engine.price_on(schedule, effective)
     new_schedule = [p for p in row["price_schedule"] if dt.date.fromisoformat(p["from"]) < effective]
@@ -296,13 +420,25 @@ async def change(session: AsyncSession, principal: Principal, agreement_id: uuid
     if effective < billed_through:
         old_amount = engine.prorated_charge(old_price, cycle, effective, billed_through)
         new_amount = engine.prorated_charge(new_price, cycle, effective, billed_through)
-        for desc, amount in ((f"Credit for {effective} to {billed_through} at the previous price", -old_amount),
-                             (f"Charge for {effective} to {billed_through} at the new price", new_amount)):
+        for desc, amount in (
+            (f"Credit for {effective} to {billed_through} at the previous price", -old_amount),
+            (f"Charge for {effective} to {billed_through} at the new price", new_amount),
+        ):
             if amount:
-                adjustments.append({"id": uuid7(), "tenant_id": tenant, "agreement_id": agreement_id,
-                                    "description": desc, "period_start": effective, "period_end": billed_through,
-                                    "amount": amount, "invoice_id": None, "credit_note_id": None,
-                                    "created_at": now})
+                adjustments.append(
+                    {
+                        "id": uuid7(),
+                        "tenant_id": tenant,
+                        "agreement_id": agreement_id,
+                        "description": desc,
+                        "period_start": effective,
+                        "period_end": billed_through,
+                        "amount": amount,
+                        "invoice_id": None,
+                        "credit_note_id": None,
+                        "created_at": now,
+                    }
+                )
     await repo.add_adjustments(session, adjustments)
     settled_by = None
     net = sum(a["amount"] for a in adjustments)
@@ -310,33 +446,82 @@ async def change(session: AsyncSession, principal: Principal, agreement_id: uuid
         settled_by = await _settle_now(session, principal, row, adjustments, net, effective, billed_through, today, now)
     values: dict[str, Any] = {"price_schedule": new_schedule, "monthly_amount": new_price, "updated_at": now}
     if package is not None:
-        values.update(package_id=package.get("id"), package_version=package.get("version"),
-                      package_name=package["name"], package_tier=package.get("tier"))
+        values.update(
+            package_id=package.get("id"),
+            package_version=package.get("version"),
+            package_name=package["name"],
+            package_tier=package.get("tier"),
+        )
     if activities is not None:
         values["activities"] = activities
     await repo.update(session, tenant, agreement_id, values)
     delta = new_price - old_price
     if delta:
-        await repo.add_movement(session, tenant, agreement_id, row["currency"], effective,
-                                "expansion" if delta > 0 else "contraction", delta)
+        await repo.add_movement(
+            session,
+            tenant,
+            agreement_id,
+            row["currency"],
+            effective,
+            "expansion" if delta > 0 else "contraction",
+            delta,
+        )
     await repo.set_churn(session, tenant, agreement_id, row["currency"], row["end_date"], -new_price)
     out = await get_agreement(session, tenant, agreement_id)
-    await events.emit(session, SERVICE, "vcio.billing.agreement.changed", tenant, {
-        "agreement_id": out["id"], "client_id": out["client_id"], "effective_date": effective.isoformat(),
-        "package": {k: out["package"][k] for k in ("id", "version", "name")}, "monthly_amount": out["monthly_amount"],
-        "currency": out["currency"], "activities": out["activities"]}, subject=out["id"])
-    await audit.record(session, principal, "agreement.changed", "agreement", agreement_id,
-                       {"effective_date": effective.isoformat(), "monthly_amount": {
-                           "from": money.format(old_price, row["currency"]), "to": out["monthly_amount"]}})
+    await events.emit(
+        session,
+        SERVICE,
+        "vcio.billing.agreement.changed",
+        tenant,
+        {
+            "agreement_id": out["id"],
+            "client_id": out["client_id"],
+            "effective_date": effective.isoformat(),
+            "package": {k: out["package"][k] for k in ("id", "version", "name")},
+            "monthly_amount": out["monthly_amount"],
+            "currency": out["currency"],
+            "activities": out["activities"],
+        },
+        subject=out["id"],
+    )
+    await audit.record(
+        session,
+        principal,
+        "agreement.changed",
+        "agreement",
+        agreement_id,
+        {
+            "effective_date": effective.isoformat(),
+            "monthly_amount": {"from": money.format(old_price, row["currency"]), "to": out["monthly_amount"]},
+        },
+    )
     cur = row["currency"]
-    return {"agreement": out, "settled_by": settled_by, "adjustments": [
-        {"description": a["description"], "period_start": a["period_start"].isoformat(),
-         "period_end": a["period_end"].isoformat(), "amount": money.format(a["amount"], cur)} for a in adjustments]}
+    return {
+        "agreement": out,
+        "settled_by": settled_by,
+        "adjustments": [
+            {
+                "description": a["description"],
+                "period_start": a["period_start"].isoformat(),
+                "period_end": a["period_end"].isoformat(),
+                "amount": money.format(a["amount"], cur),
+            }
+            for a in adjustments
+        ],
+    }
 
 
-async def _settle_now(session: AsyncSession, principal: Principal, row: Mapping[str, Any],
-                      adjustments: list[dict[str, Any]], net: int, effective: dt.date, billed_through: dt.date,
-                      today: dt.date, now: dt.datetime) -> dict[str, Any] | None:
+async def _settle_now(
+    session: AsyncSession,
+    principal: Principal,
+    row: Mapping[Any, Any],
+    adjustments: list[dict[str, Any]],
+    net: int,
+    effective: dt.date,
+    billed_through: dt.date,
+    today: dt.date,
+    now: dt.datetime,
+) -> dict[str, Any] | None:
     """No invoice follows in this term: settle at once (an adjustment invoice, or a credit note)."""
     tenant = principal.tenant_id
     ids = [a["id"] for a in adjustments]
@@ -345,24 +530,54 @@ async def _settle_now(session: AsyncSession, principal: Principal, row: Mapping[
         if source is None or source["status"] not in ("issued", "paid"):
             return None  # left pending; nothing issued to credit against
         desc = "; ".join(a["description"] for a in adjustments)
-        note = await invoices.credit(session, principal, source, kind="adjustment", reason=desc,
-                                     lines=[engine.Line("adjustment", desc, effective, billed_through, 1, -net, -net)],
-                                     issue_date=today, now=now)
+        note = await invoices.credit(
+            session,
+            principal,
+            source,
+            kind="adjustment",
+            reason=desc,
+            lines=[engine.Line("adjustment", desc, effective, billed_through, 1, -net, -net)],
+            issue_date=today,
+            now=now,
+        )
         await repo.settle_adjustments(session, tenant, ids, credit_note_id=uuid.UUID(note["id"]))
         return {"credit_note": note}
     client = await repo.get_client(session, tenant, row["client_id"])
     rate = client["tax_rate"] if client else "0"
     terms = client["payment_terms_days"] if client else 30
     invoice_id = uuid7()
-    lines = [engine.Line("adjustment", a["description"], a["period_start"], a["period_end"], 1, a["amount"],
-                         a["amount"]) for a in adjustments]
+    lines = [
+        engine.Line("adjustment", a["description"], a["period_start"], a["period_end"], 1, a["amount"], a["amount"])
+        for a in adjustments
+    ]
     tax = engine.tax_of(net, rate)
-    await invoices_repo.insert_invoices(session, [{
-        "id": invoice_id, "tenant_id": tenant, "agreement_id": row["id"], "client_id": row["client_id"],
-        "kind": "adjustment", "number": None, "status": "draft", "period_start": effective,
-        "period_end": billed_through, "issue_date": None, "due_date": None, "currency": row["currency"],
-        "subtotal": net, "tax": tax, "total": net + tax, "tax_rate": rate, "payment_terms_days": terms,
-        "run_id": None, "created_at": now, "issued_at": None}])
+    await invoices_repo.insert_invoices(
+        session,
+        [
+            {
+                "id": invoice_id,
+                "tenant_id": tenant,
+                "agreement_id": row["id"],
+                "client_id": row["client_id"],
+                "kind": "adjustment",
+                "number": None,
+                "status": "draft",
+                "period_start": effective,
+                "period_end": billed_through,
+                "issue_date": None,
+                "due_date": None,
+                "currency": row["currency"],
+                "subtotal": net,
+                "tax": tax,
+                "total": net + tax,
+                "tax_rate": rate,
+                "payment_terms_days": terms,
+                "run_id": None,
+                "created_at": now,
+                "issued_at": None,
+            }
+        ],
+    )
     await invoices_repo.insert_lines(session, tenant, invoices.line_rows(tenant, invoice_id, lines))
     await repo.settle_adjustments(session, tenant, ids, invoice_id=invoice_id)
     inv_row = await invoices_repo.get(session, tenant, invoice_id)
@@ -370,42 +585,74 @@ async def _settle_now(session: AsyncSession, principal: Principal, row: Mapping[
     return {"invoice": await invoices.issue_one(session, inv_row, today, now)}
 
 
-async def set_auto_renew(session: AsyncSession, principal: Principal, agreement_id: uuid.UUID, auto_renew: bool,
-                         now: dt.datetime) -> dict[str, Any]:
+async def set_auto_renew(
+    session: AsyncSession, principal: Principal, agreement_id: uuid.UUID, auto_renew: bool, now: dt.datetime
+) -> dict[str, Any]:
     row = await _locked(session, principal.tenant_id, agreement_id)
     await repo.update(session, principal.tenant_id, agreement_id, {"auto_renew": auto_renew, "updated_at": now})
-    await audit.record(session, principal, "agreement.updated", "agreement", agreement_id,
-                       {"auto_renew": {"from": row["auto_renew"], "to": auto_renew}})
+    await audit.record(
+        session,
+        principal,
+        "agreement.updated",
+        "agreement",
+        agreement_id,
+        {"auto_renew": {"from": row["auto_renew"], "to": auto_renew}},
+    )
     return await get_agreement(session, principal.tenant_id, agreement_id)
 
 
-async def renew(session: AsyncSession, actor: Principal | str, tenant_id: str, row: Mapping[str, Any],
-                now: dt.datetime) -> dict[str, Any]:
+async def renew(
+    session: AsyncSession, actor: Principal | str, tenant_id: str, row: Mapping[Any, Any], now: dt.datetime
+) -> dict[str, Any]:
     """Start a new term where the current one ends; billing carries on from there."""
     if row["status"] != "active":
         raise Conflict(f"this agreement is {row['status']}")
     previous_end = row["end_date"]
     new_end = engine.term_end(previous_end, row["term_months"])
-    values: dict[str, Any] = {"term_start": previous_end, "end_date": new_end, "term_number": row["term_number"] + 1,
-                              "updated_at": now}
+    values: dict[str, Any] = {
+        "term_start": previous_end,
+        "end_date": new_end,
+        "term_number": row["term_number"] + 1,
+        "updated_at": now,
+    }
     if row["next_bill_date"] is None:
         values["next_bill_date"] = previous_end
     await repo.update(session, tenant_id, row["id"], values)
     await repo.set_churn(session, tenant_id, row["id"], row["currency"], new_end, -row["monthly_amount"])
     out = await get_agreement(session, tenant_id, row["id"])
     client = await repo.get_client(session, tenant_id, row["client_id"])
-    await events.emit(session, SERVICE, "vcio.billing.agreement.renewed", tenant_id, {
-        "agreement_id": out["id"], "client_id": out["client_id"], "previous_end_date": previous_end.isoformat(),
-        "start_date": previous_end.isoformat(), "end_date": new_end.isoformat(), "term_months": row["term_months"],
-        "client": _client_brief(client, row["client_id"]), "activities": out["activities"]}, subject=out["id"])
-    await audit.record(session, actor, "agreement.renewed", "agreement", row["id"],
-                       {"previous_end_date": previous_end.isoformat(), "end_date": new_end.isoformat()},
-                       tenant_id=tenant_id)
+    await events.emit(
+        session,
+        SERVICE,
+        "vcio.billing.agreement.renewed",
+        tenant_id,
+        {
+            "agreement_id": out["id"],
+            "client_id": out["client_id"],
+            "previous_end_date": previous_end.isoformat(),
+            "start_date": previous_end.isoformat(),
+            "end_date": new_end.isoformat(),
+            "term_months": row["term_months"],
+            "client": _client_brief(client, row["client_id"]),
+            "activities": out["activities"],
+        },
+        subject=out["id"],
+    )
+    await audit.record(
+        session,
+        actor,
+        "agreement.renewed",
+        "agreement",
+        row["id"],
+        {"previous_end_date": previous_end.isoformat(), "end_date": new_end.isoformat()},
+        tenant_id=tenant_id,
+    )
     return out
 
 
-async def renew_now(session: AsyncSession, principal: Principal, agreement_id: uuid.UUID, now: dt.datetime
-                    ) -> dict[str, Any]:
+async def renew_now(
+    session: AsyncSession, principal: Principal, agreement_id: uuid.UUID, now: dt.datetime
+) -> dict[str, Any]:
     row = await _locked(session, principal.tenant_id, agreement_id)
     return await renew(session, principal, principal.tenant_id, row, now)
 
@@ -413,9 +660,24 @@ async def renew_now(session: AsyncSession, principal: Principal, agreement_id: u
 async def renewal_sweep(session: AsyncSession, today: dt.date, now: dt.datetime) -> dict[str, int]:
     """renewal_due N days before the end; at the end, auto-renew or expire."""
     due = await repo.renewal_notices_due(session, today, 60)
-    await events.emit_many(session, [events.build(SERVICE, "vcio.billing.agreement.renewal_due", r["tenant_id"], {
-        "agreement_id": str(r["id"]), "client_id": str(r["client_id"]), "end_date": r["end_date"].isoformat(),
-        "auto_renew": r["auto_renew"]}, subject=str(r["id"])) for r in due])
+    await events.emit_many(
+        session,
+        [
+            events.build(
+                SERVICE,
+                "vcio.billing.agreement.renewal_due",
+                r["tenant_id"],
+                {
+                    "agreement_id": str(r["id"]),
+                    "client_id": str(r["client_id"]),
+                    "end_date": r["end_date"].isoformat(),
+                    "auto_renew": r["auto_renew"],
+                },
+                subject=str(r["id"]),
+            )
+            for r in due
+        ],
+    )
     renewed = expired = 0
     for row in await repo.ended(session, today):
         if row["auto_renew"]:

@@ -47,8 +47,22 @@ async def handle_activity_completed(session: AsyncSession, event: CloudEvent) ->
     if not hours.is_finite() or hours < 0 or hours > 10_000:
         raise PoisonEvent("hours_spent out of range")
     completed_at = a.completed_at if a.completed_at.tzinfo else a.completed_at.replace(tzinfo=dt.UTC)
-    await repo.upsert(session, {
-        "id": a.id, "tenant_id": tenant, "agreement_id": a.agreement_id, "client_id": a.client_id, "name": a.name,
-        "category": a.category, "track": a.track, "billing_mode": a.billing_mode, "role": a.role,
-        "due_date": a.due_date, "completed_at": completed_at, "completed_on": completed_at.date(),
-        "outcome": a.outcome or "", "hours_spent": str(hours)})
+    await repo.upsert(
+        session,
+        {
+            "id": a.id,
+            "tenant_id": tenant,
+            "agreement_id": a.agreement_id,
+            "client_id": a.client_id,
+            "name": a.name,
+            "category": a.category,
+            "track": a.track,
+            "billing_mode": a.billing_mode,
+            "role": a.role,
+            "due_date": a.due_date,
+            "completed_at": completed_at,
+            "completed_on": completed_at.date(),
+            "outcome": a.outcome or "",
+            "hours_spent": str(hours),
+        },
+    )

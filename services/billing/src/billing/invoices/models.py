@@ -61,8 +61,9 @@ class InvoiceLine(Base, table=True):
     id: uuid.UUID = col(pg.UUID(as_uuid=True), primary_key=True)
     tenant_id: str = col(sa.Text)
     # deferred: a billing run writes a chunk's lines before it takes the number lock and writes the invoices
-    invoice_id: uuid.UUID = col(pg.UUID(as_uuid=True), sa.ForeignKey("invoices.id", ondelete="CASCADE",
-                                                                      deferrable=True, initially="DEFERRED"))
+    invoice_id: uuid.UUID = col(
+        pg.UUID(as_uuid=True), sa.ForeignKey("invoices.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED")
+    )
     position: int = col(sa.Integer)
     kind: str = col(sa.Text)  # recurring | one_time | adjustment
     description: str = col(sa.Text)
@@ -86,8 +87,10 @@ class Payment(Base, table=True):
     reference: str = col(sa.Text)
     created_at: dt.datetime = col(sa.DateTime(timezone=True))
 
-    __table_args__ = (sa.Index("ix_payments_tenant_id_invoice_id", "tenant_id", "invoice_id"),
-                      sa.CheckConstraint("amount > 0", name="positive"))
+    __table_args__ = (
+        sa.Index("ix_payments_tenant_id_invoice_id", "tenant_id", "invoice_id"),
+        sa.CheckConstraint("amount > 0", name="positive"),
+    )
 
 
 class CreditNote(Base, table=True):
@@ -114,8 +117,9 @@ class CreditNote(Base, table=True):
         sa.UniqueConstraint("tenant_id", "number", name="uq_credit_notes_tenant_id_number"),
         sa.Index("ix_credit_notes_tenant_id_invoice_id", "tenant_id", "invoice_id", "id"),
         sa.Index("ix_credit_notes_tenant_id_agreement_id", "tenant_id", "agreement_id", "id"),
-        sa.Index("uq_credit_notes_cancellation", "invoice_id", unique=True,
-                 postgresql_where=sa.text("kind = 'cancellation'")),
+        sa.Index(
+            "uq_credit_notes_cancellation", "invoice_id", unique=True, postgresql_where=sa.text("kind = 'cancellation'")
+        ),
         sa.CheckConstraint("total > 0 AND subtotal >= 0 AND tax >= 0", name="positive"),
     )
 

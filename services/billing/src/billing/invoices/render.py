@@ -25,10 +25,23 @@ async def delivered_before(session: AsyncSession, tenant_id: str, invoice: dict[
     cycle = agreement["billing_cycle"] if agreement else "monthly"
     prev_start = engine.calendar_period(start - dt.timedelta(days=1), cycle)[0]
     rows = await deliveries_repo.for_client(session, tenant_id, uuid.UUID(invoice["client_id"]), prev_start, start)
-    return {"from": prev_start.isoformat(), "to": start.isoformat(), "activities": [
-        {"id": str(r["id"]), "name": r["name"], "category": r["category"], "billing_mode": r["billing_mode"],
-         "role": r["role"], "completed_on": r["completed_on"].isoformat(), "outcome": r["outcome"],
-         "hours_spent": r["hours_spent"]} for r in rows]}
+    return {
+        "from": prev_start.isoformat(),
+        "to": start.isoformat(),
+        "activities": [
+            {
+                "id": str(r["id"]),
+                "name": r["name"],
+                "category": r["category"],
+                "billing_mode": r["billing_mode"],
+                "role": r["role"],
+                "completed_on": r["completed_on"].isoformat(),
+                "outcome": r["outcome"],
+                "hours_spent": r["hours_spent"],
+            }
+            for r in rows
+        ],
+    }
 
 
 async def html(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> str:
@@ -36,8 +49,9 @@ async def html(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> 
     delivered = await delivered_before(session, tenant_id, invoice)
     agreement = await agreements_repo.get(session, tenant_id, uuid.UUID(invoice["agreement_id"]))
     client = await agreements_repo.get_client(session, tenant_id, uuid.UUID(invoice["client_id"]))
-    return _env.get_template("invoice.html").render(invoice=invoice, delivered=delivered, client=client,
-                                                    agreement=agreement)
+    return _env.get_template("invoice.html").render(
+        invoice=invoice, delivered=delivered, client=client, agreement=agreement
+    )
 
 
 async def pdf(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> bytes:
@@ -45,6 +59,7 @@ async def pdf(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> b
 
     def render() -> bytes:
         from weasyprint import HTML
+
         return HTML(string=page).write_pdf()  # type: ignore[no-any-return]
 
     return await asyncio.to_thread(render)

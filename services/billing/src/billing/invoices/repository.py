@@ -8,15 +8,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.invoices.models import CreditNote, DocumentCounter, Invoice, InvoiceLine, Payment
 
-I = Invoice.__table__  # noqa: E741
-L = InvoiceLine.__table__
-PAY = Payment.__table__
-CN = CreditNote.__table__
-DC = DocumentCounter.__table__
+I: sa.Table = Invoice.__table__  # type: ignore[attr-defined]  # noqa: E741
+L: sa.Table = InvoiceLine.__table__  # type: ignore[attr-defined]
+PAY: sa.Table = Payment.__table__  # type: ignore[attr-defined]
+CN: sa.Table = CreditNote.__table__  # type: ignore[attr-defined]
+DC: sa.Table = DocumentCounter.__table__  # type: ignore[attr-defined]
 
 
 async def allocate_numbers(session: AsyncSession, tenant_id: str, series: str, year: int, count: int) -> int:
@@ -24,46 +25,87 @@ async def allocate_numbers(session: AsyncSession, tenant_id: str, series: str, y
     so a concurrent allocator waits, and a rollback gives the numbers back: the sequence has no gaps."""
     if count <= 0:
         return 0
-    await session.execute(sa.text(
-        "INSERT INTO document_counters (tenant_id, series, year, last_number) VALUES (:t, :s, :y, 0) "
-        "ON CONFLICT DO NOTHING"), {"t": tenant_id, "s": series, "y": year})
-    last = await session.scalar(sa.text(
-        "SELECT last_number FROM document_counters WHERE tenant_id = :t AND series = :s AND year = :y FOR UPDATE"),
-        {"t": tenant_id, "s": series, "y": year})
-    await session.execute(sa.text(
-        "UPDATE document_counters SET last_number = :n WHERE tenant_id = :t AND series = :s AND year = :y"),
-        {"n": int(last) + count, "t": tenant_id, "s": series, "y": year})
+    await session.execute(
+        sa.text(
+            "INSERT INTO document_counters (tenant_id, series, year, last_number) VALUES (:t, :s, :y, 0) "
+            "ON CONFLICT DO NOTHING"
+        ),
+        {"t": tenant_id, "s": series, "y": year},
+    )
+    last = await session.scalar(
+        sa.text(
+            "SELECT last_number FROM document_counters WHERE tenant_id = :t AND series = :s AND year = :y FOR UPDATE"
+        ),
+        {"t": tenant_id, "s": series, "y": year},
+    )
+    await session.execute(
+        sa.text("UPDATE document_counters SET last_number = :n WHERE tenant_id = :t AND series = :s AND year = :y"),
+        {"n": int(last) + count, "t": tenant_id, "s": series, "y": year},
+    )
     return int(last) + 1
 
 
 # Per-row columns travel as arrays; what is the same for a whole chunk travels once, as a scalar.
 _INVOICE_ARRAYS = (
-    ("id", "uuid"), ("agreement_id", "uuid"), ("client_id", "uuid"), ("kind", "text"), ("number", "text"),
-    ("period_start", "date"), ("period_end", "date"), ("due_date", "date"), ("currency", "text"),
-    ("subtotal", "bigint"), ("tax", "bigint"), ("total", "bigint"), ("tax_rate", "text"),
+    ("id", "uuid"),
+    ("agreement_id", "uuid"),
+    ("client_id", "uuid"),
+    ("kind", "text"),
+    ("number", "text"),
+    ("period_start", "date"),
+    ("period_end", "date"),
+    ("due_date", "date"),
+    ("currency", "text"),
+    ("subtotal", "bigint"),
+    ("tax", "bigint"),
+    ("total", "bigint"),
+    ("tax_rate", "text"),
     ("payment_terms_days", "int"),
 )
-_INVOICE_SCALARS = (("tenant_id", "text"), ("status", "text"), ("issue_date", "date"), ("run_id", "uuid"),
-                    ("created_at", "timestamptz"), ("issued_at", "timestamptz"))
+_INVOICE_SCALARS = (
+    ("tenant_id", "text"),
+    ("status", "text"),
+    ("issue_date", "date"),
+    ("run_id", "uuid"),
+    ("created_at", "timestamptz"),
+    ("issued_at", "timestamptz"),
+)
 _LINE_ARRAYS = (
-    ("invoice_id", "uuid"), ("position", "int"), ("kind", "text"), ("description", "text"),
-    ("period_start", "date"), ("period_end", "date"), ("quantity", "int"), ("unit_amount", "bigint"),
+    ("invoice_id", "uuid"),
+    ("position", "int"),
+    ("kind", "text"),
+    ("description", "text"),
+    ("period_start", "date"),
+    ("period_end", "date"),
+    ("quantity", "int"),
+    ("unit_amount", "bigint"),
     ("amount", "bigint"),
 )
 
 
-def _unnest_insert(table: str, arrays: tuple[tuple[str, str], ...], scalars: tuple[tuple[str, str], ...],
-                   id_sql: str | None = None, suffix: str = "") -> sa.TextClause:
+def _unnest_insert(
+    table: str,
+    arrays: tuple[tuple[str, str], ...],
+    scalars: tuple[tuple[str, str], ...],
+    id_sql: str | None = None,
+    suffix: str = "",
+) -> sa.TextClause:
     names = ([] if id_sql is None else ["id"]) + [c for c, _ in arrays] + [c for c, _ in scalars]
-    values = ([] if id_sql is None else [id_sql]) + [f"u.{c}" for c, _ in arrays] + \
-        [f"CAST(:{c} AS {t})" for c, t in scalars]
+    values = (
+        ([] if id_sql is None else [id_sql])
+        + [f"u.{c}" for c, _ in arrays]
+        + [f"CAST(:{c} AS {t})" for c, t in scalars]
+    )
     unnest = ", ".join(f"CAST(:{c} AS {t}[])" for c, t in arrays)
-    return sa.text(f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(values)} FROM unnest({unnest}) "
-                   f"AS u({', '.join(c for c, _ in arrays)}) {suffix}")
+    return sa.text(
+        f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(values)} FROM unnest({unnest}) "
+        f"AS u({', '.join(c for c, _ in arrays)}) {suffix}"
+    )
 
 
-_INSERT_INVOICES = _unnest_insert("invoices", _INVOICE_ARRAYS, _INVOICE_SCALARS,
-                                  suffix="ON CONFLICT (agreement_id, period_start, kind) DO NOTHING")
+_INSERT_INVOICES = _unnest_insert(
+    "invoices", _INVOICE_ARRAYS, _INVOICE_SCALARS, suffix="ON CONFLICT (agreement_id, period_start, kind) DO NOTHING"
+)
 # line ids come from the server: nothing refers to them
 _INSERT_LINES = _unnest_insert("invoice_lines", _LINE_ARRAYS, (("tenant_id", "text"),), id_sql="gen_random_uuid()")
 
@@ -88,17 +130,26 @@ async def insert_lines(session: AsyncSession, tenant_id: str, rows: Sequence[Map
         await session.execute(_INSERT_LINES, params)
 
 
-async def get(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID, *, for_update: bool = False
-              ) -> Mapping[str, Any] | None:
+async def get(
+    session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID, *, for_update: bool = False
+) -> RowMapping | None:
     stmt = sa.select(I).where(I.c.tenant_id == tenant_id, I.c.id == invoice_id)
     if for_update:
         stmt = stmt.with_for_update()
     return (await session.execute(stmt)).mappings().first()
 
 
-async def list_page(session: AsyncSession, tenant_id: str, *, agreement_id: uuid.UUID | None,
-                    client_id: uuid.UUID | None, status: str | None, run_id: uuid.UUID | None,
-                    after: uuid.UUID | None, limit: int) -> Sequence[Mapping[str, Any]]:
+async def list_page(
+    session: AsyncSession,
+    tenant_id: str,
+    *,
+    agreement_id: uuid.UUID | None,
+    client_id: uuid.UUID | None,
+    status: str | None,
+    run_id: uuid.UUID | None,
+    after: uuid.UUID | None,
+    limit: int,
+) -> Sequence[RowMapping]:
     stmt = sa.select(I).where(I.c.tenant_id == tenant_id)
     if agreement_id is not None:
         stmt = stmt.where(I.c.agreement_id == agreement_id)
@@ -113,38 +164,86 @@ async def list_page(session: AsyncSession, tenant_id: str, *, agreement_id: uuid
     return (await session.execute(stmt.order_by(I.c.id).limit(limit + 1))).mappings().all()
 
 
-async def lines_for(session: AsyncSession, tenant_id: str, invoice_ids: Sequence[uuid.UUID]
-                    ) -> dict[uuid.UUID, list[Mapping[str, Any]]]:
-    out: dict[uuid.UUID, list[Mapping[str, Any]]] = {i: [] for i in invoice_ids}
+async def lines_for(
+    session: AsyncSession, tenant_id: str, invoice_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[RowMapping]]:
+    out: dict[uuid.UUID, list[RowMapping]] = {i: [] for i in invoice_ids}
     if not invoice_ids:
         return out
-    rows = (await session.execute(
-        sa.select(L).where(L.c.tenant_id == tenant_id, L.c.invoice_id.in_(invoice_ids))
-        .order_by(L.c.invoice_id, L.c.position))).mappings().all()
+    rows = (
+        (
+            await session.execute(
+                sa.select(L)
+                .where(L.c.tenant_id == tenant_id, L.c.invoice_id.in_(invoice_ids))
+                .order_by(L.c.invoice_id, L.c.position)
+            )
+        )
+        .mappings()
+        .all()
+    )
     for row in rows:
         out[row["invoice_id"]].append(row)
     return out
 
 
-async def invoices_overlapping(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, day: dt.date
-                               ) -> Sequence[Mapping[str, Any]]:
+async def invoices_overlapping(
+    session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, day: dt.date
+) -> Sequence[RowMapping]:
     """Recurring invoices of an agreement whose period ends after `day` (what a cancellation must credit)."""
-    return (await session.execute(
-        sa.select(I).where(I.c.tenant_id == tenant_id, I.c.agreement_id == agreement_id, I.c.kind == "recurring",
-                           I.c.period_end > day).order_by(I.c.period_start).with_for_update())).mappings().all()
+    return (
+        (
+            await session.execute(
+                sa.select(I)
+                .where(
+                    I.c.tenant_id == tenant_id,
+                    I.c.agreement_id == agreement_id,
+                    I.c.kind == "recurring",
+                    I.c.period_end > day,
+                )
+                .order_by(I.c.period_start)
+                .with_for_update()
+            )
+        )
+        .mappings()
+        .all()
+    )
 
 
-async def invoice_for_period(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, day: dt.date
-                             ) -> Mapping[str, Any] | None:
-    return (await session.execute(
-        sa.select(I).where(I.c.tenant_id == tenant_id, I.c.agreement_id == agreement_id, I.c.kind == "recurring",
-                           I.c.period_start <= day, I.c.period_end > day).with_for_update())).mappings().first()
+async def invoice_for_period(
+    session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, day: dt.date
+) -> RowMapping | None:
+    return (
+        (
+            await session.execute(
+                sa.select(I)
+                .where(
+                    I.c.tenant_id == tenant_id,
+                    I.c.agreement_id == agreement_id,
+                    I.c.kind == "recurring",
+                    I.c.period_start <= day,
+                    I.c.period_end > day,
+                )
+                .with_for_update()
+            )
+        )
+        .mappings()
+        .first()
+    )
 
 
-async def latest_recurring(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID) -> Mapping[str, Any] | None:
-    return (await session.execute(
-        sa.select(I).where(I.c.tenant_id == tenant_id, I.c.agreement_id == agreement_id, I.c.kind == "recurring")
-        .order_by(I.c.period_start.desc()).limit(1))).mappings().first()
+async def latest_recurring(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID) -> RowMapping | None:
+    return (
+        (
+            await session.execute(
+                sa.select(I)
+                .where(I.c.tenant_id == tenant_id, I.c.agreement_id == agreement_id, I.c.kind == "recurring")
+                .order_by(I.c.period_start.desc())
+                .limit(1)
+            )
+        )
+        .mappings()
+        .first()
+    )
 
 
 async def update(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID, values: Mapping[str, Any]) -> None:
@@ -155,24 +254,39 @@ async def insert_payment(session: AsyncSession, values: Mapping[str, Any]) -> No
     await session.execute(sa.insert(PAY).values(**values))
 
 
-async def payments_for(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> Sequence[Mapping[str, Any]]:
-    return (await session.execute(sa.select(PAY).where(PAY.c.tenant_id == tenant_id, PAY.c.invoice_id == invoice_id)
-                                  .order_by(PAY.c.id))).mappings().all()
+async def payments_for(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> Sequence[RowMapping]:
+    return (
+        (
+            await session.execute(
+                sa.select(PAY).where(PAY.c.tenant_id == tenant_id, PAY.c.invoice_id == invoice_id).order_by(PAY.c.id)
+            )
+        )
+        .mappings()
+        .all()
+    )
 
 
 async def insert_credit_note(session: AsyncSession, values: Mapping[str, Any]) -> None:
     await session.execute(sa.insert(CN).values(**values))
 
 
-async def get_credit_note(session: AsyncSession, tenant_id: str, credit_note_id: uuid.UUID
-                          ) -> Mapping[str, Any] | None:
-    return (await session.execute(sa.select(CN).where(CN.c.tenant_id == tenant_id, CN.c.id == credit_note_id))
-            ).mappings().first()
+async def get_credit_note(session: AsyncSession, tenant_id: str, credit_note_id: uuid.UUID) -> RowMapping | None:
+    return (
+        (await session.execute(sa.select(CN).where(CN.c.tenant_id == tenant_id, CN.c.id == credit_note_id)))
+        .mappings()
+        .first()
+    )
 
 
-async def list_credit_notes(session: AsyncSession, tenant_id: str, *, invoice_id: uuid.UUID | None,
-                            agreement_id: uuid.UUID | None, after: uuid.UUID | None, limit: int
-                            ) -> Sequence[Mapping[str, Any]]:
+async def list_credit_notes(
+    session: AsyncSession,
+    tenant_id: str,
+    *,
+    invoice_id: uuid.UUID | None,
+    agreement_id: uuid.UUID | None,
+    after: uuid.UUID | None,
+    limit: int,
+) -> Sequence[RowMapping]:
     stmt = sa.select(CN).where(CN.c.tenant_id == tenant_id)
     if invoice_id is not None:
         stmt = stmt.where(CN.c.invoice_id == invoice_id)

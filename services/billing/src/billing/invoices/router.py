@@ -7,12 +7,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
-from vcio_shared.auth import scoped
 from vcio_shared.db import SessionDep
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep
 from vcio_shared.schemas import PageDep, page_of
 
+from billing.deps import Reader, Writer
 from billing.invoices import render, service
 from billing.invoices.schemas import CreditNoteRequest, PaymentRequest
 
@@ -21,80 +21,116 @@ Status = Literal["draft", "issued", "paid", "void", "uncollectible"]
 
 
 @router.get("/v1/invoices")
-async def list_invoices(principal: scoped("billing:read"), session: SessionDep, page: PageDep,
-                        agreement_id: uuid.UUID | None = None, client_id: uuid.UUID | None = None,
-                        status: Annotated[Status | None, Query()] = None, run_id: uuid.UUID | None = None
-                        ) -> dict[str, Any]:
-    items = await service.list_invoices(session, principal.tenant_id, agreement_id=agreement_id, client_id=client_id,
-                                        status=status, run_id=run_id, after=page.after, limit=page.limit)
+async def list_invoices(
+    principal: Reader,
+    session: SessionDep,
+    page: PageDep,
+    agreement_id: uuid.UUID | None = None,
+    client_id: uuid.UUID | None = None,
+    status: Annotated[Status | None, Query()] = None,
+    run_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    items = await service.list_invoices(
+        session,
+        principal.tenant_id,
+        agreement_id=agreement_id,
+        client_id=client_id,
+        status=status,
+        run_id=run_id,
+        after=page.after,
+        limit=page.limit,
+    )
     return page_of(items, page.limit, id_of=lambda x: x["id"]).model_dump()
 
 
 @router.get("/v1/invoices/{invoice_id}")
-async def get_invoice(invoice_id: uuid.UUID, principal: scoped("billing:read"), session: SessionDep
-                      ) -> dict[str, Any]:
+async def get_invoice(invoice_id: uuid.UUID, principal: Reader, session: SessionDep) -> dict[str, Any]:
     invoice = await service.get_invoice(session, principal.tenant_id, invoice_id)
     return {**invoice, "value_delivered": await render.delivered_before(session, principal.tenant_id, invoice)}
 
 
 @router.get("/v1/invoices/{invoice_id}/html", response_class=HTMLResponse)
-async def invoice_html(invoice_id: uuid.UUID, principal: scoped("billing:read"), session: SessionDep) -> HTMLResponse:
+async def invoice_html(invoice_id: uuid.UUID, principal: Reader, session: SessionDep) -> HTMLResponse:
     return HTMLResponse(await render.html(session, principal.tenant_id, invoice_id))
 
 
 @router.get("/v1/invoices/{invoice_id}/pdf", response_class=Response)
-async def invoice_pdf(invoice_id: uuid.UUID, principal: scoped("billing:read"), session: SessionDep) -> Response:
+async def invoice_pdf(invoice_id: uuid.UUID, principal: Reader, session: SessionDep) -> Response:
     return Response(await render.pdf(session, principal.tenant_id, invoice_id), media_type="application/pdf")
 
 
 @router.post("/v1/invoices/{invoice_id}/issue")
-async def issue_invoice(invoice_id: uuid.UUID, principal: scoped("billing:write"), session: SessionDep,
-                        clock: ClockDep) -> dict[str, Any]:
+async def issue_invoice(
+    invoice_id: uuid.UUID, principal: Writer, session: SessionDep, clock: ClockDep
+) -> dict[str, Any]:
     return await service.approve(session, principal, invoice_id, clock.today(), clock.now())
 
 
 @router.post("/v1/invoices/{invoice_id}/payments", status_code=201)
-async def pay_invoice(invoice_id: uuid.UUID, body: PaymentRequest, principal: scoped("billing:write"),
-                      session: SessionDep, idem: IdempotencyDep, clock: ClockDep) -> Any:
+async def pay_invoice(
+    invoice_id: uuid.UUID,
+    body: PaymentRequest,
+    principal: Writer,
+    session: SessionDep,
+    idem: IdempotencyDep,
+    clock: ClockDep,
+) -> Any:
     if (replayed := await idem.replay(principal.tenant_id)) is not None:
         return replayed
-    out = await service.record_payment(session, principal, invoice_id, body.amount, body.paid_at, body.reference,
-                                       clock.now())
+    out = await service.record_payment(
+        session, principal, invoice_id, body.amount, body.paid_at, body.reference, clock.now()
+    )
     return await idem.remember(201, out)
 
 
 @router.post("/v1/invoices/{invoice_id}/void")
-async def void_invoice(invoice_id: uuid.UUID, principal: scoped("billing:write"), session: SessionDep,
-                       clock: ClockDep) -> dict[str, Any]:
+async def void_invoice(
+    invoice_id: uuid.UUID, principal: Writer, session: SessionDep, clock: ClockDep
+) -> dict[str, Any]:
     return await service.void(session, principal, invoice_id, clock.now())
 
 
 @router.post("/v1/invoices/{invoice_id}/mark-uncollectible")
-async def uncollectible(invoice_id: uuid.UUID, principal: scoped("billing:write"), session: SessionDep
-                        ) -> dict[str, Any]:
+async def uncollectible(invoice_id: uuid.UUID, principal: Writer, session: SessionDep) -> dict[str, Any]:
     return await service.mark_uncollectible(session, principal, invoice_id)
 
 
 @router.post("/v1/invoices/{invoice_id}/credit-notes", status_code=201)
-async def credit_invoice(invoice_id: uuid.UUID, body: CreditNoteRequest, principal: scoped("billing:write"),
-                         session: SessionDep, idem: IdempotencyDep, clock: ClockDep) -> Any:
+async def credit_invoice(
+    invoice_id: uuid.UUID,
+    body: CreditNoteRequest,
+    principal: Writer,
+    session: SessionDep,
+    idem: IdempotencyDep,
+    clock: ClockDep,
+) -> Any:
     if (replayed := await idem.replay(principal.tenant_id)) is not None:
         return replayed
-    out = await service.manual_credit(session, principal, invoice_id, body.amount, body.reason, clock.today(),
-                                      clock.now())
+    out = await service.manual_credit(
+        session, principal, invoice_id, body.amount, body.reason, clock.today(), clock.now()
+    )
     return await idem.remember(201, out)
 
 
 @router.get("/v1/credit-notes")
-async def list_credit_notes(principal: scoped("billing:read"), session: SessionDep, page: PageDep,
-                            invoice_id: uuid.UUID | None = None, agreement_id: uuid.UUID | None = None
-                            ) -> dict[str, Any]:
-    items = await service.list_credit_notes(session, principal.tenant_id, invoice_id=invoice_id,
-                                            agreement_id=agreement_id, after=page.after, limit=page.limit)
+async def list_credit_notes(
+    principal: Reader,
+    session: SessionDep,
+    page: PageDep,
+    invoice_id: uuid.UUID | None = None,
+    agreement_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    items = await service.list_credit_notes(
+        session,
+        principal.tenant_id,
+        invoice_id=invoice_id,
+        agreement_id=agreement_id,
+        after=page.after,
+        limit=page.limit,
+    )
     return page_of(items, page.limit, id_of=lambda x: x["id"]).model_dump()
 
 
 @router.get("/v1/credit-notes/{credit_note_id}")
-async def get_credit_note(credit_note_id: uuid.UUID, principal: scoped("billing:read"), session: SessionDep
-                          ) -> dict[str, Any]:
+async def get_credit_note(credit_note_id: uuid.UUID, principal: Reader, session: SessionDep) -> dict[str, Any]:
     return await service.get_credit_note(session, principal.tenant_id, credit_note_id)

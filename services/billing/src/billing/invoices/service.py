@@ -38,54 +38,94 @@ def _fmt(minor: int, d: int) -> str:
     return f"{sign}{whole}.{frac:0{d}d}" if d else f"{sign}{whole}"
 
 
-def line_out(line: Mapping[str, Any], currency: str) -> dict[str, Any]:
+def line_out(line: Mapping[Any, Any], currency: str) -> dict[str, Any]:
     d = money.digits(currency)
     return {
-        "kind": line["kind"], "description": line["description"],
-        "period_start": _d(line["period_start"]), "period_end": _d(line["period_end"]),
-        "quantity": line["quantity"], "unit_amount": _fmt(line["unit_amount"], d), "amount": _fmt(line["amount"], d),
+        "kind": line["kind"],
+        "description": line["description"],
+        "period_start": _d(line["period_start"]),
+        "period_end": _d(line["period_end"]),
+        "quantity": line["quantity"],
+        "unit_amount": _fmt(line["unit_amount"], d),
+        "amount": _fmt(line["amount"], d),
     }
 
 
-def invoice_out(row: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def invoice_out(row: Mapping[Any, Any], lines: Sequence[Mapping[Any, Any]]) -> dict[str, Any]:
     """The invoice as the API and its events show it."""
     cur = row["currency"]
     d = money.digits(cur)
     due = row["total"] - row["amount_paid"] - row["amount_credited"]
-    lines_out = [{
-        "kind": ln["kind"], "description": ln["description"], "period_start": _d(ln["period_start"]),
-        "period_end": _d(ln["period_end"]), "quantity": ln["quantity"], "unit_amount": _fmt(ln["unit_amount"], d),
-        "amount": _fmt(ln["amount"], d)} for ln in lines]
+    lines_out = [
+        {
+            "kind": ln["kind"],
+            "description": ln["description"],
+            "period_start": _d(ln["period_start"]),
+            "period_end": _d(ln["period_end"]),
+            "quantity": ln["quantity"],
+            "unit_amount": _fmt(ln["unit_amount"], d),
+            "amount": _fmt(ln["amount"], d),
+        }
+        for ln in lines
+    ]
     return {
-        "id": str(row["id"]), "number": row["number"], "agreement_id": str(row["agreement_id"]),
-        "client_id": str(row["client_id"]), "kind": row["kind"], "status": row["status"],
-        "period_start": _d(row["period_start"]), "period_end": _d(row["period_end"]),
-        "issue_date": _d(row["issue_date"]), "due_date": _d(row["due_date"]), "currency": cur,
-        "subtotal": _fmt(row["subtotal"], d), "tax_rate": row["tax_rate"],
-        "tax": _fmt(row["tax"], d), "total": _fmt(row["total"], d),
-        "amount_paid": _fmt(row["amount_paid"], d), "amount_credited": _fmt(row["amount_credited"], d),
+        "id": str(row["id"]),
+        "number": row["number"],
+        "agreement_id": str(row["agreement_id"]),
+        "client_id": str(row["client_id"]),
+        "kind": row["kind"],
+        "status": row["status"],
+        "period_start": _d(row["period_start"]),
+        "period_end": _d(row["period_end"]),
+        "issue_date": _d(row["issue_date"]),
+        "due_date": _d(row["due_date"]),
+        "currency": cur,
+        "subtotal": _fmt(row["subtotal"], d),
+        "tax_rate": row["tax_rate"],
+        "tax": _fmt(row["tax"], d),
+        "total": _fmt(row["total"], d),
+        "amount_paid": _fmt(row["amount_paid"], d),
+        "amount_credited": _fmt(row["amount_credited"], d),
         "amount_due": _fmt(max(due, 0) if row["status"] in ("draft", "issued") else 0, d),
         "lines": lines_out,
     }
 
 
-def credit_note_out(row: Mapping[str, Any]) -> dict[str, Any]:
+def credit_note_out(row: Mapping[Any, Any]) -> dict[str, Any]:
     cur = row["currency"]
     return {
-        "id": str(row["id"]), "number": row["number"], "invoice_id": str(row["invoice_id"]),
-        "agreement_id": str(row["agreement_id"]), "client_id": str(row["client_id"]), "kind": row["kind"],
-        "reason": row["reason"], "issue_date": _d(row["issue_date"]), "currency": cur,
-        "subtotal": money.format(row["subtotal"], cur), "tax": money.format(row["tax"], cur),
-        "total": money.format(row["total"], cur), "lines": row["lines"],
+        "id": str(row["id"]),
+        "number": row["number"],
+        "invoice_id": str(row["invoice_id"]),
+        "agreement_id": str(row["agreement_id"]),
+        "client_id": str(row["client_id"]),
+        "kind": row["kind"],
+        "reason": row["reason"],
+        "issue_date": _d(row["issue_date"]),
+        "currency": cur,
+        "subtotal": money.format(row["subtotal"], cur),
+        "tax": money.format(row["tax"], cur),
+        "total": money.format(row["total"], cur),
+        "lines": row["lines"],
     }
 
 
 def line_rows(tenant_id: str, invoice_id: uuid.UUID, lines: Sequence[Line]) -> list[dict[str, Any]]:
-    return [{
-        "tenant_id": tenant_id, "invoice_id": invoice_id, "position": i, "kind": line.kind,
-        "description": line.description, "period_start": line.period_start, "period_end": line.period_end,
-        "quantity": line.quantity, "unit_amount": line.unit_amount, "amount": line.amount,
-    } for i, line in enumerate(lines)]
+    return [
+        {
+            "tenant_id": tenant_id,
+            "invoice_id": invoice_id,
+            "position": i,
+            "kind": line.kind,
+            "description": line.description,
+            "period_start": line.period_start,
+            "period_end": line.period_end,
+            "quantity": line.quantity,
+            "unit_amount": line.unit_amount,
+            "amount": line.amount,
+        }
+        for i, line in enumerate(lines)
+    ]
 
 
 async def get_invoice(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> dict[str, Any]:
@@ -102,21 +142,28 @@ async def list_invoices(session: AsyncSession, tenant_id: str, *, limit: int, **
     return [invoice_out(r, lines[r["id"]]) for r in rows]
 
 
-async def issue_one(session: AsyncSession, row: Mapping[str, Any], issue_date: dt.date, now: dt.datetime
-                    ) -> dict[str, Any]:
+async def issue_one(
+    session: AsyncSession, row: Mapping[Any, Any], issue_date: dt.date, now: dt.datetime
+) -> dict[str, Any]:
     """Give a draft its number (from the tenant's counter, locked) and issue it."""
     tenant = row["tenant_id"]
     first = await repo.allocate_numbers(session, tenant, "INV", issue_date.year, 1)
-    values = {"number": invoice_number(issue_date.year, first), "status": "issued", "issue_date": issue_date,
-              "due_date": issue_date + dt.timedelta(days=row["payment_terms_days"]), "issued_at": now}
+    values = {
+        "number": invoice_number(issue_date.year, first),
+        "status": "issued",
+        "issue_date": issue_date,
+        "due_date": issue_date + dt.timedelta(days=row["payment_terms_days"]),
+        "issued_at": now,
+    }
     await repo.update(session, tenant, row["id"], values)
     issued = await get_invoice(session, tenant, row["id"])
     await events.emit(session, SERVICE, "vcio.billing.invoice.issued", tenant, issued, subject=issued["id"])
     return issued
 
 
-async def approve(session: AsyncSession, principal: Principal, invoice_id: uuid.UUID, today: dt.date,
-                  now: dt.datetime) -> dict[str, Any]:
+async def approve(
+    session: AsyncSession, principal: Principal, invoice_id: uuid.UUID, today: dt.date, now: dt.datetime
+) -> dict[str, Any]:
     row = await repo.get(session, principal.tenant_id, invoice_id, for_update=True)
     if row is None:
         raise NotFound("no such invoice")
@@ -127,8 +174,15 @@ async def approve(session: AsyncSession, principal: Principal, invoice_id: uuid.
     return issued
 
 
-async def record_payment(session: AsyncSession, principal: Principal, invoice_id: uuid.UUID, amount: str,
-                         paid_at: dt.datetime, reference: str, now: dt.datetime) -> dict[str, Any]:
+async def record_payment(
+    session: AsyncSession,
+    principal: Principal,
+    invoice_id: uuid.UUID,
+    amount: str,
+    paid_at: dt.datetime,
+    reference: str,
+    now: dt.datetime,
+) -> dict[str, Any]:
     tenant = principal.tenant_id
     row = await repo.get(session, tenant, invoice_id, for_update=True)
     if row is None:
@@ -143,27 +197,43 @@ async def record_payment(session: AsyncSession, principal: Principal, invoice_id
         raise Unprocessable.field(["body", "amount"], "must be more than zero")
     due = row["total"] - row["amount_paid"] - row["amount_credited"]
     if minor > due:
-        raise Unprocessable.field(["body", "amount"],
-                                  f"overpayment refused: {money.format(due, row['currency'])} is due")
+        raise Unprocessable.field(
+            ["body", "amount"], f"overpayment refused: {money.format(due, row['currency'])} is due"
+        )
     payment_id = uuid7()
-    await repo.insert_payment(session, {"id": payment_id, "tenant_id": tenant, "invoice_id": invoice_id,
-                                        "amount": minor, "currency": row["currency"], "paid_at": paid_at,
-                                        "reference": reference, "created_at": now})
+    await repo.insert_payment(
+        session,
+        {
+            "id": payment_id,
+            "tenant_id": tenant,
+            "invoice_id": invoice_id,
+            "amount": minor,
+            "currency": row["currency"],
+            "paid_at": paid_at,
+            "reference": reference,
+            "created_at": now,
+        },
+    )
     values: dict[str, Any] = {"amount_paid": row["amount_paid"] + minor}
     settled = minor == due
     if settled:
         values.update(status="paid", paid_at=paid_at)
     await repo.update(session, tenant, invoice_id, values)
     out = await get_invoice(session, tenant, invoice_id)
-    await audit.record(session, principal, "invoice.payment_recorded", "invoice", invoice_id,
-                       {"payment_id": str(payment_id), "amount": amount, "reference": reference})
+    await audit.record(
+        session,
+        principal,
+        "invoice.payment_recorded",
+        "invoice",
+        invoice_id,
+        {"payment_id": str(payment_id), "amount": amount, "reference": reference},
+    )
     if settled:
         await events.emit(session, SERVICE, "vcio.billing.invoice.paid", tenant, out, subject=out["id"])
     return out
 
 
-async def void(session: AsyncSession, principal: Principal, invoice_id: uuid.UUID, now: dt.datetime
-               ) -> dict[str, Any]:
+async def void(session: AsyncSession, principal: Principal, invoice_id: uuid.UUID, now: dt.datetime) -> dict[str, Any]:
     tenant = principal.tenant_id
     row = await repo.get(session, tenant, invoice_id, for_update=True)
     if row is None:
@@ -191,8 +261,17 @@ async def mark_uncollectible(session: AsyncSession, principal: Principal, invoic
     return await get_invoice(session, tenant, invoice_id)
 
 
-async def credit(session: AsyncSession, actor: Principal | str, invoice: Mapping[str, Any], *, kind: str,
-                 reason: str, lines: Sequence[Line], issue_date: dt.date, now: dt.datetime) -> dict[str, Any]:
+async def credit(
+    session: AsyncSession,
+    actor: Principal | str,
+    invoice: Mapping[Any, Any],
+    *,
+    kind: str,
+    reason: str,
+    lines: Sequence[Line],
+    issue_date: dt.date,
+    now: dt.datetime,
+) -> dict[str, Any]:
     """Issue a credit note against an issued or paid invoice, for `lines` (positive amounts, before tax).
 
     Never credits more than what is left of the invoice. An issued invoice whose balance reaches zero is settled.
@@ -204,18 +283,41 @@ async def credit(session: AsyncSession, actor: Principal | str, invoice: Mapping
     tax = tax_of(subtotal, invoice["tax_rate"])
     creditable = invoice["total"] - invoice["amount_credited"]
     if subtotal <= 0 or subtotal + tax > creditable:
-        raise Unprocessable.field(["body", "amount"],
-                                  f"a credit must be above zero and at most {money.format(creditable, cur)}")
+        raise Unprocessable.field(
+            ["body", "amount"], f"a credit must be above zero and at most {money.format(creditable, cur)}"
+        )
     first = await repo.allocate_numbers(session, tenant, "CN", issue_date.year, 1)
     note_id = uuid7()
     note = {
-        "id": note_id, "tenant_id": tenant, "number": credit_note_number(issue_date.year, first),
-        "invoice_id": invoice["id"], "agreement_id": invoice["agreement_id"], "client_id": invoice["client_id"],
-        "kind": kind, "reason": reason, "issue_date": issue_date, "currency": cur, "subtotal": subtotal,
-        "tax": tax, "total": subtotal + tax, "created_at": now,
-        "lines": [line_out({"kind": ln.kind, "description": ln.description, "period_start": ln.period_start,
-                            "period_end": ln.period_end, "quantity": ln.quantity, "unit_amount": ln.unit_amount,
-                            "amount": ln.amount}, cur) for ln in lines],
+        "id": note_id,
+        "tenant_id": tenant,
+        "number": credit_note_number(issue_date.year, first),
+        "invoice_id": invoice["id"],
+        "agreement_id": invoice["agreement_id"],
+        "client_id": invoice["client_id"],
+        "kind": kind,
+        "reason": reason,
+        "issue_date": issue_date,
+        "currency": cur,
+        "subtotal": subtotal,
+        "tax": tax,
+        "total": subtotal + tax,
+        "created_at": now,
+        "lines": [
+            line_out(
+                {
+                    "kind": ln.kind,
+                    "description": ln.description,
+                    "period_start": ln.period_start,
+                    "period_end": ln.period_end,
+                    "quantity": ln.quantity,
+                    "unit_amount": ln.unit_amount,
+                    "amount": ln.amount,
+                },
+                cur,
+            )
+            for ln in lines
+        ],
     }
     await repo.insert_credit_note(session, note)
     values: dict[str, Any] = {"amount_credited": invoice["amount_credited"] + subtotal + tax}
@@ -225,16 +327,30 @@ async def credit(session: AsyncSession, actor: Principal | str, invoice: Mapping
     await repo.update(session, tenant, invoice["id"], values)
     out = credit_note_out(note)
     await events.emit(session, SERVICE, "vcio.billing.credit_note.issued", tenant, out, subject=out["id"])
-    await audit.record(session, actor, "credit_note.issued", "credit_note", note_id,
-                       {"invoice_id": str(invoice["id"]), "total": out["total"], "kind": kind}, tenant_id=tenant)
+    await audit.record(
+        session,
+        actor,
+        "credit_note.issued",
+        "credit_note",
+        note_id,
+        {"invoice_id": str(invoice["id"]), "total": out["total"], "kind": kind},
+        tenant_id=tenant,
+    )
     if settled:
         inv = await get_invoice(session, tenant, invoice["id"])
         await events.emit(session, SERVICE, "vcio.billing.invoice.paid", tenant, inv, subject=inv["id"])
     return out
 
 
-async def manual_credit(session: AsyncSession, principal: Principal, invoice_id: uuid.UUID, amount: str,
-                        reason: str, today: dt.date, now: dt.datetime) -> dict[str, Any]:
+async def manual_credit(
+    session: AsyncSession,
+    principal: Principal,
+    invoice_id: uuid.UUID,
+    amount: str,
+    reason: str,
+    today: dt.date,
+    now: dt.datetime,
+) -> dict[str, Any]:
     row = await repo.get(session, principal.tenant_id, invoice_id, for_update=True)
     if row is None:
         raise NotFound("no such invoice")
@@ -242,8 +358,16 @@ async def manual_credit(session: AsyncSession, principal: Principal, invoice_id:
         minor = money.parse(amount, row["currency"])
     except money.MoneyError as exc:
         raise Unprocessable.field(["body", "amount"], str(exc)) from exc
-    return await credit(session, principal, row, kind="manual", reason=reason,
-                        lines=[Line("credit", reason, None, None, 1, minor, minor)], issue_date=today, now=now)
+    return await credit(
+        session,
+        principal,
+        row,
+        kind="manual",
+        reason=reason,
+        lines=[Line("credit", reason, None, None, 1, minor, minor)],
+        issue_date=today,
+        now=now,
+    )
 
 
 async def get_credit_note(session: AsyncSession, tenant_id: str, credit_note_id: uuid.UUID) -> dict[str, Any]:
@@ -253,5 +377,7 @@ async def get_credit_note(session: AsyncSession, tenant_id: str, credit_note_id:
     return credit_note_out(row)
 
 
-async def list_credit_notes(session: AsyncSession, tenant_id: str, *, limit: int, **filters: Any) -> list[dict[str, Any]]:
+async def list_credit_notes(
+    session: AsyncSession, tenant_id: str, *, limit: int, **filters: Any
+) -> list[dict[str, Any]]:
     return [credit_note_out(r) for r in await repo.list_credit_notes(session, tenant_id, limit=limit, **filters)]

@@ -5,34 +5,37 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
-from vcio_shared.auth import scoped
 from vcio_shared.db import SessionDep
 from vcio_shared.errors import Unprocessable
 from vcio_shared.runtime import ClockDep
 
 from billing.dates import Day
+from billing.deps import Reader
 from billing.metrics import service
 
 router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
 
 
 @router.get("/mrr")
-async def mrr(principal: scoped("billing:read"), session: SessionDep, clock: ClockDep,
-              as_of: Day | None = Query(default=None)) -> dict[str, Any]:
+async def mrr(
+    principal: Reader, session: SessionDep, clock: ClockDep, as_of: Day | None = Query(default=None)
+) -> dict[str, Any]:
     return {"items": await service.mrr(session, principal.tenant_id, as_of or clock.today()), "next_cursor": None}
 
 
 @router.get("/movements")
-async def movements(principal: scoped("billing:read"), session: SessionDep, from_: Day = Query(alias="from"),
-                    to: Day = Query()) -> dict[str, Any]:
+async def movements(
+    principal: Reader, session: SessionDep, from_: Day = Query(alias="from"), to: Day = Query()
+) -> dict[str, Any]:
     if to < from_:
         raise Unprocessable.field(["query", "to"], "must not be before from")
     return {"items": await service.movements(session, principal.tenant_id, from_, to), "next_cursor": None}
 
 
 @router.get("/activity-value")
-async def activity_value(principal: scoped("billing:read"), session: SessionDep, from_: Day = Query(alias="from"),
-                         to: Day = Query()) -> dict[str, Any]:
+async def activity_value(
+    principal: Reader, session: SessionDep, from_: Day = Query(alias="from"), to: Day = Query()
+) -> dict[str, Any]:
     if to < from_:
         raise Unprocessable.field(["query", "to"], "must not be before from")
     return {"items": await service.activity_value(session, principal.tenant_id, from_, to), "next_cursor": None}

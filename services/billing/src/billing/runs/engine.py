@@ -99,8 +99,17 @@ def period_lines(name: str, cycle: str, schedule: Sequence[PricePoint], start: d
         if days == days_in_period:
             return [Line("recurring", f"{name}, {cycle} subscription", start, end, 1, price, price)]
         amount = money.prorate(price, days, days_in_period)
-        return [Line("recurring", f"{name}, {cycle} subscription (prorated {days}/{days_in_period} days)", start, end,
-                     1, amount, amount)]
+        return [
+            Line(
+                "recurring",
+                f"{name}, {cycle} subscription (prorated {days}/{days_in_period} days)",
+                start,
+                end,
+                1,
+                amount,
+                amount,
+            )
+        ]
     cuts = sorted({start, end, *(p.start for p in schedule if start < p.start < end)})
     lines = []
     for seg_start, seg_end in zip(cuts, cuts[1:], strict=False):

@@ -31,5 +31,7 @@ class BillingRun(Base, table=True):
     finished_at: dt.datetime | None = col(sa.DateTime(timezone=True), nullable=True)
     duration_ms: int | None = col(sa.Integer, nullable=True)
 
-    __table_args__ = (sa.Index("ix_billing_runs_tenant_id_id", "tenant_id", "id"),
-                      sa.CheckConstraint("status IN ('running', 'completed', 'failed')", name="status"))
+    __table_args__ = (
+        sa.Index("ix_billing_runs_tenant_id_id", "tenant_id", "id"),
+        sa.CheckConstraint("status IN ('running', 'completed', 'failed')", name="status"),
+    )

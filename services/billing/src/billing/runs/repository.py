@@ -9,80 +9,123 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from billing.runs.models import BillingRun
 from vcio_shared.events import CloudEvent, encode
 from vcio_shared.logging import current_trace_headers
 
-R = BillingRun.__table__
+from billing.runs.models import BillingRun
+
+R: sa.Table = BillingRun.__table__  # type: ignore[attr-defined]
 
 
 async def count_due(session: AsyncSession, tenant_id: str, as_of: dt.date) -> int:
-    return int(await session.scalar(sa.text(
-        "SELECT count(*) FROM agreements WHERE tenant_id = :t AND next_bill_date <= :d"),
-        {"t": tenant_id, "d": as_of}) or 0)
+    return int(
+        await session.scalar(
+            sa.text("SELECT count(*) FROM agreements WHERE tenant_id = :t AND next_bill_date <= :d"),
+            {"t": tenant_id, "d": as_of},
+        )
+        or 0
+    )
 
 
-async def due_ids(session: AsyncSession, tenant_id: str, as_of: dt.date, after: uuid.UUID | None, limit: int
-                  ) -> list[uuid.UUID]:
+async def due_ids(
+    session: AsyncSession, tenant_id: str, as_of: dt.date, after: uuid.UUID | None, limit: int
+) -> list[uuid.UUID]:
     """The next chunk of due agreements, in id order (keyset: no OFFSET, no lock)."""
-    rows = await session.execute(sa.text(
-        "SELECT id FROM agreements WHERE tenant_id = :t AND next_bill_date <= :d "
-        "AND (CAST(:after AS uuid) IS NULL OR id > :after) ORDER BY id LIMIT :n"),
-        {"t": tenant_id, "d": as_of, "after": after, "n": limit})
+    rows = await session.execute(
+        sa.text(
+            "SELECT id FROM agreements WHERE tenant_id = :t AND next_bill_date <= :d "
+            "AND (CAST(:after AS uuid) IS NULL OR id > :after) ORDER BY id LIMIT :n"
+        ),
+        {"t": tenant_id, "d": as_of, "after": after, "n": limit},
+    )
     return [r[0] for r in rows]
 
 
-async def lock_chunk(session: AsyncSession, tenant_id: str, ids: Sequence[uuid.UUID], as_of: dt.date
-                     ) -> Sequence[Mapping[str, Any]]:
+async def lock_chunk(
+    session: AsyncSession, tenant_id: str, ids: Sequence[uuid.UUID], as_of: dt.date
+) -> Sequence[RowMapping]:
     """Lock the chunk's agreements (a concurrent run waits here, then sees what this one billed) and read
     what billing needs of them and their clients. JSON columns come as text, for orjson (much faster)."""
-    return (await session.execute(sa.text(
-        "SELECT a.id, a.client_id, a.package_name, a.billing_cycle, a.start_date, a.end_date, a.currency, "
-        "CAST(a.price_schedule AS text) AS price_schedule, CAST(a.one_time_lines AS text) AS one_time_lines, "
-        "a.next_bill_date, a.cancel_effective_date, "
-        "COALESCE(c.tax_rate, '0') AS tax_rate, COALESCE(c.payment_terms_days, 30) AS payment_terms_days "
-        "FROM agreements a LEFT JOIN clients c ON c.id = a.client_id AND c.tenant_id = a.tenant_id "
-        "WHERE a.tenant_id = :t AND a.id = ANY(CAST(:ids AS uuid[])) AND a.next_bill_date <= :d "
-        "ORDER BY a.id FOR UPDATE OF a"),
-        {"t": tenant_id, "ids": list(ids), "d": as_of})).mappings().all()
+    return (
+        (
+            await session.execute(
+                sa.text(
+                    "SELECT a.id, a.client_id, a.package_name, a.billing_cycle, a.start_date, a.end_date, a.currency, "
+                    "CAST(a.price_schedule AS text) AS price_schedule, "
+                    "CAST(a.one_time_lines AS text) AS one_time_lines, "
+                    ""
+                    "a.next_bill_date, a.cancel_effective_date, "
+                    "COALESCE(c.tax_rate, '0') AS tax_rate, COALESCE(c.payment_terms_days, 30) AS payment_terms_days "
+                    "FROM agreements a LEFT JOIN clients c ON c.id = a.client_id AND c.tenant_id = a.tenant_id "
+                    "WHERE a.tenant_id = :t AND a.id = ANY(CAST(:ids AS uuid[])) AND a.next_bill_date <= :d "
+                    "ORDER BY a.id FOR UPDATE OF a"
+                ),
+                {"t": tenant_id, "ids": list(ids), "d": as_of},
+            )
+        )
+        .mappings()
+        .all()
+    )
 
 
-async def set_next_bill_dates(session: AsyncSession, tenant_id: str, pairs: Sequence[tuple[uuid.UUID, dt.date | None]],
-                              now: dt.datetime) -> None:
+async def set_next_bill_dates(
+    session: AsyncSession, tenant_id: str, pairs: Sequence[tuple[uuid.UUID, dt.date | None]], now: dt.datetime
+) -> None:
     if pairs:
-        await session.execute(sa.text(
-            "UPDATE agreements a SET next_bill_date = u.d, updated_at = :now "
-            "FROM unnest(CAST(:ids AS uuid[]), CAST(:ds AS date[])) AS u(id, d) "
-            "WHERE a.id = u.id AND a.tenant_id = :t"),
-            {"ids": [p[0] for p in pairs], "ds": [p[1] for p in pairs], "t": tenant_id, "now": now})
+        await session.execute(
+            sa.text(
+                "UPDATE agreements a SET next_bill_date = u.d, updated_at = :now "
+                "FROM unnest(CAST(:ids AS uuid[]), CAST(:ds AS date[])) AS u(id, d) "
+                "WHERE a.id = u.id AND a.tenant_id = :t"
+            ),
+            {"ids": [p[0] for p in pairs], "ds": [p[1] for p in pairs], "t": tenant_id, "now": now},
+        )
 
 
 async def insert_run(session: AsyncSession, values: Mapping[str, Any]) -> None:
     await session.execute(sa.insert(R).values(**values))
 
 
-async def progress(session: AsyncSession, tenant_id: str, run_id: uuid.UUID, *, processed: int, created: int,
-                   totals: dict[str, int], errors: list[dict[str, Any]], now: dt.datetime) -> None:
-    await session.execute(sa.text(
-        "UPDATE billing_runs SET agreements_processed = agreements_processed + :p, "
-        "invoices_created = invoices_created + :c, totals = CAST(:tot AS jsonb), errors = CAST(:err AS jsonb), "
-        "heartbeat_at = :now WHERE tenant_id = :t AND id = :id"),
-        {"p": processed, "c": created, "tot": orjson.dumps(totals).decode(), "err": orjson.dumps(errors).decode(),
-         "now": now, "t": tenant_id, "id": run_id})
+async def progress(
+    session: AsyncSession,
+    tenant_id: str,
+    run_id: uuid.UUID,
+    *,
+    processed: int,
+    created: int,
+    totals: dict[str, int],
+    errors: list[dict[str, Any]],
+    now: dt.datetime,
+) -> None:
+    await session.execute(
+        sa.text(
+            "UPDATE billing_runs SET agreements_processed = agreements_processed + :p, "
+            "invoices_created = invoices_created + :c, totals = CAST(:tot AS jsonb), errors = CAST(:err AS jsonb), "
+            "heartbeat_at = :now WHERE tenant_id = :t AND id = :id"
+        ),
+        {
+            "p": processed,
+            "c": created,
+            "tot": orjson.dumps(totals).decode(),
+            "err": orjson.dumps(errors).decode(),
+            "now": now,
+            "t": tenant_id,
+            "id": run_id,
+        },
+    )
 
 
 async def update_run(session: AsyncSession, tenant_id: str, run_id: uuid.UUID, values: Mapping[str, Any]) -> None:
     await session.execute(sa.update(R).where(R.c.tenant_id == tenant_id, R.c.id == run_id).values(**values))
 
 
-async def get_run(session: AsyncSession, tenant_id: str, run_id: uuid.UUID) -> Mapping[str, Any] | None:
+async def get_run(session: AsyncSession, tenant_id: str, run_id: uuid.UUID) -> RowMapping | None:
     return (await session.execute(sa.select(R).where(R.c.tenant_id == tenant_id, R.c.id == run_id))).mappings().first()
 
 
-async def list_runs(session: AsyncSession, tenant_id: str, after: uuid.UUID | None, limit: int
-                    ) -> Sequence[Mapping[str, Any]]:
+async def list_runs(session: AsyncSession, tenant_id: str, after: uuid.UUID | None, limit: int) -> Sequence[RowMapping]:
     stmt = sa.select(R).where(R.c.tenant_id == tenant_id)
     if after is not None:
         stmt = stmt.where(R.c.id > after)
@@ -91,26 +134,45 @@ async def list_runs(session: AsyncSession, tenant_id: str, after: uuid.UUID | No
 
 async def fail_stale_runs(session: AsyncSession, before: dt.datetime, now: dt.datetime) -> int:
     """Runs whose process died (no heartbeat) are marked failed; a rerun bills what they did not."""
-    result = await session.execute(sa.text(
-        "UPDATE billing_runs SET status = 'failed', finished_at = :now, "
-        "errors = errors || CAST(:e AS jsonb) WHERE status = 'running' AND heartbeat_at < :before"),
-        {"now": now, "before": before, "e": orjson.dumps([{"agreement_id": None, "error": "run interrupted"}]).decode()})
+    result = await session.execute(
+        sa.text(
+            "UPDATE billing_runs SET status = 'failed', finished_at = :now, "
+            "errors = errors || CAST(:e AS jsonb) WHERE status = 'running' AND heartbeat_at < :before"
+        ),
+        {
+            "now": now,
+            "before": before,
+            "e": orjson.dumps([{"agreement_id": None, "error": "run interrupted"}]).decode(),
+        },
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def tenants_for_auto_run(session: AsyncSession) -> Sequence[Mapping[str, Any]]:
+async def tenants_for_auto_run(session: AsyncSession) -> Sequence[RowMapping]:
     """Every tenant with agreements, with its settings (defaults when it has none)."""
-    return (await session.execute(sa.text(
-        "SELECT t.tenant_id, COALESCE(s.timezone, 'UTC') AS timezone, COALESCE(s.auto_run_enabled, true) AS enabled, "
-        "COALESCE(s.auto_run_hour, 6) AS hour, s.last_auto_run_on "
-        "FROM (SELECT DISTINCT tenant_id FROM agreements WHERE next_bill_date IS NOT NULL) t "
-        "LEFT JOIN tenant_settings s ON s.tenant_id = t.tenant_id"))).mappings().all()
+    return (
+        (
+            await session.execute(
+                sa.text(
+                    "SELECT t.tenant_id, COALESCE(s.timezone, 'UTC') AS timezone, "
+                    "COALESCE(s.auto_run_enabled, true) AS "
+                    "enabled, "
+                    "COALESCE(s.auto_run_hour, 6) AS hour, s.last_auto_run_on "
+                    "FROM (SELECT DISTINCT tenant_id FROM agreements WHERE next_bill_date IS NOT NULL) t "
+                    "LEFT JOIN tenant_settings s ON s.tenant_id = t.tenant_id"
+                )
+            )
+        )
+        .mappings()
+        .all()
+    )
 
 
 _OUTBOX = sa.text(
     "INSERT INTO outbox (id, tenant_id, type, payload, headers) SELECT u.id, u.t, u.ty, u.p, CAST(:h AS jsonb) "
     "FROM unnest(CAST(:ids AS uuid[]), CAST(:ts AS text[]), CAST(:tys AS text[]), CAST(:ps AS bytea[])) "
-    "AS u(id, t, ty, p)")
+    "AS u(id, t, ty, p)"
+)
 
 
 async def write_outbox(session: AsyncSession, batch: Sequence[CloudEvent]) -> None:
@@ -118,7 +180,14 @@ async def write_outbox(session: AsyncSession, batch: Sequence[CloudEvent]) -> No
     (a billing run writes 100,000 of them; see the README for the shared fix)."""
     if not batch:
         return
-    await session.execute(_OUTBOX, {
-        "ids": [e.id for e in batch], "ts": [e.tenantid for e in batch], "tys": [e.type for e in batch],
-        "ps": [encode(e) for e in batch], "h": orjson.dumps(current_trace_headers()).decode()})
+    await session.execute(
+        _OUTBOX,
+        {
+            "ids": [e.id for e in batch],
+            "ts": [e.tenantid for e in batch],
+            "tys": [e.type for e in batch],
+            "ps": [encode(e) for e in batch],
+            "h": orjson.dumps(current_trace_headers()).decode(),
+        },
+    )
     session.info["outbox_written"] = True

@@ -7,12 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from vcio_shared.auth import scoped
 from vcio_shared.db import SessionDep
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep, RuntimeDep
 from vcio_shared.schemas import PageDep, page_of
 
+from billing.deps import Reader, Writer
 from billing.runs import service
 from billing.runs.schemas import BillingRunRequest
 
@@ -20,8 +20,14 @@ router = APIRouter(prefix="/v1/billing-runs", tags=["billing runs"])
 
 
 @router.post("", status_code=201, responses={202: {"description": "started in the background"}})
-async def create_run(body: BillingRunRequest, principal: scoped("billing:write"), session: SessionDep,
-                     idem: IdempotencyDep, runtime: RuntimeDep, clock: ClockDep) -> Any:
+async def create_run(
+    body: BillingRunRequest,
+    principal: Writer,
+    session: SessionDep,
+    idem: IdempotencyDep,
+    runtime: RuntimeDep,
+    clock: ClockDep,
+) -> Any:
     if (replayed := await idem.replay(principal.tenant_id)) is not None:
         return replayed
     if body.dry_run:
@@ -29,8 +35,9 @@ async def create_run(body: BillingRunRequest, principal: scoped("billing:write")
         await idem.remember(200, out)
         return JSONResponse(out, status_code=200)
     async with runtime.sessionmaker() as own, own.begin():  # the run row commits before the chunks start
-        run = await service.start(own, principal.tenant_id, body.as_of, trigger="api", created_by=principal.sub,
-                                  now=clock.now())
+        run = await service.start(
+            own, principal.tenant_id, body.as_of, trigger="api", created_by=principal.sub, now=clock.now()
+        )
     if body.background:
         service.spawn(runtime, service.execute(runtime.sessionmaker, clock, run, on_progress=runtime.relay.wake))
         out = service.run_out({**run})
@@ -41,11 +48,11 @@ async def create_run(body: BillingRunRequest, principal: scoped("billing:write")
 
 
 @router.get("")
-async def list_runs(principal: scoped("billing:read"), session: SessionDep, page: PageDep) -> dict[str, Any]:
+async def list_runs(principal: Reader, session: SessionDep, page: PageDep) -> dict[str, Any]:
     items = await service.list_runs(session, principal.tenant_id, page.after, page.limit)
     return page_of(items, page.limit, id_of=lambda x: x["id"]).model_dump()
 
 
 @router.get("/{run_id}")
-async def get_run(run_id: uuid.UUID, principal: scoped("billing:read"), session: SessionDep) -> dict[str, Any]:
+async def get_run(run_id: uuid.UUID, principal: Reader, session: SessionDep) -> dict[str, Any]:
     return await service.get_run(session, principal.tenant_id, run_id)

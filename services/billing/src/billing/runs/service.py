@@ -47,7 +47,7 @@ def fast_uuid7s(count: int, *, as_uuid: bool = False) -> Any:
     while True:
         noise = os.urandom(8 * count)
         for i in range(count):
-            rand = int.from_bytes(noise[8 * i:8 * i + 8], "big") & ((1 << 62) - 1)
+            rand = int.from_bytes(noise[8 * i : 8 * i + 8], "big") & ((1 << 62) - 1)
             value = (ms << 80) | (0x7 << 76) | ((i & 0xFFF) << 64) | (0b10 << 62) | rand
             if as_uuid:
                 yield uuid.UUID(int=value)
@@ -67,23 +67,34 @@ def _json(value: Any) -> Any:
     return orjson.loads(value) if isinstance(value, str) else value
 
 
-def terms_of(row: Mapping[str, Any]) -> engine.AgreementTerms:
+def terms_of(row: Mapping[Any, Any]) -> engine.AgreementTerms:
     return engine.AgreementTerms(
-        name=row["package_name"], cycle=row["billing_cycle"], start_date=row["start_date"], end_date=row["end_date"],
+        name=row["package_name"],
+        cycle=row["billing_cycle"],
+        start_date=row["start_date"],
+        end_date=row["end_date"],
         schedule=engine.parse_schedule(_json(row["price_schedule"])),
         one_time_lines=[(x["description"], int(x["amount"])) for x in _json(row["one_time_lines"])],
-        next_bill_date=row["next_bill_date"], cancel_effective_date=row["cancel_effective_date"],
+        next_bill_date=row["next_bill_date"],
+        cancel_effective_date=row["cancel_effective_date"],
     )
 
 
-def run_out(row: Mapping[str, Any], *, dry_run: bool = False, invoices_: list[dict[str, Any]] | None = None
-            ) -> dict[str, Any]:
+def run_out(
+    row: Mapping[Any, Any], *, dry_run: bool = False, invoices_: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     out = {
-        "id": str(row["id"]), "status": row["status"], "as_of": row["as_of"].isoformat(), "dry_run": dry_run,
-        "trigger": row["trigger"], "agreements_total": row["agreements_total"],
-        "agreements_processed": row["agreements_processed"], "invoices_created": row["invoices_created"],
+        "id": str(row["id"]),
+        "status": row["status"],
+        "as_of": row["as_of"].isoformat(),
+        "dry_run": dry_run,
+        "trigger": row["trigger"],
+        "agreements_total": row["agreements_total"],
+        "agreements_processed": row["agreements_processed"],
+        "invoices_created": row["invoices_created"],
         "totals": [{"currency": c, "amount": money.format(v, c)} for c, v in sorted(row["totals"].items())],
-        "errors": row["errors"], "started_at": row["started_at"].isoformat(),
+        "errors": row["errors"],
+        "started_at": row["started_at"].isoformat(),
         "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,
         "duration_ms": row["duration_ms"],
     }
@@ -101,19 +112,28 @@ class ChunkResult:
         self.invoices: list[dict[str, Any]] = []
 
 
-async def bill_chunk(session: AsyncSession, tenant_id: str, ids: Sequence[uuid.UUID], as_of: dt.date, *,
-                     run_id: uuid.UUID, draft: bool, now: dt.datetime, collect: bool) -> ChunkResult:
+async def bill_chunk(
+    session: AsyncSession,
+    tenant_id: str,
+    ids: Sequence[uuid.UUID],
+    as_of: dt.date,
+    *,
+    run_id: uuid.UUID,
+    draft: bool,
+    now: dt.datetime,
+    collect: bool,
+) -> ChunkResult:
     """Bill one chunk in the caller's transaction (set-based writes; no per-invoice round trip)."""
     result = ChunkResult()
     rows = await repo.lock_chunk(session, tenant_id, ids, as_of)
-    adjustments: dict[uuid.UUID, list[Mapping[str, Any]]] = {}
+    adjustments: dict[uuid.UUID, list[Mapping[Any, Any]]] = {}
     for adj in await agreements_repo.open_adjustments(session, tenant_id, [r["id"] for r in rows]):
         adjustments.setdefault(adj["agreement_id"], []).append(adj)
     invoice_rows: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
     advances: list[tuple[uuid.UUID, dt.date | None]] = []
     settled: list[tuple[uuid.UUID, uuid.UUID]] = []
-    credit_later: list[tuple[Mapping[str, Any], list[Mapping[str, Any]]]] = []
+    credit_later: list[tuple[Mapping[Any, Any], list[Mapping[Any, Any]]]] = []
     invoice_ids = iter(fast_uuid7s(len(rows) * 4, as_uuid=True))  # at most a few periods per agreement per chunk
     for row in rows:
         result.processed += 1
@@ -121,8 +141,12 @@ async def bill_chunk(session: AsyncSession, tenant_id: str, ids: Sequence[uuid.U
             planned, next_bill = engine.plan(terms_of(row), as_of)
             pending = adjustments.get(row["id"], [])
             if planned and pending:
-                adj_lines = [engine.Line("adjustment", a["description"], a["period_start"], a["period_end"], 1,
-                                         a["amount"], a["amount"]) for a in pending]
+                adj_lines = [
+                    engine.Line(
+                        "adjustment", a["description"], a["period_start"], a["period_end"], 1, a["amount"], a["amount"]
+                    )
+                    for a in pending
+                ]
                 if planned[0].subtotal + sum(a["amount"] for a in pending) >= 0:
                     planned[0].lines.extend(adj_lines)
                 else:  # a credit larger than the next invoice becomes a credit note instead
@@ -137,16 +161,31 @@ async def bill_chunk(session: AsyncSession, tenant_id: str, ids: Sequence[uuid.U
             invoice_id = next(invoice_ids)
             subtotal = inv.subtotal
             tax = engine.tax_of(subtotal, row["tax_rate"])
-            invoice_rows.append({
-                "id": invoice_id, "tenant_id": tenant_id, "agreement_id": row["id"], "client_id": row["client_id"],
-                "kind": inv.kind, "number": None, "status": "draft" if draft else "issued",
-                "period_start": inv.period_start, "period_end": inv.period_end,
-                "issue_date": None if draft else as_of,
-                "due_date": None if draft else as_of + dt.timedelta(days=row["payment_terms_days"]),
-                "currency": row["currency"], "subtotal": subtotal, "tax": tax, "total": subtotal + tax,
-                "tax_rate": row["tax_rate"], "payment_terms_days": row["payment_terms_days"], "run_id": run_id,
-                "created_at": now, "issued_at": None if draft else now, "_lines": inv.lines,
-            })
+            invoice_rows.append(
+                {
+                    "id": invoice_id,
+                    "tenant_id": tenant_id,
+                    "agreement_id": row["id"],
+                    "client_id": row["client_id"],
+                    "kind": inv.kind,
+                    "number": None,
+                    "status": "draft" if draft else "issued",
+                    "period_start": inv.period_start,
+                    "period_end": inv.period_end,
+                    "issue_date": None if draft else as_of,
+                    "due_date": None if draft else as_of + dt.timedelta(days=row["payment_terms_days"]),
+                    "currency": row["currency"],
+                    "subtotal": subtotal,
+                    "tax": tax,
+                    "total": subtotal + tax,
+                    "tax_rate": row["tax_rate"],
+                    "payment_terms_days": row["payment_terms_days"],
+                    "run_id": run_id,
+                    "created_at": now,
+                    "issued_at": None if draft else now,
+                    "_lines": inv.lines,
+                }
+            )
             lines.extend(invoices.line_rows(tenant_id, invoice_id, inv.lines))
             if i == 0:
                 settled.extend((a["id"], invoice_id) for a in pending)
@@ -166,52 +205,97 @@ async def bill_chunk(session: AsyncSession, tenant_id: str, ids: Sequence[uuid.U
     sent_at = now.isoformat()
     event_ids = iter(fast_uuid7s(len(invoice_rows)))
     for inv_row in invoice_rows:
-        out = invoices.invoice_out({**inv_row, "amount_paid": 0, "amount_credited": 0},
-                                   [ln.__dict__ for ln in inv_row["_lines"]])
+        out = invoices.invoice_out(
+            {**inv_row, "amount_paid": 0, "amount_credited": 0}, [ln.__dict__ for ln in inv_row["_lines"]]
+        )
         if not draft:
-            outbox.append(events.CloudEvent(type=ISSUED, source=SOURCE, tenantid=tenant_id, data=out,
-                                            subject=out["id"], id=next(event_ids), time=sent_at))
+            outbox.append(
+                events.CloudEvent(
+                    type=ISSUED,
+                    source=SOURCE,
+                    tenantid=tenant_id,
+                    data=out,
+                    subject=out["id"],
+                    id=next(event_ids),
+                    time=sent_at,
+                )
+            )
         if collect:
             result.invoices.append(out)
         result.totals[inv_row["currency"]] = result.totals.get(inv_row["currency"], 0) + inv_row["total"]
     await repo.write_outbox(session, outbox)
     result.created = len(invoice_rows)
-    for row, pending in credit_later:
-        await _credit_adjustments(session, tenant_id, row, pending, as_of, now)
+    for agreement, pending in credit_later:
+        await _credit_adjustments(session, tenant_id, agreement, pending, as_of, now)
     return result
 
 
-async def _credit_adjustments(session: AsyncSession, tenant_id: str, agreement: Mapping[str, Any],
-                              pending: Sequence[Mapping[str, Any]], as_of: dt.date, now: dt.datetime) -> None:
+async def _credit_adjustments(
+    session: AsyncSession,
+    tenant_id: str,
+    agreement: Mapping[Any, Any],
+    pending: Sequence[Mapping[Any, Any]],
+    as_of: dt.date,
+    now: dt.datetime,
+) -> None:
     source = await invoices_repo.invoice_for_period(session, tenant_id, agreement["id"], pending[0]["period_start"])
     if source is None:
         return
     net = -sum(a["amount"] for a in pending)
     desc = "; ".join(a["description"] for a in pending)
-    note = await invoices.credit(session, "billing-run", source, kind="adjustment", reason=desc,
-                                 lines=[engine.Line("adjustment", desc, pending[0]["period_start"],
-                                                    pending[0]["period_end"], 1, net, net)],
-                                 issue_date=as_of, now=now)
-    await agreements_repo.settle_adjustments(session, tenant_id, [a["id"] for a in pending],
-                                             credit_note_id=uuid.UUID(note["id"]))
+    note = await invoices.credit(
+        session,
+        "billing-run",
+        source,
+        kind="adjustment",
+        reason=desc,
+        lines=[engine.Line("adjustment", desc, pending[0]["period_start"], pending[0]["period_end"], 1, net, net)],
+        issue_date=as_of,
+        now=now,
+    )
+    await agreements_repo.settle_adjustments(
+        session, tenant_id, [a["id"] for a in pending], credit_note_id=uuid.UUID(note["id"])
+    )
 
 
-async def start(session: AsyncSession, tenant_id: str, as_of: dt.date, *, trigger: str, created_by: str,
-                now: dt.datetime) -> dict[str, Any]:
+async def start(
+    session: AsyncSession, tenant_id: str, as_of: dt.date, *, trigger: str, created_by: str, now: dt.datetime
+) -> dict[str, Any]:
     """Record a run as `running` (the caller commits it before the chunks start)."""
     run_id = uuid7()
-    values = {"id": run_id, "tenant_id": tenant_id, "as_of": as_of, "status": "running", "trigger": trigger,
-              "agreements_total": await repo.count_due(session, tenant_id, as_of), "agreements_processed": 0,
-              "invoices_created": 0, "totals": {}, "errors": [], "created_by": created_by, "started_at": now,
-              "heartbeat_at": now, "finished_at": None, "duration_ms": None}
+    values = {
+        "id": run_id,
+        "tenant_id": tenant_id,
+        "as_of": as_of,
+        "status": "running",
+        "trigger": trigger,
+        "agreements_total": await repo.count_due(session, tenant_id, as_of),
+        "agreements_processed": 0,
+        "invoices_created": 0,
+        "totals": {},
+        "errors": [],
+        "created_by": created_by,
+        "started_at": now,
+        "heartbeat_at": now,
+        "finished_at": None,
+        "duration_ms": None,
+    }
     await repo.insert_run(session, values)
-    await audit.record(session, created_by, "billing_run.started", "billing_run", run_id,
-                       {"as_of": as_of.isoformat(), "trigger": trigger}, tenant_id=tenant_id)
+    await audit.record(
+        session,
+        created_by,
+        "billing_run.started",
+        "billing_run",
+        run_id,
+        {"as_of": as_of.isoformat(), "trigger": trigger},
+        tenant_id=tenant_id,
+    )
     return values
 
 
-async def execute(sessionmaker: Any, clock: Any, run: Mapping[str, Any], *, chunk_size: int = 0,
-                  on_progress: Any = None) -> dict[str, Any]:
+async def execute(
+    sessionmaker: Any, clock: Any, run: Mapping[Any, Any], *, chunk_size: int = 0, on_progress: Any = None
+) -> dict[str, Any]:
     """Bill a started run chunk by chunk, committing each; then complete it and emit billing_run.completed."""
     tenant_id, run_id, as_of = run["tenant_id"], run["id"], run["as_of"]
     chunk_size = chunk_size or CHUNK_SIZE
@@ -239,19 +323,29 @@ async def execute(sessionmaker: Any, clock: Any, run: Mapping[str, Any], *, chun
                     return
                 try:
                     async with session.begin_nested():
-                        chunk = await bill_chunk(session, tenant_id, ids, as_of, run_id=run_id, draft=draft,
-                                                 now=clock.now(), collect=False)
+                        chunk = await bill_chunk(
+                            session, tenant_id, ids, as_of, run_id=run_id, draft=draft, now=clock.now(), collect=False
+                        )
                 except Exception as exc:  # the chunk rolled back as a whole; the rest of the run goes on
                     log.warning("billing chunk failed", run=str(run_id), error=repr(exc)[:300])
                     chunk = ChunkResult()
                     chunk.processed = len(ids)
-                    chunk.errors = [{"agreement_id": str(i), "error": f"{type(exc).__name__}: {exc}"[:500]}
-                                    for i in ids]
+                    chunk.errors = [
+                        {"agreement_id": str(i), "error": f"{type(exc).__name__}: {exc}"[:500]} for i in ids
+                    ]
                 for cur, amount in chunk.totals.items():
                     totals[cur] = totals.get(cur, 0) + amount
                 errors.extend(chunk.errors)
-                await repo.progress(session, tenant_id, run_id, processed=chunk.processed, created=chunk.created,
-                                    totals=totals, errors=errors[:1000], now=clock.now())
+                await repo.progress(
+                    session,
+                    tenant_id,
+                    run_id,
+                    processed=chunk.processed,
+                    created=chunk.created,
+                    totals=totals,
+                    errors=errors[:1000],
+                    now=clock.now(),
+                )
                 await session.commit()
             if on_progress is not None:
                 on_progress()
@@ -260,8 +354,16 @@ async def execute(sessionmaker: Any, clock: Any, run: Mapping[str, Any], *, chun
     # commits), the other plans its chunk in Python. Numbers stay gapless: each block is taken under the lock.
     await asyncio.gather(*(worker() for _ in range(WORKERS)))
     async with sessionmaker() as session, session.begin():
-        await repo.update_run(session, tenant_id, run_id, {
-            "status": "completed", "finished_at": clock.now(), "duration_ms": int((time.perf_counter() - started) * 1000)})
+        await repo.update_run(
+            session,
+            tenant_id,
+            run_id,
+            {
+                "status": "completed",
+                "finished_at": clock.now(),
+                "duration_ms": int((time.perf_counter() - started) * 1000),
+            },
+        )
         out = run_out(await repo.get_run(session, tenant_id, run_id))  # type: ignore[arg-type]
         await events.emit(session, SERVICE, "vcio.billing.billing_run.completed", tenant_id, out, subject=out["id"])
     if on_progress is not None:
@@ -269,8 +371,9 @@ async def execute(sessionmaker: Any, clock: Any, run: Mapping[str, Any], *, chun
     return out
 
 
-async def dry_run(sessionmaker: Any, clock: Any, tenant_id: str, as_of: dt.date, *, chunk_size: int = 0
-                  ) -> dict[str, Any]:
+async def dry_run(
+    sessionmaker: Any, clock: Any, tenant_id: str, as_of: dt.date, *, chunk_size: int = 0
+) -> dict[str, Any]:
     """Everything a real run would do, in one transaction that is rolled back: nothing is written."""
     chunk_size = chunk_size or CHUNK_SIZE
     started = time.perf_counter()
@@ -287,13 +390,15 @@ async def dry_run(sessionmaker: Any, clock: Any, tenant_id: str, as_of: dt.date,
                 after = ids[-1]
                 try:
                     async with session.begin_nested():
-                        chunk = await bill_chunk(session, tenant_id, ids, as_of, run_id=run_id, draft=draft,
-                                                 now=now, collect=True)
+                        chunk = await bill_chunk(
+                            session, tenant_id, ids, as_of, run_id=run_id, draft=draft, now=now, collect=True
+                        )
                 except Exception as exc:
                     chunk = ChunkResult()
                     chunk.processed = len(ids)
-                    chunk.errors = [{"agreement_id": str(i), "error": f"{type(exc).__name__}: {exc}"[:500]}
-                                    for i in ids]
+                    chunk.errors = [
+                        {"agreement_id": str(i), "error": f"{type(exc).__name__}: {exc}"[:500]} for i in ids
+                    ]
                 result.processed += chunk.processed
                 result.created += chunk.created
                 result.errors.extend(chunk.errors)
@@ -302,10 +407,20 @@ async def dry_run(sessionmaker: Any, clock: Any, tenant_id: str, as_of: dt.date,
                     result.totals[cur] = result.totals.get(cur, 0) + amount
         finally:
             await session.rollback()
-    row = {"id": run_id, "status": "completed", "as_of": as_of, "trigger": "api", "agreements_total": total,
-           "agreements_processed": result.processed, "invoices_created": result.created, "totals": result.totals,
-           "errors": result.errors, "started_at": now, "finished_at": clock.now(),
-           "duration_ms": int((time.perf_counter() - started) * 1000)}
+    row = {
+        "id": run_id,
+        "status": "completed",
+        "as_of": as_of,
+        "trigger": "api",
+        "agreements_total": total,
+        "agreements_processed": result.processed,
+        "invoices_created": result.created,
+        "totals": result.totals,
+        "errors": result.errors,
+        "started_at": now,
+        "finished_at": clock.now(),
+        "duration_ms": int((time.perf_counter() - started) * 1000),
+    }
     return run_out(row, dry_run=True, invoices_=result.invoices)
 
 

@@ -12,10 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.tenants.models import TenantSettings
 
-S = TenantSettings.__table__
+S: sa.Table = TenantSettings.__table__  # type: ignore[attr-defined]
 
-DEFAULTS: dict[str, Any] = {"timezone": "UTC", "auto_run_enabled": True, "auto_run_hour": 6, "draft_review": False,
-                            "renewal_notice_days": 60, "last_auto_run_on": None}
+DEFAULTS: dict[str, Any] = {
+    "timezone": "UTC",
+    "auto_run_enabled": True,
+    "auto_run_hour": 6,
+    "draft_review": False,
+    "renewal_notice_days": 60,
+    "last_auto_run_on": None,
+}
 
 
 async def get(session: AsyncSession, tenant_id: str) -> dict[str, Any]:
@@ -25,8 +31,9 @@ async def get(session: AsyncSession, tenant_id: str) -> dict[str, Any]:
 
 async def upsert(session: AsyncSession, tenant_id: str, values: Mapping[str, Any]) -> None:
     stmt = insert(S).values(tenant_id=tenant_id, **values)
-    await session.execute(stmt.on_conflict_do_update(index_elements=[S.c.tenant_id],
-                                                     set_={**values, "updated_at": sa.func.now()}))
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=[S.c.tenant_id], set_={**values, "updated_at": sa.func.now()})
+    )
 
 
 async def mark_auto_run(session: AsyncSession, tenant_id: str, day: dt.date) -> None:

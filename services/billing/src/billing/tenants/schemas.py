@@ -29,6 +29,7 @@ class TenantSettingsUpdate(RequestModel):
         if v is None:
             return v
         from zoneinfo import ZoneInfo
+
         try:
             ZoneInfo(v)
         except Exception as exc:

@@ -20,6 +20,7 @@ async def update(session: AsyncSession, principal: Principal, body: TenantSettin
     if values:
         await repo.upsert(session, principal.tenant_id, values)
     after = await repo.get(session, principal.tenant_id)
-    await audit.record(session, principal, "settings.updated", "tenant_settings", principal.tenant_id,
-                       audit.diff(before, after))
+    await audit.record(
+        session, principal, "settings.updated", "tenant_settings", principal.tenant_id, audit.diff(before, after)
+    )
     return after
