@@ -212,12 +212,16 @@ class NatsServer:
 
     def start(self, timeout: float = 10) -> NatsServer:
         self.store_dir.mkdir(parents=True, exist_ok=True)
-        args = [nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store_dir)]
-        if self.config is not None:
+        args = [nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port)]
+        env = dict(os.environ)
+        if self.config is not None:  # the configuration enables JetStream with store_dir $VCIO_NATS_STORE_DIR
             args += ["-c", str(self.config)]
+            env["VCIO_NATS_STORE_DIR"] = str(self.store_dir)
+        else:
+            args += ["-js", "-sd", str(self.store_dir)]
         log = open(self.store_dir.parent / "nats.log", "ab")  # noqa: SIM115 - the child keeps it
         self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                     preexec_fn=die_with_parent)
+                                     preexec_fn=die_with_parent, env=env)
         wait_for_port(self.port, timeout, self.proc)
         return self
 
