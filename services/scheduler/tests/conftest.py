@@ -22,8 +22,13 @@ def clock() -> FixedClock:
 @pytest.fixture
 async def svc(database_factory: Callable[[str], str], nats_url: str, clock: FixedClock) -> AsyncIterator[Scheduler]:
     await create_billing_stream(nats_url)
-    settings = load_settings("scheduler", database_url=database_factory("scheduler"), nats_url=nats_url,
-                             jwt_secret=TEST_SECRET, public_base_url="https://vcio.example")
+    settings = load_settings(
+        "scheduler",
+        database_url=database_factory("scheduler"),
+        nats_url=nats_url,
+        jwt_secret=TEST_SECRET,
+        public_base_url="https://vcio.example",
+    )
     app = build_app(settings, clock=clock)
     async with running(app) as client:
         yield Scheduler(client=client, runtime=app.state.runtime, clock=clock, nats_url=nats_url)

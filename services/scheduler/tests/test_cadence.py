@@ -14,54 +14,107 @@ def due_dates(cadence: str, start: D, end: D, tz: str = "UTC", country: str | No
 
 def test_monthly_on_the_31st_falls_on_the_last_day_of_shorter_months() -> None:
     assert occurrence_dates("FREQ=MONTHLY", D(2027, 1, 31), D(2027, 1, 31), D(2028, 1, 31)) == (
-        D(2027, 1, 31), D(2027, 2, 28), D(2027, 3, 31), D(2027, 4, 30), D(2027, 5, 31), D(2027, 6, 30),
-        D(2027, 7, 31), D(2027, 8, 31), D(2027, 9, 30), D(2027, 10, 31), D(2027, 11, 30), D(2027, 12, 31))
+        D(2027, 1, 31),
+        D(2027, 2, 28),
+        D(2027, 3, 31),
+        D(2027, 4, 30),
+        D(2027, 5, 31),
+        D(2027, 6, 30),
+        D(2027, 7, 31),
+        D(2027, 8, 31),
+        D(2027, 9, 30),
+        D(2027, 10, 31),
+        D(2027, 11, 30),
+        D(2027, 12, 31),
+    )
 
 
 def test_monthly_on_the_31st_moves_weekend_month_ends_to_monday() -> None:
     assert due_dates("FREQ=MONTHLY", D(2027, 1, 31), D(2027, 7, 1)) == [
-        D(2027, 2, 1), D(2027, 3, 1), D(2027, 3, 31), D(2027, 4, 30), D(2027, 5, 31), D(2027, 6, 30)]
+        D(2027, 2, 1),
+        D(2027, 3, 1),
+        D(2027, 3, 31),
+        D(2027, 4, 30),
+        D(2027, 5, 31),
+        D(2027, 6, 30),
+    ]
 
 
 def test_explicit_bymonthday_31_is_expanded_exactly_as_rfc_5545_says() -> None:
     assert occurrence_dates("FREQ=MONTHLY;BYMONTHDAY=31", D(2027, 1, 1), D(2027, 1, 1), D(2027, 7, 1)) == (
-        D(2027, 1, 31), D(2027, 3, 31), D(2027, 5, 31))
+        D(2027, 1, 31),
+        D(2027, 3, 31),
+        D(2027, 5, 31),
+    )
 
 
 def test_quarterly_from_30_november() -> None:
     assert occurrence_dates("FREQ=MONTHLY;INTERVAL=3", D(2026, 11, 30), D(2026, 11, 30), D(2027, 11, 30)) == (
-        D(2026, 11, 30), D(2027, 2, 28), D(2027, 5, 30), D(2027, 8, 30))
+        D(2026, 11, 30),
+        D(2027, 2, 28),
+        D(2027, 5, 30),
+        D(2027, 8, 30),
+    )
     assert due_dates("FREQ=MONTHLY;INTERVAL=3", D(2026, 11, 30), D(2027, 11, 30)) == [
-        D(2026, 11, 30), D(2027, 3, 1), D(2027, 5, 31), D(2027, 8, 30)]
+        D(2026, 11, 30),
+        D(2027, 3, 1),
+        D(2027, 5, 31),
+        D(2027, 8, 30),
+    ]
 
 
 def test_quarterly_from_30_november_in_a_leap_year_uses_29_february() -> None:
     assert occurrence_dates("FREQ=MONTHLY;INTERVAL=3", D(2027, 11, 30), D(2027, 11, 30), D(2028, 11, 30)) == (
-        D(2027, 11, 30), D(2028, 2, 29), D(2028, 5, 30), D(2028, 8, 30))
+        D(2027, 11, 30),
+        D(2028, 2, 29),
+        D(2028, 5, 30),
+        D(2028, 8, 30),
+    )
 
 
 def test_annual_from_29_february_falls_on_28_february_in_common_years() -> None:
     assert occurrence_dates("FREQ=YEARLY", D(2028, 2, 29), D(2028, 2, 29), D(2033, 2, 28)) == (
-        D(2028, 2, 29), D(2029, 2, 28), D(2030, 2, 28), D(2031, 2, 28), D(2032, 2, 29))
+        D(2028, 2, 29),
+        D(2029, 2, 28),
+        D(2030, 2, 28),
+        D(2031, 2, 28),
+        D(2032, 2, 29),
+    )
     assert due_dates("FREQ=YEARLY", D(2028, 2, 29), D(2031, 3, 1)) == [
-        D(2028, 2, 29), D(2029, 2, 28), D(2030, 2, 28), D(2031, 2, 28)]
+        D(2028, 2, 29),
+        D(2029, 2, 28),
+        D(2030, 2, 28),
+        D(2031, 2, 28),
+    ]
 
 
 def test_weekly_every_other_tuesday() -> None:
     assert occurrence_dates("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU", D(2027, 1, 5), D(2027, 1, 5), D(2027, 3, 5)) == (
-        D(2027, 1, 5), D(2027, 1, 19), D(2027, 2, 2), D(2027, 2, 16), D(2027, 3, 2))
+        D(2027, 1, 5),
+        D(2027, 1, 19),
+        D(2027, 2, 2),
+        D(2027, 2, 16),
+        D(2027, 3, 2),
+    )
 
 
 def test_weekly_every_other_tuesday_from_a_friday_starts_in_the_second_week() -> None:
     # RFC 5545: the first week is the one containing DTSTART (its Tuesday is before it), so the next is two later
     assert occurrence_dates("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU", D(2027, 1, 1), D(2027, 1, 1), D(2027, 2, 10)) == (
-        D(2027, 1, 12), D(2027, 1, 26), D(2027, 2, 9))
+        D(2027, 1, 12),
+        D(2027, 1, 26),
+        D(2027, 2, 9),
+    )
 
 
 def test_a_start_on_a_saturday_is_due_the_next_monday() -> None:
     # 2027-01-02 is a Saturday
     assert due_dates("FREQ=MONTHLY", D(2027, 1, 2), D(2027, 5, 1)) == [
-        D(2027, 1, 4), D(2027, 2, 2), D(2027, 3, 2), D(2027, 4, 2)]
+        D(2027, 1, 4),
+        D(2027, 2, 2),
+        D(2027, 3, 2),
+        D(2027, 4, 2),
+    ]
     assert due_dates("FREQ=WEEKLY", D(2027, 1, 2), D(2027, 1, 17)) == [D(2027, 1, 4), D(2027, 1, 11), D(2027, 1, 18)]
 
 
@@ -91,11 +144,15 @@ def test_us_holiday_calendar_moves_new_year_to_the_next_business_day() -> None:
 
 def test_window_is_half_open() -> None:
     assert occurrence_dates("FREQ=MONTHLY", D(2027, 1, 4), D(2027, 1, 4), D(2027, 4, 4)) == (
-        D(2027, 1, 4), D(2027, 2, 4), D(2027, 3, 4))
+        D(2027, 1, 4),
+        D(2027, 2, 4),
+        D(2027, 3, 4),
+    )
 
 
-@pytest.mark.parametrize("cadence", ["FREQ=HOURLY", "FREQ=SECONDLY", "BOGUS", "FREQ=FORTNIGHTLY",
-                                     "DTSTART=20270101;FREQ=DAILY"])
+@pytest.mark.parametrize(
+    "cadence", ["FREQ=HOURLY", "FREQ=SECONDLY", "BOGUS", "FREQ=FORTNIGHTLY", "DTSTART=20270101;FREQ=DAILY"]
+)
 def test_unusable_cadences_are_refused(cadence: str) -> None:
     with pytest.raises(CadenceError):
         occurrence_dates(cadence, D(2027, 1, 1), D(2027, 1, 1), D(2028, 1, 1))
@@ -107,4 +164,6 @@ def test_a_rule_that_never_matches_expands_to_nothing_quickly() -> None:
 
 def test_a_count_limited_rule_stops_at_its_count() -> None:
     assert occurrence_dates("FREQ=MONTHLY;COUNT=2", D(2027, 1, 4), D(2027, 1, 4), D(2028, 1, 4)) == (
-        D(2027, 1, 4), D(2027, 2, 4))
+        D(2027, 1, 4),
+        D(2027, 2, 4),
+    )

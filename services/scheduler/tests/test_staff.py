@@ -8,20 +8,32 @@ H = auth_headers()
 
 
 async def _staff(svc: Scheduler, name: str, roles: list[str], hours: str) -> str:
-    r = await svc.client.post("/v1/staff", json={"name": name, "roles": roles, "weekly_capacity_hours": hours},
-                              headers=H)
+    r = await svc.client.post(
+        "/v1/staff", json={"name": name, "roles": roles, "weekly_capacity_hours": hours}, headers=H
+    )
     assert r.status_code == 201, r.text
     return r.json()["id"]
 
 
 async def test_create_and_read_a_staff_member(svc: Scheduler) -> None:
-    r = await svc.client.post("/v1/staff", json={"name": "Dana Reyes", "email": "dana@msp.test",
-                                                 "roles": ["vcio", "account_manager"], "weekly_capacity_hours": "32.5"},
-                              headers=H)
+    r = await svc.client.post(
+        "/v1/staff",
+        json={
+            "name": "Dana Reyes",
+            "email": "dana@msp.test",
+            "roles": ["vcio", "account_manager"],
+            "weekly_capacity_hours": "32.5",
+        },
+        headers=H,
+    )
     assert r.status_code == 201
     body = r.json()
     assert (body["name"], body["roles"], body["weekly_capacity_hours"], body["active"]) == (
-        "Dana Reyes", ["vcio", "account_manager"], "32.50", True)
+        "Dana Reyes",
+        ["vcio", "account_manager"],
+        "32.50",
+        True,
+    )
     got = await svc.client.get(f"/v1/staff/{body['id']}", headers=H)
     assert got.json() == body
     audit = (await svc.client.get("/v1/audit", params={"entity_id": body["id"]}, headers=H)).json()["items"]
@@ -41,14 +53,16 @@ async def test_create_staff_honours_idempotency_key(svc: Scheduler) -> None:
 
 
 async def test_bad_staff_is_422(client) -> None:
-    for body in [{"name": "x", "roles": [], "weekly_capacity_hours": "40"},
-                 {"name": "x", "roles": ["cto"], "weekly_capacity_hours": "40"},
-                 {"name": "x", "roles": ["vcio", "vcio"], "weekly_capacity_hours": "40"},
-                 {"name": "x", "roles": ["vcio"], "weekly_capacity_hours": "169"},
-                 {"name": "x", "roles": ["vcio"], "weekly_capacity_hours": "-1"},
-                 {"name": "x", "roles": ["vcio"], "weekly_capacity_hours": "40", "email": "nope"},
-                 {"name": "", "roles": ["vcio"], "weekly_capacity_hours": "40"},
-                 {"name": "x", "roles": ["vcio"], "weekly_capacity_hours": "40", "boss": True}]:
+    for body in [
+        {"name": "x", "roles": [], "weekly_capacity_hours": "40"},
+        {"name": "x", "roles": ["cto"], "weekly_capacity_hours": "40"},
+        {"name": "x", "roles": ["vcio", "vcio"], "weekly_capacity_hours": "40"},
+        {"name": "x", "roles": ["vcio"], "weekly_capacity_hours": "169"},
+        {"name": "x", "roles": ["vcio"], "weekly_capacity_hours": "-1"},
+        {"name": "x", "roles": ["vcio"], "weekly_capacity_hours": "40", "email": "nope"},
+        {"name": "", "roles": ["vcio"], "weekly_capacity_hours": "40"},
+        {"name": "x", "roles": ["vcio"], "weekly_capacity_hours": "40", "boss": True},
+    ]:
         r = await client.post("/v1/staff", json=body, headers=H)
         assert r.status_code == 422, body
 
@@ -58,8 +72,9 @@ async def test_update_staff_member_and_filter_by_role(svc: Scheduler) -> None:
     await _staff(svc, "Eli", ["engineer"], "40")
     r = await svc.client.patch(f"/v1/staff/{dana}", json={"weekly_capacity_hours": "20", "active": False}, headers=H)
     assert (r.json()["weekly_capacity_hours"], r.json()["active"]) == ("20.00", False)
-    names = [s["name"] for s in (await svc.client.get("/v1/staff", params={"role": "engineer"}, headers=H)).json()[
-        "items"]]
+    names = [
+        s["name"] for s in (await svc.client.get("/v1/staff", params={"role": "engineer"}, headers=H)).json()["items"]
+    ]
     assert names == ["Eli"]
     assert (await svc.client.patch(f"/v1/staff/{dana}", json={"name": None}, headers=H)).status_code == 422
 
@@ -70,8 +85,9 @@ async def test_another_tenants_staff_member_is_404(svc: Scheduler) -> None:
     assert (await svc.client.get(f"/v1/staff/{dana}", headers=other)).status_code == 404
     assert (await svc.client.patch(f"/v1/staff/{dana}", json={"name": "X"}, headers=other)).status_code == 404
     assert (await svc.client.get("/v1/staff", headers=other)).json()["items"] == []
-    r = await svc.client.get("/v1/capacity", params={"from": "2027-01-04", "to": "2027-01-11", "staff_id": dana},
-                             headers=other)
+    r = await svc.client.get(
+        "/v1/capacity", params={"from": "2027-01-04", "to": "2027-01-11", "staff_id": dana}, headers=other
+    )
     assert r.status_code == 404
 
 
@@ -79,21 +95,29 @@ async def test_new_activities_are_assigned_by_role_balancing_load(svc: Scheduler
     dana = await _staff(svc, "Dana", ["vcio"], "40")
     eli = await _staff(svc, "Eli", ["vcio", "technical_account_manager"], "20")
     fay = await _staff(svc, "Fay", ["engineer"], "40")
-    data = await svc.activate(start="2027-01-04", end="2027-04-04", activities=[
-        activity("Strategy session", "FREQ=WEEKLY", "vcio", "10"),
-        activity("Ticket review", "FREQ=MONTHLY", "technical_account_manager", "2"),
-    ])
+    data = await svc.activate(
+        start="2027-01-04",
+        end="2027-04-04",
+        activities=[
+            activity("Strategy session", "FREQ=WEEKLY", "vcio", "10"),
+            activity("Ticket review", "FREQ=MONTHLY", "technical_account_manager", "2"),
+        ],
+    )
     items = await svc.activities(data["agreement_id"])
     strategy = [a["assignee_id"] for a in items if a["name"] == "Strategy session"]
     # each week: 10 h goes to Dana (10/40 = 25 %) rather than Eli (10/20 = 50 %)
     assert strategy == [dana] * 13
     # ticket reviews only Eli has the role for
     assert [a["assignee_id"] for a in items if a["name"] == "Ticket review"] == [eli, eli, eli]
-    second = await svc.activate(start="2027-01-04", end="2027-01-11", activities=[
-        activity("Strategy session", "FREQ=WEEKLY", "vcio", "10"),
-        activity("Strategy session", "FREQ=WEEKLY", "vcio", "10"),
-        activity("Strategy session", "FREQ=WEEKLY", "vcio", "10"),
-    ])
+    second = await svc.activate(
+        start="2027-01-04",
+        end="2027-01-11",
+        activities=[
+            activity("Strategy session", "FREQ=WEEKLY", "vcio", "10"),
+            activity("Strategy session", "FREQ=WEEKLY", "vcio", "10"),
+            activity("Strategy session", "FREQ=WEEKLY", "vcio", "10"),
+        ],
+    )
     # the week of 4 Jan: Dana has 10 h booked. Next: Dana 20/40 = 50 % vs Eli 10/20 = 50 % → fewer hours in total
     # wins (Eli); then Dana 20/40 = 50 % vs Eli 20/20 = 100 % → Dana
     assert sorted(a["assignee_id"] for a in await svc.activities(second["agreement_id"])) == sorted([eli, dana, dana])
@@ -102,17 +126,31 @@ async def test_new_activities_are_assigned_by_role_balancing_load(svc: Scheduler
 
 async def test_weekly_capacity_report_has_exact_hours_and_flags_overbooking(svc: Scheduler) -> None:
     dana = await _staff(svc, "Dana", ["vcio"], "12")
-    await svc.activate(start="2027-01-04", end="2027-02-01", activities=[
-        activity("Strategy session", "FREQ=WEEKLY", "vcio", "7.5"),
-        activity("Roadmap workshop", "FREQ=MONTHLY", "vcio", "6.25"),
-    ])
-    r = await svc.client.get("/v1/capacity", params={"from": "2027-01-04", "to": "2027-01-25", "period": "week"},
-                             headers=H)
+    await svc.activate(
+        start="2027-01-04",
+        end="2027-02-01",
+        activities=[
+            activity("Strategy session", "FREQ=WEEKLY", "vcio", "7.5"),
+            activity("Roadmap workshop", "FREQ=MONTHLY", "vcio", "6.25"),
+        ],
+    )
+    r = await svc.client.get(
+        "/v1/capacity", params={"from": "2027-01-04", "to": "2027-01-25", "period": "week"}, headers=H
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["period"], body["from"], body["to"]) == ("week", "2027-01-04", "2027-01-25")
-    assert [(x["period_start"], x["capacity_hours"], x["booked_hours"], x["activities"], x["utilisation_percent"],
-             x["overbooked"]) for x in body["items"]] == [
+    assert [
+        (
+            x["period_start"],
+            x["capacity_hours"],
+            x["booked_hours"],
+            x["activities"],
+            x["utilisation_percent"],
+            x["overbooked"],
+        )
+        for x in body["items"]
+    ] == [
         ("2027-01-04", "12.00", "13.75", 2, "114.58", True),
         ("2027-01-11", "12.00", "7.50", 1, "62.50", False),
         ("2027-01-18", "12.00", "7.50", 1, "62.50", False),
@@ -122,26 +160,35 @@ async def test_weekly_capacity_report_has_exact_hours_and_flags_overbooking(svc:
 
 async def test_monthly_capacity_counts_weekdays_and_hours_spent_on_completed_work(svc: Scheduler) -> None:
     await _staff(svc, "Dana", ["vcio"], "40")
-    data = await svc.activate(start="2027-02-01", end="2027-04-01", activities=[
-        activity("Strategy session", "FREQ=WEEKLY", "vcio", "40")])
+    data = await svc.activate(
+        start="2027-02-01", end="2027-04-01", activities=[activity("Strategy session", "FREQ=WEEKLY", "vcio", "40")]
+    )
     first = (await svc.activities(data["agreement_id"]))[0]
     svc.clock.set(__import__("datetime").datetime(2027, 2, 1, 18, tzinfo=__import__("datetime").UTC))
-    await svc.client.post(f"/v1/activities/{first['id']}/complete", json={"outcome": "ok", "hours_spent": "45.5"},
-                          headers=H)
-    r = await svc.client.get("/v1/capacity", params={"from": "2027-02-01", "to": "2027-04-01", "period": "month"},
-                             headers=H)
+    await svc.client.post(
+        f"/v1/activities/{first['id']}/complete", json={"outcome": "ok", "hours_spent": "45.5"}, headers=H
+    )
+    r = await svc.client.get(
+        "/v1/capacity", params={"from": "2027-02-01", "to": "2027-04-01", "period": "month"}, headers=H
+    )
     # February 2027 has 20 weekdays (160 h), March 23 (184 h); 4 sessions in Feb (one took 45.5 h), 5 in March
-    assert [(x["period_start"], x["period_end"], x["capacity_hours"], x["booked_hours"], x["overbooked"])
-            for x in r.json()["items"]] == [
+    assert [
+        (x["period_start"], x["period_end"], x["capacity_hours"], x["booked_hours"], x["overbooked"])
+        for x in r.json()["items"]
+    ] == [
         ("2027-02-01", "2027-03-01", "160.00", "165.50", True),
         ("2027-03-01", "2027-04-01", "184.00", "200.00", True),
     ]
 
 
 async def test_capacity_report_refuses_bad_ranges(client) -> None:
-    for params in [{"from": "2027-02-01", "to": "2027-01-01"}, {"from": "2027-01-01", "to": "2029-01-01"},
-                   {"from": "2027-01-01"}, {"from": "2027-01-01", "to": "2027-02-01", "period": "day"},
-                   {"from": "x", "to": "2027-02-01"}, {"from": "2027-01-01", "to": "2027-02-01",
-                                                       "staff_id": str(uuid.uuid4())[:8]}]:
+    for params in [
+        {"from": "2027-02-01", "to": "2027-01-01"},
+        {"from": "2027-01-01", "to": "2029-01-01"},
+        {"from": "2027-01-01"},
+        {"from": "2027-01-01", "to": "2027-02-01", "period": "day"},
+        {"from": "x", "to": "2027-02-01"},
+        {"from": "2027-01-01", "to": "2027-02-01", "staff_id": str(uuid.uuid4())[:8]},
+    ]:
         r = await client.get("/v1/capacity", params=params, headers=H)
         assert r.status_code == 422, params

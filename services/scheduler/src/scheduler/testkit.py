@@ -24,23 +24,57 @@ TENANT = "tenant-a"
 OTHER = "tenant-b"
 
 
-def activity(name: str = "Monthly ticket review", cadence: str = "FREQ=MONTHLY", role: str = "vcio",
-             effort: str = "2.5", category: str = "it_strategy", **extra: Any) -> dict[str, Any]:
-    return {"name": name, "category": category, "track": "business", "billing_mode": "included", "cadence": cadence,
-            "role": role, "effort_hours": effort, "deliverable": f"{name} notes", **extra}
+def activity(
+    name: str = "Monthly ticket review",
+    cadence: str = "FREQ=MONTHLY",
+    role: str = "vcio",
+    effort: str = "2.5",
+    category: str = "it_strategy",
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "category": category,
+        "track": "business",
+        "billing_mode": "included",
+        "cadence": cadence,
+        "role": role,
+        "effort_hours": effort,
+        "deliverable": f"{name} notes",
+        **extra,
+    }
 
 
-def activated_data(*, start: str = "2027-01-04", end: str = "2028-01-04", activities: list[dict[str, Any]] | None = None,
-                   timezone: str = "America/New_York", agreement_id: uuid.UUID | None = None,
-                   client_id: uuid.UUID | None = None, client_name: str = "Acme Dental") -> dict[str, Any]:
+def activated_data(
+    *,
+    start: str = "2027-01-04",
+    end: str = "2028-01-04",
+    activities: list[dict[str, Any]] | None = None,
+    timezone: str = "America/New_York",
+    agreement_id: uuid.UUID | None = None,
+    client_id: uuid.UUID | None = None,
+    client_name: str = "Acme Dental",
+) -> dict[str, Any]:
     agreement_id = agreement_id or uuid.uuid4()
     return {
-        "id": str(agreement_id), "agreement_id": str(agreement_id), "proposal_id": str(uuid.uuid4()),
-        "client": {"id": str(client_id or uuid.uuid4()), "name": client_name, "email": "ops@acme.test",
-                   "timezone": timezone},
+        "id": str(agreement_id),
+        "agreement_id": str(agreement_id),
+        "proposal_id": str(uuid.uuid4()),
+        "client": {
+            "id": str(client_id or uuid.uuid4()),
+            "name": client_name,
+            "email": "ops@acme.test",
+            "timezone": timezone,
+        },
         "package": {"id": str(uuid.uuid4()), "version": 1, "name": "vCIO Core"},
-        "status": "active", "start_date": start, "end_date": end, "term_months": 12, "billing_cycle": "monthly",
-        "monthly_amount": "1500.00", "currency": "USD", "auto_renew": True,
+        "status": "active",
+        "start_date": start,
+        "end_date": end,
+        "term_months": 12,
+        "billing_cycle": "monthly",
+        "monthly_amount": "1500.00",
+        "currency": "USD",
+        "auto_renew": True,
         "activities": activities if activities is not None else [activity()],
     }
 
@@ -89,8 +123,9 @@ class Scheduler:
             return list((await session.execute(sa.text(sql), params)).mappings().all())
 
     async def activities(self, agreement_id: str, tenant: str = TENANT) -> list[dict[str, Any]]:
-        r = await self.client.get("/v1/activities", params={"agreement_id": agreement_id, "limit": 200},
-                                  headers=auth_headers(tenant))
+        r = await self.client.get(
+            "/v1/activities", params={"agreement_id": agreement_id, "limit": 200}, headers=auth_headers(tenant)
+        )
         assert r.status_code == 200, r.text
         return sorted(r.json()["items"], key=lambda a: (a["due_date"], a["name"]))
 
@@ -107,7 +142,8 @@ async def create_billing_stream(url: str) -> None:
     """Billing owns the BILLING stream; the tests create it as billing would."""
     nc = await nats.connect(url)
     try:
-        await nc.jetstream().add_stream(StreamConfig(name="BILLING", subjects=["vcio.billing.>"],
-                                                     storage=StorageType.FILE, duplicate_window=120))
+        await nc.jetstream().add_stream(
+            StreamConfig(name="BILLING", subjects=["vcio.billing.>"], storage=StorageType.FILE, duplicate_window=120)
+        )
     finally:
         await nc.close()

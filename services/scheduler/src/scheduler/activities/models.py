@@ -32,8 +32,11 @@ class Activity(Base, table=True):
         sa.Index("ix_activities_tenant_status_due", "tenant_id", "status", "due_date"),
         sa.Index("ix_activities_tenant_assignee_due", "tenant_id", "assignee_id", "due_date"),
         # the overdue sweep only looks at open, never-flagged activities
-        sa.Index("ix_activities_overdue_sweep", "due_date",
-                 postgresql_where=sa.text("overdue_at IS NULL AND status IN ('planned','scheduled')")),
+        sa.Index(
+            "ix_activities_overdue_sweep",
+            "due_date",
+            postgresql_where=sa.text("overdue_at IS NULL AND status IN ('planned','scheduled')"),
+        ),
     )
 
     id: uuid.UUID = Field(primary_key=True)

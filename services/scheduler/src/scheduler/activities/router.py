@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from vcio_shared.auth import scoped
+from fastapi import APIRouter, Depends, Query
+from vcio_shared.auth import Principal, require
 from vcio_shared.db import SessionDep
 from vcio_shared.runtime import ClockDep
 from vcio_shared.schemas import Page, PageDep
@@ -26,60 +26,78 @@ from scheduler.activities.schemas import (
 )
 
 router = APIRouter(prefix="/v1/activities", tags=["activities"])
-Reader = scoped("scheduler:read")
-Writer = scoped("scheduler:write")
+Reader = Annotated[Principal, Depends(require("scheduler:read"))]
+Writer = Annotated[Principal, Depends(require("scheduler:write"))]
 
 
 @router.get("")
 async def list_activities(
-    principal: Reader, session: SessionDep, clock: ClockDep, page: PageDep,
-    agreement_id: uuid.UUID | None = None, client_id: uuid.UUID | None = None,
-    assignee_id: uuid.UUID | None = None, status: Status | None = None,
-    due_from: Annotated[SaneDate | None, Query()] = None, due_to: Annotated[SaneDate | None, Query()] = None,
+    principal: Reader,
+    session: SessionDep,
+    clock: ClockDep,
+    page: PageDep,
+    agreement_id: uuid.UUID | None = None,
+    client_id: uuid.UUID | None = None,
+    assignee_id: uuid.UUID | None = None,
+    status: Status | None = None,
+    due_from: Annotated[SaneDate | None, Query()] = None,
+    due_to: Annotated[SaneDate | None, Query()] = None,
     overdue: bool | None = None,
 ) -> Page[ActivityOut]:
-    f = ActivityFilter(agreement_id=agreement_id, client_id=client_id, assignee_id=assignee_id, status=status,
-                       due_from=due_from, due_to=due_to, overdue=overdue)
+    f = ActivityFilter(
+        agreement_id=agreement_id,
+        client_id=client_id,
+        assignee_id=assignee_id,
+        status=status,
+        due_from=due_from,
+        due_to=due_to,
+        overdue=overdue,
+    )
     return await service.list_activities(session, principal.tenant_id, f, page, clock.now())
 
 
 @router.get("/{activity_id}")
-async def get_activity(activity_id: uuid.UUID, principal: Reader, session: SessionDep, clock: ClockDep
-                       ) -> ActivityOut:
+async def get_activity(activity_id: uuid.UUID, principal: Reader, session: SessionDep, clock: ClockDep) -> ActivityOut:
     return await service.get(session, principal.tenant_id, activity_id, clock.now())
 
 
 @router.get("/{activity_id}/history")
-async def activity_history(activity_id: uuid.UUID, principal: Reader, session: SessionDep, clock: ClockDep,
-                           page: PageDep) -> Page[ActivityChangeOut]:
+async def activity_history(
+    activity_id: uuid.UUID, principal: Reader, session: SessionDep, clock: ClockDep, page: PageDep
+) -> Page[ActivityChangeOut]:
     return await service.history(session, principal.tenant_id, activity_id, page, clock.now())
 
 
 @router.post("/{activity_id}/schedule")
-async def schedule_activity(activity_id: uuid.UUID, body: ScheduleRequest, principal: Writer, session: SessionDep,
-                            clock: ClockDep) -> ActivityOut:
+async def schedule_activity(
+    activity_id: uuid.UUID, body: ScheduleRequest, principal: Writer, session: SessionDep, clock: ClockDep
+) -> ActivityOut:
     return await service.schedule(session, principal, activity_id, body, clock.now())
 
 
 @router.post("/{activity_id}/reschedule")
-async def reschedule_activity(activity_id: uuid.UUID, body: RescheduleRequest, principal: Writer,
-                              session: SessionDep, clock: ClockDep) -> ActivityOut:
+async def reschedule_activity(
+    activity_id: uuid.UUID, body: RescheduleRequest, principal: Writer, session: SessionDep, clock: ClockDep
+) -> ActivityOut:
     return await service.reschedule(session, principal, activity_id, body, clock.now())
 
 
 @router.post("/{activity_id}/assign")
-async def assign_activity(activity_id: uuid.UUID, body: AssignRequest, principal: Writer, session: SessionDep,
-                          clock: ClockDep) -> ActivityOut:
+async def assign_activity(
+    activity_id: uuid.UUID, body: AssignRequest, principal: Writer, session: SessionDep, clock: ClockDep
+) -> ActivityOut:
     return await service.assign(session, principal, activity_id, body, clock.now())
 
 
 @router.post("/{activity_id}/complete")
-async def complete_activity(activity_id: uuid.UUID, body: CompleteRequest, principal: Writer, session: SessionDep,
-                            clock: ClockDep) -> ActivityOut:
+async def complete_activity(
+    activity_id: uuid.UUID, body: CompleteRequest, principal: Writer, session: SessionDep, clock: ClockDep
+) -> ActivityOut:
     return await service.complete(session, principal, activity_id, body, clock.now())
 
 
 @router.post("/{activity_id}/skip")
-async def skip_activity(activity_id: uuid.UUID, body: SkipRequest, principal: Writer, session: SessionDep,
-                        clock: ClockDep) -> ActivityOut:
+async def skip_activity(
+    activity_id: uuid.UUID, body: SkipRequest, principal: Writer, session: SessionDep, clock: ClockDep
+) -> ActivityOut:
     return await service.skip(session, principal, activity_id, body, clock.now())

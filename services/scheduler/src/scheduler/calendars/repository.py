@@ -18,57 +18,120 @@ _FEED = (
 
 
 async def client_name(session: AsyncSession, tenant_id: str, client_id: uuid.UUID) -> tuple[str, str] | None:
-    row = (await session.execute(sa.text(
-        "SELECT client_name, timezone FROM agreements WHERE tenant_id = :t AND client_id = :c "
-        "ORDER BY created_at DESC LIMIT 1"), {"t": tenant_id, "c": client_id})).first()
+    row = (
+        await session.execute(
+            sa.text(
+                "SELECT client_name, timezone FROM agreements WHERE tenant_id = :t AND client_id = :c "
+                "ORDER BY created_at DESC LIMIT 1"
+            ),
+            {"t": tenant_id, "c": client_id},
+        )
+    ).first()
     return (row.client_name, row.timezone) if row else None
 
 
-async def client_feed(session: AsyncSession, tenant_id: str, client_id: uuid.UUID, since: dt.date,
-                      limit: int) -> list[Any]:
-    return list((await session.execute(sa.text(
-        _FEED + "WHERE a.tenant_id = :t AND a.client_id = :c AND a.due_date >= :since ORDER BY a.due_date, a.id "
-        "LIMIT :n"), {"t": tenant_id, "c": client_id, "since": since, "n": limit})).mappings().all())
+async def client_feed(
+    session: AsyncSession, tenant_id: str, client_id: uuid.UUID, since: dt.date, limit: int
+) -> list[Any]:
+    return list(
+        (
+            await session.execute(
+                sa.text(
+                    _FEED
+                    + "WHERE a.tenant_id = :t AND a.client_id = :c AND a.due_date >= :since ORDER BY a.due_date, a.id "
+                    "LIMIT :n"
+                ),
+                {"t": tenant_id, "c": client_id, "since": since, "n": limit},
+            )
+        )
+        .mappings()
+        .all()
+    )
 
 
-async def staff_feed(session: AsyncSession, tenant_id: str, staff_id: uuid.UUID, since: dt.date,
-                     limit: int) -> list[Any]:
-    return list((await session.execute(sa.text(
-        _FEED + "WHERE a.tenant_id = :t AND a.assignee_id = :s AND a.due_date >= :since ORDER BY a.due_date, a.id "
-        "LIMIT :n"), {"t": tenant_id, "s": staff_id, "since": since, "n": limit})).mappings().all())
+async def staff_feed(
+    session: AsyncSession, tenant_id: str, staff_id: uuid.UUID, since: dt.date, limit: int
+) -> list[Any]:
+    return list(
+        (
+            await session.execute(
+                sa.text(
+                    _FEED + "WHERE a.tenant_id = :t AND a.assignee_id = :s AND a.due_date >= :since "
+                    "ORDER BY a.due_date, a.id LIMIT :n"
+                ),
+                {"t": tenant_id, "s": staff_id, "since": since, "n": limit},
+            )
+        )
+        .mappings()
+        .all()
+    )
 
 
 async def staff_name(session: AsyncSession, tenant_id: str, staff_id: uuid.UUID) -> str | None:
-    return await session.scalar(sa.text("SELECT name FROM staff_members WHERE tenant_id = :t AND id = :id"),
-                                {"t": tenant_id, "id": staff_id})
+    return await session.scalar(
+        sa.text("SELECT name FROM staff_members WHERE tenant_id = :t AND id = :id"), {"t": tenant_id, "id": staff_id}
+    )
 
 
 async def insert_subscription(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(sa.text(
-        "INSERT INTO calendar_subscriptions (id, tenant_id, kind, subject_id, token_sha256, created_at) "
-        "VALUES (:id, :tenant_id, :kind, :subject_id, :token_sha256, :created_at)"), row)
+    await session.execute(
+        sa.text(
+            "INSERT INTO calendar_subscriptions (id, tenant_id, kind, subject_id, token_sha256, created_at) "
+            "VALUES (:id, :tenant_id, :kind, :subject_id, :token_sha256, :created_at)"
+        ),
+        row,
+    )
 
 
 async def subscription_by_token(session: AsyncSession, token_sha256: str) -> Any:
     """The one lookup not filtered by tenant: the token itself names the tenant (it is the credential)."""
-    return (await session.execute(sa.text(
-        "SELECT * FROM calendar_subscriptions WHERE token_sha256 = :h AND revoked_at IS NULL"),
-        {"h": token_sha256})).mappings().first()
+    return (
+        (
+            await session.execute(
+                sa.text("SELECT * FROM calendar_subscriptions WHERE token_sha256 = :h AND revoked_at IS NULL"),
+                {"h": token_sha256},
+            )
+        )
+        .mappings()
+        .first()
+    )
 
 
 async def get_subscription(session: AsyncSession, tenant_id: str, sub_id: uuid.UUID) -> Any:
-    return (await session.execute(sa.text(
-        "SELECT * FROM calendar_subscriptions WHERE tenant_id = :t AND id = :id"),
-        {"t": tenant_id, "id": sub_id})).mappings().first()
+    return (
+        (
+            await session.execute(
+                sa.text("SELECT * FROM calendar_subscriptions WHERE tenant_id = :t AND id = :id"),
+                {"t": tenant_id, "id": sub_id},
+            )
+        )
+        .mappings()
+        .first()
+    )
 
 
 async def list_subscriptions(session: AsyncSession, tenant_id: str, after: uuid.UUID | None, limit: int) -> list[Any]:
-    return list((await session.execute(sa.text(
-        "SELECT * FROM calendar_subscriptions WHERE tenant_id = :t AND (CAST(:after AS uuid) IS NULL OR id > :after) "
-        "ORDER BY id LIMIT :n"), {"t": tenant_id, "after": after, "n": limit})).mappings().all())
+    return list(
+        (
+            await session.execute(
+                sa.text(
+                    "SELECT * FROM calendar_subscriptions WHERE tenant_id = :t AND (CAST(:after AS "
+                    "uuid) IS NULL OR id > :after) "
+                    "ORDER BY id LIMIT :n"
+                ),
+                {"t": tenant_id, "after": after, "n": limit},
+            )
+        )
+        .mappings()
+        .all()
+    )
 
 
 async def revoke(session: AsyncSession, tenant_id: str, sub_id: uuid.UUID, now: dt.datetime) -> None:
-    await session.execute(sa.text(
-        "UPDATE calendar_subscriptions SET revoked_at = :now WHERE tenant_id = :t AND id = :id AND revoked_at IS NULL"),
-        {"now": now, "t": tenant_id, "id": sub_id})
+    await session.execute(
+        sa.text(
+            "UPDATE calendar_subscriptions SET revoked_at = :now WHERE tenant_id = :t AND id = :id "
+            "AND revoked_at IS NULL"
+        ),
+        {"now": now, "t": tenant_id, "id": sub_id},
+    )

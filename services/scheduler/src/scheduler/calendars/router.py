@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
-from vcio_shared.auth import scoped
+from fastapi import APIRouter, Depends, Response
+from vcio_shared.auth import Principal, require
 from vcio_shared.db import SessionDep
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep, RuntimeDep
@@ -16,8 +16,8 @@ from scheduler.calendars import service
 from scheduler.calendars.schemas import SubscriptionCreate, SubscriptionCreated, SubscriptionOut
 
 router = APIRouter(tags=["calendars"])
-Reader = scoped("scheduler:read")
-Writer = scoped("scheduler:write")
+Reader = Annotated[Principal, Depends(require("scheduler:read"))]
+Writer = Annotated[Principal, Depends(require("scheduler:write"))]
 ICS = "text/calendar; charset=utf-8"
 _ICS_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/calendar": {}}}}
 
@@ -35,8 +35,14 @@ async def staff_calendar(staff_id: uuid.UUID, principal: Reader, session: Sessio
 
 
 @router.post("/v1/calendars/subscriptions", status_code=201, response_model=SubscriptionCreated)
-async def create_subscription(body: SubscriptionCreate, principal: Writer, session: SessionDep, clock: ClockDep,
-                              runtime: RuntimeDep, idem: IdempotencyDep) -> Any:
+async def create_subscription(
+    body: SubscriptionCreate,
+    principal: Writer,
+    session: SessionDep,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+    idem: IdempotencyDep,
+) -> Any:
     if (replayed := await idem.replay(principal.tenant_id)) is not None:
         return replayed
     out = await service.subscribe(session, principal, body, runtime.settings.public_base_url, clock.now())
@@ -49,8 +55,9 @@ async def list_subscriptions(principal: Reader, session: SessionDep, page: PageD
 
 
 @router.delete("/v1/calendars/subscriptions/{subscription_id}", status_code=204)
-async def revoke_subscription(subscription_id: uuid.UUID, principal: Writer, session: SessionDep,
-                              clock: ClockDep) -> Response:
+async def revoke_subscription(
+    subscription_id: uuid.UUID, principal: Writer, session: SessionDep, clock: ClockDep
+) -> Response:
     await service.revoke(session, principal, subscription_id, clock.now())
     return Response(status_code=204)
 

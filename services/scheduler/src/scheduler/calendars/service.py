@@ -24,8 +24,13 @@ from scheduler.plans.cadence import zone
 UID_DOMAIN = "scheduler.vcio"
 FEED_PAST_DAYS = 365
 FEED_LIMIT = 5000
-_STATUS = {"planned": "TENTATIVE", "scheduled": "CONFIRMED", "completed": "CONFIRMED", "skipped": "CANCELLED",
-           "cancelled": "CANCELLED"}
+_STATUS = {
+    "planned": "TENTATIVE",
+    "scheduled": "CONFIRMED",
+    "completed": "CONFIRMED",
+    "skipped": "CANCELLED",
+    "cancelled": "CANCELLED",
+}
 
 
 def _event(row: Any, *, with_client: bool) -> icalendar.Event:
@@ -77,8 +82,7 @@ async def client_calendar(session: AsyncSession, tenant_id: str, client_id: uuid
     if found is None:
         raise NotFound("no such client")
     name, timezone = found
-    rows = await repo.client_feed(session, tenant_id, client_id, today - dt.timedelta(days=FEED_PAST_DAYS),
-                                  FEED_LIMIT)
+    rows = await repo.client_feed(session, tenant_id, client_id, today - dt.timedelta(days=FEED_PAST_DAYS), FEED_LIMIT)
     return render(f"{name} — vCIO delivery plan", timezone, rows, with_client=False)
 
 
@@ -94,8 +98,9 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def subscribe(session: AsyncSession, principal: Principal, body: SubscriptionCreate, base_url: str,
-                    now: dt.datetime) -> SubscriptionCreated:
+async def subscribe(
+    session: AsyncSession, principal: Principal, body: SubscriptionCreate, base_url: str, now: dt.datetime
+) -> SubscriptionCreated:
     if body.kind == "client":
         if await repo.client_name(session, principal.tenant_id, body.subject_id) is None:
             raise NotFound("no such client")
@@ -103,13 +108,33 @@ async def subscribe(session: AsyncSession, principal: Principal, body: Subscript
         raise NotFound("no such staff member")
     token = secrets.token_urlsafe(32)
     sub_id = uuid7()
-    await repo.insert_subscription(session, {"id": sub_id, "tenant_id": principal.tenant_id, "kind": body.kind,
-                                             "subject_id": body.subject_id, "token_sha256": _hash(token),
-                                             "created_at": now})
-    await record(session, principal, "calendar_subscription.created", "calendar_subscription", sub_id,
-                 {"kind": body.kind, "subject_id": body.subject_id})
-    return SubscriptionCreated(id=sub_id, kind=body.kind, subject_id=body.subject_id, created_at=now,
-                               revoked_at=None, url=f"{base_url.rstrip('/')}/calendars/{token}.ics")
+    await repo.insert_subscription(
+        session,
+        {
+            "id": sub_id,
+            "tenant_id": principal.tenant_id,
+            "kind": body.kind,
+            "subject_id": body.subject_id,
+            "token_sha256": _hash(token),
+            "created_at": now,
+        },
+    )
+    await record(
+        session,
+        principal,
+        "calendar_subscription.created",
+        "calendar_subscription",
+        sub_id,
+        {"kind": body.kind, "subject_id": body.subject_id},
+    )
+    return SubscriptionCreated(
+        id=sub_id,
+        kind=body.kind,
+        subject_id=body.subject_id,
+        created_at=now,
+        revoked_at=None,
+        url=f"{base_url.rstrip('/')}/calendars/{token}.ics",
+    )
 
 
 async def feed_by_token(session: AsyncSession, token: str, today: dt.date) -> bytes:

@@ -63,8 +63,9 @@ def zone(name: str) -> ZoneInfo:
 
 
 @lru_cache(maxsize=65536)
-def occurrence_dates(cadence: str, dtstart: dt.date, window_start: dt.date, window_end: dt.date,
-                     timezone: str = "UTC") -> tuple[dt.date, ...]:
+def occurrence_dates(
+    cadence: str, dtstart: dt.date, window_start: dt.date, window_end: dt.date, timezone: str = "UTC"
+) -> tuple[dt.date, ...]:
     """The local dates on which `cadence` (DTSTART = local midnight of `dtstart` in `timezone`) occurs inside
     the half-open window `[window_start, window_end)`."""
     tz = zone(timezone)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
-from vcio_shared.auth import scoped
+from fastapi import APIRouter, Depends
+from vcio_shared.auth import Principal, require
 from vcio_shared.db import SessionDep
 
 from scheduler.plans import service
 from scheduler.plans.schemas import PlanSummary
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
-Reader = scoped("scheduler:read")
+Reader = Annotated[Principal, Depends(require("scheduler:read"))]
 
 
 @router.get("/{agreement_id}")

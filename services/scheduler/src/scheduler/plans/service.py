@@ -33,6 +33,7 @@ from scheduler.plans.schemas import (
 
 SERVICE = "scheduler"
 SYSTEM_ACTOR = "system:billing-events"
+COPY_CHUNK_AGREEMENTS = 1000
 
 
 class PlanningError(ValueError):
@@ -48,7 +49,7 @@ def bulk_uuid7(n: int) -> list[uuid.UUID]:
     out = []
     for i in range(n):
         counter = i & 0xFFF
-        r = int.from_bytes(rand[8 * i:8 * i + 8], "big") & ((1 << 62) - 1)
+        r = int.from_bytes(rand[8 * i : 8 * i + 8], "big") & ((1 << 62) - 1)
         value = ((ms + (i >> 12)) << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | r
         out.append(uuid.UUID(int=value))
     return out
@@ -85,10 +86,18 @@ class PlanResult:
     skipped: list[uuid.UUID] = field(default_factory=list)
 
 
-def _rows_for(tenant_id: str, agreement_id: uuid.UUID, client_id: uuid.UUID, templates: list[ActivityTemplate],
-              dtstart: dt.date, window: tuple[dt.date, dt.date], timezone: str,
-              holidays: tuple[str, str | None] | None, assigner: Assigner | None, now: dt.datetime
-              ) -> list[list[Any]]:
+def _rows_for(
+    tenant_id: str,
+    agreement_id: uuid.UUID,
+    client_id: uuid.UUID,
+    templates: list[ActivityTemplate],
+    dtstart: dt.date,
+    window: tuple[dt.date, dt.date],
+    timezone: str,
+    holidays: tuple[str, str | None] | None,
+    assigner: Assigner | None,
+    now: dt.datetime,
+) -> list[list[Any]]:
     country, subdivision = holidays if holidays else (None, None)
     rows: list[list[Any]] = []
     for key, t in keyed(templates):
@@ -100,9 +109,30 @@ def _rows_for(tenant_id: str, agreement_id: uuid.UUID, client_id: uuid.UUID, tem
         for occurrence in dates:
             due = business_day(occurrence, country, subdivision)
             assignee = assigner.pick(tenant_id, t.role, due, effort) if assigner else None
-            rows.append([None, tenant_id, agreement_id, client_id, key, t.name, t.category, t.track, t.billing_mode,
-                         t.cadence, t.role, t.effort_hours, t.deliverable, occurrence, due, due, "planned", assignee,
-                         now, now])
+            rows.append(
+                [
+                    None,
+                    tenant_id,
+                    agreement_id,
+                    client_id,
+                    key,
+                    t.name,
+                    t.category,
+                    t.track,
+                    t.billing_mode,
+                    t.cadence,
+                    t.role,
+                    t.effort_hours,
+                    t.deliverable,
+                    occurrence,
+                    due,
+                    due,
+                    "planned",
+                    assignee,
+                    now,
+                    now,
+                ]
+            )
     # ids follow due dates, so a plan lists in calendar order
     rows.sort(key=lambda r: (r[15], r[4]))
     return rows
@@ -118,8 +148,9 @@ async def _assigner(session: AsyncSession, tenant_ids: list[str], start: dt.date
     staff = await repo.active_staff(session, tenant_ids)
     if not staff:
         return None
-    booked = await repo.booked_hours_by_week(session, tenant_ids, start - dt.timedelta(days=7),
-                                             end + dt.timedelta(days=14))
+    booked = await repo.booked_hours_by_week(
+        session, tenant_ids, start - dt.timedelta(days=7), end + dt.timedelta(days=14)
+    )
     return Assigner(staff, booked)
 
 
@@ -139,17 +170,28 @@ async def plan_agreements(session: AsyncSession, plans: list[AgreementPlan], now
     result = PlanResult()
     if not plans:
         return result
+    unique: dict[uuid.UUID, AgreementPlan] = {}
     for p in plans:
         _check_agreement(p.event)
-    rows = [{
-        "id": p.event.the_agreement_id, "tenant_id": p.tenant_id, "client_id": p.event.client.id,
-        "client_name": p.event.client.name, "client_email": p.event.client.email, "timezone": p.event.client.timezone,
-        "package_id": p.event.package.id if p.event.package else None,
-        "package_version": p.event.package.version if p.event.package else None,
-        "package_name": p.event.package.name if p.event.package else None,
-        "start_date": p.event.start_date, "end_date": p.event.end_date,
-        "activities": [t.model_dump(mode="json") for t in p.event.activities],
-    } for p in plans]
+        unique.setdefault(p.event.the_agreement_id, p)
+    plans = list(unique.values())
+    rows = [
+        {
+            "id": p.event.the_agreement_id,
+            "tenant_id": p.tenant_id,
+            "client_id": p.event.client.id,
+            "client_name": p.event.client.name,
+            "client_email": p.event.client.email,
+            "timezone": p.event.client.timezone,
+            "package_id": p.event.package.id if p.event.package else None,
+            "package_version": p.event.package.version if p.event.package else None,
+            "package_name": p.event.package.name if p.event.package else None,
+            "start_date": p.event.start_date,
+            "end_date": p.event.end_date,
+            "activities": [t.model_dump(mode="json") for t in p.event.activities],
+        }
+        for p in plans
+    ]
     new_ids = await repo.insert_new_agreements(session, rows, now)
     fresh = [p for p in plans if p.event.the_agreement_id in new_ids]
     result.skipped = [p.event.the_agreement_id for p in plans if p.event.the_agreement_id not in new_ids]
@@ -157,24 +199,52 @@ async def plan_agreements(session: AsyncSession, plans: list[AgreementPlan], now
         return result
     tenant_ids = sorted({p.tenant_id for p in fresh})
     calendars = await repo.tenant_holiday_calendars(session, tenant_ids)
-    assigner = await _assigner(session, tenant_ids, min(p.event.start_date for p in fresh),
-                               max(p.event.end_date for p in fresh))
-    all_rows: list[list[Any]] = []
+    assigner = await _assigner(
+        session, tenant_ids, min(p.event.start_date for p in fresh), max(p.event.end_date for p in fresh)
+    )
     events = []
     audits = []
-    for p in fresh:
-        e = p.event
-        agreement_rows = _rows_for(p.tenant_id, e.the_agreement_id, e.client.id, e.activities, e.start_date,
-                                   (e.start_date, e.end_date), e.client.timezone, calendars.get(p.tenant_id),
-                                   assigner, now)
-        all_rows.extend(agreement_rows)
-        data = {"agreement_id": str(e.the_agreement_id), "client_id": str(e.client.id),
-                "activities": len(agreement_rows)}
-        events.append(build(SERVICE, "vcio.scheduler.plan.created", p.tenant_id, data,
-                            subject=str(e.the_agreement_id), now=now))
-        audits.append({"id": uuid7(), "t": p.tenant_id, "a": SYSTEM_ACTOR, "act": "plan.created", "et": "agreement",
-                       "eid": str(e.the_agreement_id), "c": orjson.dumps(data).decode(), "at": now})
-    result.activities = await repo.copy_activities(session, _with_ids(all_rows))
+    # COPY in chunks: a 10,000-agreement backfill never holds a million rows in memory at once
+    for i in range(0, len(fresh), COPY_CHUNK_AGREEMENTS):
+        chunk_rows: list[list[Any]] = []
+        for p in fresh[i : i + COPY_CHUNK_AGREEMENTS]:
+            e = p.event
+            agreement_rows = _rows_for(
+                p.tenant_id,
+                e.the_agreement_id,
+                e.client.id,
+                e.activities,
+                e.start_date,
+                (e.start_date, e.end_date),
+                e.client.timezone,
+                calendars.get(p.tenant_id),
+                assigner,
+                now,
+            )
+            chunk_rows.extend(agreement_rows)
+            data = {
+                "agreement_id": str(e.the_agreement_id),
+                "client_id": str(e.client.id),
+                "activities": len(agreement_rows),
+            }
+            events.append(
+                build(
+                    SERVICE, "vcio.scheduler.plan.created", p.tenant_id, data, subject=str(e.the_agreement_id), now=now
+                )
+            )
+            audits.append(
+                {
+                    "id": uuid7(),
+                    "t": p.tenant_id,
+                    "a": SYSTEM_ACTOR,
+                    "act": "plan.created",
+                    "et": "agreement",
+                    "eid": str(e.the_agreement_id),
+                    "c": orjson.dumps(data).decode(),
+                    "at": now,
+                }
+            )
+        result.activities += await repo.copy_activities(session, _with_ids(chunk_rows))
     result.agreements = len(fresh)
     await emit_many(session, events)
     await repo.insert_audit_rows(session, audits)
@@ -194,8 +264,9 @@ async def _known(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID)
     return agreement
 
 
-async def _audit_and_emit(session: AsyncSession, tenant_id: str, agreement: Any, reason: str,
-                          counts: dict[str, Any]) -> None:
+async def _audit_and_emit(
+    session: AsyncSession, tenant_id: str, agreement: Any, reason: str, counts: dict[str, Any]
+) -> None:
     data = {"agreement_id": str(agreement["id"]), "client_id": str(agreement["client_id"]), "reason": reason, **counts}
     await emit(session, SERVICE, "vcio.scheduler.plan.changed", tenant_id, data, subject=str(agreement["id"]))
     await record(session, SYSTEM_ACTOR, f"plan.{reason}", "agreement", agreement["id"], data, tenant_id=tenant_id)
@@ -205,29 +276,63 @@ async def on_cancelled(session: AsyncSession, tenant_id: str, data: dict[str, An
     """Open activities due on or after the effective date become cancelled; completed ones stay."""
     event = AgreementCancelled.model_validate(data)
     agreement = await _known(session, tenant_id, event.agreement_id)
-    cancelled = await repo.cancel_open_activities(session, tenant_id, event.agreement_id, event.effective_date,
-                                                  "agreement cancelled", now)
-    await repo.update_agreement(session, tenant_id, event.agreement_id, now, status="cancelled",
-                                cancelled_from=event.effective_date)
-    await _audit_and_emit(session, tenant_id, agreement, "cancelled",
-                          {"effective_date": event.effective_date.isoformat(), "cancelled": cancelled})
+    cancelled = await repo.cancel_open_activities(
+        session, tenant_id, event.agreement_id, event.effective_date, "agreement cancelled", now
+    )
+    await repo.update_agreement(
+        session, tenant_id, event.agreement_id, now, status="cancelled", cancelled_from=event.effective_date
+    )
+    await _audit_and_emit(
+        session,
+        tenant_id,
+        agreement,
+        "cancelled",
+        {"effective_date": event.effective_date.isoformat(), "cancelled": cancelled},
+    )
     return cancelled
 
 
-async def _replan(session: AsyncSession, tenant_id: str, agreement: Any, templates: list[ActivityTemplate],
-                  dtstart: dt.date, window: tuple[dt.date, dt.date], now: dt.datetime) -> dict[str, int]:
+async def _replan(
+    session: AsyncSession,
+    tenant_id: str,
+    agreement: Any,
+    templates: list[ActivityTemplate],
+    dtstart: dt.date,
+    window: tuple[dt.date, dt.date],
+    now: dt.datetime,
+) -> dict[str, int]:
     """Make the open future of a plan match `templates`: add what is new, cancel what is gone, refresh the rest."""
     calendars = await repo.tenant_holiday_calendars(session, [tenant_id])
     assigner = await _assigner(session, [tenant_id], window[0], window[1])
-    wanted = _rows_for(tenant_id, agreement["id"], agreement["client_id"], templates, dtstart, window,
-                       agreement["timezone"], calendars.get(tenant_id), None, now)
+    wanted = _rows_for(
+        tenant_id,
+        agreement["id"],
+        agreement["client_id"],
+        templates,
+        dtstart,
+        window,
+        agreement["timezone"],
+        calendars.get(tenant_id),
+        None,
+        now,
+    )
     wanted_keys = {(r[4], r[13]) for r in wanted}
     existing = await repo.future_activities(session, tenant_id, agreement["id"], window[0])
     existing_keys = {(r.template_key, r.occurrence_date) for r in existing}
-    gone = [r.id for r in existing if r.status in ("planned", "scheduled") and (r.template_key, r.occurrence_date)
-            not in wanted_keys and r.occurrence_date >= window[0]]
-    back = [r.id for r in existing if r.status == "cancelled" and r.cancel_reason == "package changed"
-            and (r.template_key, r.occurrence_date) in wanted_keys]
+    gone = [
+        r.id
+        for r in existing
+        if r.status in ("planned", "scheduled")
+        and (r.template_key, r.occurrence_date) not in wanted_keys
+        and r.occurrence_date >= window[0]
+    ]
+    back = [
+        r.id
+        for r in existing
+        if r.status == "cancelled"
+        and r.cancel_reason == "package changed"
+        and (r.template_key, r.occurrence_date) in wanted_keys
+    ]
     new_rows = [r for r in wanted if (r[4], r[13]) not in existing_keys]
     if assigner:
         for r in new_rows:
@@ -235,10 +340,26 @@ async def _replan(session: AsyncSession, tenant_id: str, agreement: Any, templat
     cancelled = await repo.set_status(session, tenant_id, gone, "cancelled", "package changed", now)
     restored = await repo.set_status(session, tenant_id, back, "planned", None, now)
     added = await repo.insert_activities(session, _with_ids(new_rows))
-    refreshed = await repo.refresh_templates(session, tenant_id, agreement["id"], window[0], [
-        {"key": k, "name": t.name, "category": t.category, "track": t.track, "billing_mode": t.billing_mode,
-         "role": t.role, "effort_hours": t.effort_hours, "deliverable": t.deliverable} for k, t in keyed(templates)
-    ], now)
+    refreshed = await repo.refresh_templates(
+        session,
+        tenant_id,
+        agreement["id"],
+        window[0],
+        [
+            {
+                "key": k,
+                "name": t.name,
+                "category": t.category,
+                "track": t.track,
+                "billing_mode": t.billing_mode,
+                "role": t.role,
+                "effort_hours": t.effort_hours,
+                "deliverable": t.deliverable,
+            }
+            for k, t in keyed(templates)
+        ],
+        now,
+    )
     return {"added": added, "cancelled": cancelled, "restored": restored, "updated": refreshed}
 
 
@@ -251,15 +372,24 @@ async def on_changed(session: AsyncSession, tenant_id: str, data: dict[str, Any]
     start = max(event.effective_date, agreement["term_start"])
     counts: dict[str, int] = {"added": 0, "cancelled": 0, "restored": 0, "updated": 0}
     if start < agreement["end_date"]:
-        counts = await _replan(session, tenant_id, agreement, event.activities, agreement["term_start"],
-                               (start, agreement["end_date"]), now)
+        counts = await _replan(
+            session,
+            tenant_id,
+            agreement,
+            event.activities,
+            agreement["term_start"],
+            (start, agreement["end_date"]),
+            now,
+        )
     values: dict[str, Any] = {"activities": [t.model_dump(mode="json") for t in event.activities]}
     if event.package is not None:
-        values.update(package_id=event.package.id, package_version=event.package.version,
-                      package_name=event.package.name)
+        values.update(
+            package_id=event.package.id, package_version=event.package.version, package_name=event.package.name
+        )
     await repo.update_agreement(session, tenant_id, event.agreement_id, now, **values)
-    await _audit_and_emit(session, tenant_id, agreement, "package_changed",
-                          {"effective_date": event.effective_date.isoformat(), **counts})
+    await _audit_and_emit(
+        session, tenant_id, agreement, "package_changed", {"effective_date": event.effective_date.isoformat(), **counts}
+    )
     return counts
 
 
@@ -271,16 +401,27 @@ async def on_renewed(session: AsyncSession, tenant_id: str, data: dict[str, Any]
         return {}
     if event.end_date <= event.start_date:
         raise PlanningError("end_date must be after start_date")
-    templates = event.activities if event.activities is not None else [
-        ActivityTemplate.model_validate(a) for a in agreement["activities"]]
-    counts = await _replan(session, tenant_id, agreement, templates, event.start_date,
-                           (event.start_date, event.end_date), now)
-    values: dict[str, Any] = {"term_start": event.start_date, "end_date": max(event.end_date, agreement["end_date"]),
-                              "activities": [t.model_dump(mode="json") for t in templates]}
+    templates = (
+        event.activities
+        if event.activities is not None
+        else [ActivityTemplate.model_validate(a) for a in agreement["activities"]]
+    )
+    counts = await _replan(
+        session, tenant_id, agreement, templates, event.start_date, (event.start_date, event.end_date), now
+    )
+    values: dict[str, Any] = {
+        "term_start": event.start_date,
+        "end_date": max(event.end_date, agreement["end_date"]),
+        "activities": [t.model_dump(mode="json") for t in templates],
+    }
     await repo.update_agreement(session, tenant_id, event.agreement_id, now, **values)
-    await _audit_and_emit(session, tenant_id, agreement, "renewed",
-                          {"start_date": event.start_date.isoformat(), "end_date": event.end_date.isoformat(),
-                           **counts})
+    await _audit_and_emit(
+        session,
+        tenant_id,
+        agreement,
+        "renewed",
+        {"start_date": event.start_date.isoformat(), "end_date": event.end_date.isoformat(), **counts},
+    )
     return counts
 
 
@@ -290,10 +431,18 @@ async def get_plan(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUI
         raise NotFound("no such agreement")
     by_status = await repo.plan_summary(session, tenant_id, agreement_id)
     return PlanSummary(
-        agreement_id=agreement["id"], client_id=agreement["client_id"], client_name=agreement["client_name"],
-        timezone=agreement["timezone"], package_id=agreement["package_id"],
-        package_version=agreement["package_version"], package_name=agreement["package_name"],
-        status=agreement["status"], start_date=agreement["start_date"], term_start=agreement["term_start"],
-        end_date=agreement["end_date"], cancelled_from=agreement["cancelled_from"],
-        activities=sum(by_status.values()), by_status=by_status,
+        agreement_id=agreement["id"],
+        client_id=agreement["client_id"],
+        client_name=agreement["client_name"],
+        timezone=agreement["timezone"],
+        package_id=agreement["package_id"],
+        package_version=agreement["package_version"],
+        package_name=agreement["package_name"],
+        status=agreement["status"],
+        start_date=agreement["start_date"],
+        term_start=agreement["term_start"],
+        end_date=agreement["end_date"],
+        cancelled_from=agreement["cancelled_from"],
+        activities=sum(by_status.values()),
+        by_status=by_status,
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import HTMLResponse, JSONResponse
-from vcio_shared.auth import scoped
+from vcio_shared.auth import Principal, require
 from vcio_shared.db import SessionDep
 from vcio_shared.runtime import ClockDep
 
@@ -16,22 +16,34 @@ from scheduler.reports import service
 from scheduler.reports.schemas import DeliveryReport
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
+Reader = Annotated[Principal, Depends(require("scheduler:read"))]
+Writer = Annotated[Principal, Depends(require("scheduler:write"))]
 
 
-@router.get("/delivery/{client_id}", response_model=DeliveryReport, response_model_by_alias=True,
-            responses={200: {"content": {"text/html": {}, "application/pdf": {}}}})
+@router.get(
+    "/delivery/{client_id}",
+    response_model=DeliveryReport,
+    response_model_by_alias=True,
+    responses={200: {"content": {"text/html": {}, "application/pdf": {}}}},
+)
 async def delivery_report(
-    client_id: uuid.UUID, principal: scoped("scheduler:read"), session: SessionDep, clock: ClockDep,
-    period_from: Annotated[SaneDate, Query(alias="from")], period_to: Annotated[SaneDate, Query(alias="to")],
+    client_id: uuid.UUID,
+    principal: Reader,
+    session: SessionDep,
+    clock: ClockDep,
+    period_from: Annotated[SaneDate, Query(alias="from")],
+    period_to: Annotated[SaneDate, Query(alias="to")],
     format: Literal["json", "html", "pdf"] = "json",  # noqa: A002 - the query parameter's name
 ) -> Any:
-    report = await service.delivery_report(session, principal.tenant_id, client_id, period_from, period_to,
-                                           clock.today())
+    report = await service.delivery_report(
+        session, principal.tenant_id, client_id, period_from, period_to, clock.today()
+    )
     if format == "html":
         return HTMLResponse(service.render_html(report, clock.today()))
     if format == "pdf":
         pdf = await service.render_pdf(report, clock.today())
         filename = f"delivery-{period_from}-{period_to}.pdf"
-        return Response(pdf, media_type="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{filename}"'})
+        return Response(
+            pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
+        )
     return JSONResponse(report.model_dump(mode="json", by_alias=True))

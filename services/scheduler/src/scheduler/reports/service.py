@@ -36,8 +36,9 @@ def _percent(num: int, den: int) -> str | None:
     return str((Decimal(num) * 100 / Decimal(den)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-async def delivery_report(session: AsyncSession, tenant_id: str, client_id: uuid.UUID, start: dt.date,
-                          end: dt.date, today: dt.date) -> DeliveryReport:
+async def delivery_report(
+    session: AsyncSession, tenant_id: str, client_id: uuid.UUID, start: dt.date, end: dt.date, today: dt.date
+) -> DeliveryReport:
     if end <= start:
         raise Unprocessable.field(["query", "to"], "to must be after from")
     if (end - start).days > MAX_DAYS:
@@ -67,21 +68,43 @@ async def delivery_report(session: AsyncSession, tenant_id: str, client_id: uuid
             cats[r["category"]][1] += 1
             timely = r["completed_on"] <= r["due_date"]
             on_time += timely
-            outcomes.append(Outcome(
-                activity_id=r["id"], name=r["name"], category=r["category"], role=r["role"], due_date=r["due_date"],
-                completed_on=r["completed_on"], on_time=timely, hours_spent=f"{spent:.2f}", outcome=r["outcome"] or "",
-                deliverable_links=list(r["deliverable_links"] or [])))
+            outcomes.append(
+                Outcome(
+                    activity_id=r["id"],
+                    name=r["name"],
+                    category=r["category"],
+                    role=r["role"],
+                    due_date=r["due_date"],
+                    completed_on=r["completed_on"],
+                    on_time=timely,
+                    hours_spent=f"{spent:.2f}",
+                    outcome=r["outcome"] or "",
+                    deliverable_links=list(r["deliverable_links"] or []),
+                )
+            )
     planned = len(rows) - counts["cancelled"]
     delivered = counts["completed"]
     return DeliveryReport(
-        client_id=client_id, client_name=client.client_name, period_from=start, period_to=end,
-        planned=planned, delivered=delivered, skipped=counts["skipped"], cancelled=counts["cancelled"],
-        outstanding=counts["planned"] + counts["scheduled"], overdue=overdue, on_time=on_time,
-        delivery_rate_percent=_percent(delivered, planned), on_time_rate_percent=_percent(on_time, delivered),
-        hours_by_role=[RoleHours(role=role, planned_hours=f"{planned_h[role]:.2f}",
-                                 delivered_hours=f"{done_h[role]:.2f}") for role in sorted(planned_h)],
+        client_id=client_id,
+        client_name=client.client_name,
+        period_from=start,
+        period_to=end,
+        planned=planned,
+        delivered=delivered,
+        skipped=counts["skipped"],
+        cancelled=counts["cancelled"],
+        outstanding=counts["planned"] + counts["scheduled"],
+        overdue=overdue,
+        on_time=on_time,
+        delivery_rate_percent=_percent(delivered, planned),
+        on_time_rate_percent=_percent(on_time, delivered),
+        hours_by_role=[
+            RoleHours(role=role, planned_hours=f"{planned_h[role]:.2f}", delivered_hours=f"{done_h[role]:.2f}")
+            for role in sorted(planned_h)
+        ],
         by_category=[CategoryCount(category=c, planned=v[0], delivered=v[1]) for c, v in sorted(cats.items())],
-        outcomes=outcomes, skipped_reasons=skipped,
+        outcomes=outcomes,
+        skipped_reasons=skipped,
     )
 
 

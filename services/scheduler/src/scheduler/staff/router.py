@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
-from vcio_shared.auth import scoped
+from fastapi import APIRouter, Depends, Query
+from vcio_shared.auth import Principal, require
 from vcio_shared.db import SessionDep
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep
@@ -17,13 +17,14 @@ from scheduler.staff import service
 from scheduler.staff.schemas import CapacityReport, Role, StaffCreate, StaffOut, StaffUpdate
 
 router = APIRouter(tags=["staff"])
-Reader = scoped("scheduler:read")
-Writer = scoped("scheduler:write")
+Reader = Annotated[Principal, Depends(require("scheduler:read"))]
+Writer = Annotated[Principal, Depends(require("scheduler:write"))]
 
 
 @router.post("/v1/staff", status_code=201, response_model=StaffOut)
-async def create_staff_member(body: StaffCreate, principal: Writer, session: SessionDep, clock: ClockDep,
-                              idem: IdempotencyDep) -> Any:
+async def create_staff_member(
+    body: StaffCreate, principal: Writer, session: SessionDep, clock: ClockDep, idem: IdempotencyDep
+) -> Any:
     if (replayed := await idem.replay(principal.tenant_id)) is not None:
         return replayed
     out = await service.create(session, principal, body, clock.now())
@@ -31,8 +32,9 @@ async def create_staff_member(body: StaffCreate, principal: Writer, session: Ses
 
 
 @router.get("/v1/staff")
-async def list_staff(principal: Reader, session: SessionDep, page: PageDep, role: Role | None = None,
-                     active: bool | None = None) -> Page[StaffOut]:
+async def list_staff(
+    principal: Reader, session: SessionDep, page: PageDep, role: Role | None = None, active: bool | None = None
+) -> Page[StaffOut]:
     return await service.list_staff(session, principal.tenant_id, role, active, page)
 
 
@@ -42,15 +44,20 @@ async def get_staff_member(staff_id: uuid.UUID, principal: Reader, session: Sess
 
 
 @router.patch("/v1/staff/{staff_id}")
-async def update_staff_member(staff_id: uuid.UUID, body: StaffUpdate, principal: Writer, session: SessionDep,
-                              clock: ClockDep) -> StaffOut:
+async def update_staff_member(
+    staff_id: uuid.UUID, body: StaffUpdate, principal: Writer, session: SessionDep, clock: ClockDep
+) -> StaffOut:
     return await service.update(session, principal, staff_id, body, clock.now())
 
 
 @router.get("/v1/capacity", response_model=CapacityReport, response_model_by_alias=True)
 async def capacity_report(
-    principal: Reader, session: SessionDep,
-    period_from: Annotated[SaneDate, Query(alias="from")], period_to: Annotated[SaneDate, Query(alias="to")],
-    period: Literal["week", "month"] = "week", staff_id: uuid.UUID | None = None, role: Role | None = None,
+    principal: Reader,
+    session: SessionDep,
+    period_from: Annotated[SaneDate, Query(alias="from")],
+    period_to: Annotated[SaneDate, Query(alias="to")],
+    period: Literal["week", "month"] = "week",
+    staff_id: uuid.UUID | None = None,
+    role: Role | None = None,
 ) -> Any:
     return await service.capacity(session, principal.tenant_id, period, period_from, period_to, staff_id, role)

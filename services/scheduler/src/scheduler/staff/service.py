@@ -24,20 +24,42 @@ MAX_REPORT_DAYS = 400
 
 
 def to_out(row: Any) -> StaffOut:
-    return StaffOut(id=row["id"], name=row["name"], email=row["email"], roles=list(row["roles"]),
-                    weekly_capacity_hours=f"{row['weekly_capacity_hours']:.2f}", active=row["active"],
-                    created_at=row["created_at"], updated_at=row["updated_at"])
+    return StaffOut(
+        id=row["id"],
+        name=row["name"],
+        email=row["email"],
+        roles=list(row["roles"]),
+        weekly_capacity_hours=f"{row['weekly_capacity_hours']:.2f}",
+        active=row["active"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
 
 
 async def create(session: AsyncSession, principal: Principal, body: StaffCreate, now: dt.datetime) -> StaffOut:
     staff_id = uuid7()
-    await repo.insert(session, {"id": staff_id, "tenant_id": principal.tenant_id, "name": body.name,
-                                "email": body.email, "roles": list(body.roles),
-                                "weekly_capacity_hours": body.weekly_capacity_hours, "now": now})
+    await repo.insert(
+        session,
+        {
+            "id": staff_id,
+            "tenant_id": principal.tenant_id,
+            "name": body.name,
+            "email": body.email,
+            "roles": list(body.roles),
+            "weekly_capacity_hours": body.weekly_capacity_hours,
+            "now": now,
+        },
+    )
     out = await get(session, principal.tenant_id, staff_id)
     await record(session, principal, "staff.created", "staff_member", staff_id, out.model_dump(mode="json"))
-    await emit(session, SERVICE, "vcio.scheduler.staff_member.created", principal.tenant_id,
-               out.model_dump(mode="json"), subject=str(staff_id))
+    await emit(
+        session,
+        SERVICE,
+        "vcio.scheduler.staff_member.created",
+        principal.tenant_id,
+        out.model_dump(mode="json"),
+        subject=str(staff_id),
+    )
     return out
 
 
@@ -48,8 +70,9 @@ async def get(session: AsyncSession, tenant_id: str, staff_id: uuid.UUID) -> Sta
     return to_out(row)
 
 
-async def update(session: AsyncSession, principal: Principal, staff_id: uuid.UUID, body: StaffUpdate,
-                 now: dt.datetime) -> StaffOut:
+async def update(
+    session: AsyncSession, principal: Principal, staff_id: uuid.UUID, body: StaffUpdate, now: dt.datetime
+) -> StaffOut:
     row = await repo.get(session, principal.tenant_id, staff_id, for_update=True)
     if row is None:
         raise NotFound("no such staff member")
@@ -65,13 +88,20 @@ async def update(session: AsyncSession, principal: Principal, staff_id: uuid.UUI
     changes = diff(before, out.model_dump(mode="json"))
     changes.pop("updated_at", None)
     await record(session, principal, "staff.updated", "staff_member", staff_id, changes)
-    await emit(session, SERVICE, "vcio.scheduler.staff_member.updated", principal.tenant_id,
-               out.model_dump(mode="json"), subject=str(staff_id))
+    await emit(
+        session,
+        SERVICE,
+        "vcio.scheduler.staff_member.updated",
+        principal.tenant_id,
+        out.model_dump(mode="json"),
+        subject=str(staff_id),
+    )
     return out
 
 
-async def list_staff(session: AsyncSession, tenant_id: str, role: str | None, active: bool | None,
-                     page: PageParams) -> Page[StaffOut]:
+async def list_staff(
+    session: AsyncSession, tenant_id: str, role: str | None, active: bool | None, page: PageParams
+) -> Page[StaffOut]:
     rows = await repo.list_(session, tenant_id, role, active, page.after, page.limit + 1)
     return page_of([to_out(r) for r in rows], page.limit)
 
@@ -99,14 +129,22 @@ def weekdays_in_month(first: dt.date) -> int:
 
 
 def period_capacity(weekly: Decimal, period: str, start: dt.date) -> Decimal:
-    """A week's capacity is the weekly hours; a month's is weekly × its weekdays ÷ 5 (40 h/week, 20 weekdays → 160 h)."""
+    """A week's capacity is the weekly hours; a month's is weekly × its weekdays ÷ 5 (40 h/week, 20 "
+    "weekdays → 160 h)."""
     if period == "week":
         return weekly
     return (weekly * weekdays_in_month(start) / 5).quantize(Decimal("0.01"))
 
 
-async def capacity(session: AsyncSession, tenant_id: str, period: str, start: dt.date, end: dt.date,
-                   staff_id: uuid.UUID | None, role: str | None) -> CapacityReport:
+async def capacity(
+    session: AsyncSession,
+    tenant_id: str,
+    period: str,
+    start: dt.date,
+    end: dt.date,
+    staff_id: uuid.UUID | None,
+    role: str | None,
+) -> CapacityReport:
     if end <= start:
         raise Unprocessable.field(["query", "to"], "to must be after from")
     if (end - start).days > MAX_REPORT_DAYS:
@@ -115,16 +153,33 @@ async def capacity(session: AsyncSession, tenant_id: str, period: str, start: dt
     staff = await repo.all_staff(session, tenant_id, staff_id, role)
     if staff_id is not None and not staff:
         raise NotFound("no such staff member")
-    booked = {(r.assignee_id, r.period_start): (Decimal(r.hours), int(r.n))
-              for r in await repo.booked(session, tenant_id, period, periods[0][0], periods[-1][1])}
+    booked = {
+        (r.assignee_id, r.period_start): (Decimal(r.hours), int(r.n))
+        for r in await repo.booked(session, tenant_id, period, periods[0][0], periods[-1][1])
+    }
     items = []
     for member in staff:
         for p_start, p_end in periods:
             cap = period_capacity(Decimal(member["weekly_capacity_hours"]), period, p_start)
             hours, n = booked.get((member["id"], p_start), (Decimal("0"), 0))
             util = None if cap == 0 else f"{(hours * 100 / cap).quantize(Decimal('0.01'))}"
-            items.append(CapacityRow(
-                staff_id=member["id"], name=member["name"], roles=list(member["roles"]), period_start=p_start,
-                period_end=p_end, capacity_hours=f"{cap:.2f}", booked_hours=f"{hours:.2f}", activities=n,
-                utilisation_percent=util, overbooked=hours > cap))
-    return CapacityReport(period=period, period_from=periods[0][0], period_to=periods[-1][1], items=items)
+            items.append(
+                CapacityRow(
+                    staff_id=member["id"],
+                    name=member["name"],
+                    roles=list(member["roles"]),
+                    period_start=p_start,
+                    period_end=p_end,
+                    capacity_hours=f"{cap:.2f}",
+                    booked_hours=f"{hours:.2f}",
+                    activities=n,
+                    utilisation_percent=util,
+                    overbooked=hours > cap,
+                )
+            )
+    return CapacityReport(
+        period=period,  # type: ignore[arg-type]  # checked by the route
+        period_from=periods[0][0],
+        period_to=periods[-1][1],
+        items=items,
+    )

@@ -10,14 +10,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def get(session: AsyncSession, tenant_id: str) -> Any:
-    return (await session.execute(sa.text("SELECT * FROM tenant_settings WHERE tenant_id = :t"),
-                                  {"t": tenant_id})).mappings().first()
+    return (
+        (await session.execute(sa.text("SELECT * FROM tenant_settings WHERE tenant_id = :t"), {"t": tenant_id}))
+        .mappings()
+        .first()
+    )
 
 
-async def upsert(session: AsyncSession, tenant_id: str, country: str | None, subdivision: str | None,
-                 now: dt.datetime) -> None:
-    await session.execute(sa.text(
-        "INSERT INTO tenant_settings (tenant_id, holiday_country, holiday_subdivision, updated_at) "
-        "VALUES (:t, :c, :s, :now) ON CONFLICT (tenant_id) DO UPDATE SET holiday_country = EXCLUDED.holiday_country, "
-        "holiday_subdivision = EXCLUDED.holiday_subdivision, updated_at = EXCLUDED.updated_at"),
-        {"t": tenant_id, "c": country, "s": subdivision, "now": now})
+async def upsert(
+    session: AsyncSession, tenant_id: str, country: str | None, subdivision: str | None, now: dt.datetime
+) -> None:
+    await session.execute(
+        sa.text(
+            "INSERT INTO tenant_settings (tenant_id, holiday_country, holiday_subdivision, updated_at) "
+            "VALUES (:t, :c, :s, :now) ON CONFLICT (tenant_id) DO UPDATE SET holiday_country = "
+            "EXCLUDED.holiday_country, "
+            "holiday_subdivision = EXCLUDED.holiday_subdivision, updated_at = EXCLUDED.updated_at"
+        ),
+        {"t": tenant_id, "c": country, "s": subdivision, "now": now},
+    )

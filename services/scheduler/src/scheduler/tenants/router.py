@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from vcio_shared.auth import scoped
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from vcio_shared.auth import Principal, require
 from vcio_shared.db import SessionDep
 from vcio_shared.runtime import ClockDep
 
@@ -11,14 +13,15 @@ from scheduler.tenants import service
 from scheduler.tenants.schemas import SettingsOut, SettingsUpdate
 
 router = APIRouter(prefix="/v1/settings", tags=["settings"])
+Reader = Annotated[Principal, Depends(require("scheduler:read"))]
+Writer = Annotated[Principal, Depends(require("scheduler:write"))]
 
 
 @router.get("")
-async def get_settings(principal: scoped("scheduler:read"), session: SessionDep) -> SettingsOut:
+async def get_settings(principal: Reader, session: SessionDep) -> SettingsOut:
     return await service.get(session, principal.tenant_id)
 
 
 @router.put("")
-async def put_settings(body: SettingsUpdate, principal: scoped("scheduler:write"), session: SessionDep,
-                       clock: ClockDep) -> SettingsOut:
+async def put_settings(body: SettingsUpdate, principal: Writer, session: SessionDep, clock: ClockDep) -> SettingsOut:
     return await service.put(session, principal, body, clock.now())

@@ -41,9 +41,18 @@ async def put(session: AsyncSession, principal: Principal, body: SettingsUpdate,
     before = await get(session, principal.tenant_id)
     await repo.upsert(session, principal.tenant_id, country, subdivision, now)
     after = await get(session, principal.tenant_id)
-    await record(session, principal, "settings.updated", "tenant_settings", principal.tenant_id,
-                 {"holiday_country": {"from": before.holiday_country, "to": country},
-                  "holiday_subdivision": {"from": before.holiday_subdivision, "to": subdivision}})
-    await emit(session, "scheduler", "vcio.scheduler.settings.updated", principal.tenant_id,
-               after.model_dump(mode="json"))
+    await record(
+        session,
+        principal,
+        "settings.updated",
+        "tenant_settings",
+        principal.tenant_id,
+        {
+            "holiday_country": {"from": before.holiday_country, "to": country},
+            "holiday_subdivision": {"from": before.holiday_subdivision, "to": subdivision},
+        },
+    )
+    await emit(
+        session, "scheduler", "vcio.scheduler.settings.updated", principal.tenant_id, after.model_dump(mode="json")
+    )
     return after
