@@ -1,0 +1,69 @@
+"""Cross-service tests: they build the four real apps, or start the real processes as `make run` does."""
+
+import importlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from vcio_shared.settings import SERVICES, load_settings
+from vcio_shared.testing import TEST_SECRET
+
+
+def build(service: str, **overrides: object) -> FastAPI:
+    """A service's real app (not started): enough to read its routes and OpenAPI document."""
+    module = importlib.import_module(f"{service}.main")
+    values = {"database_url": "postgresql://postgres@127.0.0.1:1/none", "jwt_secret": TEST_SECRET, **overrides}
+    return module.build_app(load_settings(service, **values))  # type: ignore[no-any-return]
+
+
+def v1_routes(app: FastAPI) -> list[tuple[str, set[str], set[str]]]:
+    """(path, methods, scopes) of every /v1 route, through FastAPI's included-router wrappers."""
+    from fastapi.routing import APIRoute
+
+    def scopes_of(dependant: Any) -> set[str]:
+        found = set()
+        for dep in dependant.dependencies:
+            if getattr(dep.call, "required_scope", None):
+                found.add(dep.call.required_scope)
+            found |= scopes_of(dep)
+        return found
+
+    def walk(routes: list[Any], prefix: str, inherited: set[str]) -> Iterator[tuple[str, set[str], set[str]]]:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                yield prefix + route.path, set(route.methods), scopes_of(route.dependant) | inherited
+            elif hasattr(route, "original_router"):
+                ctx = route.include_context
+                extra = {getattr(d.dependency, "required_scope", "") for d in ctx.dependencies} - {""}
+                yield from walk(route.original_router.routes, prefix + ctx.prefix, inherited | extra)
+
+    return [r for r in walk(app.routes, "", set()) if r[0].startswith("/v1")]
+
+
+@pytest.fixture(scope="session")
+def apps() -> dict[str, FastAPI]:
+    return {s: build(s) for s in SERVICES}
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The whole platform as real processes on throwaway servers and free ports (what `make run` starts)."""
+    from vcio_cli.dev import Platform
+    from vcio_shared.embedded import free_port
+
+    data_dir: Path = tmp_path_factory.mktemp("platform")
+    data_dir.chmod(0o755)
+    environ = {k: v for k, v in __import__("os").environ.items()
+               if not k.endswith("_DATABASE_URL") and k != "NATS_URL"}
+    environ.update({f"{s.upper()}_PORT": str(free_port()) for s in SERVICES})
+    environ.update({"VCIO_JWT_SECRET": TEST_SECRET, "VCIO_DATA_DIR": str(data_dir), "VCIO_NATS_PORT": str(free_port()),
+                    "VCIO_PG_PORT": str(free_port())})
+    platform = Platform(data_dir=data_dir, environ=environ, quiet=True)
+    platform.start(tenant="tenant-a")
+    try:
+        yield platform
+    finally:
+        platform.stop()
