@@ -1,0 +1,98 @@
+"""`python -m bench [--scale 0.05] [--only latency,billing,read,write,plans] [--duration 10] [--profile]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+import traceback
+from pathlib import Path
+
+from bench import stack as stack_mod
+from bench.results import Results, console
+
+SECTIONS = ("latency", "billing", "read", "write", "plans")
+
+
+def parse() -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument("--scale", type=float, default=1.0,
+                   help="multiply every size (100,000 agreements, 10,000 plans, 200 latency samples); 0.05 to debug")
+    p.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated subset of {', '.join(SECTIONS)}")
+    p.add_argument("--duration", type=float, default=10.0, help="seconds of load per HTTP figure (and per baseline)")
+    p.add_argument("--connections", type=int, default=32)
+    p.add_argument("--profile", action="store_true",
+                   help="record py-spy profiles of the services during the billing run and the HTTP load")
+    p.add_argument("--out", type=Path, default=Path(".bench"))
+    p.add_argument("--keep", action="store_true", help="keep the throwaway data directory (logs, databases)")
+    return p.parse_args()
+
+
+def main() -> None:
+    args = parse()
+    only = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(only) - set(SECTIONS)
+    if unknown:
+        raise SystemExit(f"unknown section(s): {', '.join(sorted(unknown))}")
+    sizes = {
+        "agreements": max(100, round(100_000 * args.scale)),
+        "plans": max(10, round(10_000 * args.scale)),
+        "latency_samples": max(20, round(200 * min(args.scale, 1.0))),
+    }
+    results = Results()
+    console.print(f"[bold]vcio bench[/] sizes {sizes}, {args.duration:g} s of load per HTTP figure")
+    t0 = time.monotonic()
+    stack = stack_mod.start(keep=args.keep)
+    console.print(f"platform up in {time.monotonic() - t0:.1f}s (data in {stack.data_dir})")
+    state: dict[str, object] = {}
+    try:
+        for section in SECTIONS:
+            if section not in only:
+                continue
+            console.rule(section)
+            started = time.monotonic()
+            try:
+                asyncio.run(run_section(section, stack, results, sizes, args, state))
+            except Exception as exc:  # a broken section is reported; the others still run
+                traceback.print_exc()
+                results.failed(section, f"{type(exc).__name__}: {exc}")
+            console.print(f"[dim]{section} took {time.monotonic() - started:.1f}s[/]")
+    finally:
+        stack.stop()
+    console.print(results.table())
+    path = results.write(args.out, {"sizes": sizes, "scale": args.scale, "duration_s": args.duration,
+                                    "connections": args.connections, "sections": only})
+    console.print(f"wrote {path}")
+
+
+async def run_section(section: str, stack: stack_mod.Stack, results: Results, sizes: dict[str, int],
+                      args: argparse.Namespace, state: dict[str, object]) -> None:
+    from bench import flow
+
+    if "setup" not in state and section in ("latency", "write"):
+        state["setup"] = await flow.prepare(stack)
+    if section == "latency":
+        from bench import latency
+
+        await latency.run(stack, state["setup"], results, sizes["latency_samples"])  # type: ignore[arg-type]
+    elif section == "billing":
+        from bench import billing
+
+        state["invoice_ids"] = await billing.run(stack, results, sizes["agreements"], profile=args.profile,
+                                                 out=args.out)
+    elif section == "read":
+        from bench import http_load
+
+        await http_load.read(stack, results, state, args)
+    elif section == "write":
+        from bench import http_load
+
+        await http_load.write(stack, results, state, args)
+    elif section == "plans":
+        from bench import plans
+
+        await plans.run(stack, results, sizes["plans"])
+
+
+if __name__ == "__main__":
+    main()

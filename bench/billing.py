@@ -1,0 +1,183 @@
+"""Billing run: N monthly agreements → invoices + lines committed + N `invoice.issued` events in BILLING.
+
+Seeding is billing's own bulk seed (services/billing/tests/billing_helpers.py: INSERT ... SELECT straight into
+billing's tables, then ANALYZE); it is not timed. The run is real: POST /v1/billing-runs on the running billing
+process. The clock runs from the POST until the stream holds all N `invoice.issued` events (the relay publishes
+while the run commits chunks). Baselines, in the same run and on the same servers:
+- JetStream: nats-py publish_async of the very same N event payloads (same headers, a stream configured like
+  BILLING), acks awaited in a pipeline (batched), not one by one;
+- PostgreSQL: COPY (binary) of the very same invoice, line and outbox rows into empty tables of the same shape
+  (indexes included), in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+import psycopg
+from nats.js.api import StreamConfig
+
+from bench.procs import Profile, RssSampler, rss_mib
+from bench.results import Figure, Results, console, speed_ratio
+from bench.stack import Stack
+
+BULK = "bench-bulk"
+ISSUED = "vcio.billing.invoice.issued"
+START = dt.date(2027, 1, 1)
+TABLES = ("invoices", "invoice_lines", "outbox")
+
+
+def seed(stack: Stack, n: int) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "billing" / "tests"))
+    from billing_helpers import seed as billing_seed  # the billing engineer's own bulk seed
+
+    billing_seed(stack.env["BILLING_DATABASE_URL"], n, tenant=BULK, start=START, term=12, cycle="monthly")
+    with psycopg.connect(stack.database_url("billing"), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE agreements")  # a live database is analysed; a fresh bulk load is not yet
+
+
+async def issued_count(js: Any) -> int:
+    info = await js.stream_info("BILLING", subjects_filter=ISSUED)
+    return int((info.state.subjects or {}).get(ISSUED, 0))
+
+
+async def run(stack: Stack, results: Results, n: int, *, profile: bool, out: Path) -> list[str]:
+    t = time.monotonic()
+    seed(stack, n)
+    console.print(f"seeded {n:,} agreements in {time.monotonic() - t:.1f}s")
+    pid = stack.pid("billing")
+    rss_before = rss_mib(pid)
+    nc = await nats.connect(stack.nats_url)
+    js = nc.jetstream()
+    try:
+        before = await issued_count(js)
+        async with httpx.AsyncClient(timeout=1800) as http:
+            with RssSampler(pid) as rss, Profile(pid, out / "profile-billing-run.txt", enabled=profile) as prof:
+                t0 = time.perf_counter()
+                r = await http.post(f"{stack.url('billing')}/v1/billing-runs", headers=stack.headers(BULK),
+                                    json={"as_of": START.isoformat()})
+                t_committed = time.perf_counter() - t0
+                if r.status_code not in (200, 201):
+                    raise RuntimeError(f"billing run answered {r.status_code}: {r.text[:500]}")
+                run_out = r.json()
+                deadline = time.perf_counter() + 600
+                while (count := await issued_count(js) - before) < n:
+                    if time.perf_counter() > deadline:
+                        raise TimeoutError(f"only {count} of {n} invoice.issued events reached BILLING")
+                    await asyncio.sleep(0.02)
+                total = time.perf_counter() - t0
+        console.print(f"run committed in {t_committed:.2f}s (service says {run_out.get('duration_ms')} ms, "
+                      f"{run_out.get('invoices_created')} invoices, {len(run_out.get('errors') or [])} errors); "
+                      f"all {n:,} events in BILLING after {total:.2f}s; peak RSS {rss.peak:.0f} MiB")
+        if prof.error:
+            console.print(f"[yellow]profile:[/] {prof.error}")
+        counts = table_counts(stack)
+        if counts["invoices"] != n:
+            raise RuntimeError(f"expected {n} invoices, found {counts}")
+        js_s = await jetstream_baseline(stack, js, n)
+    finally:
+        await nc.close()
+    copy_s = copy_baseline(stack)
+    rows = sum(counts.values())
+    console.print(f"baselines: JetStream publish of the same {n:,} payloads {js_s:.2f}s; "
+                  f"COPY of the same {rows:,} rows {copy_s:.2f}s")
+
+    extra = {"agreements": n, "invoices": counts["invoices"], "lines": counts["invoice_lines"],
+             "outbox_rows": counts["outbox"], "post_answered_s": round(t_committed, 3),
+             "service_duration_ms": run_out.get("duration_ms"), "relay_tail_s": round(total - t_committed, 3),
+             "errors": len(run_out.get("errors") or [])}
+    if profile:
+        extra["profile"] = prof.summary() or prof.error
+    results.add(Figure(
+        name="billing_run_seconds", value=round(total, 2), unit="s",
+        baseline=f"raw COPY of the same {rows:,} rows (invoices, lines, outbox)", baseline_value=round(copy_s, 2),
+        ratio=speed_ratio(total, copy_s, higher_is_better=False), target="≤ 20 s", met=total <= 20, extra=extra))
+    rate, js_rate = n / total, n / js_s
+    results.add(Figure(
+        name="billing_event_rate", value=round(rate), unit="events/s",
+        baseline="raw nats-py JetStream publish_async of the same payloads (batched acks)",
+        baseline_value=round(js_rate), ratio=speed_ratio(rate, js_rate, higher_is_better=True),
+        target="≥ 0.5 × baseline", met=rate >= 0.5 * js_rate))
+    results.add(Figure(
+        name="billing_rss_peak", value=round(rss.peak, 1), unit="MiB",
+        baseline="billing RSS at rest, before the run", baseline_value=round(rss_before, 1), ratio=None,
+        target="≤ 500 MiB", met=rss.peak <= 500, extra={"samples": len(rss.samples)}))
+    with psycopg.connect(stack.database_url("billing")) as conn:
+        ids = conn.execute("SELECT id FROM invoices WHERE tenant_id = %s ORDER BY random() LIMIT 1000",
+                           (BULK,)).fetchall()
+    return [str(i[0]) for i in ids]
+
+
+def table_counts(stack: Stack) -> dict[str, int]:
+    with psycopg.connect(stack.database_url("billing")) as conn:
+        return {
+            "invoices": conn.execute("SELECT count(*) FROM invoices WHERE tenant_id = %s", (BULK,)).fetchone()[0],
+            "invoice_lines": conn.execute("SELECT count(*) FROM invoice_lines WHERE tenant_id = %s",
+                                          (BULK,)).fetchone()[0],
+            "outbox": conn.execute("SELECT count(*) FROM outbox WHERE tenant_id = %s AND type = %s",
+                                   (BULK, ISSUED)).fetchone()[0],
+        }
+
+
+async def jetstream_baseline(stack: Stack, js: Any, n: int) -> float:
+    """Publish the same payloads (same size, same headers) to a stream configured like BILLING."""
+    with psycopg.connect(stack.database_url("billing")) as conn:
+        rows = conn.execute("SELECT id, payload FROM outbox WHERE tenant_id = %s AND type = %s ORDER BY seq",
+                            (BULK, ISSUED)).fetchall()
+    cfg = (await js.stream_info("BILLING")).config
+    raw = StreamConfig(name="BENCH_RAW", subjects=["bench.raw.>"], storage=cfg.storage,
+                       duplicate_window=cfg.duplicate_window, retention=cfg.retention, max_age=cfg.max_age)
+    await js.add_stream(raw)
+    try:
+        t0 = time.perf_counter()
+        futures = []
+        for event_id, payload in rows:
+            futures.append(await js.publish_async("bench.raw.invoice.issued", bytes(payload),
+                                                  headers={"Nats-Msg-Id": str(event_id)}))
+        acks = await asyncio.gather(*futures)
+        took = time.perf_counter() - t0
+        info = await js.stream_info("BENCH_RAW")
+        if len(acks) != n or info.state.messages != n:
+            raise RuntimeError(f"raw publish stored {info.state.messages} of {n}")
+        return took
+    finally:
+        await js.delete_stream("BENCH_RAW")
+
+
+def copy_baseline(stack: Stack) -> float:
+    """COPY the run's rows out (untimed), then COPY them into empty same-shaped tables (timed, one commit)."""
+    where = {"invoices": "tenant_id = %s", "invoice_lines": "tenant_id = %s",
+             "outbox": f"tenant_id = %s AND type = '{ISSUED}'"}
+    dumps: dict[str, bytes] = {}
+    with psycopg.connect(stack.database_url("billing"), autocommit=True) as conn:
+        for table in TABLES:
+            buf = io.BytesIO()
+            with conn.cursor().copy(  # type: ignore[call-overload]
+                    f"COPY (SELECT * FROM {table} WHERE {where[table]}) TO STDOUT (FORMAT binary)", (BULK,)) as cp:
+                for chunk in cp:
+                    buf.write(chunk)
+            dumps[table] = buf.getvalue()
+            conn.execute(f"DROP TABLE IF EXISTS raw_{table}")
+            conn.execute(f"CREATE TABLE raw_{table} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
+                         f"INCLUDING INDEXES)")
+        conn.execute("CHECKPOINT")
+        try:
+            t0 = time.perf_counter()
+            with conn.transaction():
+                for table in TABLES:
+                    with conn.cursor().copy(f"COPY raw_{table} FROM STDIN (FORMAT binary)") as cp:
+                        data = dumps[table]
+                        for i in range(0, len(data), 1 << 20):
+                            cp.write(data[i:i + (1 << 20)])
+            return time.perf_counter() - t0
+        finally:
+            for table in TABLES:
+                conn.execute(f"DROP TABLE IF EXISTS raw_{table}")

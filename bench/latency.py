@@ -1,0 +1,99 @@
+"""Event latency: a proposal accepted → its agreement readable in billing, beside nats-py publish → receive.
+
+The platform path is outbox row (proposals) → relay → JetStream → billing's durable pull consumer → inbox +
+agreement commit → readable over billing's HTTP API. The clock starts when the accept answer (committed) comes
+back and stops at the first GET /v1/agreements?proposal_id= that lists the agreement (polled every 2 ms)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import nats
+from nats.js.api import StorageType, StreamConfig
+
+from bench.flow import TENANT, Setup, ok, proposal_body
+from bench.results import Figure, Results, speed_ratio
+from bench.stack import Stack
+from bench.stats import percentile
+
+POLL = 0.002
+
+
+async def platform_latency(stack: Stack, setup: Setup, n: int) -> tuple[list[float], list[float]]:
+    h = stack.headers(TENANT)
+    latencies: list[float] = []
+    accepts: list[float] = []
+    async with httpx.AsyncClient(timeout=30) as http:
+        proposals = []
+        for _ in range(n):
+            p = ok(await http.post(f"{stack.url('proposals')}/v1/proposals", json=proposal_body(setup), headers=h))
+            ok(await http.post(f"{stack.url('proposals')}/v1/proposals/{p['id']}/send", headers=h))
+            proposals.append(p["id"])
+        await asyncio.sleep(1)  # let the send events settle: the system is idle when the clock runs
+        agreements = f"{stack.url('billing')}/v1/agreements"
+        for pid in proposals:
+            t_req = time.perf_counter()
+            ok(await http.post(f"{stack.url('proposals')}/v1/proposals/{pid}/accept", headers=h,
+                               json={"signer_name": "Dana Bench", "signer_email": "dana@acme.test"}))
+            t0 = time.perf_counter()
+            accepts.append(t0 - t_req)
+            deadline = t0 + 30
+            while True:
+                r = await http.get(agreements, params={"proposal_id": pid}, headers=h)
+                if r.status_code == 200 and r.json()["items"]:
+                    latencies.append(time.perf_counter() - t0)
+                    break
+                if time.perf_counter() > deadline:
+                    raise TimeoutError(f"no agreement in billing 30 s after accepting {pid}")
+                await asyncio.sleep(POLL)
+            await asyncio.sleep(0.02)  # one at a time, on an idle system
+    return latencies, accepts
+
+
+async def nats_latency(url: str, n: int) -> list[float]:
+    """Raw: nats-py JetStream publish (acked) → a push subscriber's callback, one message at a time."""
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    try:
+        await js.add_stream(StreamConfig(name="BENCH_LATENCY", subjects=["bench.latency"], storage=StorageType.FILE,
+                                         duplicate_window=120))
+        loop = asyncio.get_running_loop()
+        waiting: asyncio.Future[float] | None = None
+
+        async def received(msg: object) -> None:
+            if waiting is not None and not waiting.done():
+                waiting.set_result(time.perf_counter())
+
+        sub = await js.subscribe("bench.latency", cb=received, ordered_consumer=True)
+        out = []
+        payload = b"x" * 2048
+        for i in range(n + 5):
+            waiting = loop.create_future()
+            t0 = time.perf_counter()
+            await js.publish("bench.latency", payload, headers={"Nats-Msg-Id": f"lat-{i}"})
+            t1 = await asyncio.wait_for(waiting, 10)
+            if i >= 5:  # a few warm-up messages
+                out.append(t1 - t0)
+            await asyncio.sleep(0.005)
+        await sub.unsubscribe()
+        await js.delete_stream("BENCH_LATENCY")
+        return out
+    finally:
+        await nc.close()
+
+
+async def run(stack: Stack, setup: Setup, results: Results, n: int) -> None:
+    raw = await nats_latency(stack.nats_url, n)
+    lat, accepts = await platform_latency(stack, setup, n)
+    ms = 1000
+    for p, target in ((50, 50), (99, 250)):
+        v, b = percentile(lat, p) * ms, percentile(raw, p) * ms  # type: ignore[operator]
+        results.add(Figure(
+            name=f"event_latency_p{p}", value=round(v, 2), unit="ms",
+            baseline=f"nats-py JetStream publish → subscriber receive, p{p}", baseline_value=round(b, 3),
+            ratio=speed_ratio(v, b, higher_is_better=False), target=f"≤ {target} ms (idle)", met=v <= target,
+            extra={"samples": len(lat), "accept_request_p50_ms": round(percentile(accepts, 50) * ms, 2),  # type: ignore[operator]
+                   "max_ms": round(max(lat) * ms, 2), "poll_interval_ms": POLL * ms},
+        ))
