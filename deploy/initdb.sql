@@ -1,0 +1,4 @@
+CREATE DATABASE catalog;
+CREATE DATABASE proposals;
+CREATE DATABASE billing;
+CREATE DATABASE scheduler;
