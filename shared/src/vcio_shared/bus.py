@@ -64,8 +64,9 @@ def stream_name(service: str) -> str:
 class Bus:
     """One NATS connection per process, kept alive across server restarts."""
 
-    def __init__(self, url: str, service: str, *, name: str | None = None) -> None:
+    def __init__(self, url: str, service: str, *, name: str | None = None, replicas: int = 1) -> None:
         self.url = url
+        self.replicas = replicas
         self.service = service
         self.nc: NATS | None = None
         self._js: JetStreamContext | None = None
@@ -135,7 +136,7 @@ class Bus:
         assert self._js is not None
         config = StreamConfig(
             name=stream_name(self.service), subjects=[f"vcio.{self.service}.>"], storage=StorageType.FILE,
-            duplicate_window=DUPLICATE_WINDOW_S,
+            duplicate_window=DUPLICATE_WINDOW_S, num_replicas=self.replicas,
         )
         try:
             await self._js.add_stream(config)

@@ -63,7 +63,7 @@ class Runtime:
         self.engine = engine or create_engine(settings.async_database_url)
         self.sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
         self.verifier = TokenVerifier(settings)
-        self.bus = Bus(settings.nats_url, spec.name)
+        self.bus = Bus(settings.nats_url, spec.name, replicas=settings.stream_replicas)
         self.relay = OutboxRelay(self.sessionmaker, self.bus, batch_size=settings.relay_batch_size)
         self.consumers = [ConsumerRunner(c, self.bus, self.sessionmaker) for c in spec.consumers]
         self.run_background = run_background

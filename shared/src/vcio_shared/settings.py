@@ -26,6 +26,7 @@ class Settings(BaseModel):
     data_dir: Path = Path(".vcio")
     max_body_bytes: int = 1_048_576
     relay_batch_size: int = 1000
+    stream_replicas: int = 1
     log_level: str = "INFO"
 
     @model_validator(mode="after")
@@ -69,6 +70,7 @@ def load_settings(service: str, **overrides: object) -> Settings:
         "public_base_url": env.get("VCIO_PUBLIC_BASE_URL", f"http://127.0.0.1:{DEFAULT_PORTS['proposals']}"),
         "data_dir": Path(env.get("VCIO_DATA_DIR", ".vcio")),
         "log_level": env.get("VCIO_LOG_LEVEL", "INFO"),
+        "stream_replicas": int(env.get("VCIO_STREAM_REPLICAS", "1")),
     }
     values.update(overrides)
     if not values["database_url"]:
