@@ -6,12 +6,12 @@ from typing import Any
 import httpx
 import nats
 import pytest
-from nats.js import JetStreamContext
-
+import pytest_asyncio
 from catalog.main import build_app
+from nats.js import JetStreamContext
 from vcio_shared.clock import FixedClock
 from vcio_shared.settings import load_settings
-from vcio_shared.testing import TEST_SECRET, auth, eventually, running
+from vcio_shared.testing import TEST_SECRET, PgServer, auth, eventually, running
 
 # A term counted from 2027-02-01 (the 1st of the month after the test clock's 2027-01-04).
 TODAY = dt.date(2027, 1, 4)
@@ -48,6 +48,18 @@ async def client(database_factory: Callable[[str], str], nats_url: str, clock: F
                              jwt_secret=TEST_SECRET)
     async with running(build_app(settings, clock=clock)) as c:
         yield c
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared_client(pg_server: PgServer, nats_server_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """One app and database for a whole module, for tests that write nothing (each pays no set-up)."""
+    url = pg_server.fresh_database("catalog")
+    settings = load_settings("catalog", database_url=url, nats_url=nats_server_url, jwt_secret=TEST_SECRET)
+    try:
+        async with running(build_app(settings, clock=FixedClock(TODAY))) as c:
+            yield c
+    finally:
+        pg_server.drop(url)
 
 
 @pytest.fixture

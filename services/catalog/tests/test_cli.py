@@ -7,9 +7,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import uvicorn
-from typer.testing import CliRunner
-
 from catalog.main import build_app
+from typer.testing import CliRunner
 from vcio_cli import catalog as catalog_cli
 from vcio_shared.clock import FixedClock
 from vcio_shared.settings import load_settings

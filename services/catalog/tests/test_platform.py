@@ -1,5 +1,4 @@
 import httpx
-
 from vcio_shared.testing import auth, eventually
 
 

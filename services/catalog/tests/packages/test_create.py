@@ -2,8 +2,17 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-
+import pytest
 from vcio_shared.testing import auth
+
+# Each test works on packages of its own (or a tenant of its own), so the module shares one app and database.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest.fixture
+def client(shared_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    return shared_client
+
 
 
 async def test_create_answers_a_draft_version_1(client: httpx.AsyncClient, body: Callable[..., dict[str, Any]]
@@ -92,12 +101,12 @@ async def test_get_answers_what_create_answered(client: httpx.AsyncClient, body:
 
 async def test_same_idempotency_key_and_body_replays_without_a_second_package(
         client: httpx.AsyncClient, body: Callable[..., dict[str, Any]]) -> None:
-    headers = {**auth(), "Idempotency-Key": "create-1"}
+    headers = {**auth("tenant-idempotent"), "Idempotency-Key": "create-1"}
     first = await client.post("/v1/packages", json=body(), headers=headers)
     second = await client.post("/v1/packages", json=body(), headers=headers)
     assert second.status_code == 201
     assert second.json() == first.json()
-    listed = (await client.get("/v1/packages", headers=auth())).json()
+    listed = (await client.get("/v1/packages", headers=auth("tenant-idempotent"))).json()
     assert [p["id"] for p in listed["items"]] == [first.json()["id"]]
 
 

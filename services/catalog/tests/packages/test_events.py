@@ -2,7 +2,6 @@
 
 import httpx
 from nats.js import JetStreamContext
-
 from vcio_shared.events import decode
 from vcio_shared.testing import auth
 

@@ -3,7 +3,6 @@
 from typing import Any
 
 import httpx
-
 from vcio_shared.testing import auth
 
 from ..conftest import Create  # noqa: TID252

@@ -1,10 +1,19 @@
 """Pricing from effort: hours per year × rate ÷ 12, beside the list price and the margin."""
 
 import httpx
-
+import pytest
 from vcio_shared.testing import auth
 
 from ..conftest import Create  # noqa: TID252
+
+# Each test works on packages of its own (or a tenant of its own), so the module shares one app and database.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest.fixture
+def client(shared_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    return shared_client
+
 
 RATES = {"vcio": "175.00", "account_manager": "125.00", "technical_account_manager": "150.00"}
 

@@ -3,7 +3,6 @@
 import asyncio
 
 import httpx
-
 from vcio_shared.testing import auth
 
 ALL_CATEGORIES = {"it_strategy", "business_applications", "data_and_bi", "office_productivity", "proposals",

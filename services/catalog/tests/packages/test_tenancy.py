@@ -6,10 +6,18 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.routing import APIRoute
-
 from vcio_shared.testing import auth
 
 from ..conftest import Create  # noqa: TID252
+
+# Each test works on packages of its own (or a tenant of its own), so the module shares one app and database.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest.fixture
+def client(shared_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    return shared_client
+
 
 RATES = {"vcio": "175.00", "account_manager": "125.00", "technical_account_manager": "150.00"}
 
@@ -48,9 +56,9 @@ async def test_another_tenants_package_is_left_untouched(client: httpx.AsyncClie
 
 
 async def test_list_shows_only_the_callers_packages(client: httpx.AsyncClient, create: Create) -> None:
-    mine = await create("tenant-a")
-    await create("tenant-b")
-    items = (await client.get("/v1/packages", headers=auth("tenant-a"))).json()["items"]
+    mine = await create("tenant-list-a")
+    await create("tenant-list-b")
+    items = (await client.get("/v1/packages", headers=auth("tenant-list-a"))).json()["items"]
     assert [p["id"] for p in items] == [mine["id"]]
 
 
@@ -82,7 +90,7 @@ async def test_no_token_is_401(client: httpx.AsyncClient) -> None:
     assert r.headers["content-type"] == "application/problem+json"
 
 
-def test_every_v1_route_demands_a_catalog_scope() -> None:
+async def test_every_v1_route_demands_a_catalog_scope() -> None:
     from catalog.main import build_app
     from vcio_shared.settings import load_settings
     from vcio_shared.testing import TEST_SECRET

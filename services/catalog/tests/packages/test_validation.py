@@ -5,8 +5,15 @@ from typing import Any
 
 import httpx
 import pytest
-
 from vcio_shared.testing import auth
+
+# Nothing here is written, so the module shares one app and database.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest.fixture
+def client(shared_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    return shared_client
 
 
 def _activity(**changes: Any) -> dict[str, Any]:
@@ -29,9 +36,16 @@ CASES = {
     "no_occurrence_in_term": ({"activities": [_activity(cadence="FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30")]}, CADENCE),
     "no_occurrence_in_a_short_term": ({"term_months": 2, "activities": [_activity(cadence="FREQ=YEARLY;BYMONTH=6")]},
                                       CADENCE),
+    "byweekno_outside_yearly": ({"activities": [_activity(cadence="FREQ=MONTHLY;BYWEEKNO=20")]}, CADENCE),
+    "bymonthday_with_weekly": ({"activities": [_activity(cadence="FREQ=WEEKLY;BYMONTHDAY=30")]}, CADENCE),
+    "weekly_bysetpos_beyond_the_week": ({"activities": [_activity(cadence="FREQ=WEEKLY;BYDAY=MO;BYSETPOS=2")]},
+                                        CADENCE),
+    "cadence_too_long": ({"activities": [_activity(cadence="FREQ=MONTHLY;" + "BYMONTH=1;" * 40)]}, CADENCE),
     "negative_price": ({"monthly_price": "-1.00"}, ["body", "monthly_price"]),
     "mis_scaled_price": ({"monthly_price": "1500.001"}, ["body", "monthly_price"]),
     "price_as_a_number": ({"monthly_price": 1500}, ["body", "monthly_price"]),
+    "price_in_other_script_digits": ({"monthly_price": "\u0661\u0665\u0660\u0660.00"}, ["body", "monthly_price"]),
+    "price_in_exponent_form": ({"monthly_price": "1e3"}, ["body", "monthly_price"]),
     "absurd_price": ({"monthly_price": "999999999999999.00"}, ["body", "monthly_price"]),
     "mis_scaled_onboarding_fee": ({"onboarding_fee": "10.5.0"}, ["body", "onboarding_fee"]),
     "decimals_on_a_zero_digit_currency": ({"currency": "JPY", "monthly_price": "1500.00", "onboarding_fee": "0"},
@@ -46,6 +60,8 @@ CASES = {
     "zero_activities": ({"activities": []}, ["body", "activities"]),
     "term_zero_months": ({"term_months": 0}, ["body", "term_months"]),
     "term_61_months": ({"term_months": 61}, ["body", "term_months"]),
+    "term_as_a_boolean": ({"term_months": True}, ["body", "term_months"]),
+    "term_as_a_string": ({"term_months": "12"}, ["body", "term_months"]),
     "huge_term": ({"term_months": 10**30}, ["body", "term_months"]),
     "unknown_billing_cycle": ({"billing_cycle": "weekly"}, ["body", "billing_cycle"]),
     "unknown_field": ({"colour": "blue"}, ["body", "colour"]),
@@ -83,10 +99,12 @@ async def test_no_occurrence_message_names_the_term(client: httpx.AsyncClient,
         "cadence FREQ=YEARLY;BYMONTH=6 yields no occurrence in a 2-month term starting 2027-02-01")
 
 
-async def test_a_rejected_package_writes_nothing(client: httpx.AsyncClient, body: Callable[..., dict[str, Any]]) -> None:
-    await client.post("/v1/packages", json=body(activities=[_activity(cadence="NOPE")]), headers=auth())
-    assert (await client.get("/v1/packages", headers=auth())).json() == {"items": [], "next_cursor": None}
-    assert (await client.get("/v1/audit", headers=auth())).json()["items"] == []
+async def test_a_rejected_package_writes_nothing(client: httpx.AsyncClient,
+                                                 body: Callable[..., dict[str, Any]]) -> None:
+    tenant = "tenant-rejected"
+    await client.post("/v1/packages", json=body(activities=[_activity(cadence="NOPE")]), headers=auth(tenant))
+    assert (await client.get("/v1/packages", headers=auth(tenant))).json() == {"items": [], "next_cursor": None}
+    assert (await client.get("/v1/audit", headers=auth(tenant))).json()["items"] == []
 
 
 async def test_malformed_json_is_422(client: httpx.AsyncClient) -> None:

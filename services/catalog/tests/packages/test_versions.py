@@ -5,10 +5,19 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-
+import pytest
 from vcio_shared.testing import auth
 
 from ..conftest import Create  # noqa: TID252
+
+# Each test works on packages of its own (or a tenant of its own), so the module shares one app and database.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest.fixture
+def client(shared_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    return shared_client
+
 
 
 async def test_patch_edits_a_draft_in_place(client: httpx.AsyncClient, create: Create) -> None:

@@ -91,10 +91,25 @@ def parse(text: str, today: dt.date) -> Cadence:
         for number in parts.get(key, "").split(",") if key in parts else ():
             if not 1 <= abs(int(number)) <= top:
                 raise CadenceError(f"{key} values must be between 1 and {top} (or -{top} and -1)")
-    for day in parts.get("BYDAY", "").split(",") if "BYDAY" in parts else ():
+    days = parts["BYDAY"].split(",") if "BYDAY" in parts else []
+    for day in days:
         ordinal = day[:-2].lstrip("+-")
         if ordinal and not 1 <= int(ordinal) <= 53:
             raise CadenceError("BYDAY ordinals must be between 1 and 53")
+        if ordinal and freq == "WEEKLY":
+            raise CadenceError("BYDAY must not carry an ordinal with FREQ=WEEKLY (RFC 5545)")
+    # RFC 5545 3.3.10: which BYxxx parts each frequency may carry
+    if "BYWEEKNO" in parts and freq != "YEARLY":
+        raise CadenceError("BYWEEKNO is only allowed with FREQ=YEARLY (RFC 5545)")
+    if "BYYEARDAY" in parts and freq != "YEARLY":
+        raise CadenceError("BYYEARDAY is only allowed with FREQ=YEARLY (RFC 5545)")
+    if "BYMONTHDAY" in parts and freq == "WEEKLY":
+        raise CadenceError("BYMONTHDAY is not allowed with FREQ=WEEKLY (RFC 5545)")
+    if "BYSETPOS" in parts and freq == "WEEKLY":
+        # a week holds one occurrence per BYDAY day: a position beyond that can never match
+        per_week = len(days) or 1
+        if any(abs(int(p)) > per_week for p in parts["BYSETPOS"].split(",")):
+            raise CadenceError(f"BYSETPOS cannot exceed the {per_week} occurrence(s) a week holds")
     until: dt.date | None = None
     if "UNTIL" in parts:
         raw = parts.pop("UNTIL")

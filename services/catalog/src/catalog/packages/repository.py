@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.packages.models import activities_t, packages_t
 
+
 async def lock_package(session: AsyncSession, package_id: uuid.UUID) -> None:
     """Serialise changes to one package (edits, publish, retire), so version numbers never collide."""
     await session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
@@ -35,7 +36,7 @@ def _with_latest(query: sa.Select[Any]) -> sa.Select[Any]:
 
 
 async def get_version(session: AsyncSession, tenant_id: str, package_id: uuid.UUID,
-                      version: int | None = None) -> Mapping[str, Any] | None:
+                      version: int | None = None) -> sa.RowMapping | None:
     """One version (the latest when `version` is None), with `latest_version`."""
     query = _with_latest(sa.select(packages_t)).where(packages_t.c.tenant_id == tenant_id,
                                                       packages_t.c.id == package_id)
@@ -48,7 +49,7 @@ async def get_version(session: AsyncSession, tenant_id: str, package_id: uuid.UU
 
 async def list_latest(session: AsyncSession, tenant_id: str, *, status: str | None, tier: str | None,
                       currency: str | None, category: str | None, after: uuid.UUID | None,
-                      limit: int) -> Sequence[Mapping[str, Any]]:
+                      limit: int) -> Sequence[sa.RowMapping]:
     """Per package, its latest version (its latest version in `status` when given), then the other filters."""
     rows = await session.execute(sa.text("""
         WITH v AS (
@@ -76,9 +77,9 @@ async def list_latest(session: AsyncSession, tenant_id: str, *, status: str | No
 
 
 async def activities_of(session: AsyncSession, tenant_id: str,
-                        keys: Sequence[tuple[uuid.UUID, int]]) -> dict[tuple[uuid.UUID, int], list[Mapping[str, Any]]]:
+                        keys: Sequence[tuple[uuid.UUID, int]]) -> dict[tuple[uuid.UUID, int], list[sa.RowMapping]]:
     """The activity templates of many versions in one query, in their order."""
-    out: dict[tuple[uuid.UUID, int], list[Mapping[str, Any]]] = {k: [] for k in keys}
+    out: dict[tuple[uuid.UUID, int], list[sa.RowMapping]] = {k: [] for k in keys}
     if not keys:
         return out
     wanted = sa.tuple_(activities_t.c.package_id, activities_t.c.package_version).in_(list(keys))

@@ -5,8 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
+from vcio_shared import money
+from vcio_shared.auth import Principal, require
+from vcio_shared.db import SessionDep
+from vcio_shared.errors import Unprocessable
+from vcio_shared.idempotency import IdempotencyDep
+from vcio_shared.runtime import ClockDep
+from vcio_shared.schemas import Page, PageDep
 
 from catalog.packages import service
 from catalog.packages.schemas import (
@@ -19,19 +26,13 @@ from catalog.packages.schemas import (
     StarterCatalogOut,
     Status,
 )
-from vcio_shared import money
-from vcio_shared.auth import scoped
-from vcio_shared.db import SessionDep
-from vcio_shared.errors import Unprocessable
-from vcio_shared.idempotency import IdempotencyDep
-from vcio_shared.runtime import ClockDep
-from vcio_shared.schemas import Page, PageDep
 
 router = APIRouter(prefix="/v1/packages", tags=["packages"])
 starter_router = APIRouter(prefix="/v1/starter-catalog", tags=["packages"])
 
-Reader = scoped("catalog:read")
-Writer = scoped("catalog:write")
+# the long form of vcio_shared.auth.scoped(...), which mypy can read as a type
+Reader = Annotated[Principal, Depends(require("catalog:read"))]
+Writer = Annotated[Principal, Depends(require("catalog:write"))]
 VersionQuery = Annotated[int | None, Query(ge=1, le=1_000_000, description="an older version; default the latest")]
 
 

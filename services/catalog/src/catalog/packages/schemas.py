@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, StrictInt, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
-
 from vcio_shared import money
 from vcio_shared.schemas import RequestModel, ResponseModel
 
@@ -55,6 +54,8 @@ EffortHours = Annotated[Decimal, Field(gt=0, le=1000, decimal_places=2, max_digi
 
 def parse_amount(value: str, currency: str) -> int:
     """A money string in the currency's exact digits, not negative, not absurd → minor units."""
+    if not value.isascii():  # money.parse's \d would take other scripts' digits (see the README)
+        raise PydanticCustomError("money", 'must be a decimal string such as "1500.00"')
     try:
         minor = money.parse(value, currency)
     except money.MoneyError as exc:
@@ -84,7 +85,7 @@ class PackageIn(RequestModel):
     currency: CurrencyCode
     monthly_price: AmountText
     billing_cycle: BillingCycle
-    term_months: Annotated[int, Field(ge=1, le=60)]
+    term_months: Annotated[StrictInt, Field(ge=1, le=60)]
     onboarding_fee: AmountText | None = None
     activities: Annotated[list[ActivityIn], Field(min_length=1, max_length=50)]
 
@@ -112,15 +113,15 @@ class PackageIn(RequestModel):
 class PackagePatch(RequestModel):
     """PATCH: the fields given replace the current ones; `activities`, when given, replaces the whole list."""
 
-    name: Any = None
-    tier: Any = None
-    description: Any = None
-    currency: Any = None
-    monthly_price: Any = None
-    billing_cycle: Any = None
-    term_months: Any = None
-    onboarding_fee: Any = None
-    activities: Any = None
+    name: Name | None = None
+    tier: Tier | None = None
+    description: LongText | None = None
+    currency: CurrencyCode | None = None
+    monthly_price: AmountText | None = None
+    billing_cycle: BillingCycle | None = None
+    term_months: Annotated[StrictInt, Field(ge=1, le=60)] | None = None
+    onboarding_fee: AmountText | None = None
+    activities: Annotated[list[ActivityIn], Field(min_length=1, max_length=50)] | None = None
 
 
 class ActivityOut(ResponseModel):

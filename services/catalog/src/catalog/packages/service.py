@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
@@ -10,6 +12,12 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
+from vcio_shared import audit, events, money
+from vcio_shared.auth import Principal
+from vcio_shared.clock import Clock
+from vcio_shared.errors import Conflict, NotFound, Unprocessable
+from vcio_shared.ids import uuid7
+from vcio_shared.schemas import Page, PageParams, page_of
 
 from catalog.packages import cadence as cadences
 from catalog.packages import repository
@@ -24,12 +32,6 @@ from catalog.packages.schemas import (
     StarterCatalogOut,
     parse_amount,
 )
-from vcio_shared import audit, events, money
-from vcio_shared.auth import Principal
-from vcio_shared.clock import Clock
-from vcio_shared.errors import Conflict, NotFound, Unprocessable
-from vcio_shared.ids import uuid7
-from vcio_shared.schemas import Page, PageParams, page_of
 
 SERVICE = "catalog"
 PUBLISHED = "vcio.catalog.package.published"
@@ -62,28 +64,45 @@ def effort_per_year(activities: Sequence[Mapping[str, Any]], term_months: int, *
     return {role: h.quantize(HOURS, rounding=ROUND_HALF_UP) for role, h in totals.items() if h > 0}
 
 
-def _check(body: PackageIn, clock: Clock) -> tuple[dt.date, list[dict[str, Any]]]:
-    """The checks types cannot make: each cadence is a valid RRULE and happens at least once in the term."""
-    basis = cadences.schedule_basis(clock.today())
+@functools.lru_cache(maxsize=4096)
+def _count(text: str, today: dt.date, basis: dt.date, term_months: int) -> tuple[str, int] | str:
+    """(normalised rule, occurrences in the term), or the reason the cadence is refused."""
+    try:
+        parsed = cadences.parse(text, today)
+        return parsed.rule, cadences.occurrences(parsed, basis, term_months)
+    except cadences.CadenceError as exc:
+        return f"cadence {exc}"
+
+
+def _check_sync(body: PackageIn, today: dt.date) -> tuple[dt.date, list[dict[str, Any]]]:
+    basis = cadences.schedule_basis(today)
     errors: list[dict[str, Any]] = []
     activities: list[dict[str, Any]] = []
     for i, activity in enumerate(body.activities):
         loc = ["body", "activities", i, "cadence"]
-        try:
-            parsed = cadences.parse(activity.cadence, clock.today())
-            count = cadences.occurrences(parsed, basis, body.term_months)
-        except cadences.CadenceError as exc:
-            errors.append({"loc": loc, "msg": f"cadence {exc}"})
+        counted = _count(activity.cadence, today, basis, body.term_months)
+        if isinstance(counted, str):
+            errors.append({"loc": loc, "msg": counted})
             continue
+        rule, count = counted
         if count == 0:
-            errors.append({"loc": loc, "msg": f"cadence {parsed.rule} yields no occurrence in a {body.term_months}-"
+            errors.append({"loc": loc, "msg": f"cadence {rule} yields no occurrence in a {body.term_months}-"
                                               f"month term starting {basis.isoformat()}"})
             continue
-        activities.append({**activity.model_dump(), "cadence": parsed.rule, "occurrences_in_term": count})
+        activities.append({**activity.model_dump(), "cadence": rule, "occurrences_in_term": count})
     if errors:
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)[:500]
         raise Unprocessable(detail, errors=errors)
     return basis, activities
+
+
+async def _check(body: PackageIn, clock: Clock) -> tuple[dt.date, list[dict[str, Any]]]:
+    """The checks types cannot make: each cadence is a valid RRULE and happens at least once in the term.
+
+    A rule that never matches costs a scan of a few centuries (see cadence.py), so the check runs off the
+    event loop, and each distinct rule is counted once.
+    """
+    return await asyncio.to_thread(_check_sync, body, clock.today())
 
 
 def _version_row(body: PackageIn, basis: dt.date, activities: list[dict[str, Any]]) -> dict[str, Any]:
@@ -103,7 +122,7 @@ def _activity_rows(tenant_id: str, package_id: uuid.UUID, version: int,
              "position": i} for i, a in enumerate(activities)]
 
 
-def to_out(row: Mapping[str, Any], activities: Sequence[Mapping[str, Any]]) -> PackageOut:
+def to_out(row: Mapping[Any, Any], activities: Sequence[Mapping[Any, Any]]) -> PackageOut:
     currency, term = row["currency"], row["term_months"]
     hours = row["effort_hours_per_year"]
     return PackageOut(
@@ -163,7 +182,7 @@ async def list_packages(session: AsyncSession, tenant_id: str, page: PageParams,
 
 async def create_package(session: AsyncSession, principal: Principal, clock: Clock, body: PackageIn,
                          *, status: str = "draft", starter_key: str | None = None) -> PackageOut:
-    basis, activities = _check(body, clock)
+    basis, activities = await _check(body, clock)
     now = clock.now()
     package_id = uuid7()
     row = {**_version_row(body, basis, activities), "id": package_id, "version": 1, "tenant_id": principal.tenant_id,
@@ -187,7 +206,7 @@ async def _edit(session: AsyncSession, principal: Principal, clock: Clock, packa
     if current.status == "retired":
         raise Conflict("this package is retired and can no longer be edited")
     body = build(current)
-    basis, activities = _check(body, clock)
+    basis, activities = await _check(body, clock)
     values = _version_row(body, basis, activities)
     now = clock.now()
     before = published_event_data(current)
@@ -290,11 +309,11 @@ async def price(session: AsyncSession, tenant_id: str, package_id: uuid.UUID, ve
                             billable_only=body.billable_only)
     errors: list[dict[str, Any]] = []
     rates: dict[str, int] = {}
-    for role, text in body.rates.items():
+    for rated, text in body.rates.items():
         try:
-            rates[role] = parse_amount(text, currency)
+            rates[rated] = parse_amount(text, currency)
         except ValueError as exc:
-            errors.append({"loc": ["body", "rates", role], "msg": str(exc)})
+            errors.append({"loc": ["body", "rates", rated], "msg": str(exc)})
     for role in hours:
         if role not in body.rates:
             errors.append({"loc": ["body", "rates", role],
