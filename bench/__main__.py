@@ -16,13 +16,20 @@ SECTIONS = ("latency", "billing", "read", "write", "plans")
 
 def parse() -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    p.add_argument("--scale", type=float, default=1.0,
-                   help="multiply every size (100,000 agreements, 10,000 plans, 200 latency samples); 0.05 to debug")
+    p.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiply every size (100,000 agreements, 10,000 plans, 200 latency samples); 0.05 to debug",
+    )
     p.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated subset of {', '.join(SECTIONS)}")
     p.add_argument("--duration", type=float, default=10.0, help="seconds of load per HTTP figure (and per baseline)")
     p.add_argument("--connections", type=int, default=32)
-    p.add_argument("--profile", action="store_true",
-                   help="record py-spy profiles of the services during the billing run and the HTTP load")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="record py-spy profiles of the services during the billing run and the HTTP load",
+    )
     p.add_argument("--out", type=Path, default=Path(".bench"))
     p.add_argument("--keep", action="store_true", help="keep the throwaway data directory (logs, databases)")
     return p.parse_args()
@@ -60,13 +67,27 @@ def main() -> None:
     finally:
         stack.stop()
     console.print(results.table())
-    path = results.write(args.out, {"sizes": sizes, "scale": args.scale, "duration_s": args.duration,
-                                    "connections": args.connections, "sections": only})
+    path = results.write(
+        args.out,
+        {
+            "sizes": sizes,
+            "scale": args.scale,
+            "duration_s": args.duration,
+            "connections": args.connections,
+            "sections": only,
+        },
+    )
     console.print(f"wrote {path}")
 
 
-async def run_section(section: str, stack: stack_mod.Stack, results: Results, sizes: dict[str, int],
-                      args: argparse.Namespace, state: dict[str, object]) -> None:
+async def run_section(
+    section: str,
+    stack: stack_mod.Stack,
+    results: Results,
+    sizes: dict[str, int],
+    args: argparse.Namespace,
+    state: dict[str, object],
+) -> None:
     from bench import flow
 
     if "setup" not in state and section in ("latency", "write"):
@@ -74,12 +95,20 @@ async def run_section(section: str, stack: stack_mod.Stack, results: Results, si
     if section == "latency":
         from bench import latency
 
-        await latency.run(stack, state["setup"], results, sizes["latency_samples"])  # type: ignore[arg-type]
+        await latency.run(
+            stack,
+            state["setup"],
+            results,
+            sizes["latency_samples"],  # type: ignore[arg-type]
+            profile=args.profile,
+            out=args.out,
+        )
     elif section == "billing":
         from bench import billing
 
-        state["invoice_ids"] = await billing.run(stack, results, sizes["agreements"], profile=args.profile,
-                                                 out=args.out)
+        state["invoice_ids"] = await billing.run(
+            stack, results, sizes["agreements"], profile=args.profile, out=args.out
+        )
     elif section == "read":
         from bench import http_load
 

@@ -62,8 +62,11 @@ async def run(stack: Stack, results: Results, n: int, *, profile: bool, out: Pat
         async with httpx.AsyncClient(timeout=1800) as http:
             with RssSampler(pid) as rss, Profile(pid, out / "profile-billing-run.txt", enabled=profile) as prof:
                 t0 = time.perf_counter()
-                r = await http.post(f"{stack.url('billing')}/v1/billing-runs", headers=stack.headers(BULK),
-                                    json={"as_of": START.isoformat()})
+                r = await http.post(
+                    f"{stack.url('billing')}/v1/billing-runs",
+                    headers=stack.headers(BULK),
+                    json={"as_of": START.isoformat()},
+                )
                 t_committed = time.perf_counter() - t0
                 if r.status_code not in (200, 201):
                     raise RuntimeError(f"billing run answered {r.status_code}: {r.text[:500]}")
@@ -74,9 +77,11 @@ async def run(stack: Stack, results: Results, n: int, *, profile: bool, out: Pat
                         raise TimeoutError(f"only {count} of {n} invoice.issued events reached BILLING")
                     await asyncio.sleep(0.02)
                 total = time.perf_counter() - t0
-        console.print(f"run committed in {t_committed:.2f}s (service says {run_out.get('duration_ms')} ms, "
-                      f"{run_out.get('invoices_created')} invoices, {len(run_out.get('errors') or [])} errors); "
-                      f"all {n:,} events in BILLING after {total:.2f}s; peak RSS {rss.peak:.0f} MiB")
+        console.print(
+            f"run committed in {t_committed:.2f}s (service says {run_out.get('duration_ms')} ms, "
+            f"{run_out.get('invoices_created')} invoices, {len(run_out.get('errors') or [])} errors); "
+            f"all {n:,} events in BILLING after {total:.2f}s; peak RSS {rss.peak:.0f} MiB"
+        )
         if prof.error:
             console.print(f"[yellow]profile:[/] {prof.error}")
         counts = table_counts(stack)
@@ -87,32 +92,66 @@ async def run(stack: Stack, results: Results, n: int, *, profile: bool, out: Pat
         await nc.close()
     copy_s = copy_baseline(stack)
     rows = sum(counts.values())
-    console.print(f"baselines: JetStream publish of the same {n:,} payloads {js_s:.2f}s; "
-                  f"COPY of the same {rows:,} rows {copy_s:.2f}s")
+    console.print(
+        f"baselines: JetStream publish of the same {n:,} payloads {js_s:.2f}s; "
+        f"COPY of the same {rows:,} rows {copy_s:.2f}s"
+    )
 
-    extra = {"agreements": n, "invoices": counts["invoices"], "lines": counts["invoice_lines"],
-             "outbox_rows": counts["outbox"], "post_answered_s": round(t_committed, 3),
-             "service_duration_ms": run_out.get("duration_ms"), "relay_tail_s": round(total - t_committed, 3),
-             "errors": len(run_out.get("errors") or [])}
+    extra = {
+        "agreements": n,
+        "invoices": counts["invoices"],
+        "lines": counts["invoice_lines"],
+        "outbox_rows": counts["outbox"],
+        "post_answered_s": round(t_committed, 3),
+        "service_duration_ms": run_out.get("duration_ms"),
+        "relay_tail_s": round(total - t_committed, 3),
+        "errors": len(run_out.get("errors") or []),
+    }
     if profile:
         extra["profile"] = prof.summary() or prof.error
-    results.add(Figure(
-        name="billing_run_seconds", value=round(total, 2), unit="s",
-        baseline=f"raw COPY of the same {rows:,} rows (invoices, lines, outbox)", baseline_value=round(copy_s, 2),
-        ratio=speed_ratio(total, copy_s, higher_is_better=False), target="≤ 20 s", met=total <= 20, extra=extra))
+    results.add(
+        Figure(
+            name="billing_run_seconds",
+            value=round(total, 2),
+            unit="s",
+            baseline=f"raw COPY of the same {rows:,} rows (invoices, lines, outbox)",
+            baseline_value=round(copy_s, 2),
+            ratio=speed_ratio(total, copy_s, higher_is_better=False),
+            target="≤ 20 s",
+            met=total <= 20,
+            extra=extra,
+        )
+    )
     rate, js_rate = n / total, n / js_s
-    results.add(Figure(
-        name="billing_event_rate", value=round(rate), unit="events/s",
-        baseline="raw nats-py JetStream publish_async of the same payloads (batched acks)",
-        baseline_value=round(js_rate), ratio=speed_ratio(rate, js_rate, higher_is_better=True),
-        target="≥ 0.5 × baseline", met=rate >= 0.5 * js_rate))
-    results.add(Figure(
-        name="billing_rss_peak", value=round(rss.peak, 1), unit="MiB",
-        baseline="billing RSS at rest, before the run", baseline_value=round(rss_before, 1), ratio=None,
-        target="≤ 500 MiB", met=rss.peak <= 500, extra={"samples": len(rss.samples)}))
+    results.add(
+        Figure(
+            name="billing_event_rate",
+            value=round(rate),
+            unit="events/s",
+            baseline="raw nats-py JetStream publish_async of the same payloads (batched acks)",
+            baseline_value=round(js_rate),
+            ratio=speed_ratio(rate, js_rate, higher_is_better=True),
+            target="≥ 0.5 × baseline",
+            met=rate >= 0.5 * js_rate,
+        )
+    )
+    results.add(
+        Figure(
+            name="billing_rss_peak",
+            value=round(rss.peak, 1),
+            unit="MiB",
+            baseline="billing RSS at rest, before the run",
+            baseline_value=round(rss_before, 1),
+            ratio=None,
+            target="≤ 500 MiB",
+            met=rss.peak <= 500,
+            extra={"samples": len(rss.samples)},
+        )
+    )
     with psycopg.connect(stack.database_url("billing")) as conn:
-        ids = conn.execute("SELECT id FROM invoices WHERE tenant_id = %s ORDER BY random() LIMIT 1000",
-                           (BULK,)).fetchall()
+        ids = conn.execute(
+            "SELECT id FROM invoices WHERE tenant_id = %s ORDER BY random() LIMIT 1000", (BULK,)
+        ).fetchall()
     return [str(i[0]) for i in ids]
 
 
@@ -120,28 +159,40 @@ def table_counts(stack: Stack) -> dict[str, int]:
     with psycopg.connect(stack.database_url("billing")) as conn:
         return {
             "invoices": conn.execute("SELECT count(*) FROM invoices WHERE tenant_id = %s", (BULK,)).fetchone()[0],
-            "invoice_lines": conn.execute("SELECT count(*) FROM invoice_lines WHERE tenant_id = %s",
-                                          (BULK,)).fetchone()[0],
-            "outbox": conn.execute("SELECT count(*) FROM outbox WHERE tenant_id = %s AND type = %s",
-                                   (BULK, ISSUED)).fetchone()[0],
+            "invoice_lines": conn.execute(
+                "SELECT count(*) FROM invoice_lines WHERE tenant_id = %s", (BULK,)
+            ).fetchone()[0],
+            "outbox": conn.execute(
+                "SELECT count(*) FROM outbox WHERE tenant_id = %s AND type = %s", (BULK, ISSUED)
+            ).fetchone()[0],
         }
 
 
 async def jetstream_baseline(stack: Stack, js: Any, n: int) -> float:
     """Publish the same payloads (same size, same headers) to a stream configured like BILLING."""
     with psycopg.connect(stack.database_url("billing")) as conn:
-        rows = conn.execute("SELECT id, payload FROM outbox WHERE tenant_id = %s AND type = %s ORDER BY seq",
-                            (BULK, ISSUED)).fetchall()
+        rows = conn.execute(
+            "SELECT id, payload FROM outbox WHERE tenant_id = %s AND type = %s ORDER BY seq", (BULK, ISSUED)
+        ).fetchall()
     cfg = (await js.stream_info("BILLING")).config
-    raw = StreamConfig(name="BENCH_RAW", subjects=["bench.raw.>"], storage=cfg.storage,
-                       duplicate_window=cfg.duplicate_window, retention=cfg.retention, max_age=cfg.max_age)
+    raw = StreamConfig(
+        name="BENCH_RAW",
+        subjects=["bench.raw.>"],
+        storage=cfg.storage,
+        duplicate_window=cfg.duplicate_window,
+        retention=cfg.retention,
+        max_age=cfg.max_age,
+    )
     await js.add_stream(raw)
     try:
         t0 = time.perf_counter()
         futures = []
         for event_id, payload in rows:
-            futures.append(await js.publish_async("bench.raw.invoice.issued", bytes(payload),
-                                                  headers={"Nats-Msg-Id": str(event_id)}))
+            futures.append(
+                await js.publish_async(
+                    "bench.raw.invoice.issued", bytes(payload), headers={"Nats-Msg-Id": str(event_id)}
+                )
+            )
         acks = await asyncio.gather(*futures)
         took = time.perf_counter() - t0
         info = await js.stream_info("BENCH_RAW")
@@ -154,20 +205,25 @@ async def jetstream_baseline(stack: Stack, js: Any, n: int) -> float:
 
 def copy_baseline(stack: Stack) -> float:
     """COPY the run's rows out (untimed), then COPY them into empty same-shaped tables (timed, one commit)."""
-    where = {"invoices": "tenant_id = %s", "invoice_lines": "tenant_id = %s",
-             "outbox": f"tenant_id = %s AND type = '{ISSUED}'"}
+    where = {
+        "invoices": "tenant_id = %s",
+        "invoice_lines": "tenant_id = %s",
+        "outbox": f"tenant_id = %s AND type = '{ISSUED}'",
+    }
     dumps: dict[str, bytes] = {}
     with psycopg.connect(stack.database_url("billing"), autocommit=True) as conn:
         for table in TABLES:
             buf = io.BytesIO()
             with conn.cursor().copy(  # type: ignore[call-overload]
-                    f"COPY (SELECT * FROM {table} WHERE {where[table]}) TO STDOUT (FORMAT binary)", (BULK,)) as cp:
+                f"COPY (SELECT * FROM {table} WHERE {where[table]}) TO STDOUT (FORMAT binary)", (BULK,)
+            ) as cp:
                 for chunk in cp:
                     buf.write(chunk)
             dumps[table] = buf.getvalue()
             conn.execute(f"DROP TABLE IF EXISTS raw_{table}")
-            conn.execute(f"CREATE TABLE raw_{table} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
-                         f"INCLUDING INDEXES)")
+            conn.execute(
+                f"CREATE TABLE raw_{table} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)"
+            )
         conn.execute("CHECKPOINT")
         try:
             t0 = time.perf_counter()
@@ -176,7 +232,7 @@ def copy_baseline(stack: Stack) -> float:
                     with conn.cursor().copy(f"COPY raw_{table} FROM STDIN (FORMAT binary)") as cp:
                         data = dumps[table]
                         for i in range(0, len(data), 1 << 20):
-                            cp.write(data[i:i + (1 << 20)])
+                            cp.write(data[i : i + (1 << 20)])
             return time.perf_counter() - t0
         finally:
             for table in TABLES:

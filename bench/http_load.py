@@ -54,9 +54,14 @@ def wrk() -> str | None:
     if os.geteuid() == 0 and shutil.which("apt-get"):
         console.print("wrk is missing: apt-get install -y wrk")
         with contextlib.suppress(Exception):
-            subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False, timeout=300,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+            subprocess.run(
+                ["apt-get", "install", "-y", "-q", "wrk"],
+                check=False,
+                timeout=300,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            )
     return shutil.which("wrk")
 
 
@@ -85,24 +90,51 @@ def _lua_str(s: str) -> str:
     return json.dumps(s)  # a JSON string literal is a valid Lua string literal for our ASCII content
 
 
-def wrk_load(exe: str, base: str, method: str, paths: list[str], body: str | None, token: str, seconds: float,
-             connections: int, script: Path) -> Load:
-    script.write_text(LUA % {
-        "paths": "{" + ", ".join(_lua_str(p) for p in paths) + "}", "method": _lua_str(method),
-        "body": _lua_str(body) if body is not None else "nil", "auth": _lua_str(f"Bearer {token}")})
-    out = subprocess.run([exe, "-t2", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s", "-s", str(script),
-                          base], capture_output=True, text=True, timeout=seconds + 60)
+def wrk_load(
+    exe: str,
+    base: str,
+    method: str,
+    paths: list[str],
+    body: str | None,
+    token: str,
+    seconds: float,
+    connections: int,
+    script: Path,
+) -> Load:
+    script.write_text(
+        LUA
+        % {
+            "paths": "{" + ", ".join(_lua_str(p) for p in paths) + "}",
+            "method": _lua_str(method),
+            "body": _lua_str(body) if body is not None else "nil",
+            "auth": _lua_str(f"Bearer {token}"),
+        }
+    )
+    out = subprocess.run(
+        [exe, "-t2", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s", "-s", str(script), base],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    )
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH ")), None)
     if line is None:
         raise RuntimeError(f"wrk said: {out.stdout[-500:]} {out.stderr[-500:]}")
     d = json.loads(line[6:])
-    return Load(requests=d["requests"], seconds=d["duration_us"] / 1e6, non_2xx=d["status"],
-                socket_errors=d["connect"] + d["read"] + d["write"] + d["timeout"], p50_ms=d["p50_us"] / 1000,
-                p99_ms=d["p99_us"] / 1000, max_ms=d["max_us"] / 1000, tool="wrk -t2")
+    return Load(
+        requests=d["requests"],
+        seconds=d["duration_us"] / 1e6,
+        non_2xx=d["status"],
+        socket_errors=d["connect"] + d["read"] + d["write"] + d["timeout"],
+        p50_ms=d["p50_us"] / 1000,
+        p99_ms=d["p99_us"] / 1000,
+        max_ms=d["max_us"] / 1000,
+        tool="wrk -t2",
+    )
 
 
-async def python_load(base: str, method: str, paths: list[str], body: str | None, token: str, seconds: float,
-                      connections: int) -> Load:
+async def python_load(
+    base: str, method: str, paths: list[str], body: str | None, token: str, seconds: float, connections: int
+) -> Load:
     """Fallback load generator: `connections` keep-alive connections, each sending back to back."""
     latencies: list[float] = []
     errors = 0
@@ -124,21 +156,30 @@ async def python_load(base: str, method: str, paths: list[str], body: str | None
         t0 = time.perf_counter()
         await asyncio.gather(*(worker(k) for k in range(connections)))
         took = time.perf_counter() - t0
-    return Load(requests=len(latencies), seconds=took, non_2xx=errors, socket_errors=0,
-                p50_ms=(percentile(latencies, 50) or 0) * 1000, p99_ms=(percentile(latencies, 99) or 0) * 1000,
-                max_ms=max(latencies, default=0) * 1000, tool="python httpx")
+    return Load(
+        requests=len(latencies),
+        seconds=took,
+        non_2xx=errors,
+        socket_errors=0,
+        p50_ms=(percentile(latencies, 50) or 0) * 1000,
+        p99_ms=(percentile(latencies, 99) or 0) * 1000,
+        max_ms=max(latencies, default=0) * 1000,
+        tool="python httpx",
+    )
 
 
-async def measure(base: str, method: str, paths: list[str], body: str | None, token: str, args: argparse.Namespace,
-                  tag: str) -> Load:
+async def measure(
+    base: str, method: str, paths: list[str], body: str | None, token: str, args: argparse.Namespace, tag: str
+) -> Load:
     exe = wrk()
     script = args.out / f"wrk-{tag}.lua"
     args.out.mkdir(parents=True, exist_ok=True)
     warm = min(2.0, args.duration / 2)
     if exe:
         await asyncio.to_thread(wrk_load, exe, base, method, paths, body, token, warm, args.connections, script)
-        return await asyncio.to_thread(wrk_load, exe, base, method, paths, body, token, args.duration,
-                                       args.connections, script)
+        return await asyncio.to_thread(
+            wrk_load, exe, base, method, paths, body, token, args.duration, args.connections, script
+        )
     await python_load(base, method, paths, body, token, warm, args.connections)
     return await python_load(base, method, paths, body, token, args.duration, args.connections)
 
@@ -160,11 +201,31 @@ class BareApp:
         from vcio_shared.embedded import die_with_parent
 
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "bench.bare_app:build", "--host", "127.0.0.1",
-             "--port", str(self.port), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-             "--timeout-graceful-shutdown", "10"],
-            cwd=REPO, env={**os.environ, "BENCH_BARE_JSON": str(self.file)}, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True, preexec_fn=die_with_parent)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "bench.bare_app:build",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+                "--no-access-log",
+                "--timeout-graceful-shutdown",
+                "10",
+            ],
+            cwd=REPO,
+            env={**os.environ, "BENCH_BARE_JSON": str(self.file)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
+        )
         deadline = time.monotonic() + 30
         while True:
             with contextlib.suppress(httpx.HTTPError):
@@ -194,33 +255,67 @@ async def ensure_invoices(stack: Stack, state: dict[str, Any]) -> list[str]:
 
     billing.seed(stack, 1000)
     async with httpx.AsyncClient(timeout=300) as http:
-        flow.ok(await http.post(f"{stack.url('billing')}/v1/billing-runs", headers=stack.headers(billing.BULK),
-                                json={"as_of": billing.START.isoformat()}))
+        flow.ok(
+            await http.post(
+                f"{stack.url('billing')}/v1/billing-runs",
+                headers=stack.headers(billing.BULK),
+                json={"as_of": billing.START.isoformat()},
+            )
+        )
     with psycopg.connect(stack.database_url("billing")) as conn:
         rows = conn.execute("SELECT id FROM invoices WHERE tenant_id = %s LIMIT 1000", (billing.BULK,)).fetchall()
     return [str(r[0]) for r in rows]
 
 
-def _figures(results: Results, name: str, what: str, real: Load, bare: Load, rps_target: float | None,
-             p99_target: float | None, extra: dict[str, Any]) -> None:
+def _figures(
+    results: Results,
+    name: str,
+    what: str,
+    real: Load,
+    bare: Load,
+    rps_target: float | None,
+    p99_target: float | None,
+    extra: dict[str, Any],
+) -> None:
     note = ""
     if real.non_2xx or real.socket_errors:
         note = f"{real.non_2xx} non-2xx answers and {real.socket_errors} socket errors under load (not counted)"
-    results.add(Figure(
-        name=f"{name}_rps", value=round(real.rps), unit="req/s",
-        baseline=f"bare FastAPI endpoint, same JSON, same uvicorn settings ({real.tool}, {what})",
-        baseline_value=round(bare.rps), ratio=speed_ratio(real.rps, bare.rps, higher_is_better=True),
-        target=f"≥ {rps_target} × baseline" if rps_target else "report",
-        met=(real.rps >= rps_target * bare.rps) if rps_target else None, note=note,
-        extra={**extra, "requests": real.requests, "seconds": round(real.seconds, 2), "non_2xx": real.non_2xx,
-               "socket_errors": real.socket_errors, "p50_ms": round(real.p50_ms, 2), "max_ms": round(real.max_ms, 1),
-               "bare_p50_ms": round(bare.p50_ms, 2), "bare_requests": bare.requests}))
-    results.add(Figure(
-        name=f"{name}_p99", value=round(real.p99_ms, 2), unit="ms",
-        baseline="bare endpoint p99 under the same load", baseline_value=round(bare.p99_ms, 2),
-        ratio=speed_ratio(real.p99_ms, bare.p99_ms, higher_is_better=False),
-        target=f"≤ {p99_target} ms" if p99_target else "report",
-        met=(real.p99_ms <= p99_target) if p99_target else None))
+    results.add(
+        Figure(
+            name=f"{name}_rps",
+            value=round(real.rps),
+            unit="req/s",
+            baseline=f"bare FastAPI endpoint, same JSON, same uvicorn settings ({real.tool}, {what})",
+            baseline_value=round(bare.rps),
+            ratio=speed_ratio(real.rps, bare.rps, higher_is_better=True),
+            target=f"≥ {rps_target} × baseline" if rps_target else "report",
+            met=(real.rps >= rps_target * bare.rps) if rps_target else None,
+            note=note,
+            extra={
+                **extra,
+                "requests": real.requests,
+                "seconds": round(real.seconds, 2),
+                "non_2xx": real.non_2xx,
+                "socket_errors": real.socket_errors,
+                "p50_ms": round(real.p50_ms, 2),
+                "max_ms": round(real.max_ms, 1),
+                "bare_p50_ms": round(bare.p50_ms, 2),
+                "bare_requests": bare.requests,
+            },
+        )
+    )
+    results.add(
+        Figure(
+            name=f"{name}_p99",
+            value=round(real.p99_ms, 2),
+            unit="ms",
+            baseline="bare endpoint p99 under the same load",
+            baseline_value=round(bare.p99_ms, 2),
+            ratio=speed_ratio(real.p99_ms, bare.p99_ms, higher_is_better=False),
+            target=f"≤ {p99_target} ms" if p99_target else "report",
+            met=(real.p99_ms <= p99_target) if p99_target else None,
+        )
+    )
 
 
 async def read(stack: Stack, results: Results, state: dict[str, Any], args: argparse.Namespace) -> None:
@@ -240,8 +335,9 @@ async def read(stack: Stack, results: Results, state: dict[str, Any], args: argp
     extra: dict[str, Any] = {"distinct_invoices": len(ids), "answer_bytes": len(json.dumps(sample))}
     if args.profile:
         extra["profile"] = prof.summary() or prof.error
-    _figures(results, "api_read", f"GET /v1/invoices/{{id}}, {args.connections} connections", real, bare, 0.35, 30,
-             extra)
+    _figures(
+        results, "api_read", f"GET /v1/invoices/{{id}}, {args.connections} connections", real, bare, 0.35, 30, extra
+    )
 
 
 async def write(stack: Stack, results: Results, state: dict[str, Any], args: argparse.Namespace) -> None:
@@ -250,8 +346,14 @@ async def write(stack: Stack, results: Results, state: dict[str, Any], args: arg
     base = stack.url("proposals")
     body = json.dumps(flow.proposal_body(setup))
     async with httpx.AsyncClient(timeout=30) as http:
-        sample = flow.ok(await http.post(f"{base}/v1/proposals", content=body, headers={
-            **stack.headers(flow.TENANT), "Content-Type": "application/json"}), 201)
+        sample = flow.ok(
+            await http.post(
+                f"{base}/v1/proposals",
+                content=body,
+                headers={**stack.headers(flow.TENANT), "Content-Type": "application/json"},
+            ),
+            201,
+        )
     with Profile(stack.pid("proposals"), args.out / "profile-api-write.txt", enabled=args.profile) as prof:
         real = await measure(base, "POST", ["/v1/proposals"], body, token, args, "write")
     with BareApp({"read": state.get("read_sample") or {}, "write": sample}, args.out) as bare_app:
@@ -259,5 +361,4 @@ async def write(stack: Stack, results: Results, state: dict[str, Any], args: arg
     extra: dict[str, Any] = {"answer_bytes": len(json.dumps(sample))}
     if args.profile:
         extra["profile"] = prof.summary() or prof.error
-    _figures(results, "api_write", f"POST /v1/proposals, {args.connections} connections", real, bare, None, None,
-             extra)
+    _figures(results, "api_write", f"POST /v1/proposals, {args.connections} connections", real, bare, None, None, extra)

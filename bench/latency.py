@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import httpx
 import nats
 from nats.js.api import StorageType, StreamConfig
 
 from bench.flow import TENANT, Setup, ok, proposal_body
+from bench.procs import Profile
 from bench.results import Figure, Results, speed_ratio
 from bench.stack import Stack
 from bench.stats import percentile
@@ -35,8 +37,13 @@ async def platform_latency(stack: Stack, setup: Setup, n: int) -> tuple[list[flo
         agreements = f"{stack.url('billing')}/v1/agreements"
         for pid in proposals:
             t_req = time.perf_counter()
-            ok(await http.post(f"{stack.url('proposals')}/v1/proposals/{pid}/accept", headers=h,
-                               json={"signer_name": "Dana Bench", "signer_email": "dana@acme.test"}))
+            ok(
+                await http.post(
+                    f"{stack.url('proposals')}/v1/proposals/{pid}/accept",
+                    headers=h,
+                    json={"signer_name": "Dana Bench", "signer_email": "dana@acme.test"},
+                )
+            )
             t0 = time.perf_counter()
             accepts.append(t0 - t_req)
             deadline = t0 + 30
@@ -57,8 +64,11 @@ async def nats_latency(url: str, n: int) -> list[float]:
     nc = await nats.connect(url)
     js = nc.jetstream()
     try:
-        await js.add_stream(StreamConfig(name="BENCH_LATENCY", subjects=["bench.latency"], storage=StorageType.FILE,
-                                         duplicate_window=120))
+        await js.add_stream(
+            StreamConfig(
+                name="BENCH_LATENCY", subjects=["bench.latency"], storage=StorageType.FILE, duplicate_window=120
+            )
+        )
         loop = asyncio.get_running_loop()
         waiting: asyncio.Future[float] | None = None
 
@@ -84,16 +94,32 @@ async def nats_latency(url: str, n: int) -> list[float]:
         await nc.close()
 
 
-async def run(stack: Stack, setup: Setup, results: Results, n: int) -> None:
+async def run(
+    stack: Stack, setup: Setup, results: Results, n: int, *, profile: bool = False, out: Path = Path(".bench")
+) -> None:
     raw = await nats_latency(stack.nats_url, n)
-    lat, accepts = await platform_latency(stack, setup, n)
+    with Profile(stack.pid("billing"), out / "profile-latency-billing.txt", enabled=profile) as prof:
+        lat, accepts = await platform_latency(stack, setup, n)
+    summary = (prof.summary() or prof.error) if profile else None
     ms = 1000
     for p, target in ((50, 50), (99, 250)):
         v, b = percentile(lat, p) * ms, percentile(raw, p) * ms  # type: ignore[operator]
-        results.add(Figure(
-            name=f"event_latency_p{p}", value=round(v, 2), unit="ms",
-            baseline=f"nats-py JetStream publish → subscriber receive, p{p}", baseline_value=round(b, 3),
-            ratio=speed_ratio(v, b, higher_is_better=False), target=f"≤ {target} ms (idle)", met=v <= target,
-            extra={"samples": len(lat), "accept_request_p50_ms": round(percentile(accepts, 50) * ms, 2),  # type: ignore[operator]
-                   "max_ms": round(max(lat) * ms, 2), "poll_interval_ms": POLL * ms},
-        ))
+        results.add(
+            Figure(
+                name=f"event_latency_p{p}",
+                value=round(v, 2),
+                unit="ms",
+                baseline=f"nats-py JetStream publish → subscriber receive, p{p}",
+                baseline_value=round(b, 3),
+                ratio=speed_ratio(v, b, higher_is_better=False),
+                target=f"≤ {target} ms (idle)",
+                met=v <= target,
+                extra={
+                    "samples": len(lat),
+                    "accept_request_p50_ms": round(percentile(accepts, 50) * ms, 2),  # type: ignore[operator]
+                    "max_ms": round(max(lat) * ms, 2),
+                    "poll_interval_ms": POLL * ms,
+                    **({"profile_billing": summary} if summary and p == 50 else {}),
+                },
+            )
+        )

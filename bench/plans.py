@@ -36,13 +36,21 @@ def payloads(n: int) -> list[dict[str, Any]]:
     out = []
     for _ in range(n):
         start = dt.date(2027, 1, 1) + dt.timedelta(days=rng.randrange(365))
-        end = start.replace(year=start.year + 1) if (start.month, start.day) != (2, 29) else dt.date(
-            start.year + 1, 3, 1)
+        end = (
+            start.replace(year=start.year + 1) if (start.month, start.day) != (2, 29) else dt.date(start.year + 1, 3, 1)
+        )
         agreement = uuid.uuid4()
-        out.append({"id": str(agreement), "agreement_id": str(agreement),
-                    "client": {"id": str(uuid.uuid4()), "name": "Client", "timezone": rng.choice(ZONES)},
-                    "package": {"id": str(uuid.uuid4()), "version": 1, "name": "vCIO Growth"},
-                    "start_date": start.isoformat(), "end_date": end.isoformat(), "activities": acts})
+        out.append(
+            {
+                "id": str(agreement),
+                "agreement_id": str(agreement),
+                "client": {"id": str(uuid.uuid4()), "name": "Client", "timezone": rng.choice(ZONES)},
+                "package": {"id": str(uuid.uuid4()), "version": 1, "name": "vCIO Growth"},
+                "start_date": start.isoformat(),
+                "end_date": end.isoformat(),
+                "activities": acts,
+            }
+        )
     return out
 
 
@@ -55,12 +63,23 @@ def fresh_db(stack: Stack, name: str) -> str:
 async def add_staff(url: str) -> None:
     conn = await asyncpg.connect(url)
     try:
-        for i, roles in enumerate([["vcio"], ["vcio"], ["account_manager"], ["technical_account_manager"],
-                                   ["technical_account_manager", "engineer"]]):
+        for i, roles in enumerate(
+            [
+                ["vcio"],
+                ["vcio"],
+                ["account_manager"],
+                ["technical_account_manager"],
+                ["technical_account_manager", "engineer"],
+            ]
+        ):
             await conn.execute(
                 "INSERT INTO staff_members (id, tenant_id, name, roles, weekly_capacity_hours, active, created_at, "
-                "updated_at) VALUES ($1, $2, $3, $4, 40, true, now(), now())", uuid.uuid4(), TENANT, f"Staff {i}",
-                roles)
+                "updated_at) VALUES ($1, $2, $3, $4, 40, true, now(), now())",
+                uuid.uuid4(),
+                TENANT,
+                f"Staff {i}",
+                roles,
+            )
     finally:
         await conn.close()
 
@@ -77,8 +96,22 @@ async def run(stack: Stack, results: Results, n: int) -> None:
     records: list[tuple[Any, ...]] = []
     for d in data:
         e = AgreementActivated.model_validate(d)
-        records.extend(_with_ids(_rows_for(TENANT, e.the_agreement_id, e.client.id, e.activities, e.start_date,
-                                           (e.start_date, e.end_date), e.client.timezone, None, None, now)))
+        records.extend(
+            _with_ids(
+                _rows_for(
+                    TENANT,
+                    e.the_agreement_id,
+                    e.client.id,
+                    e.activities,
+                    e.start_date,
+                    (e.start_date, e.end_date),
+                    e.client.timezone,
+                    None,
+                    None,
+                    now,
+                )
+            )
+        )
     rows = len(records)
     copy_url = fresh_db(stack, "bench_plans_copy")
     conn = await asyncpg.connect(copy_url)
@@ -109,8 +142,16 @@ async def run(stack: Stack, results: Results, n: int) -> None:
         raise RuntimeError(f"planned {result.activities} / committed {committed} activities, expected {rows}")
     console.print(f"{n:,} agreements → {rows:,} activities in {plan_s:.2f}s; raw COPY of the same rows {copy_s:.2f}s")
     rate, raw = rows / plan_s, rows / copy_s
-    results.add(Figure(
-        name="delivery_plans_rate", value=round(rate), unit="activities/s",
-        baseline=f"raw COPY of the same {rows:,} rows (asyncpg, one transaction)", baseline_value=round(raw),
-        ratio=speed_ratio(rate, raw, higher_is_better=True), target="≥ 0.3 × baseline", met=rate >= 0.3 * raw,
-        extra={"agreements": n, "activities": rows, "plan_s": round(plan_s, 2), "copy_s": round(copy_s, 2)}))
+    results.add(
+        Figure(
+            name="delivery_plans_rate",
+            value=round(rate),
+            unit="activities/s",
+            baseline=f"raw COPY of the same {rows:,} rows (asyncpg, one transaction)",
+            baseline_value=round(raw),
+            ratio=speed_ratio(rate, raw, higher_is_better=True),
+            target="≥ 0.3 × baseline",
+            met=rate >= 0.3 * raw,
+            extra={"agreements": n, "activities": rows, "plan_s": round(plan_s, 2), "copy_s": round(copy_s, 2)},
+        )
+    )

@@ -73,9 +73,21 @@ class Profile:
             return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
-            [exe, "record", "--pid", str(self.pid), "--rate", str(self.rate), "--format", "raw",
-             "--output", str(self.path), "--nonblocking"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [
+                exe,
+                "record",
+                "--pid",
+                str(self.pid),
+                "--rate",
+                str(self.rate),
+                "--format",
+                "raw",
+                "--output",
+                str(self.path),
+                "--nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         time.sleep(0.5)
         if self.proc.poll() is not None:
@@ -117,11 +129,27 @@ class Profile:
                 inclusive[f] += n
         if not total:
             return {}
+        ours = [(f, c) for f, c in inclusive.most_common() if not any(p in f for p in PLUMBING)]
         return {
             "self": [(f, round(100 * c / total, 1)) for f, c in own.most_common(top)],
-            "inclusive": [(f, round(100 * c / total, 1)) for f, c in inclusive.most_common(top * 2)],
+            "inclusive": [(f, round(100 * c / total, 1)) for f, c in ours[: top * 2]],
             "samples": [("non-idle samples", float(total))],
         }
+
+
+# frames on every stack (server, framework, middleware): left out of the inclusive list
+PLUMBING = (
+    "click/",
+    "runpy",
+    "uvicorn/",
+    "asyncio/",
+    "starlette/",
+    "fastapi/",
+    "anyio/",
+    "vcio_shared/http.py",
+    "security.py",
+    "<module>",
+)
 
 
 def _short(frame: str) -> str:
@@ -132,7 +160,7 @@ def _short(frame: str) -> str:
     parts = Path(path).parts
     for anchor in ("site-packages", "src", "lib"):
         if anchor in parts:
-            parts = parts[len(parts) - parts[::-1].index(anchor):]
+            parts = parts[len(parts) - parts[::-1].index(anchor) :]
             break
     return f"{name} ({'/'.join(parts[-3:])})"
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
 import platform
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -51,8 +51,10 @@ class Results:
     def add(self, fig: Figure) -> Figure:
         self.figures[fig.name] = fig
         mark = {True: "[green]met[/]", False: "[red]missed[/]", None: ""}[fig.met]
-        console.print(f"  [bold]{fig.name}[/] {_num(fig.value)} {fig.unit}  (baseline {_num(fig.baseline_value)}; "
-                      f"ratio {_num(fig.ratio)}) {mark}")
+        console.print(
+            f"  [bold]{fig.name}[/] {_num(fig.value)} {fig.unit}  (baseline {_num(fig.baseline_value)}; "
+            f"ratio {_num(fig.ratio)}) {mark}"
+        )
         return fig
 
     def failed(self, section: str, error: str) -> None:
@@ -78,9 +80,14 @@ class Results:
             d.pop("name")
             out[f.name] = d
         (directory / "results.json").write_text(json.dumps(out, indent=2, default=str) + "\n")
-        info = {**meta, "python": platform.python_version(), "host": platform.node(),
-                "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
-                "duration_s": round(time.time() - self.started, 1), "errors": self.errors}
+        info = {
+            **meta,
+            "python": platform.python_version(),
+            "host": platform.node(),
+            "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
+            "duration_s": round(time.time() - self.started, 1),
+            "errors": self.errors,
+        }
         (directory / "meta.json").write_text(json.dumps(info, indent=2, default=str) + "\n")
         return directory / "results.json"
 

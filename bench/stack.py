@@ -82,14 +82,19 @@ def start(keep: bool = False) -> Stack:
     tmp = Path(tempfile.mkdtemp(prefix="vcio-bench-"))
     tmp.chmod(0o755)  # the embedded postgres runs as its own user and must reach its data directory
     secret = secrets.token_urlsafe(32)
-    environ = {k: v for k, v in os.environ.items()
-               if not (k == "NATS_URL" or k.endswith("_DATABASE_URL") or k.startswith("VCIO_JWT"))}
-    environ.update({
-        "VCIO_JWT_SECRET": secret,
-        "VCIO_NATS_PORT": str(free_port()),
-        "VCIO_PG_PORT": str(free_port()),
-        **{f"{s.upper()}_PORT": str(free_port()) for s in SERVICES},
-    })
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not (k == "NATS_URL" or k.endswith("_DATABASE_URL") or k.startswith("VCIO_JWT"))
+    }
+    environ.update(
+        {
+            "VCIO_JWT_SECRET": secret,
+            "VCIO_NATS_PORT": str(free_port()),
+            "VCIO_PG_PORT": str(free_port()),
+            **{f"{s.upper()}_PORT": str(free_port()) for s in SERVICES},
+        }
+    )
     platform = Platform(data_dir=tmp / "data", environ=environ, quiet=True)
     stack = Stack(tmp=tmp, platform=platform, secret=secret, keep=keep)
     try:
