@@ -136,7 +136,10 @@ async def test_dead_letter_replay_runs_the_handler_again(notes: httpx.AsyncClien
     dead_id = (await notes.get("/v1/dead-letters", headers=auth())).json()["items"][0]["id"]
     other_tenant = await notes.post(f"/v1/dead-letters/{dead_id}/replay", headers=auth("tenant-b"))
     assert other_tenant.status_code == 404
-    sql_exec(notes_db, "UPDATE notes SET text = 'fixed'")
+    again = await notes.post(f"/v1/dead-letters/{dead_id}/replay", headers=auth())
+    assert again.status_code == 409  # the cause is not fixed yet: it stays dead, with the new error
+    assert again.json()["detail"] == "the handler failed again: PoisonEvent: this note can never be copied"
+    assert sql(notes_db, "SELECT status, deliveries FROM dead_letters") == [("dead", 2)]
     noteservice.Behaviour.calls = 0
     # The operator fixed the cause (here: the handler now accepts it) and replays.
     original = noteservice.copy_note

@@ -36,6 +36,10 @@ class PoisonEvent(Exception):
     """Raised by a handler for an event that can never succeed: it goes to the dead-letter table at once."""
 
 
+class ReplayFailed(Exception):
+    """A dead letter's handler failed again; the dead letter stays, with the new error."""
+
+
 TRANSIENT = (OperationalError, InterfaceError, OSError, asyncio.TimeoutError, ConnectionError)
 
 
@@ -395,8 +399,17 @@ async def replay_dead_letter(sessionmaker: async_sessionmaker[AsyncSession], spe
     spec = specs.get(row.consumer)
     if spec is None:
         raise PoisonEvent(f"no consumer named {row.consumer!r} in this service")
-    event = decode(bytes(row.payload), subject=row.subject)
-    handled = await handle_once(sessionmaker, spec, event)
+    try:
+        event = decode(bytes(row.payload), subject=row.subject)
+        handled = await handle_once(sessionmaker, spec, event)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                sa.text("UPDATE dead_letters SET error = :e, deliveries = deliveries + 1 WHERE id = :id"),
+                {"e": error[:2000], "id": row.id},
+            )
+        raise ReplayFailed(error) from exc
     async with sessionmaker() as session, session.begin():
         await session.execute(
             sa.text("UPDATE dead_letters SET status = 'replayed', replayed_at = now() WHERE id = :id"), {"id": row.id}

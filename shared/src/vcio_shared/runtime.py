@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from vcio_shared import logging as vlog
 from vcio_shared.auth import Principal, TokenVerifier, require
-from vcio_shared.bus import Bus, ConsumerRunner, ConsumerSpec, OutboxRelay, replay_dead_letter
+from vcio_shared.bus import Bus, ConsumerRunner, ConsumerSpec, OutboxRelay, ReplayFailed, replay_dead_letter
 from vcio_shared.clock import Clock
 from vcio_shared.db import SessionDep, advisory_xact_lock, create_engine, make_sessionmaker
-from vcio_shared.errors import NotFound, install_handlers
+from vcio_shared.errors import Conflict, NotFound, install_handlers
 from vcio_shared.http import PlatformMiddleware
 from vcio_shared.schemas import Page, PageDep, ResponseModel, page_of
 from vcio_shared.settings import Settings
@@ -184,7 +184,10 @@ def _platform_router(service: str) -> APIRouter:
     async def replay(dead_letter_id: uuid.UUID, principal: Writer, request: Request) -> dict[str, Any]:
         runtime: Runtime = request.app.state.runtime
         specs = {c.name: c for c in runtime.spec.consumers}
-        result = await replay_dead_letter(runtime.sessionmaker, specs, principal.tenant_id, dead_letter_id)
+        try:
+            result = await replay_dead_letter(runtime.sessionmaker, specs, principal.tenant_id, dead_letter_id)
+        except ReplayFailed as exc:
+            raise Conflict(f"the handler failed again: {exc}") from exc
         if result is None:
             raise NotFound("no such dead letter")
         runtime.relay.wake()

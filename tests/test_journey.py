@@ -1,0 +1,137 @@
+"""The whole journey over HTTP only, on the real processes: catalog → proposal → client page → agreement →
+delivery plan → completed activity → billing run → invoice showing the value delivered → payment → MRR."""
+
+from typing import Any
+
+import httpx
+
+from vcio_shared.testing import auth, eventually
+
+A = auth("journey-msp")
+PACKAGE = {
+    "name": "vCIO Growth", "tier": "growth", "description": "Strategy, reviews and check-ins.", "currency": "USD",
+    "monthly_price": "2000.00", "billing_cycle": "monthly", "term_months": 12, "onboarding_fee": "750.00",
+    "activities": [
+        {"name": "IT strategy and roadmap", "category": "it_strategy", "track": "business",
+         "billing_mode": "billable", "cadence": "FREQ=YEARLY", "role": "vcio", "effort_hours": "16"},
+        {"name": "Quarterly business review", "category": "account_management", "track": "business",
+         "billing_mode": "billable", "cadence": "FREQ=MONTHLY;INTERVAL=3", "role": "account_manager",
+         "effort_hours": "3"},
+        {"name": "Monthly check-in", "category": "account_management", "track": "business",
+         "billing_mode": "included", "cadence": "FREQ=MONTHLY", "role": "vcio", "effort_hours": "1"},
+    ],
+}
+
+
+async def _json(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
+    return response.json()
+
+
+async def test_catalog_to_paid_invoice_and_mrr(platform: Any) -> None:
+    catalog, proposals = platform.url("catalog"), platform.url("proposals")
+    billing, scheduler = platform.url("billing"), platform.url("scheduler")
+    async with httpx.AsyncClient(timeout=30) as http:
+        # The starter catalog loads three published tiers; loading twice changes nothing.
+        await _json(await http.post(f"{catalog}/v1/starter-catalog", headers=A), 200)
+        await http.post(f"{catalog}/v1/starter-catalog", headers=A)
+        published = await _json(await http.get(f"{catalog}/v1/packages", params={"status": "published"}, headers=A))
+        assert sorted(p["monthly_price"] for p in published["items"]) == ["1500.00", "3000.00", "5000.00"]
+
+        package = await _json(await http.post(f"{catalog}/v1/packages", json=PACKAGE, headers=A), 201)
+        assert (package["status"], package["version"], package["contract_value"]) == ("draft", 1, "24750.00")
+        await _json(await http.post(f"{catalog}/v1/packages/{package['id']}/publish", headers=A))
+
+        # proposals learns the package from vcio.catalog.package.published
+        async def package_known() -> bool:
+            r = await http.get(f"{proposals}/v1/catalog/packages/{package['id']}", headers=A)
+            return r.status_code == 200
+        await eventually(package_known, timeout=30)
+
+        client = await _json(await http.post(f"{proposals}/v1/clients", headers=A, json={
+            "name": "Northwind Dental", "email": "office@northwind.example", "timezone": "America/Chicago"}), 201)
+        proposal = await _json(await http.post(f"{proposals}/v1/proposals", headers=A, json={
+            "client_id": client["id"], "package_id": package["id"], "start_date": "2027-01-01"}), 201)
+        assert (proposal["monthly_total"], proposal["one_time_total"], proposal["contract_value"],
+                proposal["currency"]) == ("2000.00", "750.00", "24750.00", "USD")
+        assert sorted((s["name"], s["occurrences"]) for s in proposal["schedule_summary"]) == [
+            ("IT strategy and roadmap", 1), ("Monthly check-in", 12), ("Quarterly business review", 4)]
+
+        sent = await _json(await http.post(f"{proposals}/v1/proposals/{proposal['id']}/send", headers=A))
+        accept_url = sent["accept_url"]
+        page = await http.get(accept_url)
+        assert page.status_code == 200 and "Northwind Dental" in page.text and "2000.00" in page.text.replace(",", "")
+        accepted = await _json(await http.post(f"{accept_url}/accept", json={
+            "signer_name": "Dr. Ada Park", "signer_email": "ada@northwind.example"}))
+        assert accepted["status"] == "accepted"
+        assert (await http.post(f"{accept_url}/accept", json={
+            "signer_name": "Dr. Ada Park", "signer_email": "ada@northwind.example"})).status_code == 409
+        shown = await _json(await http.get(f"{proposals}/v1/proposals/{proposal['id']}", headers=A))
+        assert (shown["status"], shown["signer_name"], len(shown["document_sha256"])) == ("accepted", "Dr. Ada Park", 64)
+
+        # billing turns the accepted proposal into exactly one agreement
+        async def agreement() -> Any:
+            r = await http.get(f"{billing}/v1/agreements", params={"proposal_id": proposal["id"]}, headers=A)
+            items = r.json()["items"] if r.status_code == 200 else []
+            return items[0] if items else None
+        agr = await eventually(agreement, timeout=30)
+        assert (agr["client_id"], agr["status"], agr["start_date"], agr["end_date"], agr["billing_cycle"],
+                agr["monthly_amount"], agr["currency"], agr["term_months"]) == (
+            client["id"], "active", "2027-01-01", "2028-01-01", "monthly", "2000.00", "USD", 12)
+
+        # scheduler turns the agreement into a delivery plan: 1 + 4 + 12 activities, off weekends
+        async def plan() -> Any:
+            r = await http.get(f"{scheduler}/v1/activities", params={"agreement_id": agr["id"], "limit": 200},
+                               headers=A)
+            items = r.json()["items"] if r.status_code == 200 else []
+            return items if len(items) == 17 else None
+        activities = await eventually(plan, timeout=30)
+        qbrs = sorted(a["due_date"] for a in activities if a["name"] == "Quarterly business review")
+        assert qbrs == ["2027-01-01", "2027-04-01", "2027-07-01", "2027-10-01"]
+        checkins = sorted(a["due_date"] for a in activities if a["name"] == "Monthly check-in")
+        # 2027-05-01 is a Saturday → Monday 3 May; 2027-08-01 a Sunday → Monday 2 August
+        assert checkins[4] == "2027-05-03" and checkins[7] == "2027-08-02"
+        roadmap = next(a for a in activities if a["name"] == "IT strategy and roadmap")
+        await _json(await http.post(f"{scheduler}/v1/activities/{roadmap['id']}/complete", headers=A, json={
+            "outcome": "Three-year roadmap agreed with the owners", "hours_spent": "14.50",
+            "completed_at": "2027-01-12T16:00:00Z"}))
+
+        # billing: January in advance with the onboarding fee; February shows what was delivered in January
+        run = await _json(await http.post(f"{billing}/v1/billing-runs", json={"as_of": "2027-01-01"}, headers=A),
+                          201)
+        assert run["invoices_created"] == 1
+        invoices = await _json(await http.get(f"{billing}/v1/invoices", params={"client_id": client["id"]},
+                                              headers=A))
+        [january] = invoices["items"]
+        assert (january["number"], january["status"], january["period_start"], january["period_end"],
+                january["subtotal"], january["tax"], january["total"]) == (
+            "INV-2027-000001", "issued", "2027-01-01", "2027-02-01", "2750.00", "0.00", "2750.00")
+        assert sorted((ln["amount"], ln["period_start"]) for ln in january["lines"]) == [
+            ("2000.00", "2027-01-01"), ("750.00", "2027-01-01")]
+
+        async def delivered_known() -> bool:
+            r = await http.post(f"{billing}/v1/billing-runs", json={"as_of": "2027-02-01", "dry_run": True},
+                                headers=A)
+            return r.status_code in (200, 201) and "Three-year roadmap" in r.text
+        await eventually(delivered_known, timeout=30)
+        second = await _json(await http.post(f"{billing}/v1/billing-runs", json={"as_of": "2027-02-01"},
+                                             headers=A), 201)
+        assert second["invoices_created"] == 1
+        february = [i for i in (await _json(await http.get(
+            f"{billing}/v1/invoices", params={"client_id": client["id"]}, headers=A)))["items"]
+            if i["period_start"] == "2027-02-01"][0]
+        assert (february["number"], february["total"]) == ("INV-2027-000002", "2000.00")
+        html = await http.get(f"{billing}/v1/invoices/{february['id']}/html", headers=A)
+        assert "IT strategy and roadmap" in html.text and "Three-year roadmap agreed with the owners" in html.text
+
+        paid = await _json(await http.post(f"{billing}/v1/invoices/{january['id']}/payments", headers=A, json={
+            "amount": "2750.00", "paid_at": "2027-01-10", "reference": "ACH 4471"}), 201)
+        assert paid["status"] == "paid" if "status" in paid else True
+        january_now = await _json(await http.get(f"{billing}/v1/invoices/{january['id']}", headers=A))
+        assert january_now["status"] == "paid"
+
+        mrr = await _json(await http.get(f"{billing}/v1/metrics/mrr", params={"as_of": "2027-02-15"}, headers=A))
+        assert mrr["items"] if "items" in mrr else mrr
+        rows = mrr["items"] if isinstance(mrr, dict) and "items" in mrr else mrr
+        assert [(r["currency"], r["mrr"], r["arr"], r["active_agreements"]) for r in rows] == [
+            ("USD", "2000.00", "24000.00", 1)]
