@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-
 from vcio_shared.settings import SERVICES, load_settings
 from vcio_shared.testing import TEST_SECRET
 
@@ -48,7 +47,7 @@ def apps() -> dict[str, FastAPI]:
     return {s: build(s) for s in SERVICES}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """The whole platform as real processes on throwaway servers and free ports (what `make run` starts)."""
     from vcio_cli.dev import Platform

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from vcio_shared.testing import token
 
 EXAMPLES = int(os.environ.get("VCIO_FUZZ_EXAMPLES", "25"))

@@ -4,7 +4,6 @@ delivery plan → completed activity → billing run → invoice showing the val
 from typing import Any
 
 import httpx
-
 from vcio_shared.testing import auth, eventually
 
 A = auth("journey-msp")
@@ -67,7 +66,8 @@ async def test_catalog_to_paid_invoice_and_mrr(platform: Any) -> None:
         assert (await http.post(f"{accept_url}/accept", json={
             "signer_name": "Dr. Ada Park", "signer_email": "ada@northwind.example"})).status_code == 409
         shown = await _json(await http.get(f"{proposals}/v1/proposals/{proposal['id']}", headers=A))
-        assert (shown["status"], shown["signer_name"], len(shown["document_sha256"])) == ("accepted", "Dr. Ada Park", 64)
+        assert (shown["status"], shown["signer_name"], len(shown["document_sha256"])) == (
+            "accepted", "Dr. Ada Park", 64)
 
         # billing turns the accepted proposal into exactly one agreement
         async def agreement() -> Any:
@@ -124,14 +124,11 @@ async def test_catalog_to_paid_invoice_and_mrr(platform: Any) -> None:
         html = await http.get(f"{billing}/v1/invoices/{february['id']}/html", headers=A)
         assert "IT strategy and roadmap" in html.text and "Three-year roadmap agreed with the owners" in html.text
 
-        paid = await _json(await http.post(f"{billing}/v1/invoices/{january['id']}/payments", headers=A, json={
+        await _json(await http.post(f"{billing}/v1/invoices/{january['id']}/payments", headers=A, json={
             "amount": "2750.00", "paid_at": "2027-01-10", "reference": "ACH 4471"}), 201)
-        assert paid["status"] == "paid" if "status" in paid else True
         january_now = await _json(await http.get(f"{billing}/v1/invoices/{january['id']}", headers=A))
         assert january_now["status"] == "paid"
 
         mrr = await _json(await http.get(f"{billing}/v1/metrics/mrr", params={"as_of": "2027-02-15"}, headers=A))
-        assert mrr["items"] if "items" in mrr else mrr
-        rows = mrr["items"] if isinstance(mrr, dict) and "items" in mrr else mrr
-        assert [(r["currency"], r["mrr"], r["arr"], r["active_agreements"]) for r in rows] == [
+        assert [(r["currency"], r["mrr"], r["arr"], r["active_agreements"]) for r in mrr["items"]] == [
             ("USD", "2000.00", "24000.00", 1)]
