@@ -207,6 +207,15 @@ async def test_skip_keeps_the_reason(svc: Scheduler) -> None:
     assert r.status_code == 409
 
 
+async def test_cancel_an_activity_with_a_reason(svc: Scheduler) -> None:
+    a = await _first(svc)
+    r = await svc.client.post(f"/v1/activities/{a['id']}/cancel", json={"reason": "Client declined"}, headers=H)
+    assert (r.json()["status"], r.json()["cancel_reason"]) == ("cancelled", "Client declined")
+    assert [e["data"]["status"] for e in await svc.outbox("vcio.scheduler.activity.cancelled")] == ["cancelled"]
+    r = await svc.client.post(f"/v1/activities/{a['id']}/cancel", json={"reason": "again"}, headers=H)
+    assert r.status_code == 409
+
+
 async def test_another_tenants_activity_is_404_everywhere(svc: Scheduler) -> None:
     a = await _first(svc)
     other = auth_headers(OTHER)
@@ -218,6 +227,7 @@ async def test_another_tenants_activity_is_404_everywhere(svc: Scheduler) -> Non
         ("assign", {"assignee_id": None}),
         ("complete", {"outcome": "x"}),
         ("skip", {"reason": "r"}),
+        ("cancel", {"reason": "r"}),
     ]:
         r = await svc.client.post(f"/v1/activities/{a['id']}/{action}", json=body, headers=other)
         assert r.status_code == 404, action

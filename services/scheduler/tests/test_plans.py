@@ -144,7 +144,9 @@ async def test_package_change_replans_only_the_open_future(svc: Scheduler) -> No
             activity("Annual roadmap", "FREQ=YEARLY;BYMONTH=9;BYMONTHDAY=15", "vcio", "8"),
         ],
     }
-    await svc.publish_and_wait(billing_event("vcio.billing.agreement.changed", changed))
+    event = billing_event("vcio.billing.agreement.changed", changed)
+    await svc.publish_and_wait(event)
+    assert await svc.handle(event) is False  # redelivered: nothing more
     items = await svc.activities(data["agreement_id"])
     qbrs = [(a["due_date"], a["status"]) for a in items if a["name"] == "Quarterly business review"]
     assert qbrs == [

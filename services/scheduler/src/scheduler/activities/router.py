@@ -101,3 +101,10 @@ async def skip_activity(
     activity_id: uuid.UUID, body: SkipRequest, principal: Writer, session: SessionDep, clock: ClockDep
 ) -> ActivityOut:
     return await service.skip(session, principal, activity_id, body, clock.now())
+
+
+@router.post("/{activity_id}/cancel")
+async def cancel_activity(
+    activity_id: uuid.UUID, body: SkipRequest, principal: Writer, session: SessionDep, clock: ClockDep
+) -> ActivityOut:
+    return await service.cancel(session, principal, activity_id, body, clock.now())

@@ -274,6 +274,21 @@ async def skip(
     )
 
 
+async def cancel(
+    session: AsyncSession, principal: Principal, activity_id: uuid.UUID, body: SkipRequest, now: dt.datetime
+) -> ActivityOut:
+    """An activity the MSP and client agreed to drop (not delivered, not promised any more)."""
+    row = await _locked(session, principal.tenant_id, activity_id, now)
+    _require_open(row, "cancelled")
+    await repo.update(session, principal.tenant_id, activity_id, now, status="cancelled", cancel_reason=body.reason)
+    await repo.add_change(
+        session, principal.tenant_id, activity_id, "cancelled", principal.sub, now, reason=body.reason
+    )
+    return await _changed(
+        session, principal, activity_id, "cancelled", {"reason": body.reason}, now, "vcio.scheduler.activity.cancelled"
+    )
+
+
 async def history(
     session: AsyncSession, tenant_id: str, activity_id: uuid.UUID, page: PageParams, now: dt.datetime
 ) -> Page[ActivityChangeOut]:
