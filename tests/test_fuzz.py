@@ -24,7 +24,7 @@ def fuzz(platform: object, service: str, report_dir: Path) -> dict[str, object]:
         ST, "run", f"{platform.url(service)}/openapi.json",  # type: ignore[attr-defined]
         "--checks", "not_a_server_error,response_schema_conformance",
         "--header", f"Authorization: Bearer {token('tenant-fuzz')}",
-        "--max-examples", str(EXAMPLES), "--seed", "20261125", "--workers", "2", "--request-timeout", "30",
+        "--max-examples", str(EXAMPLES), "--seed", "20261125", "--workers", "1", "--request-timeout", "30",
         "--phases", "examples,coverage,fuzzing", "--suppress-health-check", "all", "--no-color",
         "--report", "ndjson", "--report-ndjson-path", str(ndjson),
     ]
