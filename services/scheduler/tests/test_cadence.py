@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scheduler.plans.cadence import CadenceError, business_day, occurrence_dates
 
 D = dt.date
@@ -167,3 +169,31 @@ def test_a_count_limited_rule_stops_at_its_count() -> None:
         D(2027, 1, 4),
         D(2027, 2, 4),
     )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    start=st.dates(dt.date(2020, 1, 1), dt.date(2035, 12, 31)),
+    cadence=st.sampled_from(
+        [
+            "FREQ=MONTHLY",
+            "FREQ=MONTHLY;INTERVAL=3",
+            "FREQ=YEARLY",
+            "FREQ=WEEKLY",
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU",
+            "FREQ=MONTHLY;BYDAY=1MO",
+        ]
+    ),
+    tz=st.sampled_from(["UTC", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "Pacific/Chatham"]),
+)
+def test_every_due_date_is_a_business_day_inside_a_one_year_term(start: D, cadence: str, tz: str) -> None:
+    end = start + dt.timedelta(days=365)
+    occurrences = occurrence_dates(cadence, start, start, end, tz)
+    assert list(occurrences) == sorted(set(occurrences))
+    assert all(start <= d < end for d in occurrences)
+    due = [business_day(d) for d in occurrences]
+    assert all(d.weekday() < 5 and 0 <= (d - o).days <= 2 for d, o in zip(due, occurrences, strict=True))
+    expected = {"FREQ=MONTHLY": 12, "FREQ=MONTHLY;INTERVAL=3": 4, "FREQ=YEARLY": 1}
+    if cadence in expected:
+        assert len(occurrences) == expected[cadence]
+        assert occurrences[0] == start  # the DTSTART itself is the first occurrence
