@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import httpx
@@ -23,6 +24,7 @@ def free_port() -> int:
 
 
 def start_billing(database_url: str, nats_url: str, port: int) -> subprocess.Popen:
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process it logs
     env = {
         **os.environ,
         "BILLING_DATABASE_URL": database_url,
@@ -44,17 +46,25 @@ def start_billing(database_url: str, nats_url: str, port: int) -> subprocess.Pop
             "warning",
         ],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # generous: the machine is shared with the other services' suites
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"billing exited with {proc.returncode}: {_tail(log)}")
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return proc
         time.sleep(0.1)
     proc.kill()
-    raise AssertionError("billing did not start")
+    raise AssertionError(f"billing did not start: {_tail(log)}")
+
+
+def _tail(log) -> str:
+    log.flush()
+    log.seek(0)
+    return log.read().decode(errors="replace")[-2000:]
 
 
 def count(url: str, sql: str) -> int:
@@ -68,6 +78,7 @@ def test_kill_9_mid_run_then_rerun_leaves_exactly_one_invoice_per_period(databas
     plain = to_driver_url(database_url, "psycopg").replace("postgresql+psycopg", "postgresql")
     seed(database_url, 2000)
     headers = {"Authorization": f"Bearer {token('tenant-a')}"}
+    port = free_port()
     port = free_port()
     proc = start_billing(database_url, nats_url, port)
     try:
@@ -89,6 +100,7 @@ def test_kill_9_mid_run_then_rerun_leaves_exactly_one_invoice_per_period(databas
     partial = count(plain, "SELECT count(*) FROM invoices")
     assert 0 < partial < 6000, partial  # killed mid-run: some chunks committed, not all
     assert partial % 150 == 0  # whole chunks only (50 agreements × 3 periods): nothing half-written
+    port = free_port()
     proc = start_billing(database_url, nats_url, port)
     try:
         r = httpx.post(

@@ -234,3 +234,9 @@ async def test_every_v1_route_demands_a_billing_scope(app) -> None:
             continue
         scopes = {getattr(d.call, "required_scope", None) for d in route.dependant.dependencies}
         assert scopes & {"billing:read", "billing:write"}, path
+
+
+async def test_openapi_and_health_answer_without_a_token(client) -> None:
+    assert (await client.get("/healthz")).status_code == 200
+    spec = (await client.get("/openapi.json")).json()
+    assert "/v1/billing-runs" in spec["paths"] and "/v1/invoices/{invoice_id}/payments" in spec["paths"]

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
+from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from vcio_shared.ids import uuid7
@@ -104,7 +105,7 @@ async def open_adjustments(
                 sa.select(P)
                 .where(
                     P.c.tenant_id == tenant_id,
-                    P.c.agreement_id.in_(agreement_ids),
+                    P.c.agreement_id == sa.func.any(sa.cast(list(agreement_ids), pg.ARRAY(pg.UUID(as_uuid=True)))),
                     P.c.invoice_id.is_(None),
                     P.c.credit_note_id.is_(None),
                 )

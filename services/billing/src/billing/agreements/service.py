@@ -685,5 +685,14 @@ async def renewal_sweep(session: AsyncSession, today: dt.date, now: dt.datetime)
             renewed += 1
         else:
             await repo.update(session, row["tenant_id"], row["id"], {"status": "expired", "updated_at": now})
+            await audit.record(
+                session,
+                "renewal-sweep",
+                "agreement.expired",
+                "agreement",
+                row["id"],
+                {"end_date": row["end_date"].isoformat()},
+                tenant_id=row["tenant_id"],
+            )
             expired += 1
     return {"notices": len(due), "renewed": renewed, "expired": expired}

@@ -12,11 +12,13 @@ make, numbers included, and writes nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import gc
 import os
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -57,6 +59,27 @@ def fast_uuid7s(count: int, *, as_uuid: bool = False) -> Any:
             if i & 0xFFF == 0xFFF:
                 ms += 1
         ms += 1
+
+
+_gc_users = 0
+_gc_threshold: tuple[int, int, int] | None = None
+
+
+@contextlib.contextmanager
+def _fewer_gc_pauses() -> Iterator[None]:
+    """A run allocates millions of short-lived, acyclic objects: the cyclic collector's young-generation
+    passes cost it a quarter of its CPU. Collect less often while runs are going (restored afterwards)."""
+    global _gc_users, _gc_threshold
+    if _gc_users == 0:
+        _gc_threshold = gc.get_threshold()
+        gc.set_threshold(50_000, 20, 20)
+    _gc_users += 1
+    try:
+        yield
+    finally:
+        _gc_users -= 1
+        if _gc_users == 0 and _gc_threshold is not None:
+            gc.set_threshold(*_gc_threshold)
 
 
 class DuplicatePeriod(Exception):
@@ -352,7 +375,8 @@ async def execute(
 
     # Two workers: while one waits on PostgreSQL (its writes, or the number counter the other holds until it
     # commits), the other plans its chunk in Python. Numbers stay gapless: each block is taken under the lock.
-    await asyncio.gather(*(worker() for _ in range(WORKERS)))
+    with _fewer_gc_pauses():
+        await asyncio.gather(*(worker() for _ in range(WORKERS)))
     async with sessionmaker() as session, session.begin():
         await repo.update_run(
             session,
