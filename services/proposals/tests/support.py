@@ -11,35 +11,81 @@ import nats
 import orjson
 from fastapi import FastAPI
 from nats.js.api import StreamConfig
-
 from proposals.catalog.handlers import CONSUMER
 from vcio_shared.bus import handle_once
 from vcio_shared.events import CloudEvent, build
-from vcio_shared.testing import auth
+from vcio_shared.testing import auth, eventually
 
 ACTIVITIES = [
-    {"name": "Quarterly business review", "category": "it_strategy", "track": "business", "billing_mode": "billable",
-     "cadence": "FREQ=MONTHLY;INTERVAL=3", "role": "vcio", "effort_hours": "4", "deliverable": "QBR deck"},
-    {"name": "Monthly ticket review", "category": "account_management", "track": "technical",
-     "billing_mode": "included", "cadence": "FREQ=MONTHLY", "role": "technical_account_manager",
-     "effort_hours": "1.5", "deliverable": None},
-    {"name": "Annual IT roadmap", "category": "it_strategy", "track": "business", "billing_mode": "billable",
-     "cadence": "FREQ=YEARLY", "role": "vcio", "effort_hours": "8", "deliverable": "Roadmap"},
-    {"name": "NIST cybersecurity review", "category": "cybersecurity", "track": "technical",
-     "billing_mode": "included", "cadence": "FREQ=MONTHLY;INTERVAL=6", "role": "technical_account_manager",
-     "effort_hours": "6", "deliverable": "NIST CSF scorecard"},
+    {
+        "name": "Quarterly business review",
+        "category": "it_strategy",
+        "track": "business",
+        "billing_mode": "billable",
+        "cadence": "FREQ=MONTHLY;INTERVAL=3",
+        "role": "vcio",
+        "effort_hours": "4",
+        "deliverable": "QBR deck",
+    },
+    {
+        "name": "Monthly ticket review",
+        "category": "account_management",
+        "track": "technical",
+        "billing_mode": "included",
+        "cadence": "FREQ=MONTHLY",
+        "role": "technical_account_manager",
+        "effort_hours": "1.5",
+        "deliverable": None,
+    },
+    {
+        "name": "Annual IT roadmap",
+        "category": "it_strategy",
+        "track": "business",
+        "billing_mode": "billable",
+        "cadence": "FREQ=YEARLY",
+        "role": "vcio",
+        "effort_hours": "8",
+        "deliverable": "Roadmap",
+    },
+    {
+        "name": "NIST cybersecurity review",
+        "category": "cybersecurity",
+        "track": "technical",
+        "billing_mode": "included",
+        "cadence": "FREQ=MONTHLY;INTERVAL=6",
+        "role": "technical_account_manager",
+        "effort_hours": "6",
+        "deliverable": "NIST CSF scorecard",
+    },
 ]
 
 
-def package_event(tenant: str = "tenant-a", *, package_id: uuid.UUID | None = None, version: int = 1,
-                  monthly_price: str = "1500.00", onboarding_fee: str = "500.00", term_months: int = 12,
-                  billing_cycle: str = "monthly", currency: str = "USD", name: str = "vCIO Essentials",
-                  activities: list[dict[str, Any]] | None = None) -> CloudEvent:
+def package_event(
+    tenant: str = "tenant-a",
+    *,
+    package_id: uuid.UUID | None = None,
+    version: int = 1,
+    monthly_price: str = "1500.00",
+    onboarding_fee: str = "500.00",
+    term_months: int = 12,
+    billing_cycle: str = "monthly",
+    currency: str = "USD",
+    name: str = "vCIO Essentials",
+    activities: list[dict[str, Any]] | None = None,
+) -> CloudEvent:
     data = {
-        "id": str(package_id or uuid.uuid4()), "version": version, "status": "published", "name": name,
-        "tier": "Essentials", "description": "Strategy for small professional services firms.",
-        "currency": currency, "monthly_price": monthly_price, "billing_cycle": billing_cycle,
-        "term_months": term_months, "onboarding_fee": onboarding_fee, "contract_value": "18500.00",
+        "id": str(package_id or uuid.uuid4()),
+        "version": version,
+        "status": "published",
+        "name": name,
+        "tier": "Essentials",
+        "description": "Strategy for small professional services firms.",
+        "currency": currency,
+        "monthly_price": monthly_price,
+        "billing_cycle": billing_cycle,
+        "term_months": term_months,
+        "onboarding_fee": onboarding_fee,
+        "contract_value": "18500.00",
         "published_at": "2027-01-02T10:00:00+00:00",
         "activities": ACTIVITIES if activities is None else activities,
     }
@@ -47,8 +93,12 @@ def package_event(tenant: str = "tenant-a", *, package_id: uuid.UUID | None = No
 
 
 def retired_event(tenant: str, package_id: str, version: int = 1) -> CloudEvent:
-    return build("catalog", "vcio.catalog.package.retired", tenant,
-                 {"package_id": package_id, "version": version, "retired_at": "2027-01-03T10:00:00+00:00"})
+    return build(
+        "catalog",
+        "vcio.catalog.package.retired",
+        tenant,
+        {"package_id": package_id, "version": version, "retired_at": "2027-01-03T10:00:00+00:00"},
+    )
 
 
 async def seed(app: FastAPI, event: CloudEvent) -> str:
@@ -81,6 +131,17 @@ async def published(url: str, type_: str) -> list[dict[str, Any]]:
     return await asyncio.wait_for(_published(url, type_), timeout=5)
 
 
+async def await_published(url: str, type_: str, count: int) -> list[dict[str, Any]]:
+    """Wait until `count` events of a type are on the stream (the relay publishes after commit), then return them."""
+
+    async def enough() -> list[dict[str, Any]] | None:
+        found = await published(url, type_)
+        return found if len(found) >= count else None
+
+    found: list[dict[str, Any]] = await eventually(enough)
+    return found
+
+
 async def _published(url: str, type_: str) -> list[dict[str, Any]]:
     nc = await nats.connect(url)
     out = []
@@ -105,24 +166,35 @@ async def _published(url: str, type_: str) -> list[dict[str, Any]]:
 
 
 async def create_client(client: httpx.AsyncClient, tenant: str = "tenant-a", **overrides: Any) -> dict[str, Any]:
-    body = {"name": "Acme Dental", "email": "office@acme-dental.example", "timezone": "America/New_York",
-            "tax_rate": "8.25", **overrides}
+    body = {
+        "name": "Acme Dental",
+        "email": "office@acme-dental.example",
+        "timezone": "America/New_York",
+        "tax_rate": "8.25",
+        **overrides,
+    }
     r = await client.post("/v1/clients", json=body, headers=auth(tenant))
     assert r.status_code == 201, r.text
     return r.json()
 
 
-async def create_proposal(client: httpx.AsyncClient, client_id: str, package_id: str, tenant: str = "tenant-a",
-                          **overrides: Any) -> dict[str, Any]:
+async def create_proposal(
+    client: httpx.AsyncClient, client_id: str, package_id: str, tenant: str = "tenant-a", **overrides: Any
+) -> dict[str, Any]:
     body = {"client_id": client_id, "package_id": package_id, "start_date": "2027-02-01", **overrides}
     r = await client.post("/v1/proposals", json=body, headers=auth(tenant))
     assert r.status_code == 201, r.text
     return r.json()
 
 
-async def sent_proposal(client: httpx.AsyncClient, app: FastAPI, tenant: str = "tenant-a",
-                        package: CloudEvent | None = None, client_overrides: dict[str, Any] | None = None,
-                        **overrides: Any) -> dict[str, Any]:
+async def sent_proposal(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    tenant: str = "tenant-a",
+    package: CloudEvent | None = None,
+    client_overrides: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
     """A client, a package and a proposal sent to that client: the usual start of a page test."""
     package_id = await seed(app, package or package_event(tenant))
     c = await create_client(client, tenant, **(client_overrides or {}))

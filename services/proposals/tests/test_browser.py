@@ -10,25 +10,51 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.async_api import async_playwright, expect
-
-from services.proposals.tests.support import ensure_catalog_stream, package_event, publish
 from vcio_shared.embedded import free_port, wait_for_port
 from vcio_shared.testing import TEST_SECRET, auth, eventually
 
+from services.proposals.tests.support import ensure_catalog_stream, package_event, publish
+
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
 def server(database_factory: Callable[[str], str], nats_url: str, tmp_path: Path) -> Iterator[str]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PROPOSALS_DATABASE_URL": database_factory("proposals"), "NATS_URL": nats_url,
-           "VCIO_JWT_SECRET": TEST_SECRET, "VCIO_PUBLIC_BASE_URL": base, "VCIO_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "PROPOSALS_DATABASE_URL": database_factory("proposals"),
+        "NATS_URL": nats_url,
+        "VCIO_JWT_SECRET": TEST_SECRET,
+        "VCIO_PUBLIC_BASE_URL": base,
+        "VCIO_LOG_LEVEL": "WARNING",
+    }
     log = (tmp_path / "uvicorn.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "proposals.main:build_app", "--host",
-                             "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "proposals.main:build_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for_port(port, 30, proc)
         yield base
@@ -41,21 +67,37 @@ def server(database_factory: Callable[[str], str], nats_url: str, tmp_path: Path
         log.close()
 
 
-async def test_a_client_ticks_an_option_accepts_and_sees_the_confirmation(server: str, nats_url: str,
-                                                                          tmp_path: Path) -> None:
+async def test_a_client_ticks_an_option_accepts_and_sees_the_confirmation(
+    server: str, nats_url: str, tmp_path: Path
+) -> None:
     await ensure_catalog_stream(nats_url)
     event = package_event()
     await publish(nats_url, event)
     async with httpx.AsyncClient(base_url=server, timeout=20) as api:
+
         async def package_arrived() -> bool:
             return (await api.get(f"/v1/catalog/packages/{event.data['id']}", headers=auth())).status_code == 200
 
         await eventually(package_arrived, timeout=30)
-        c = (await api.post("/v1/clients", headers=auth(), json={
-            "name": "Acme Dental", "email": "office@acme-dental.example", "timezone": "America/New_York"})).json()
-        p = (await api.post("/v1/proposals", headers=auth(), json={
-            "client_id": c["id"], "package_id": event.data["id"], "start_date": "2027-02-01",
-            "optional_items": [{"activity": "NIST cybersecurity review", "amount": "250.00"}]})).json()
+        c = (
+            await api.post(
+                "/v1/clients",
+                headers=auth(),
+                json={"name": "Acme Dental", "email": "office@acme-dental.example", "timezone": "America/New_York"},
+            )
+        ).json()
+        p = (
+            await api.post(
+                "/v1/proposals",
+                headers=auth(),
+                json={
+                    "client_id": c["id"],
+                    "package_id": event.data["id"],
+                    "start_date": "2027-02-01",
+                    "optional_items": [{"activity": "NIST cybersecurity review", "amount": "250.00"}],
+                },
+            )
+        ).json()
         sent = (await api.post(f"/v1/proposals/{p['id']}/send", headers=auth())).json()
 
         async with async_playwright() as pw:
@@ -83,7 +125,6 @@ async def test_a_client_ticks_an_option_accepts_and_sees_the_confirmation(server
                 await browser.close()
 
         got = (await api.get(f"/v1/proposals/{p['id']}", headers=auth())).json()
-        assert (got["status"], got["selected_options"], got["monthly_total"]) == ("accepted", ["option-1"],
-                                                                                  "1750.00")
+        assert (got["status"], got["selected_options"], got["monthly_total"]) == ("accepted", ["option-1"], "1750.00")
         assert got["acceptance"]["channel"] == "client_page"
         assert "Chrome" in got["acceptance"]["user_agent"]

@@ -4,6 +4,8 @@ import httpx
 import nats
 from fastapi import FastAPI
 from sqlalchemy import text
+from vcio_shared.events import build
+from vcio_shared.testing import auth, eventually
 
 from services.proposals.tests.support import (
     create_client,
@@ -12,8 +14,6 @@ from services.proposals.tests.support import (
     retired_event,
     seed,
 )
-from vcio_shared.events import build
-from vcio_shared.testing import auth, eventually
 
 
 async def _copy(client: httpx.AsyncClient, package_id: str, tenant: str = "tenant-a") -> httpx.Response:
@@ -34,8 +34,9 @@ async def test_published_event_on_jetstream_makes_our_copy(client: httpx.AsyncCl
     assert [a["name"] for a in copy["activities"]] == [a["name"] for a in event.data["activities"]]
 
 
-async def test_the_same_event_delivered_twice_makes_one_copy(client: httpx.AsyncClient, app: FastAPI,
-                                                             nats_url: str) -> None:
+async def test_the_same_event_delivered_twice_makes_one_copy(
+    client: httpx.AsyncClient, app: FastAPI, nats_url: str
+) -> None:
     event = package_event()
     await publish(nats_url, event)
     # A redelivery after the stream's duplicate window: same event id, new message.
@@ -54,8 +55,9 @@ async def test_the_same_event_delivered_twice_makes_one_copy(client: httpx.Async
     listed = (await client.get("/v1/catalog/packages", headers=auth())).json()["items"]
     assert [(p["id"], p["version"]) for p in listed] == [(event.data["id"], 1)]
     async with app.state.runtime.sessionmaker() as session:
-        inbox = await session.scalar(text("SELECT count(*) FROM inbox WHERE consumer = 'proposals--catalog' "
-                                          "AND event_id = :e"), {"e": event.id})
+        inbox = await session.scalar(
+            text("SELECT count(*) FROM inbox WHERE consumer = 'proposals--catalog' AND event_id = :e"), {"e": event.id}
+        )
     assert inbox == 1
 
 
@@ -78,16 +80,31 @@ async def test_a_retired_package_cannot_be_proposed(client: httpx.AsyncClient, a
     package_id = await seed(app, package_event())
     await seed(app, retired_event("tenant-a", package_id))
     c = await create_client(client)
-    r = await client.post("/v1/proposals", json={"client_id": c["id"], "package_id": package_id,
-                                                 "start_date": "2027-02-01"}, headers=auth())
+    r = await client.post(
+        "/v1/proposals",
+        json={"client_id": c["id"], "package_id": package_id, "start_date": "2027-02-01"},
+        headers=auth(),
+    )
     assert r.status_code == 422
     assert r.json()["errors"][0]["loc"] == ["body", "package_id"]
 
 
 async def test_an_invalid_package_event_is_dead_lettered(client: httpx.AsyncClient, nats_url: str) -> None:
-    bad = build("catalog", "vcio.catalog.package.published", "tenant-a",
-                {"id": str(uuid.uuid4()), "version": 1, "name": "Broken", "currency": "USD",
-                 "monthly_price": "15.999", "billing_cycle": "monthly", "term_months": 12, "activities": []})
+    bad = build(
+        "catalog",
+        "vcio.catalog.package.published",
+        "tenant-a",
+        {
+            "id": str(uuid.uuid4()),
+            "version": 1,
+            "name": "Broken",
+            "currency": "USD",
+            "monthly_price": "15.999",
+            "billing_cycle": "monthly",
+            "term_months": 12,
+            "activities": [],
+        },
+    )
     await publish(nats_url, bad)
 
     async def dead() -> list:

@@ -4,10 +4,10 @@ import re
 
 import httpx
 from fastapi import FastAPI
-
-from services.proposals.tests.support import path_of, published, sent_proposal
 from vcio_shared.clock import FixedClock
-from vcio_shared.testing import auth, eventually
+from vcio_shared.testing import auth
+
+from services.proposals.tests.support import await_published, path_of, sent_proposal
 
 SIGNER = {"signer_name": "Dr. Ada Smith", "signer_email": "ada@acme-dental.example"}
 OPTION = [{"activity": "NIST cybersecurity review", "amount": "250.00"}]
@@ -27,8 +27,15 @@ async def test_the_page_shows_names_scope_prices_totals_and_hash(client: httpx.A
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/html")
     html = r.text
-    for text in ("Northwind IT", "Proposal for Acme Dental", "4 × Quarterly business review (quarterly)",
-                 "12 × Monthly ticket review (monthly)", "1,500.00", "18,500.00", "May 2027"):
+    for text in (
+        "Northwind IT",
+        "Proposal for Acme Dental",
+        "4 × Quarterly business review (quarterly)",
+        "12 × Monthly ticket review (monthly)",
+        "1,500.00",
+        "18,500.00",
+        "May 2027",
+    ):
         assert text in html, text
     doc = (await client.get(f"/v1/proposals/{p['id']}/document", headers=auth())).content
     assert hashlib.sha256(doc).hexdigest() in html
@@ -57,15 +64,24 @@ async def test_the_page_sends_security_headers_with_a_nonce(client: httpx.AsyncC
 
 async def test_accepting_with_json_records_signer_hash_and_address(client: httpx.AsyncClient, app: FastAPI) -> None:
     p = await sent_proposal(client, app)
-    r = await client.post(f"{path_of(p['accept_url'])}/accept", json=SIGNER,
-                          headers={"User-Agent": "ClientBrowser/1.0"})
+    r = await client.post(
+        f"{path_of(p['accept_url'])}/accept", json=SIGNER, headers={"User-Agent": "ClientBrowser/1.0"}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "accepted"
     got = (await client.get(f"/v1/proposals/{p['id']}", headers=auth())).json()
     assert (got["status"], got["accepted_at"], got["signer_name"], got["signer_email"]) == (
-        "accepted", "2027-01-04T15:00:00Z", "Dr. Ada Smith", "ada@acme-dental.example")
-    assert got["acceptance"] == {"channel": "client_page", "ip": "127.0.0.1", "user_agent": "ClientBrowser/1.0",
-                                 "recorded_by": None}
+        "accepted",
+        "2027-01-04T15:00:00Z",
+        "Dr. Ada Smith",
+        "ada@acme-dental.example",
+    )
+    assert got["acceptance"] == {
+        "channel": "client_page",
+        "ip": "127.0.0.1",
+        "user_agent": "ClientBrowser/1.0",
+        "recorded_by": None,
+    }
     doc = (await client.get(f"/v1/proposals/{p['id']}/document", headers=auth())).content
     assert got["document_sha256"] == hashlib.sha256(doc).hexdigest() == r.json()["document_sha256"]
 
@@ -79,21 +95,22 @@ async def test_accepting_twice_is_409(client: httpx.AsyncClient, app: FastAPI) -
     assert second.headers["content-type"] == "application/problem+json"
 
 
-async def test_a_declined_proposal_cannot_be_accepted(client: httpx.AsyncClient, app: FastAPI,
-                                                      nats_url: str) -> None:
+async def test_a_declined_proposal_cannot_be_accepted(client: httpx.AsyncClient, app: FastAPI, nats_url: str) -> None:
     p = await sent_proposal(client, app)
     page = path_of(p["accept_url"])
     r = await client.post(f"{page}/decline", json={"reason": "Budget moved to next year"})
     assert (r.status_code, r.json()["status"]) == (200, "declined")
     assert (await client.post(f"{page}/accept", json=SIGNER)).status_code == 409
     assert (await client.post(f"{page}/decline", json={"reason": "again"})).status_code == 409
-    events = await eventually(lambda: published(nats_url, "vcio.proposals.proposal.declined"))
-    assert [e["data"] for e in events] == [{"proposal_id": p["id"], "client_id": p["client_id"],
-                                           "reason": "Budget moved to next year"}]
+    events = await await_published(nats_url, "vcio.proposals.proposal.declined", 1)
+    assert [e["data"] for e in events] == [
+        {"proposal_id": p["id"], "client_id": p["client_id"], "reason": "Budget moved to next year"}
+    ]
 
 
-async def test_after_valid_until_the_page_is_410_and_accepting_is_410(client: httpx.AsyncClient, app: FastAPI,
-                                                                     clock: FixedClock) -> None:
+async def test_after_valid_until_the_page_is_410_and_accepting_is_410(
+    client: httpx.AsyncClient, app: FastAPI, clock: FixedClock
+) -> None:
     p = await sent_proposal(client, app)  # valid until 2027-02-03 in New York
     clock.set(dt.datetime(2027, 2, 4, 4, 59, tzinfo=dt.UTC))  # 23:59 on the 3rd in New York: still valid
     assert (await client.get(path_of(p["accept_url"]))).status_code == 200
@@ -124,8 +141,9 @@ async def test_a_form_post_with_a_forged_matching_pair_is_403(client: httpx.Asyn
     assert r.status_code == 403
 
 
-async def test_a_form_accept_with_the_csrf_token_shows_the_confirmation(client: httpx.AsyncClient,
-                                                                        app: FastAPI) -> None:
+async def test_a_form_accept_with_the_csrf_token_shows_the_confirmation(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     p = await sent_proposal(client, app, optional_items=OPTION)
     page = path_of(p["accept_url"])
     csrf = await _csrf(client, page)
@@ -134,7 +152,10 @@ async def test_a_form_accept_with_the_csrf_token_shows_the_confirmation(client: 
     assert "Accepted by Dr. Ada Smith" in r.text
     got = (await client.get(f"/v1/proposals/{p['id']}", headers=auth())).json()
     assert (got["selected_options"], got["monthly_total"], got["contract_value"]) == (
-        ["option-1"], "1750.00", "21500.00")
+        ["option-1"],
+        "1750.00",
+        "21500.00",
+    )
     assert got["document_sha256"] in r.text
 
 
@@ -149,8 +170,9 @@ async def test_a_form_with_a_missing_name_is_shown_again_with_422(client: httpx.
 
 async def test_a_post_that_is_neither_json_nor_a_form_is_415(client: httpx.AsyncClient, app: FastAPI) -> None:
     p = await sent_proposal(client, app)
-    r = await client.post(f"{path_of(p['accept_url'])}/accept", content=b"signer_name=x",
-                          headers={"Content-Type": "text/plain"})
+    r = await client.post(
+        f"{path_of(p['accept_url'])}/accept", content=b"signer_name=x", headers={"Content-Type": "text/plain"}
+    )
     assert r.status_code == 415
 
 
@@ -164,8 +186,9 @@ async def test_ticking_an_option_changes_the_quoted_totals_and_hash(client: http
     assert ticked["document_sha256"] != without["document_sha256"]
 
 
-async def test_without_script_the_update_button_reposts_the_page_with_new_totals(client: httpx.AsyncClient,
-                                                                                app: FastAPI) -> None:
+async def test_without_script_the_update_button_reposts_the_page_with_new_totals(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     p = await sent_proposal(client, app, optional_items=OPTION)
     page = path_of(p["accept_url"])
     csrf = await _csrf(client, page)
@@ -188,8 +211,9 @@ async def test_an_unknown_link_is_404(client: httpx.AsyncClient) -> None:
     assert (await client.post("/p/" + "A" * 43 + "/accept", json=SIGNER)).status_code == 404
 
 
-async def test_token_endpoints_are_rate_limited_per_link_and_address(client: httpx.AsyncClient, app: FastAPI,
-                                                                     clock: FixedClock) -> None:
+async def test_token_endpoints_are_rate_limited_per_link_and_address(
+    client: httpx.AsyncClient, app: FastAPI, clock: FixedClock
+) -> None:
     p = await sent_proposal(client, app)
     app.state.page_limiter.limit = 3
     page = path_of(p["accept_url"])

@@ -3,9 +3,9 @@ import io
 import httpx
 from fastapi import FastAPI
 from pypdf import PdfReader
+from vcio_shared.testing import auth
 
 from services.proposals.tests.support import path_of, sent_proposal
-from vcio_shared.testing import auth
 
 
 def _text(pdf: bytes) -> str:
@@ -13,11 +13,17 @@ def _text(pdf: bytes) -> str:
 
 
 async def test_the_pdf_shows_client_totals_and_the_accepted_hash(client: httpx.AsyncClient, app: FastAPI) -> None:
-    p = await sent_proposal(client, app, optional_items=[{"activity": "NIST cybersecurity review",
-                                                          "amount": "250.00"}])
-    accepted = (await client.post(f"{path_of(p['accept_url'])}/accept", json={
-        "signer_name": "Dr. Ada Smith", "signer_email": "ada@acme-dental.example",
-        "selected_options": ["option-1"]})).json()
+    p = await sent_proposal(client, app, optional_items=[{"activity": "NIST cybersecurity review", "amount": "250.00"}])
+    accepted = (
+        await client.post(
+            f"{path_of(p['accept_url'])}/accept",
+            json={
+                "signer_name": "Dr. Ada Smith",
+                "signer_email": "ada@acme-dental.example",
+                "selected_options": ["option-1"],
+            },
+        )
+    ).json()
     r = await client.get(f"/v1/proposals/{p['id']}/pdf", headers=auth())
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/pdf"

@@ -1,7 +1,6 @@
 import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-
 from vcio_shared.testing import auth, eventually
 
 
@@ -44,7 +43,12 @@ async def test_every_v1_route_demands_a_proposals_scope(client: httpx.AsyncClien
 async def test_client_page_routes_are_the_only_unauthenticated_ones_besides_platform(app: FastAPI) -> None:
     open_routes = {r.path for r in _routes(app) if not _scopes(r)}
     assert open_routes - {"/healthz", "/readyz", "/metrics"} == {
-        "/p/{token}", "/p/{token}/quote", "/p/{token}/accept", "/p/{token}/decline", "/p/{token}/pdf"}
+        "/p/{token}",
+        "/p/{token}/quote",
+        "/p/{token}/accept",
+        "/p/{token}/decline",
+        "/p/{token}/pdf",
+    }
 
 
 async def test_readyz_is_200_once_nats_is_connected(client: httpx.AsyncClient) -> None:
@@ -55,8 +59,11 @@ async def test_readyz_is_200_once_nats_is_connected(client: httpx.AsyncClient) -
 
 
 async def test_msp_profile_is_per_tenant(client: httpx.AsyncClient) -> None:
-    r = await client.put("/v1/msp-profile", json={"name": "Northwind IT", "website": "https://northwind.example"},
-                         headers=auth("tenant-a"))
+    r = await client.put(
+        "/v1/msp-profile",
+        json={"name": "Northwind IT", "website": "https://northwind.example"},
+        headers=auth("tenant-a"),
+    )
     assert r.status_code == 200
     assert (await client.get("/v1/msp-profile", headers=auth("tenant-a"))).json()["name"] == "Northwind IT"
     assert (await client.get("/v1/msp-profile", headers=auth("tenant-b"))).json()["name"] == "tenant-b"

@@ -35,12 +35,25 @@ async def on_published(session: AsyncSession, event: CloudEvent) -> None:
     data = pkg.model_dump(mode="json")
     data["onboarding_fee"] = money.format(onboarding, pkg.currency)
     data["monthly_price"] = money.format(monthly, pkg.currency)
-    await repository.insert_version(session, {
-        "tenant_id": event.tenantid, "package_id": pkg.id, "version": pkg.version, "name": pkg.name,
-        "tier": pkg.tier, "currency": pkg.currency, "monthly_price_minor": monthly, "onboarding_fee_minor": onboarding,
-        "billing_cycle": pkg.billing_cycle, "term_months": pkg.term_months, "data": data,
-        "published_at": pkg.published_at, "retired_at": None, "received_at": dt.datetime.now(dt.UTC),
-    })
+    await repository.insert_version(
+        session,
+        {
+            "tenant_id": event.tenantid,
+            "package_id": pkg.id,
+            "version": pkg.version,
+            "name": pkg.name,
+            "tier": pkg.tier,
+            "currency": pkg.currency,
+            "monthly_price_minor": monthly,
+            "onboarding_fee_minor": onboarding,
+            "billing_cycle": pkg.billing_cycle,
+            "term_months": pkg.term_months,
+            "data": data,
+            "published_at": pkg.published_at,
+            "retired_at": None,
+            "received_at": dt.datetime.now(dt.UTC),
+        },
+    )
 
 
 async def on_retired(session: AsyncSession, event: CloudEvent) -> None:

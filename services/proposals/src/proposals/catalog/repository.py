@@ -21,20 +21,25 @@ async def insert_version(session: AsyncSession, values: dict[str, Any]) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def retire(session: AsyncSession, tenant_id: str, package_id: uuid.UUID, version: int,
-                 at: dt.datetime) -> int:
+async def retire(session: AsyncSession, tenant_id: str, package_id: uuid.UUID, version: int, at: dt.datetime) -> int:
     result = await session.execute(
-        sa.update(T).where(T.c.tenant_id == tenant_id, T.c.package_id == package_id, T.c.version == version,
-                           T.c.retired_at.is_(None)).values(retired_at=at)
+        sa.update(T)
+        .where(
+            T.c.tenant_id == tenant_id, T.c.package_id == package_id, T.c.version == version, T.c.retired_at.is_(None)
+        )
+        .values(retired_at=at)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def exists(session: AsyncSession, tenant_id: str, package_id: uuid.UUID, version: int) -> bool:
-    return bool(await session.scalar(
-        sa.select(sa.literal(1)).where(T.c.tenant_id == tenant_id, T.c.package_id == package_id,
-                                       T.c.version == version)
-    ))
+    return bool(
+        await session.scalar(
+            sa.select(sa.literal(1)).where(
+                T.c.tenant_id == tenant_id, T.c.package_id == package_id, T.c.version == version
+            )
+        )
+    )
 
 
 async def get(session: AsyncSession, tenant_id: str, package_id: uuid.UUID, version: int | None) -> Any:
@@ -44,12 +49,14 @@ async def get(session: AsyncSession, tenant_id: str, package_id: uuid.UUID, vers
     return (await session.execute(query.limit(1))).first()
 
 
-async def list_latest(session: AsyncSession, tenant_id: str, after: tuple[uuid.UUID, int] | None, limit: int,
-                      include_retired: bool) -> list[Any]:
+async def list_latest(
+    session: AsyncSession, tenant_id: str, after: tuple[uuid.UUID, int] | None, limit: int, include_retired: bool
+) -> list[Any]:
     query = sa.select(T).where(T.c.tenant_id == tenant_id)
     if not include_retired:
         query = query.where(T.c.retired_at.is_(None))
     if after is not None:
-        query = query.where(sa.tuple_(T.c.package_id, T.c.version) > sa.tuple_(sa.literal(after[0]),
-                                                                               sa.literal(after[1])))
+        query = query.where(
+            sa.tuple_(T.c.package_id, T.c.version) > sa.tuple_(sa.literal(after[0]), sa.literal(after[1]))
+        )
     return list((await session.execute(query.order_by(T.c.package_id, T.c.version).limit(limit + 1))).all())

@@ -6,26 +6,32 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from vcio_shared.auth import scoped
 from vcio_shared.db import SessionDep
 from vcio_shared.schemas import Page
 
 from proposals.catalog import service
 from proposals.catalog.schemas import CatalogPackagePublic, public
+from proposals.deps import Reader
 
 router = APIRouter(prefix="/v1/catalog/packages", tags=["catalog copy"])
-Reader = scoped("proposals:read")
 
 
 @router.get("")
-async def list_packages(principal: Reader, session: SessionDep,
-                        limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                        cursor: Annotated[str | None, Query(max_length=64)] = None,
-                        include_retired: bool = False) -> Page[CatalogPackagePublic]:
+async def list_packages(
+    principal: Reader,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    include_retired: bool = False,
+) -> Page[CatalogPackagePublic]:
     return await service.list_packages(session, principal.tenant_id, cursor, limit, include_retired)
 
 
 @router.get("/{package_id}")
-async def get_package(package_id: uuid.UUID, principal: Reader, session: SessionDep,
-                      version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None) -> CatalogPackagePublic:
+async def get_package(
+    package_id: uuid.UUID,
+    principal: Reader,
+    session: SessionDep,
+    version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+) -> CatalogPackagePublic:
     return public(await service.get_package(session, principal.tenant_id, package_id, version))

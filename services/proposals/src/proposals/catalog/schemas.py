@@ -80,9 +80,18 @@ class CatalogPackagePublic(ResponseModel):
 def public(row: Any) -> CatalogPackagePublic:
     data = row.data
     return CatalogPackagePublic(
-        id=row.package_id, version=row.version, name=row.name, tier=row.tier, description=data.get("description"),
-        currency=row.currency, monthly_price=data["monthly_price"], onboarding_fee=data["onboarding_fee"],
-        billing_cycle=row.billing_cycle, term_months=row.term_months,
-        status="retired" if row.retired_at else "published", published_at=row.published_at,
-        retired_at=row.retired_at, activities=data["activities"],
+        id=row.package_id,
+        version=row.version,
+        name=row.name,
+        tier=row.tier,
+        description=data.get("description"),
+        currency=row.currency,
+        monthly_price=data["monthly_price"],
+        onboarding_fee=data["onboarding_fee"],
+        billing_cycle=row.billing_cycle,
+        term_months=row.term_months,
+        status="retired" if row.retired_at else "published",
+        published_at=row.published_at,
+        retired_at=row.retired_at,
+        activities=data["activities"],
     )

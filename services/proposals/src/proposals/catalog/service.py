@@ -29,10 +29,10 @@ def _decode(cursor: str) -> tuple[uuid.UUID, int]:
         raise Unprocessable.field(["query", "cursor"], "invalid cursor") from exc
 
 
-async def list_packages(session: AsyncSession, tenant_id: str, cursor: str | None, limit: int,
-                        include_retired: bool) -> Page[CatalogPackagePublic]:
-    rows = await repository.list_latest(session, tenant_id, _decode(cursor) if cursor else None, limit,
-                                        include_retired)
+async def list_packages(
+    session: AsyncSession, tenant_id: str, cursor: str | None, limit: int, include_retired: bool
+) -> Page[CatalogPackagePublic]:
+    rows = await repository.list_latest(session, tenant_id, _decode(cursor) if cursor else None, limit, include_retired)
     more = len(rows) > limit
     rows = rows[:limit]
     nxt = _encode(rows[-1].package_id, rows[-1].version) if more and rows else None

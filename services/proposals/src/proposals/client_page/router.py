@@ -42,8 +42,10 @@ def _guard(request: Request, token: str, clock: Any) -> None:
     now = clock.now()
     for key, limit in (((ip, token), limiter.limit), ((ip,), limiter.limit * PER_ADDRESS_FACTOR)):
         if not limiter.allow(key, now, limit):
-            raise TooManyRequests("too many requests for this link; try again shortly",
-                                  headers={"Retry-After": str(limiter.retry_after(key, now))})
+            raise TooManyRequests(
+                "too many requests for this link; try again shortly",
+                headers={"Retry-After": str(limiter.retry_after(key, now))},
+            )
     if not TOKEN.match(token):
         raise NotFound("no such proposal link")
 
@@ -57,33 +59,67 @@ def _html(request: Request, html: str, status: int = 200) -> HTMLResponse:
 
 
 def _notice(request: Request, exc: ProblemError, msp_name: str | None = None) -> HTMLResponse:
-    titles = {404: "Link not found", 409: "This proposal can no longer be changed", 410: "This proposal has expired",
-              422: "Please check what you entered", 429: "Too many requests"}
-    return _html(request, render_notice(titles.get(exc.status, "Something is not right"), exc.detail,
-                                        nonce=_nonce(request), msp_name=msp_name), exc.status)
+    titles = {
+        404: "Link not found",
+        409: "This proposal can no longer be changed",
+        410: "This proposal has expired",
+        422: "Please check what you entered",
+        429: "Too many requests",
+    }
+    return _html(
+        request,
+        render_notice(
+            titles.get(exc.status, "Something is not right"), exc.detail, nonce=_nonce(request), msp_name=msp_name
+        ),
+        exc.status,
+    )
 
 
-def _page(request: Request, row: Any, token: str, *, selected: list[str] | None = None, status: int = 200,
-          notice: str | None = None, errors: list[str] | None = None) -> HTMLResponse:
+def _page(
+    request: Request,
+    row: Any,
+    token: str,
+    *,
+    selected: list[str] | None = None,
+    status: int = 200,
+    notice: str | None = None,
+    errors: list[str] | None = None,
+) -> HTMLResponse:
     csrf: Csrf = request.app.state.csrf
     cookie = request.cookies.get(CSRF_COOKIE)
-    value = cookie if csrf.valid_for(cookie, token) else csrf.issue(token)
-    html = render_page(document.present(row, selected), mode="page", nonce=_nonce(request), csrf=value, token=token,
-                       notice=notice, errors=errors or [])
+    value = cookie if cookie and csrf.valid_for(cookie, token) else csrf.issue(token)
+    html = render_page(
+        document.present(row, selected),
+        mode="page",
+        nonce=_nonce(request),
+        csrf=value,
+        token=token,
+        notice=notice,
+        errors=errors or [],
+    )
     response = _html(request, html, status)
     base = request.app.state.runtime.settings.public_base_url
-    response.set_cookie(CSRF_COOKIE, value, path=f"/p/{token}", httponly=True, samesite="strict",
-                        secure=base.startswith("https://"))
+    response.set_cookie(
+        CSRF_COOKIE, value, path=f"/p/{token}", httponly=True, samesite="strict", secure=base.startswith("https://")
+    )
     return response
 
 
 def _closed_notice(request: Request, row: Any) -> HTMLResponse | None:
     if row.status == "expired":
-        return _notice(request, Gone(f"This proposal was valid until {row.valid_until:%-d %B %Y}. "
-                                     f"Please ask {row.msp_name} for a new one."), row.msp_name)
+        return _notice(
+            request,
+            Gone(
+                f"This proposal was valid until {row.valid_until:%-d %B %Y}. Please ask {row.msp_name} for a new one."
+            ),
+            row.msp_name,
+        )
     if row.status == "superseded":
-        return _notice(request, Gone(f"This version was replaced by a newer one. {row.msp_name} will send you its "
-                                     "link."), row.msp_name)
+        return _notice(
+            request,
+            Gone(f"This version was replaced by a newer one. {row.msp_name} will send you its link."),
+            row.msp_name,
+        )
     return None
 
 
@@ -139,10 +175,13 @@ async def quote(token: str, request: Request, session: SessionDep, clock: ClockD
         body = await _json(request, QuoteIn)
         row = await service.by_token(session, token)
         view = document.present(row, body.selected_options, calendar=False)
-        return JSONResponse({k: view[k] for k in ("currency", "monthly_total", "one_time_total", "contract_value",
-                                                  "selected_options")}
-                            | {"first_invoice_estimate": {"total": view["first_invoice_estimate"]["total"]},
-                               "document_sha256": view["shown_document_sha256"]})
+        return JSONResponse(
+            {k: view[k] for k in ("currency", "monthly_total", "one_time_total", "contract_value", "selected_options")}
+            | {
+                "first_invoice_estimate": {"total": view["first_invoice_estimate"]["total"]},
+                "document_sha256": view["shown_document_sha256"],
+            }
+        )
     if kind not in FORM_TYPES:
         raise _unsupported()
     try:
@@ -162,17 +201,33 @@ async def accept(token: str, request: Request, session: SessionDep, clock: Clock
     if kind == "application/json":
         body = await _json(request, ClientAcceptIn)
         row = await service.by_token(session, token, for_update=True)
-        row = await service.accept(session, row, signer_name=body.signer_name, signer_email=body.signer_email,
-                                   selected=body.selected_options, channel="client_page", now=clock.now(), ip=ip,
-                                   user_agent=agent)
+        row = await service.accept(
+            session,
+            row,
+            signer_name=body.signer_name,
+            signer_email=body.signer_email,
+            selected=body.selected_options,
+            channel="client_page",
+            now=clock.now(),
+            ip=ip,
+            user_agent=agent,
+        )
         view = document.present(row, calendar=False)
-        return JSONResponse({
-            "proposal_id": str(row.id), "status": row.status, "accepted_at": row.accepted_at.isoformat(),
-            "signer_name": row.signer_name, "signer_email": row.signer_email,
-            "selected_options": row.selected_options, "currency": row.currency,
-            "monthly_total": view["monthly_total"], "one_time_total": view["one_time_total"],
-            "contract_value": view["contract_value"], "document_sha256": row.document_sha256,
-        })
+        return JSONResponse(
+            {
+                "proposal_id": str(row.id),
+                "status": row.status,
+                "accepted_at": row.accepted_at.isoformat(),
+                "signer_name": row.signer_name,
+                "signer_email": row.signer_email,
+                "selected_options": row.selected_options,
+                "currency": row.currency,
+                "monthly_total": view["monthly_total"],
+                "one_time_total": view["one_time_total"],
+                "contract_value": view["contract_value"],
+                "document_sha256": row.document_sha256,
+            }
+        )
     if kind not in FORM_TYPES:
         raise _unsupported()
     try:
@@ -182,15 +237,26 @@ async def accept(token: str, request: Request, session: SessionDep, clock: Clock
         return _notice(request, exc)
     selected = _options(form)
     try:
-        body = ClientAcceptIn(signer_name=_form_field(form, "signer_name") or "",
-                              signer_email=_form_field(form, "signer_email") or "", selected_options=selected)
+        body = ClientAcceptIn(
+            signer_name=_form_field(form, "signer_name") or "",
+            signer_email=_form_field(form, "signer_email") or "",
+            selected_options=selected,
+        )
     except ValidationError as exc:
         errors = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
         return _page(request, row, token, selected=selected, status=422, errors=errors)
     try:
-        row = await service.accept(session, row, signer_name=body.signer_name, signer_email=body.signer_email,
-                                   selected=body.selected_options, channel="client_page", now=clock.now(), ip=ip,
-                                   user_agent=agent)
+        row = await service.accept(
+            session,
+            row,
+            signer_name=body.signer_name,
+            signer_email=body.signer_email,
+            selected=body.selected_options,
+            channel="client_page",
+            now=clock.now(),
+            ip=ip,
+            user_agent=agent,
+        )
     except (Conflict, Gone, Unprocessable) as exc:
         return _closed_notice(request, row) or _notice(request, exc, row.msp_name)
     return _page(request, row, token, notice="Thank you: your acceptance is recorded.")
@@ -204,8 +270,14 @@ async def decline(token: str, request: Request, session: SessionDep, clock: Cloc
         body = await _json(request, DeclineIn)
         row = await service.by_token(session, token, for_update=True)
         row = await service.decline(session, row, body.reason, clock.now())
-        return JSONResponse({"proposal_id": str(row.id), "status": row.status,
-                             "declined_at": row.declined_at.isoformat(), "reason": row.decline_reason})
+        return JSONResponse(
+            {
+                "proposal_id": str(row.id),
+                "status": row.status,
+                "declined_at": row.declined_at.isoformat(),
+                "reason": row.decline_reason,
+            }
+        )
     if kind not in FORM_TYPES:
         raise _unsupported()
     try:
@@ -231,5 +303,8 @@ async def pdf(token: str, request: Request, session: SessionDep, clock: ClockDep
     if row.status not in (*OPEN_STATUSES, "accepted", "declined"):
         raise Gone(f"this proposal is {row.status}")
     data = await anyio.to_thread.run_sync(render_pdf, document.present(row))
-    return Response(data, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="proposal-v{row.version}.pdf"'})
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="proposal-v{row.version}.pdf"'},
+    )

@@ -16,8 +16,10 @@ CSRF_COOKIE = "vcio_csrf"
 
 
 def csp(nonce: str) -> str:
-    return (f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; img-src 'self' data:; "
-            "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+    return (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
 
 
 class PageSecurityHeaders:
@@ -35,8 +37,7 @@ class PageSecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", [])
-                           if k.lower() not in (b"cache-control",)]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in (b"cache-control",)]
                 headers += [
                     (b"content-security-policy", csp(nonce).encode()),
                     (b"referrer-policy", b"no-referrer"),

@@ -25,13 +25,16 @@ async def get(session: AsyncSession, tenant_id: str, client_id: uuid.UUID, *, fo
 
 
 async def update(session: AsyncSession, tenant_id: str, client_id: uuid.UUID, values: dict[str, Any]) -> Any:
-    return (await session.execute(
-        sa.update(T).where(T.c.tenant_id == tenant_id, T.c.id == client_id).values(**values).returning(T)
-    )).one()
+    return (
+        await session.execute(
+            sa.update(T).where(T.c.tenant_id == tenant_id, T.c.id == client_id).values(**values).returning(T)
+        )
+    ).one()
 
 
-async def list_page(session: AsyncSession, tenant_id: str, after: uuid.UUID | None, limit: int,
-                    email: str | None) -> list[Any]:
+async def list_page(
+    session: AsyncSession, tenant_id: str, after: uuid.UUID | None, limit: int, email: str | None
+) -> list[Any]:
     query = sa.select(T).where(T.c.tenant_id == tenant_id)
     if email is not None:
         query = query.where(T.c.email == email)

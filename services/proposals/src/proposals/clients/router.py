@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from vcio_shared.auth import scoped
 from vcio_shared.db import SessionDep
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep
@@ -14,15 +13,16 @@ from vcio_shared.schemas import Page, PageDep, page_of
 
 from proposals.clients import repository, service
 from proposals.clients.schemas import ClientCreate, ClientPublic, ClientUpdate, public
+from proposals.deps import Reader, Writer
+from proposals.validation import NO_NUL
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"])
-Reader = scoped("proposals:read")
-Writer = scoped("proposals:write")
 
 
 @router.post("", status_code=201, response_model=ClientPublic)
-async def create_client(body: ClientCreate, principal: Writer, session: SessionDep, idem: IdempotencyDep,
-                        clock: ClockDep) -> Any:
+async def create_client(
+    body: ClientCreate, principal: Writer, session: SessionDep, idem: IdempotencyDep, clock: ClockDep
+) -> Any:
     if (replayed := await idem.replay(principal.tenant_id)) is not None:
         return replayed
     row = await service.create(session, principal, body, clock.now())
@@ -30,8 +30,12 @@ async def create_client(body: ClientCreate, principal: Writer, session: SessionD
 
 
 @router.get("")
-async def list_clients(principal: Reader, session: SessionDep, page: PageDep,
-                       email: Annotated[str | None, Query(max_length=254)] = None) -> Page[ClientPublic]:
+async def list_clients(
+    principal: Reader,
+    session: SessionDep,
+    page: PageDep,
+    email: Annotated[str | None, Query(max_length=254, pattern=NO_NUL)] = None,
+) -> Page[ClientPublic]:
     rows = await repository.list_page(session, principal.tenant_id, page.after, page.limit, email)
     return page_of([public(r) for r in rows], page.limit)
 
@@ -42,6 +46,7 @@ async def get_client(client_id: uuid.UUID, principal: Reader, session: SessionDe
 
 
 @router.patch("/{client_id}")
-async def update_client(client_id: uuid.UUID, body: ClientUpdate, principal: Writer, session: SessionDep,
-                        clock: ClockDep) -> ClientPublic:
+async def update_client(
+    client_id: uuid.UUID, body: ClientUpdate, principal: Writer, session: SessionDep, clock: ClockDep
+) -> ClientPublic:
     return public(await service.update(session, principal, client_id, body, clock.now()))

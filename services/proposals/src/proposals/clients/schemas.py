@@ -11,9 +11,10 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
 from vcio_shared import money
-from vcio_shared.schemas import RequestModel, ResponseModel
+from vcio_shared.schemas import ResponseModel
 
 from proposals.proposals.calc import EMAIL, format_percent
+from proposals.validation import Body as RequestModel
 
 
 @functools.cache
@@ -23,7 +24,7 @@ def _zones() -> frozenset[str]:
 
 def _timezone(value: str) -> str:
     if value not in _zones():
-        raise ValueError("not an IANA time zone (e.g. \"America/New_York\")")
+        raise ValueError('not an IANA time zone (e.g. "America/New_York")')
     return value
 
 
@@ -100,9 +101,17 @@ class ClientPublic(ResponseModel):
 
 def public(row: Any) -> ClientPublic:
     return ClientPublic(
-        id=row.id, name=row.name, email=row.email, timezone=row.timezone, currency=row.currency,
-        tax_rate=format_percent(Decimal(row.tax_rate)), payment_terms_days=row.payment_terms_days,
-        contacts=row.contacts, external_refs=row.external_refs, created_at=row.created_at, updated_at=row.updated_at,
+        id=row.id,
+        name=row.name,
+        email=row.email,
+        timezone=row.timezone,
+        currency=row.currency,
+        tax_rate=format_percent(Decimal(row.tax_rate)),
+        payment_terms_days=row.payment_terms_days,
+        contacts=row.contacts,
+        external_refs=row.external_refs,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 

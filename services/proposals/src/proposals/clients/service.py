@@ -21,13 +21,13 @@ SERVICE = "proposals"
 
 async def create(session: AsyncSession, principal: Principal, body: ClientCreate, now: dt.datetime) -> Any:
     values = body.model_dump(mode="json")
-    values.update(id=uuid7(), tenant_id=principal.tenant_id, tax_rate=Decimal(body.tax_rate), created_at=now,
-                  updated_at=now)
+    values.update(
+        id=uuid7(), tenant_id=principal.tenant_id, tax_rate=Decimal(body.tax_rate), created_at=now, updated_at=now
+    )
     row = await repository.insert(session, values)
     data = event_data(row)
     await audit.record(session, principal, "client.created", "client", row.id, data)
-    await events.emit(session, SERVICE, "vcio.proposals.client.created", principal.tenant_id, data,
-                      subject=str(row.id))
+    await events.emit(session, SERVICE, "vcio.proposals.client.created", principal.tenant_id, data, subject=str(row.id))
     return row
 
 
@@ -38,8 +38,9 @@ async def get(session: AsyncSession, tenant_id: str, client_id: uuid.UUID, *, fo
     return row
 
 
-async def update(session: AsyncSession, principal: Principal, client_id: uuid.UUID, body: ClientUpdate,
-                 now: dt.datetime) -> Any:
+async def update(
+    session: AsyncSession, principal: Principal, client_id: uuid.UUID, body: ClientUpdate, now: dt.datetime
+) -> Any:
     before = await get(session, principal.tenant_id, client_id, for_update=True)
     changes = body.model_dump(mode="json", exclude_unset=True)
     if any(v is None for v in changes.values()):
@@ -56,6 +57,5 @@ async def update(session: AsyncSession, principal: Principal, client_id: uuid.UU
     if not diff:
         return row
     await audit.record(session, principal, "client.updated", "client", row.id, diff)
-    await events.emit(session, SERVICE, "vcio.proposals.client.updated", principal.tenant_id, new,
-                      subject=str(row.id))
+    await events.emit(session, SERVICE, "vcio.proposals.client.updated", principal.tenant_id, new, subject=str(row.id))
     return row

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from vcio_shared.auth import scoped
 from vcio_shared.db import SessionDep
 from vcio_shared.runtime import ClockDep
 
+from proposals.deps import Reader, Writer
 from proposals.msp import service
 from proposals.msp.schemas import MspProfileIn, MspProfilePublic
 
@@ -14,11 +14,10 @@ router = APIRouter(prefix="/v1/msp-profile", tags=["msp profile"])
 
 
 @router.get("")
-async def get_profile(principal: scoped("proposals:read"), session: SessionDep) -> MspProfilePublic:
+async def get_profile(principal: Reader, session: SessionDep) -> MspProfilePublic:
     return await service.get(session, principal.tenant_id)
 
 
 @router.put("")
-async def put_profile(body: MspProfileIn, principal: scoped("proposals:write"), session: SessionDep,
-                      clock: ClockDep) -> MspProfilePublic:
+async def put_profile(body: MspProfileIn, principal: Writer, session: SessionDep, clock: ClockDep) -> MspProfilePublic:
     return await service.put(session, principal, body, clock.now())

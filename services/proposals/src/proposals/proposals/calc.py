@@ -54,8 +54,12 @@ def following_weekday(day: dt.date) -> dt.date:
     return day + dt.timedelta(days=7 - wd) if wd >= 5 else day
 
 
-_FREQ_WORDS = {"YEARLY": ("annually", "year"), "MONTHLY": ("monthly", "month"), "WEEKLY": ("weekly", "week"),
-               "DAILY": ("daily", "day")}
+_FREQ_WORDS = {
+    "YEARLY": ("annually", "year"),
+    "MONTHLY": ("monthly", "month"),
+    "WEEKLY": ("weekly", "week"),
+    "DAILY": ("daily", "day"),
+}
 
 
 def describe_cadence(cadence: str) -> str:
@@ -77,7 +81,7 @@ def describe_cadence(cadence: str) -> str:
 
 
 def plain_scope(name: str, count: int, cadence: str) -> str:
-    """"4 × Quarterly business review (quarterly)"."""
+    """ "4 × Quarterly business review (quarterly)"."""
     return f"{count} × {name} ({describe_cadence(cadence)})"
 
 
@@ -87,12 +91,29 @@ def discounted(list_amount: int, discount_percent: Decimal) -> tuple[int, int]:
     return discount, list_amount - discount
 
 
-def line(line_id: str, kind: str, description: str, list_amount: int, discount_percent: Decimal, *,
-         optional: bool = False, source: str, activity: dict[str, Any] | None = None) -> dict[str, Any]:
+def line(
+    line_id: str,
+    kind: str,
+    description: str,
+    list_amount: int,
+    discount_percent: Decimal,
+    *,
+    optional: bool = False,
+    source: str,
+    activity: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     disc, amount = discounted(list_amount, discount_percent) if kind == "recurring" else (0, list_amount)
-    return {"id": line_id, "kind": kind, "description": description, "list_amount": list_amount,
-            "discount_amount": disc, "amount": amount, "optional": optional, "source": source,
-            "activity": activity}
+    return {
+        "id": line_id,
+        "kind": kind,
+        "description": description,
+        "list_amount": list_amount,
+        "discount_amount": disc,
+        "amount": amount,
+        "optional": optional,
+        "source": source,
+        "activity": activity,
+    }
 
 
 @dataclass(frozen=True)
@@ -115,19 +136,22 @@ def totals(lines: Sequence[dict[str, Any]], selected: Iterable[str], term_months
     return Totals(monthly, one_time, monthly * term_months + one_time)
 
 
-def scope_activities(package: dict[str, Any], lines: Sequence[dict[str, Any]],
-                     selected: Iterable[str]) -> list[dict[str, Any]]:
+def scope_activities(
+    package: dict[str, Any], lines: Sequence[dict[str, Any]], selected: Iterable[str]
+) -> list[dict[str, Any]]:
     """The activities delivered: the package's, less those offered as optional items, plus the ones ticked."""
-    moved = {ln["activity"]["name"] for ln in lines
-             if ln["optional"] and ln.get("activity") and ln["source"] == "package"}
+    moved = {
+        ln["activity"]["name"] for ln in lines if ln["optional"] and ln.get("activity") and ln["source"] == "package"
+    }
     base = [a for a in package.get("activities", []) if a["name"] not in moved]
     chosen = set(selected)
     extra = [ln["activity"] for ln in lines if ln["optional"] and ln.get("activity") and ln["id"] in chosen]
     return base + extra
 
 
-def schedule_summary(package: dict[str, Any], lines: Sequence[dict[str, Any]], start: dt.date,
-                     term_months: int) -> list[dict[str, Any]]:
+def schedule_summary(
+    package: dict[str, Any], lines: Sequence[dict[str, Any]], start: dt.date, term_months: int
+) -> list[dict[str, Any]]:
     """Every activity offered, with how often it happens in the term; optional ones are marked."""
     end = term_end(start, term_months)
     offered = [(a, None) for a in scope_activities(package, lines, ())]
@@ -135,17 +159,25 @@ def schedule_summary(package: dict[str, Any], lines: Sequence[dict[str, Any]], s
     out = []
     for activity, option_id in offered:
         count = len(occurrences(activity["cadence"], start, end))
-        out.append({
-            "name": activity["name"], "cadence": activity["cadence"], "role": activity["role"],
-            "category": activity.get("category"), "track": activity.get("track"),
-            "occurrences": count, "optional": option_id is not None, "option_id": option_id,
-            "description": plain_scope(activity["name"], count, activity["cadence"]),
-        })
+        out.append(
+            {
+                "name": activity["name"],
+                "cadence": activity["cadence"],
+                "role": activity["role"],
+                "category": activity.get("category"),
+                "track": activity.get("track"),
+                "occurrences": count,
+                "optional": option_id is not None,
+                "option_id": option_id,
+                "description": plain_scope(activity["name"], count, activity["cadence"]),
+            }
+        )
     return out
 
 
-def delivery_calendar(activities: Sequence[dict[str, Any]], start: dt.date, term_months: int,
-                      months: int = 12) -> list[dict[str, Any]]:
+def delivery_calendar(
+    activities: Sequence[dict[str, Any]], start: dt.date, term_months: int, months: int = 12
+) -> list[dict[str, Any]]:
     """The first `months` months of the plan, grouped by month; weekend dates move to Monday."""
     end = min(term_end(start, term_months), term_end(start, months))
     items = []
@@ -171,8 +203,9 @@ def first_period(start: dt.date, billing_cycle: str) -> tuple[dt.date, dt.date]:
     return period_start, period_start + relativedelta(months=n)
 
 
-def first_invoice_estimate(monthly: int, one_time: int, start: dt.date, billing_cycle: str,
-                           tax_rate: Decimal, currency: str) -> dict[str, Any]:
+def first_invoice_estimate(
+    monthly: int, one_time: int, start: dt.date, billing_cycle: str, tax_rate: Decimal, currency: str
+) -> dict[str, Any]:
     """In advance; a partial first period prorated by days (half-up once); one-time fees on it; tax on top."""
     p_start, p_end = first_period(start, billing_cycle)
     full = monthly * cycle_months(billing_cycle)
@@ -180,9 +213,17 @@ def first_invoice_estimate(monthly: int, one_time: int, start: dt.date, billing_
     subtotal = recurring + one_time
     tax = money.percent_of(subtotal, tax_rate)
     fmt = lambda v: money.format(v, currency)  # noqa: E731
-    return {"period_start": start, "period_end": p_end, "recurring": fmt(recurring), "one_time": fmt(one_time),
-            "subtotal": fmt(subtotal), "tax_rate": format_percent(tax_rate), "tax": fmt(tax),
-            "total": fmt(subtotal + tax), "currency": currency}
+    return {
+        "period_start": start,
+        "period_end": p_end,
+        "recurring": fmt(recurring),
+        "one_time": fmt(one_time),
+        "subtotal": fmt(subtotal),
+        "tax_rate": format_percent(tax_rate),
+        "tax": fmt(tax),
+        "total": fmt(subtotal + tax),
+        "currency": currency,
+    }
 
 
 def format_percent(value: Decimal) -> str:

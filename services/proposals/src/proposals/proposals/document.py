@@ -42,8 +42,12 @@ def canonical_document(row: Any, selected: list[str]) -> dict[str, Any]:
         "version": row.version,
         "msp": {"name": row.msp_name},
         "client": {k: row.client_snapshot[k] for k in ("id", "name", "email")},
-        "package": {"id": str(row.package_id), "version": row.package_version, "name": row.package["name"],
-                    "tier": row.package.get("tier")},
+        "package": {
+            "id": str(row.package_id),
+            "version": row.package_version,
+            "name": row.package["name"],
+            "tier": row.package.get("tier"),
+        },
         "currency": cur,
         "start_date": row.start_date.isoformat(),
         "end_date": calc.term_end(row.start_date, row.term_months).isoformat(),
@@ -52,16 +56,31 @@ def canonical_document(row: Any, selected: list[str]) -> dict[str, Any]:
         "valid_until": row.valid_until.isoformat() if row.valid_until else None,
         "discount_percent": calc.format_percent(Decimal(row.discount_percent)),
         "discount_reason": row.discount_reason,
-        "lines": [{
-            "id": ln["id"], "kind": ln["kind"], "description": ln["description"],
-            "list_amount": _money(ln["list_amount"], cur), "discount_amount": _money(ln["discount_amount"], cur),
-            "amount": _money(ln["amount"], cur), "optional": ln["optional"],
-            "included": (not ln["optional"]) or ln["id"] in chosen,
-        } for ln in row.lines],
+        "lines": [
+            {
+                "id": ln["id"],
+                "kind": ln["kind"],
+                "description": ln["description"],
+                "list_amount": _money(ln["list_amount"], cur),
+                "discount_amount": _money(ln["discount_amount"], cur),
+                "amount": _money(ln["amount"], cur),
+                "optional": ln["optional"],
+                "included": (not ln["optional"]) or ln["id"] in chosen,
+            }
+            for ln in row.lines
+        ],
         "selected_options": sorted(chosen),
-        "scope": [{"name": s["name"], "cadence": s["cadence"], "role": s["role"], "occurrences": s["occurrences"],
-                   "optional": s["optional"], "included": (not s["optional"]) or s["option_id"] in chosen}
-                  for s in row.schedule_summary],
+        "scope": [
+            {
+                "name": s["name"],
+                "cadence": s["cadence"],
+                "role": s["role"],
+                "occurrences": s["occurrences"],
+                "optional": s["optional"],
+                "included": (not s["optional"]) or s["option_id"] in chosen,
+            }
+            for s in row.schedule_summary
+        ],
         "monthly_total": _money(t.monthly, cur),
         "one_time_total": _money(t.one_time, cur),
         "contract_value": _money(t.contract_value, cur),
@@ -76,8 +95,9 @@ def sha256(document: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(document)).hexdigest()
 
 
-def present(row: Any, selected: list[str] | None = None, *, base_url: str | None = None,
-            calendar: bool = True) -> dict[str, Any]:
+def present(
+    row: Any, selected: list[str] | None = None, *, base_url: str | None = None, calendar: bool = True
+) -> dict[str, Any]:
     """Everything the API answer, the page and the PDF show about one version, money formatted."""
     cur = row.currency
     chosen = selection(row, selected)
@@ -86,43 +106,79 @@ def present(row: Any, selected: list[str] | None = None, *, base_url: str | None
     tax_rate = Decimal(row.client_snapshot.get("tax_rate", "0"))
     activities = calc.scope_activities(row.package, row.lines, chosen)
     out: dict[str, Any] = {
-        "id": row.id, "version": row.version, "status": row.status, "client_id": row.client_id,
+        "id": row.id,
+        "version": row.version,
+        "status": row.status,
+        "client_id": row.client_id,
         "client": {k: row.client_snapshot.get(k) for k in ("id", "name", "email", "timezone")},
         "msp_name": row.msp_name,
-        "package": {"id": row.package_id, "version": row.package_version, "name": row.package["name"],
-                    "tier": row.package.get("tier")},
-        "currency": cur, "start_date": row.start_date, "end_date": calc.term_end(row.start_date, row.term_months),
-        "term_months": row.term_months, "billing_cycle": row.billing_cycle,
+        "package": {
+            "id": row.package_id,
+            "version": row.package_version,
+            "name": row.package["name"],
+            "tier": row.package.get("tier"),
+        },
+        "currency": cur,
+        "start_date": row.start_date,
+        "end_date": calc.term_end(row.start_date, row.term_months),
+        "term_months": row.term_months,
+        "billing_cycle": row.billing_cycle,
         "discount_percent": calc.format_percent(Decimal(row.discount_percent)),
-        "discount_reason": row.discount_reason, "valid_until": row.valid_until,
-        "lines": [{
-            "id": ln["id"], "kind": ln["kind"], "description": ln["description"],
-            "list_amount": _money(ln["list_amount"], cur), "discount_amount": _money(ln["discount_amount"], cur),
-            "amount": _money(ln["amount"], cur), "optional": ln["optional"],
-            "selected": (not ln["optional"]) or ln["id"] in chosen, "has_discount": ln["discount_amount"] > 0,
-            "activity": ln["activity"]["name"] if ln.get("activity") else None,
-        } for ln in row.lines],
+        "discount_reason": row.discount_reason,
+        "valid_until": row.valid_until,
+        "lines": [
+            {
+                "id": ln["id"],
+                "kind": ln["kind"],
+                "description": ln["description"],
+                "list_amount": _money(ln["list_amount"], cur),
+                "discount_amount": _money(ln["discount_amount"], cur),
+                "amount": _money(ln["amount"], cur),
+                "optional": ln["optional"],
+                "selected": (not ln["optional"]) or ln["id"] in chosen,
+                "has_discount": ln["discount_amount"] > 0,
+                "activity": ln["activity"]["name"] if ln.get("activity") else None,
+            }
+            for ln in row.lines
+        ],
         "selected_options": chosen,
-        "monthly_total": _money(t.monthly, cur), "one_time_total": _money(t.one_time, cur),
+        "monthly_total": _money(t.monthly, cur),
+        "one_time_total": _money(t.one_time, cur),
         "contract_value": _money(t.contract_value, cur),
-        "first_invoice_estimate": calc.first_invoice_estimate(t.monthly, t.one_time, row.start_date,
-                                                              row.billing_cycle, tax_rate, cur),
-        "schedule_summary": [{k: s[k] for k in ("name", "cadence", "role", "occurrences", "optional",
-                                                 "option_id", "description", "category")}
-                             for s in row.schedule_summary],
+        "first_invoice_estimate": calc.first_invoice_estimate(
+            t.monthly, t.one_time, row.start_date, row.billing_cycle, tax_rate, cur
+        ),
+        "schedule_summary": [
+            {
+                k: s[k]
+                for k in ("name", "cadence", "role", "occurrences", "optional", "option_id", "description", "category")
+            }
+            for s in row.schedule_summary
+        ],
         "activities": activities,
         "accept_url": f"{base_url.rstrip('/')}/p/{row.token}" if base_url and row.token else None,
-        "sent_at": row.sent_at, "viewed_at": row.viewed_at, "accepted_at": row.accepted_at,
-        "declined_at": row.declined_at, "expired_at": row.expired_at, "decline_reason": row.decline_reason,
-        "signer_name": row.signer_name, "signer_email": row.signer_email,
-        "acceptance": None if row.accepted_at is None else {
-            "channel": row.acceptance_channel, "ip": row.signer_ip, "user_agent": row.signer_user_agent,
+        "sent_at": row.sent_at,
+        "viewed_at": row.viewed_at,
+        "accepted_at": row.accepted_at,
+        "declined_at": row.declined_at,
+        "expired_at": row.expired_at,
+        "decline_reason": row.decline_reason,
+        "signer_name": row.signer_name,
+        "signer_email": row.signer_email,
+        "acceptance": None
+        if row.accepted_at is None
+        else {
+            "channel": row.acceptance_channel,
+            "ip": row.signer_ip,
+            "user_agent": row.signer_user_agent,
             "recorded_by": row.accepted_by,
         },
         "document_sha256": row.document_sha256,
         "shown_document_sha256": row.document_sha256 if row.status == "accepted" else sha256(doc),
-        "supersedes_id": row.supersedes_id, "superseded_by_id": row.superseded_by_id,
-        "created_at": row.created_at, "updated_at": row.updated_at,
+        "supersedes_id": row.supersedes_id,
+        "superseded_by_id": row.superseded_by_id,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
     }
     if calendar:
         out["delivery_calendar"] = calc.delivery_calendar(activities, row.start_date, row.term_months)
@@ -135,11 +191,15 @@ def accepted_event_data(row: Any, now: dt.datetime) -> dict[str, Any]:
     inc = calc.included(row.lines, row.selected_options)
     c = row.client_snapshot
     return {
-        "proposal_id": str(row.id), "version": row.version,
-        "client": {k: c[k] for k in ("id", "name", "email", "timezone", "currency", "tax_rate",
-                                     "payment_terms_days")},
-        "package": {"id": str(row.package_id), "version": row.package_version, "name": row.package["name"],
-                    "tier": row.package.get("tier")},
+        "proposal_id": str(row.id),
+        "version": row.version,
+        "client": {k: c[k] for k in ("id", "name", "email", "timezone", "currency", "tax_rate", "payment_terms_days")},
+        "package": {
+            "id": str(row.package_id),
+            "version": row.package_version,
+            "name": row.package["name"],
+            "tier": row.package.get("tier"),
+        },
         "currency": cur,
         "monthly_total": _money(row.monthly_total_minor, cur),
         "one_time_total": _money(row.one_time_total_minor, cur),
@@ -148,14 +208,23 @@ def accepted_event_data(row: Any, now: dt.datetime) -> dict[str, Any]:
         "discount_reason": row.discount_reason,
         "start_date": row.start_date.isoformat(),
         "end_date": calc.term_end(row.start_date, row.term_months).isoformat(),
-        "term_months": row.term_months, "billing_cycle": row.billing_cycle,
-        "recurring_lines": [{"description": ln["description"], "amount": _money(ln["amount"], cur)}
-                            for ln in inc if ln["kind"] == "recurring"],
-        "one_time_lines": [{"description": ln["description"], "amount": _money(ln["amount"], cur)}
-                           for ln in inc if ln["kind"] == "one_time"],
+        "term_months": row.term_months,
+        "billing_cycle": row.billing_cycle,
+        "recurring_lines": [
+            {"description": ln["description"], "amount": _money(ln["amount"], cur)}
+            for ln in inc
+            if ln["kind"] == "recurring"
+        ],
+        "one_time_lines": [
+            {"description": ln["description"], "amount": _money(ln["amount"], cur)}
+            for ln in inc
+            if ln["kind"] == "one_time"
+        ],
         "activities": calc.scope_activities(row.package, row.lines, row.selected_options),
         "selected_options": list(row.selected_options),
-        "accepted_at": row.accepted_at.isoformat(), "signer_name": row.signer_name,
-        "signer_email": row.signer_email, "document_sha256": row.document_sha256,
+        "accepted_at": row.accepted_at.isoformat(),
+        "signer_name": row.signer_name,
+        "signer_email": row.signer_email,
+        "document_sha256": row.document_sha256,
         "acceptance_channel": row.acceptance_channel,
     }

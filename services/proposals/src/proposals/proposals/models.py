@@ -32,8 +32,9 @@ class Proposal(Base, table=True):
         sa.Index("ix_proposals_tenant_id_client_id_id", "tenant_id", "client_id", "id"),
         sa.Index("ix_proposals_tenant_id_status_id", "tenant_id", "status", "id"),
         sa.Index("ix_proposals_tenant_id_package_id_id", "tenant_id", "package_id", "id"),
-        sa.Index("ix_proposals_open_valid_until", "valid_until",
-                 postgresql_where=sa.text("status IN ('sent', 'viewed')")),
+        sa.Index(
+            "ix_proposals_open_valid_until", "valid_until", postgresql_where=sa.text("status IN ('sent', 'viewed')")
+        ),
         sa.UniqueConstraint("token", name="uq_proposals_token"),
         sa.UniqueConstraint("supersedes_id", name="uq_proposals_supersedes_id"),  # one successor per version
         sa.CheckConstraint("discount_percent >= 0 AND discount_percent <= 100", name="discount_range"),

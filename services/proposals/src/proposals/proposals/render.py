@@ -7,19 +7,21 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from proposals.proposals.calc import month_label
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
-_ROLES = {"vcio": "vCIO", "account_manager": "Account manager",
-          "technical_account_manager": "Technical account manager", "engineer": "Engineer"}
+_ROLES = {
+    "vcio": "vCIO",
+    "account_manager": "Account manager",
+    "technical_account_manager": "Technical account manager",
+    "engineer": "Engineer",
+}
 
 
 def group_money(value: str) -> str:
-    """"18000.00" → "18,000.00" for people; the API keeps the plain decimal string."""
+    """ "18000.00" → "18,000.00" for people; the API keeps the plain decimal string."""
     sign, digits = ("-", value[1:]) if value.startswith("-") else ("", value)
     whole, dot, frac = digits.partition(".")
     return f"{sign}{int(whole):,}{dot}{frac}"
@@ -34,8 +36,11 @@ def long_date(value: dt.date | dt.datetime | None) -> str:
 
 
 env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=jinja2.select_autoescape(["html"]),
-    undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+    loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+    autoescape=jinja2.select_autoescape(["html"]),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
 )
 env.filters["money"] = group_money
 env.filters["long_date"] = long_date
@@ -45,7 +50,7 @@ env.filters["cycle"] = lambda c: {"monthly": "Monthly", "quarterly": "Quarterly"
 
 
 def render_page(view: dict[str, Any], **context: Any) -> str:
-    defaults = {"mode": "page", "nonce": "", "csrf": "", "token": "", "notice": None, "errors": []}
+    defaults: dict[str, Any] = {"mode": "page", "nonce": "", "csrf": "", "token": "", "notice": None, "errors": []}
     return env.get_template("proposal.html").render(p=view, **{**defaults, **context})
 
 
@@ -55,5 +60,9 @@ def render_notice(title: str, message: str, *, nonce: str = "", msp_name: str | 
 
 def render_pdf(view: dict[str, Any]) -> bytes:
     """The same template in print mode; nothing outside the document is ever fetched."""
+    # Imported here: WeasyPrint takes seconds to import, and most processes never render a PDF.
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
     html = render_page(view, mode="pdf")
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf()  # type: ignore[no-any-return]

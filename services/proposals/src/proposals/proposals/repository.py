@@ -36,13 +36,23 @@ async def by_token(session: AsyncSession, token: str, *, for_update: bool = Fals
 
 
 async def update(session: AsyncSession, tenant_id: str, proposal_id: uuid.UUID, values: dict[str, Any]) -> Any:
-    return (await session.execute(
-        sa.update(T).where(T.c.tenant_id == tenant_id, T.c.id == proposal_id).values(**values).returning(T)
-    )).one()
+    return (
+        await session.execute(
+            sa.update(T).where(T.c.tenant_id == tenant_id, T.c.id == proposal_id).values(**values).returning(T)
+        )
+    ).one()
 
 
-async def list_page(session: AsyncSession, tenant_id: str, after: uuid.UUID | None, limit: int, *,
-                    client_id: uuid.UUID | None, status: str | None, package_id: uuid.UUID | None) -> list[Any]:
+async def list_page(
+    session: AsyncSession,
+    tenant_id: str,
+    after: uuid.UUID | None,
+    limit: int,
+    *,
+    client_id: uuid.UUID | None,
+    status: str | None,
+    package_id: uuid.UUID | None,
+) -> list[Any]:
     query = sa.select(T).where(T.c.tenant_id == tenant_id)
     if client_id is not None:
         query = query.where(T.c.client_id == client_id)
@@ -57,22 +67,32 @@ async def list_page(session: AsyncSession, tenant_id: str, after: uuid.UUID | No
 
 async def expiry_candidates(session: AsyncSession, latest_date: dt.date) -> list[Any]:
     """Open proposals whose valid_until is on or before `latest_date`, locked; others' sweeps skip them."""
-    return list((await session.execute(
-        sa.select(T.c.id, T.c.tenant_id, T.c.client_id, T.c.valid_until, T.c.client_snapshot)
-        .where(T.c.status.in_(OPEN_STATUSES), T.c.valid_until <= latest_date)
-        .order_by(T.c.valid_until).with_for_update(skip_locked=True)
-    )).all())
+    return list(
+        (
+            await session.execute(
+                sa.select(T.c.id, T.c.tenant_id, T.c.client_id, T.c.valid_until, T.c.client_snapshot)
+                .where(T.c.status.in_(OPEN_STATUSES), T.c.valid_until <= latest_date)
+                .order_by(T.c.valid_until)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+    )
 
 
 async def mark_expired(session: AsyncSession, ids: list[uuid.UUID], now: dt.datetime) -> list[Any]:
     """One statement for the whole batch."""
     if not ids:
         return []
-    return list((await session.execute(
-        sa.update(T).where(T.c.id.in_(ids), T.c.status.in_(OPEN_STATUSES))
-        .values(status="expired", expired_at=now, updated_at=now)
-        .returning(T.c.id, T.c.tenant_id, T.c.client_id)
-    )).all())
+    return list(
+        (
+            await session.execute(
+                sa.update(T)
+                .where(T.c.id.in_(ids), T.c.status.in_(OPEN_STATUSES))
+                .values(status="expired", expired_at=now, updated_at=now)
+                .returning(T.c.id, T.c.tenant_id, T.c.client_id)
+            )
+        ).all()
+    )
 
 
 async def audit_many(session: AsyncSession, actor: str, action: str, rows: list[Any], at: dt.datetime) -> None:
@@ -80,16 +100,31 @@ async def audit_many(session: AsyncSession, actor: str, action: str, rows: list[
     if not rows:
         return
     await session.execute(
-        sa.text("INSERT INTO audit_log (id, tenant_id, actor, action, entity_type, entity_id, changes, at) "
-                "VALUES (:id, :t, :a, :act, 'proposal', :eid, CAST(:c AS jsonb), :at)"),
-        [{"id": uuid7(), "t": r.tenant_id, "a": actor, "act": action, "eid": str(r.id),
-          "c": orjson.dumps({"status": {"to": "expired"}}).decode(), "at": at} for r in rows],
+        sa.text(
+            "INSERT INTO audit_log (id, tenant_id, actor, action, entity_type, entity_id, changes, at) "
+            "VALUES (:id, :t, :a, :act, 'proposal', :eid, CAST(:c AS jsonb), :at)"
+        ),
+        [
+            {
+                "id": uuid7(),
+                "t": r.tenant_id,
+                "a": actor,
+                "act": action,
+                "eid": str(r.id),
+                "c": orjson.dumps({"status": {"to": "expired"}}).decode(),
+                "at": at,
+            }
+            for r in rows
+        ],
     )
 
 
 async def pipeline(session: AsyncSession, tenant_id: str) -> list[Any]:
     """Figures per currency over the versions still in play (superseded versions and drafts are left out)."""
-    return list((await session.execute(sa.text("""
+    return list(
+        (
+            await session.execute(
+                sa.text("""
         SELECT currency,
                count(*) FILTER (WHERE status IN ('sent', 'viewed')) AS open_proposals,
                coalesce(sum(contract_value_minor) FILTER (WHERE status IN ('sent', 'viewed')), 0) AS open_value,
@@ -102,4 +137,8 @@ async def pipeline(session: AsyncSession, tenant_id: str) -> list[Any]:
         FROM proposals
         WHERE tenant_id = :t AND status NOT IN ('draft', 'superseded')
         GROUP BY currency ORDER BY currency
-    """), {"t": tenant_id})).all())
+    """),
+                {"t": tenant_id},
+            )
+        ).all()
+    )

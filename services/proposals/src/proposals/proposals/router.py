@@ -8,12 +8,12 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from vcio_shared.auth import scoped
 from vcio_shared.db import SessionDep
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep, RuntimeDep
 from vcio_shared.schemas import Page, PageDep, page_of
 
+from proposals.deps import Reader, Writer
 from proposals.proposals import document, repository, service
 from proposals.proposals.render import render_pdf
 from proposals.proposals.schemas import (
@@ -27,18 +27,23 @@ from proposals.proposals.schemas import (
 )
 
 router = APIRouter(tags=["proposals"])
-Reader = scoped("proposals:read")
-Writer = scoped("proposals:write")
 
 
 def _public(row: Any, runtime: Any, calendar: bool = True) -> ProposalPublic:
     return ProposalPublic.model_validate(
-        document.present(row, base_url=runtime.settings.public_base_url, calendar=calendar))
+        document.present(row, base_url=runtime.settings.public_base_url, calendar=calendar)
+    )
 
 
 @router.post("/v1/proposals", status_code=201, response_model=ProposalPublic)
-async def create_proposal(body: ProposalCreate, principal: Writer, session: SessionDep, idem: IdempotencyDep,
-                          clock: ClockDep, runtime: RuntimeDep) -> Any:
+async def create_proposal(
+    body: ProposalCreate,
+    principal: Writer,
+    session: SessionDep,
+    idem: IdempotencyDep,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+) -> Any:
     if (replayed := await idem.replay(principal.tenant_id)) is not None:
         return replayed
     row = await service.create(session, principal, body, clock.now())
@@ -46,37 +51,70 @@ async def create_proposal(body: ProposalCreate, principal: Writer, session: Sess
 
 
 @router.get("/v1/proposals")
-async def list_proposals(principal: Reader, session: SessionDep, page: PageDep, runtime: RuntimeDep,
-                         client_id: uuid.UUID | None = None, package_id: uuid.UUID | None = None,
-                         status: Annotated[Status | None, Query()] = None) -> Page[ProposalPublic]:
-    rows = await repository.list_page(session, principal.tenant_id, page.after, page.limit, client_id=client_id,
-                                      status=status, package_id=package_id)
+async def list_proposals(
+    principal: Reader,
+    session: SessionDep,
+    page: PageDep,
+    runtime: RuntimeDep,
+    client_id: uuid.UUID | None = None,
+    package_id: uuid.UUID | None = None,
+    status: Annotated[Status | None, Query()] = None,
+) -> Page[ProposalPublic]:
+    rows = await repository.list_page(
+        session, principal.tenant_id, page.after, page.limit, client_id=client_id, status=status, package_id=package_id
+    )
     return page_of([_public(r, runtime, calendar=False) for r in rows], page.limit)
 
 
 @router.get("/v1/proposals/{proposal_id}")
-async def get_proposal(proposal_id: uuid.UUID, principal: Reader, session: SessionDep,
-                       runtime: RuntimeDep) -> ProposalPublic:
+async def get_proposal(
+    proposal_id: uuid.UUID, principal: Reader, session: SessionDep, runtime: RuntimeDep
+) -> ProposalPublic:
     return _public(await service.get(session, principal.tenant_id, proposal_id), runtime)
 
 
 @router.patch("/v1/proposals/{proposal_id}")
-async def update_proposal(proposal_id: uuid.UUID, body: ProposalUpdate, principal: Writer, session: SessionDep,
-                          clock: ClockDep, runtime: RuntimeDep) -> ProposalPublic:
+async def update_proposal(
+    proposal_id: uuid.UUID,
+    body: ProposalUpdate,
+    principal: Writer,
+    session: SessionDep,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+) -> ProposalPublic:
     return _public(await service.update_draft(session, principal, proposal_id, body, clock.now()), runtime)
 
 
 @router.post("/v1/proposals/{proposal_id}/send")
-async def send_proposal(proposal_id: uuid.UUID, principal: Writer, session: SessionDep, clock: ClockDep,
-                        runtime: RuntimeDep, body: SendIn | None = None) -> ProposalPublic:
-    row = await service.send(session, principal, proposal_id, body.valid_until if body else None, clock.now(),
-                             runtime.settings.public_base_url)
+async def send_proposal(
+    proposal_id: uuid.UUID,
+    principal: Writer,
+    session: SessionDep,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+    body: SendIn | None = None,
+) -> ProposalPublic:
+    row = await service.send(
+        session,
+        principal,
+        proposal_id,
+        body.valid_until if body else None,
+        clock.now(),
+        runtime.settings.public_base_url,
+    )
     return _public(row, runtime)
 
 
 @router.post("/v1/proposals/{proposal_id}/revise", status_code=201, response_model=ProposalPublic)
-async def revise_proposal(proposal_id: uuid.UUID, principal: Writer, session: SessionDep, idem: IdempotencyDep,
-                          clock: ClockDep, runtime: RuntimeDep, body: ProposalUpdate | None = None) -> Any:
+async def revise_proposal(
+    proposal_id: uuid.UUID,
+    principal: Writer,
+    session: SessionDep,
+    idem: IdempotencyDep,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+    body: ProposalUpdate | None = None,
+) -> Any:
     if (replayed := await idem.replay(principal.tenant_id)) is not None:
         return replayed
     row = await service.revise(session, principal, proposal_id, body or ProposalUpdate(), clock.now())
@@ -84,12 +122,25 @@ async def revise_proposal(proposal_id: uuid.UUID, principal: Writer, session: Se
 
 
 @router.post("/v1/proposals/{proposal_id}/accept")
-async def record_acceptance(proposal_id: uuid.UUID, body: StaffAcceptIn, principal: Writer, session: SessionDep,
-                            clock: ClockDep, runtime: RuntimeDep) -> ProposalPublic:
+async def record_acceptance(
+    proposal_id: uuid.UUID,
+    body: StaffAcceptIn,
+    principal: Writer,
+    session: SessionDep,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+) -> ProposalPublic:
     """Staff record a contract signed on paper; the hash covers the document as it stood, with these options."""
-    row = await service.staff_accept(session, principal, proposal_id, signer_name=body.signer_name,
-                                     signer_email=body.signer_email, selected=body.selected_options,
-                                     accepted_at=body.accepted_at, now=clock.now())
+    row = await service.staff_accept(
+        session,
+        principal,
+        proposal_id,
+        signer_name=body.signer_name,
+        signer_email=body.signer_email,
+        selected=body.selected_options,
+        accepted_at=body.accepted_at,
+        now=clock.now(),
+    )
     return _public(row, runtime)
 
 
@@ -97,20 +148,26 @@ async def record_acceptance(proposal_id: uuid.UUID, body: StaffAcceptIn, princip
 async def canonical_document(proposal_id: uuid.UUID, principal: Reader, session: SessionDep) -> Response:
     """The exact bytes whose SHA-256 is `document_sha256` (the accepted document, once accepted)."""
     row = await service.get(session, principal.tenant_id, proposal_id)
-    body = row.accepted_document if row.accepted_document is not None else document.canonical_bytes(
-        document.canonical_document(row, []))
+    body = (
+        row.accepted_document
+        if row.accepted_document is not None
+        else document.canonical_bytes(document.canonical_document(row, []))
+    )
     return Response(body, media_type="application/json")
 
 
-@router.get("/v1/proposals/{proposal_id}/pdf", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}}})
-async def proposal_pdf(proposal_id: uuid.UUID, principal: Reader, session: SessionDep,
-                       runtime: RuntimeDep) -> Response:
+@router.get(
+    "/v1/proposals/{proposal_id}/pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}}
+)
+async def proposal_pdf(proposal_id: uuid.UUID, principal: Reader, session: SessionDep, runtime: RuntimeDep) -> Response:
     row = await service.get(session, principal.tenant_id, proposal_id)
     view = document.present(row, base_url=runtime.settings.public_base_url)
     pdf = await anyio.to_thread.run_sync(render_pdf, view)
-    return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="proposal-{row.id}-v{row.version}.pdf"'})
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="proposal-{row.id}-v{row.version}.pdf"'},
+    )
 
 
 @router.get("/v1/pipeline", tags=["pipeline"])
