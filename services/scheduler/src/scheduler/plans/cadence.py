@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import types
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import dateutil.rrule
 import holidays
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrulestr
 
@@ -13,6 +15,24 @@ from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrulestr
 _ALLOWED_FREQ = {YEARLY, MONTHLY, WEEKLY, DAILY}
 _DAY_SOURCES = {"BYMONTHDAY", "BYDAY", "BYYEARDAY", "BYWEEKNO", "BYSETPOS", "BYEASTER"}
 MAX_OCCURRENCES = 3700  # ten years of a daily cadence
+
+
+# dateutil checks UNTIL only when a candidate matches: a rule that never matches (FREQ=DAILY;BYMONTH=2;
+# BYMONTHDAY=30) is searched day by day until the year 9999, about 20 s of CPU per expansion. Its only other
+# stop is `datetime.MAXYEAR`, read from its module global `datetime`: give it a view of the datetime module whose
+# MAXYEAR is PLAN_MAX_YEAR, so such a search ends there. Plans never reach that far (terms start before
+# PLAN_MAX_YEAR - 10 and last at most ten years).
+PLAN_MAX_YEAR = 2200
+
+
+class _BoundedDatetime(types.ModuleType):
+    MAXYEAR = PLAN_MAX_YEAR
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(dt, name)
+
+
+dateutil.rrule.datetime = _BoundedDatetime("datetime")  # type: ignore[attr-defined]
 
 
 class CadenceError(ValueError):

@@ -21,7 +21,7 @@ from vcio_shared.ids import uuid7
 
 from scheduler.plans import repository as repo
 from scheduler.plans.assignment import Assigner
-from scheduler.plans.cadence import CadenceError, business_day, occurrence_dates, zone
+from scheduler.plans.cadence import PLAN_MAX_YEAR, CadenceError, business_day, occurrence_dates, zone
 from scheduler.plans.schemas import (
     ActivityTemplate,
     AgreementActivated,
@@ -163,6 +163,8 @@ def _check_agreement(event: AgreementActivated) -> None:
         raise PlanningError("end_date must be after start_date")
     if (event.end_date - event.start_date).days > 366 * 10:
         raise PlanningError("a term longer than ten years is not planned")
+    if not dt.date(2000, 1, 1) <= event.start_date < dt.date(PLAN_MAX_YEAR - 10, 1, 1):
+        raise PlanningError(f"start_date must be between 2000 and {PLAN_MAX_YEAR - 11}")
 
 
 async def plan_agreements(session: AsyncSession, plans: list[AgreementPlan], now: dt.datetime) -> PlanResult:
