@@ -108,8 +108,39 @@ async def delivery_report(
     )
 
 
+LABELS = {
+    "vcio": "vCIO",
+    "account_manager": "Account manager",
+    "technical_account_manager": "Technical account manager",
+    "engineer": "Engineer",
+    "it_strategy": "IT strategy",
+    "business_applications": "Business applications",
+    "data_and_bi": "Data and BI",
+    "office_productivity": "Office productivity",
+    "proposals": "Proposals",
+    "system_integrations": "System integrations",
+    "cybersecurity": "Cybersecurity",
+    "infrastructure": "Infrastructure",
+    "account_management": "Account management",
+}
+
+
+def _label(code: str) -> str:
+    return LABELS.get(code, code.replace("_", " ").capitalize())
+
+
+def _day(d: dt.date) -> str:
+    return f"{d.day} {d:%B %Y}"
+
+
 def render_html(report: DeliveryReport, generated_on: dt.date) -> str:
-    return _env.get_template("delivery.html").render(r=report, generated_on=generated_on)
+    last_day = report.period_to - dt.timedelta(days=1)  # the period is half-open: show its last included day
+    return _env.get_template("delivery.html").render(
+        r=report,
+        generated_on=_day(generated_on),
+        period=f"{_day(report.period_from)} – {_day(last_day)}",
+        label=_label,
+    )
 
 
 def _pdf(html: str) -> bytes:
