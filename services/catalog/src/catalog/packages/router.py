@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from vcio_shared import money
 from vcio_shared.auth import Principal, require
 from vcio_shared.db import SessionDep
@@ -45,20 +45,22 @@ async def create_package(body: PackageIn, principal: Writer, session: SessionDep
     return await idem.remember(201, package.model_dump(mode="json"))
 
 
-@router.get("")
+@router.get("", response_model=Page[PackageOut])
 async def list_packages(
     principal: Reader, session: SessionDep, page: PageDep,
     status: Status | None = None,
     tier: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
     category: Category | None = None,
     currency: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
-) -> Page[PackageOut]:
+) -> Response:
     if currency is not None and currency not in money.CURRENCY_DIGITS:
         raise Unprocessable.field(["query", "currency"], f"unknown ISO 4217 currency {currency!r}")
     if tier is not None and "\x00" in tier:
         raise Unprocessable.field(["query", "tier"], "must not contain NUL characters")
-    return await service.list_packages(session, principal.tenant_id, page, status=status, tier=tier,
-                                       currency=currency, category=category)
+    result = await service.list_packages(session, principal.tenant_id, page, status=status, tier=tier,
+                                         currency=currency, category=category)
+    # already a checked Page[PackageOut]: serialise it once, without FastAPI validating it again
+    return Response(result.model_dump_json(), media_type="application/json")
 
 
 @router.get("/{package_id}")

@@ -22,7 +22,6 @@ from vcio_shared.schemas import Page, PageParams, page_of
 from catalog.packages import cadence as cadences
 from catalog.packages import repository
 from catalog.packages.schemas import (
-    ActivityOut,
     PackageIn,
     PackageOut,
     PackagePatch,
@@ -125,24 +124,26 @@ def _activity_rows(tenant_id: str, package_id: uuid.UUID, version: int,
 def to_out(row: Mapping[Any, Any], activities: Sequence[Mapping[Any, Any]]) -> PackageOut:
     currency, term = row["currency"], row["term_months"]
     hours = row["effort_hours_per_year"]
-    return PackageOut(
-        id=row["id"], version=row["version"], latest_version=row["latest_version"], status=row["status"],
-        name=row["name"], tier=row["tier"], description=row["description"], currency=currency,
-        monthly_price=money.format(row["monthly_price"], currency), billing_cycle=row["billing_cycle"],
-        term_months=term, onboarding_fee=money.format(row["onboarding_fee"], currency),
-        contract_value=money.format(row["monthly_price"] * term + row["onboarding_fee"], currency),
-        effort_hours_per_year=hours,
-        total_effort_hours_per_year=_hours(sum((Decimal(h) for h in hours.values()), Decimal(0))),
-        schedule_basis_start=row["schedule_basis_start"],
-        activities=[ActivityOut(
-            name=a["name"], category=a["category"], track=a["track"], billing_mode=a["billing_mode"],
-            cadence=a["cadence"], role=a["role"], effort_hours=_hours(Decimal(a["effort_hours"])),
-            deliverable=a["deliverable"], occurrences_in_term=a["occurrences_in_term"],
-            hours_per_year=_hours(Decimal(a["occurrences_in_term"]) * Decimal(a["effort_hours"]) * 12 / term),
-        ) for a in activities],
-        created_at=row["created_at"], updated_at=row["updated_at"], published_at=row["published_at"],
-        retired_at=row["retired_at"],
-    )
+    return PackageOut.model_validate({
+        "id": row["id"], "version": row["version"], "latest_version": row["latest_version"],
+        "status": row["status"], "name": row["name"], "tier": row["tier"], "description": row["description"],
+        "currency": currency, "monthly_price": money.format(row["monthly_price"], currency),
+        "billing_cycle": row["billing_cycle"], "term_months": term,
+        "onboarding_fee": money.format(row["onboarding_fee"], currency),
+        "contract_value": money.format(row["monthly_price"] * term + row["onboarding_fee"], currency),
+        "effort_hours_per_year": hours,
+        "total_effort_hours_per_year": _hours(sum((Decimal(h) for h in hours.values()), Decimal(0))),
+        "schedule_basis_start": row["schedule_basis_start"],
+        # plain dicts: pydantic-core validates the whole version at once, faster than a model per activity
+        "activities": [{
+            "name": a["name"], "category": a["category"], "track": a["track"], "billing_mode": a["billing_mode"],
+            "cadence": a["cadence"], "role": a["role"], "effort_hours": _hours(Decimal(a["effort_hours"])),
+            "deliverable": a["deliverable"], "occurrences_in_term": a["occurrences_in_term"],
+            "hours_per_year": _hours(Decimal(a["occurrences_in_term"]) * Decimal(a["effort_hours"]) * 12 / term),
+        } for a in activities],
+        "created_at": row["created_at"], "updated_at": row["updated_at"], "published_at": row["published_at"],
+        "retired_at": row["retired_at"],
+    })
 
 
 def published_event_data(package: PackageOut) -> dict[str, Any]:
