@@ -233,3 +233,20 @@ async def test_a_superseded_link_says_so(client: httpx.AsyncClient, app: FastAPI
     assert r.status_code == 410
     assert "replaced by a newer one" in r.text
     assert (await client.post(f"{path_of(p['accept_url'])}/accept", json=SIGNER)).status_code == 409
+
+
+async def test_a_form_decline_with_the_csrf_token_is_recorded(client: httpx.AsyncClient, app: FastAPI) -> None:
+    p = await sent_proposal(client, app)
+    page = path_of(p["accept_url"])
+    csrf = await _csrf(client, page)
+    r = await client.post(f"{page}/decline", data={"reason": "We chose another MSP", "csrf_token": csrf})
+    assert r.status_code == 200
+    assert "Your answer is recorded" in r.text
+    got = (await client.get(f"/v1/proposals/{p['id']}", headers=auth())).json()
+    assert (got["status"], got["decline_reason"]) == ("declined", "We chose another MSP")
+
+
+async def test_the_no_script_quote_form_needs_the_csrf_token(client: httpx.AsyncClient, app: FastAPI) -> None:
+    p = await sent_proposal(client, app)
+    r = await client.post(f"{path_of(p['accept_url'])}/quote", data={"option": "option-1"})
+    assert r.status_code == 403

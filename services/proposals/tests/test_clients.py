@@ -41,6 +41,7 @@ BAD_CLIENTS = [
     {"nickname": "acme"},
     {"name": ""},
     {"external_refs": {"Bad Key": "1"}},
+    {"name": "Acme\u0000Dental"},
 ]
 
 

@@ -105,6 +105,8 @@ BAD_TERMS = [
         ["body", "one_time_items", 0, "amount"],
     ),
     ({"one_time_items": [{"description": "Setup", "amount": "10.001"}]}, ["body", "one_time_items", 0, "amount"]),
+    ({"optional_items": [{"description": "Gold", "amount": "999999999999999.00"}]}, ["body"]),
+    ({"discount_percent": "5", "discount_reason": "nul\u0000"}, ["body", "discount_reason"]),
     ({"optional_items": [{"activity": "Free lunch", "amount": "10.00"}]}, ["body", "optional_items", 0, "activity"]),
 ]
 
@@ -390,3 +392,16 @@ async def test_bad_path_ids_and_query_values_are_422(client: httpx.AsyncClient) 
     assert (await client.get("/v1/proposals?client_id=nope", headers=auth())).status_code == 422
     assert (await client.get("/v1/proposals?limit=201", headers=auth())).status_code == 422
     assert (await client.get("/v1/proposals?cursor=%%%", headers=auth())).status_code == 422
+
+
+async def test_staff_cannot_record_an_acceptance_after_expiry(
+    client: httpx.AsyncClient, app: FastAPI, clock: FixedClock
+) -> None:
+    p = await sent_proposal(client, app)
+    clock.advance(days=45)
+    r = await client.post(
+        f"/v1/proposals/{p['id']}/accept",
+        headers=auth(),
+        json={"signer_name": "Ada", "signer_email": "ada@acme-dental.example"},
+    )
+    assert r.status_code == 410
