@@ -4,12 +4,11 @@ import datetime as dt
 import time
 
 import pytest
+from catalog.packages.cadence import CadenceError, occurrences, parse, schedule_basis
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from catalog.packages.cadence import CadenceError, occurrences, parse, schedule_basis
 
 TODAY = dt.date(2027, 1, 4)
 START = dt.date(2027, 2, 1)
