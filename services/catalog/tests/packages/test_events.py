@@ -53,19 +53,25 @@ async def test_a_draft_emits_no_event(client: httpx.AsyncClient, js: JetStreamCo
     assert info.state.messages == 0
 
 
-async def test_retired_event_names_the_package_and_its_versions(client: httpx.AsyncClient, js: JetStreamContext,
-                                                                create: Create) -> None:
+async def test_retiring_sends_one_retired_event_per_published_version(client: httpx.AsyncClient,
+                                                                      js: JetStreamContext, create: Create) -> None:
     sub = await js.subscribe(RETIRED)
     package = await create(publish=True)
     await client.patch(f"/v1/packages/{package['id']}", json={"name": "New"}, headers=auth())
     await client.post(f"/v1/packages/{package['id']}/publish", headers=auth())
+    await client.patch(f"/v1/packages/{package['id']}", json={"name": "Draft 3"}, headers=auth())
     await client.post(f"/v1/packages/{package['id']}/retire", headers=auth())
-    msg = await sub.next_msg(timeout=10)
-    event = decode(msg.data, subject=msg.subject)
-    assert (event.type, event.source, event.tenantid) == (RETIRED, "/vcio/catalog", "tenant-a")
-    assert msg.headers is not None and msg.headers["Nats-Msg-Id"] == event.id
-    assert event.data == {"package_id": package["id"], "version": 2, "versions": [1, 2],
-                          "retired_at": "2027-01-04T09:00:00+00:00"}
+    datas = []
+    for _ in range(2):
+        msg = await sub.next_msg(timeout=10)
+        event = decode(msg.data, subject=msg.subject)
+        assert (event.type, event.source, event.tenantid, event.subject) == (
+            RETIRED, "/vcio/catalog", "tenant-a", package["id"])
+        assert msg.headers is not None and msg.headers["Nats-Msg-Id"] == event.id
+        datas.append(event.data)
+    assert datas == [
+        {"package_id": package["id"], "version": v, "versions": [1, 2], "retired_at": "2027-01-04T09:00:00+00:00"}
+        for v in (1, 2)]
     await sub.unsubscribe()
 
 

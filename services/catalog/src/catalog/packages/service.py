@@ -291,10 +291,13 @@ async def retire(session: AsyncSession, principal: Principal, clock: Clock, pack
     now = clock.now()
     await repository.mark_retired(session, tenant, package_id, now)
     await audit.record(session, principal, "package.retired", "package", package_id, {"versions": versions})
-    await events.emit(session, SERVICE, RETIRED, tenant, {
-        "package_id": str(package_id), "version": versions[-1], "versions": versions,
-        "retired_at": now.isoformat(),
-    }, subject=str(package_id))
+    # one event per published version: a consumer that keeps versions (proposals) retires each one it holds
+    await events.emit_many(session, [
+        events.build(SERVICE, RETIRED, tenant, {
+            "package_id": str(package_id), "version": version, "versions": versions, "retired_at": now.isoformat(),
+        }, subject=str(package_id))
+        for version in versions
+    ])
     return await _load(session, tenant, package_id)
 
 
