@@ -122,3 +122,25 @@ async def test_automatic_run_bills_once_the_tenants_hour_has_come(app, client, c
     assert await app.state.runtime.run_sweep(AUTOMATIC_BILLING) == []
     [inv] = await invoices(client)
     assert inv["period_start"] == "2027-01-04"
+
+
+async def test_issued_events_carry_the_invoice_exactly_as_get_shows_it(app, client) -> None:
+    import orjson
+    from vcio_shared.events import decode
+
+    await accept(app, accepted(start="2027-01-15", one_time=[("Onboarding", "500.00")], tax_rate="8.25"))
+    await accept(app, accepted(start="2027-01-15", monthly="150000", currency="JPY"))
+    await run(client, dt.date(2027, 2, 1))
+    async with app.state.runtime.sessionmaker() as s:
+        rows = (
+            await s.execute(sa.text("SELECT id, payload FROM outbox WHERE type = 'vcio.billing.invoice.issued'"))
+        ).all()
+    assert len(rows) == 4
+    for row in rows:
+        event = decode(bytes(row.payload), subject="vcio.billing.invoice.issued")
+        assert (event.id, event.source, event.tenantid) == (str(row.id), "/vcio/billing", "tenant-a")
+        shown = (await client.get(f"/v1/invoices/{event.data['id']}", headers=auth())).json()
+        shown.pop("value_delivered")
+        assert event.data == shown
+        assert event.subject == shown["id"]
+        assert orjson.loads(row.payload)["data"]["lines"][0]["amount"] == shown["lines"][0]["amount"]

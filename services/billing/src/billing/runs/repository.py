@@ -11,7 +11,6 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
-from vcio_shared.events import CloudEvent, encode
 from vcio_shared.logging import current_trace_headers
 
 from billing.runs.models import BillingRun
@@ -168,25 +167,54 @@ async def tenants_for_auto_run(session: AsyncSession) -> Sequence[RowMapping]:
     )
 
 
-_OUTBOX = sa.text(
-    "INSERT INTO outbox (id, tenant_id, type, payload, headers) SELECT u.id, u.t, u.ty, u.p, CAST(:h AS jsonb) "
-    "FROM unnest(CAST(:ids AS uuid[]), CAST(:ts AS text[]), CAST(:tys AS text[]), CAST(:ps AS bytea[])) "
-    "AS u(id, t, ty, p)"
+def _money(column: str) -> str:
+    """SQL for the contract's money string: minor units over the currency's digits (`cd.d`), exactly."""
+    return f"round(CAST({column} AS numeric) / (CAST(10 AS numeric) ^ cd.d), cd.d)::text"
+
+
+_LINE_JSON = (
+    "json_build_object('kind', l.kind, 'description', l.description, 'period_start', l.period_start, "
+    f"'period_end', l.period_end, 'quantity', l.quantity, 'unit_amount', {_money('l.unit_amount')}, "
+    f"'amount', {_money('l.amount')})"
+)
+_INVOICE_JSON = (
+    "json_build_object('id', i.id::text, 'number', i.number, 'agreement_id', i.agreement_id::text, "
+    "'client_id', i.client_id::text, 'kind', i.kind, 'status', i.status, 'period_start', i.period_start, "
+    "'period_end', i.period_end, 'issue_date', i.issue_date, 'due_date', i.due_date, 'currency', i.currency, "
+    f"'subtotal', {_money('i.subtotal')}, 'tax_rate', i.tax_rate, 'tax', {_money('i.tax')}, "
+    f"'total', {_money('i.total')}, 'amount_paid', {_money('i.amount_paid')}, "
+    f"'amount_credited', {_money('i.amount_credited')}, "
+    f"'amount_due', {_money('GREATEST(i.total - i.amount_paid - i.amount_credited, 0)')}, "
+    f"'lines', COALESCE((SELECT json_agg({_LINE_JSON} ORDER BY l.position) FROM invoice_lines l "
+    "WHERE l.invoice_id = i.id), '[]'::json))"
+)
+_ISSUED_EVENTS = sa.text(
+    "INSERT INTO outbox (id, tenant_id, type, payload, headers) "
+    "SELECT e.eid, e.tenant_id, 'vcio.billing.invoice.issued', convert_to(json_build_object("
+    "'specversion', '1.0', 'id', e.eid::text, 'source', '/vcio/billing', 'type', 'vcio.billing.invoice.issued', "
+    "'subject', e.id::text, 'time', CAST(:time AS text), 'tenantid', e.tenant_id, "
+    "'datacontenttype', 'application/json', 'data', e.data)::text, 'UTF8'), CAST(:h AS jsonb) "
+    f"FROM (SELECT gen_random_uuid() AS eid, i.id, i.tenant_id, {_INVOICE_JSON} AS data "
+    "      FROM invoices i JOIN unnest(CAST(:curs AS text[]), CAST(:digits AS int[])) AS cd(cur, d) "
+    "      ON cd.cur = i.currency WHERE i.tenant_id = :t AND i.id = ANY(CAST(:ids AS uuid[])) ORDER BY i.id) e"
 )
 
 
-async def write_outbox(session: AsyncSession, batch: Sequence[CloudEvent]) -> None:
-    """The same outbox rows `vcio_shared.events.emit_many` writes, in one statement instead of one per row
-    (a billing run writes 100,000 of them; see the README for the shared fix)."""
-    if not batch:
+async def write_issued_events(
+    session: AsyncSession, tenant_id: str, invoice_ids: Sequence[uuid.UUID], digits: dict[str, int], time: str
+) -> None:
+    """One `vcio.billing.invoice.issued` outbox row per invoice, built by PostgreSQL from the stored rows
+    (the same CloudEvent `vcio_shared.events` writes; the invoice as `GET /v1/invoices/{id}` shows it)."""
+    if not invoice_ids:
         return
     await session.execute(
-        _OUTBOX,
+        _ISSUED_EVENTS,
         {
-            "ids": [e.id for e in batch],
-            "ts": [e.tenantid for e in batch],
-            "tys": [e.type for e in batch],
-            "ps": [encode(e) for e in batch],
+            "ids": list(invoice_ids),
+            "curs": list(digits),
+            "digits": list(digits.values()),
+            "t": tenant_id,
+            "time": time,
             "h": orjson.dumps(current_trace_headers()).decode(),
         },
     )
