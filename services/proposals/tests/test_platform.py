@@ -69,3 +69,9 @@ async def test_msp_profile_is_per_tenant(client: httpx.AsyncClient) -> None:
     assert (await client.get("/v1/msp-profile", headers=auth("tenant-b"))).json()["name"] == "tenant-b"
     bad = await client.put("/v1/msp-profile", json={"name": "x", "website": "javascript:alert(1)"}, headers=auth())
     assert bad.status_code == 422
+
+
+async def test_a_nul_in_any_query_string_is_422(client: httpx.AsyncClient) -> None:
+    for path in ("/v1/audit?entity_id=a%00b", "/v1/clients?email=a%00b"):
+        r = await client.get(path, headers=auth())
+        assert (r.status_code, r.headers["content-type"]) == (422, "application/problem+json"), path

@@ -18,6 +18,7 @@ from proposals.clients.router import router as clients_router
 from proposals.msp.router import router as msp_router
 from proposals.proposals.router import router as proposals_router
 from proposals.proposals.sweeps import EXPIRY
+from proposals.validation import RefuseNulInQuery
 
 SERVICE = "proposals"
 
@@ -35,6 +36,7 @@ def build_app(settings: Settings | None = None, clock: Clock | None = None, run_
     settings = settings or load_settings(SERVICE)
     app = create_app(SPEC, settings, clock=clock, run_background=run_background)
     app.add_middleware(PageSecurityHeaders)
+    app.add_middleware(RefuseNulInQuery)
     # The CSRF key must be the same on every replica: the JWT secret when there is one, else PROPOSALS_CSRF_SECRET.
     secret = os.environ.get("PROPOSALS_CSRF_SECRET") or settings.jwt_secret or secrets.token_hex(32)
     app.state.csrf = Csrf(f"csrf:{secret}".encode())
