@@ -10,12 +10,26 @@ from scheduler.plans.cadence import CadenceError, business_day, occurrence_dates
 D = dt.date
 
 
-def due_dates(cadence: str, start: D, end: D, tz: str = "UTC", country: str | None = None) -> list[D]:
-    return [business_day(d, country) for d in occurrence_dates(cadence, start, start, end, tz)]
+def due_dates(
+    cadence: str, start: D, end: D, tz: str = "UTC", country: str | None = None, month_end: str = "skip"
+) -> list[D]:
+    return [business_day(d, country) for d in occurrence_dates(cadence, start, start, end, tz, month_end)]
 
 
-def test_monthly_on_the_31st_falls_on_the_last_day_of_shorter_months() -> None:
+def test_monthly_on_the_31st_skips_shorter_months_as_rfc_5545_says() -> None:
     assert occurrence_dates("FREQ=MONTHLY", D(2027, 1, 31), D(2027, 1, 31), D(2028, 1, 31)) == (
+        D(2027, 1, 31),
+        D(2027, 3, 31),
+        D(2027, 5, 31),
+        D(2027, 7, 31),
+        D(2027, 8, 31),
+        D(2027, 10, 31),
+        D(2027, 12, 31),
+    )
+
+
+def test_monthly_on_the_31st_with_last_day_falls_on_the_end_of_shorter_months() -> None:
+    assert occurrence_dates("FREQ=MONTHLY", D(2027, 1, 31), D(2027, 1, 31), D(2028, 1, 31), "UTC", "last_day") == (
         D(2027, 1, 31),
         D(2027, 2, 28),
         D(2027, 3, 31),
@@ -32,7 +46,9 @@ def test_monthly_on_the_31st_falls_on_the_last_day_of_shorter_months() -> None:
 
 
 def test_monthly_on_the_31st_moves_weekend_month_ends_to_monday() -> None:
-    assert due_dates("FREQ=MONTHLY", D(2027, 1, 31), D(2027, 7, 1)) == [
+    # 31 January and 28 February 2027 are a Sunday and a Sunday
+    assert due_dates("FREQ=MONTHLY", D(2027, 1, 31), D(2027, 7, 1)) == [D(2027, 2, 1), D(2027, 3, 31), D(2027, 5, 31)]
+    assert due_dates("FREQ=MONTHLY", D(2027, 1, 31), D(2027, 7, 1), month_end="last_day") == [
         D(2027, 2, 1),
         D(2027, 3, 1),
         D(2027, 3, 31),
@@ -42,22 +58,32 @@ def test_monthly_on_the_31st_moves_weekend_month_ends_to_monday() -> None:
     ]
 
 
-def test_explicit_bymonthday_31_is_expanded_exactly_as_rfc_5545_says() -> None:
-    assert occurrence_dates("FREQ=MONTHLY;BYMONTHDAY=31", D(2027, 1, 1), D(2027, 1, 1), D(2027, 7, 1)) == (
-        D(2027, 1, 31),
-        D(2027, 3, 31),
-        D(2027, 5, 31),
-    )
+def test_explicit_bymonthday_31_is_expanded_exactly_as_written() -> None:
+    for month_end in ("skip", "last_day"):
+        assert occurrence_dates(
+            "FREQ=MONTHLY;BYMONTHDAY=31", D(2027, 1, 1), D(2027, 1, 1), D(2027, 7, 1), "UTC", month_end
+        ) == (D(2027, 1, 31), D(2027, 3, 31), D(2027, 5, 31))
 
 
-def test_quarterly_from_30_november() -> None:
+def test_quarterly_from_30_november_skips_february() -> None:
     assert occurrence_dates("FREQ=MONTHLY;INTERVAL=3", D(2026, 11, 30), D(2026, 11, 30), D(2027, 11, 30)) == (
         D(2026, 11, 30),
-        D(2027, 2, 28),
         D(2027, 5, 30),
         D(2027, 8, 30),
     )
+    # 30 May 2027 is a Sunday
     assert due_dates("FREQ=MONTHLY;INTERVAL=3", D(2026, 11, 30), D(2027, 11, 30)) == [
+        D(2026, 11, 30),
+        D(2027, 5, 31),
+        D(2027, 8, 30),
+    ]
+
+
+def test_quarterly_from_30_november_with_last_day_keeps_four_quarters() -> None:
+    assert occurrence_dates(
+        "FREQ=MONTHLY;INTERVAL=3", D(2026, 11, 30), D(2026, 11, 30), D(2027, 11, 30), "UTC", "last_day"
+    ) == (D(2026, 11, 30), D(2027, 2, 28), D(2027, 5, 30), D(2027, 8, 30))
+    assert due_dates("FREQ=MONTHLY;INTERVAL=3", D(2026, 11, 30), D(2027, 11, 30), month_end="last_day") == [
         D(2026, 11, 30),
         D(2027, 3, 1),
         D(2027, 5, 31),
@@ -65,24 +91,29 @@ def test_quarterly_from_30_november() -> None:
     ]
 
 
-def test_quarterly_from_30_november_in_a_leap_year_uses_29_february() -> None:
-    assert occurrence_dates("FREQ=MONTHLY;INTERVAL=3", D(2027, 11, 30), D(2027, 11, 30), D(2028, 11, 30)) == (
-        D(2027, 11, 30),
+def test_quarterly_from_30_november_with_last_day_in_a_leap_year_uses_29_february() -> None:
+    assert occurrence_dates(
+        "FREQ=MONTHLY;INTERVAL=3", D(2027, 11, 30), D(2027, 11, 30), D(2028, 11, 30), "UTC", "last_day"
+    ) == (D(2027, 11, 30), D(2028, 2, 29), D(2028, 5, 30), D(2028, 8, 30))
+
+
+def test_annual_from_29_february_happens_in_leap_years_only() -> None:
+    assert occurrence_dates("FREQ=YEARLY", D(2028, 2, 29), D(2028, 2, 29), D(2033, 2, 28)) == (
         D(2028, 2, 29),
-        D(2028, 5, 30),
-        D(2028, 8, 30),
+        D(2032, 2, 29),
     )
 
 
-def test_annual_from_29_february_falls_on_28_february_in_common_years() -> None:
-    assert occurrence_dates("FREQ=YEARLY", D(2028, 2, 29), D(2028, 2, 29), D(2033, 2, 28)) == (
+def test_annual_from_29_february_with_last_day_falls_on_28_february_in_common_years() -> None:
+    assert occurrence_dates("FREQ=YEARLY", D(2028, 2, 29), D(2028, 2, 29), D(2033, 2, 28), "UTC", "last_day") == (
         D(2028, 2, 29),
         D(2029, 2, 28),
         D(2030, 2, 28),
         D(2031, 2, 28),
         D(2032, 2, 29),
     )
-    assert due_dates("FREQ=YEARLY", D(2028, 2, 29), D(2031, 3, 1)) == [
+    # 28 February 2031 is a Friday; 2029 and 2030 are a Wednesday and a Thursday
+    assert due_dates("FREQ=YEARLY", D(2028, 2, 29), D(2031, 3, 1), month_end="last_day") == [
         D(2028, 2, 29),
         D(2029, 2, 28),
         D(2030, 2, 28),
@@ -187,15 +218,21 @@ def test_a_count_limited_rule_stops_at_its_count() -> None:
         ]
     ),
     tz=st.sampled_from(["UTC", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "Pacific/Chatham"]),
+    month_end=st.sampled_from(["skip", "last_day"]),
 )
-def test_every_due_date_is_a_business_day_inside_a_one_year_term(start: D, cadence: str, tz: str) -> None:
+def test_every_due_date_is_a_business_day_inside_a_one_year_term(
+    start: D, cadence: str, tz: str, month_end: str
+) -> None:
     end = start + dt.timedelta(days=365)
-    occurrences = occurrence_dates(cadence, start, start, end, tz)
+    occurrences = occurrence_dates(cadence, start, start, end, tz, month_end)
     assert list(occurrences) == sorted(set(occurrences))
     assert all(start <= d < end for d in occurrences)
     due = [business_day(d) for d in occurrences]
     assert all(d.weekday() < 5 and 0 <= (d - o).days <= 2 for d, o in zip(due, occurrences, strict=True))
     expected = {"FREQ=MONTHLY": 12, "FREQ=MONTHLY;INTERVAL=3": 4, "FREQ=YEARLY": 1}
     if cadence in expected:
-        assert len(occurrences) == expected[cadence]
         assert occurrences[0] == start  # the DTSTART itself is the first occurrence
+        if month_end == "last_day" or start.day <= 28:
+            assert len(occurrences) == expected[cadence]
+        else:
+            assert 1 <= len(occurrences) <= expected[cadence]

@@ -225,6 +225,20 @@ async def test_tenant_holiday_calendar_moves_occurrences_to_the_next_business_da
     ]
 
 
+async def test_tenant_month_end_last_day_plans_every_month_from_a_31st(svc: Scheduler) -> None:
+    r = await svc.client.put("/v1/settings", json={"month_end": "last_day"}, headers=auth_headers())
+    assert r.json()["month_end"] == "last_day"
+    data = await svc.activate(start="2027-01-31", end="2027-07-31", activities=[activity(cadence="FREQ=MONTHLY")])
+    due = [a["due_date"] for a in await svc.activities(data["agreement_id"])]
+    assert due == ["2027-02-01", "2027-03-01", "2027-03-31", "2027-04-30", "2027-05-31", "2027-06-30"]
+
+
+async def test_by_default_a_monthly_plan_from_a_31st_skips_shorter_months(svc: Scheduler) -> None:
+    data = await svc.activate(start="2027-01-31", end="2027-07-31", activities=[activity(cadence="FREQ=MONTHLY")])
+    due = [a["due_date"] for a in await svc.activities(data["agreement_id"])]
+    assert due == ["2027-02-01", "2027-03-31", "2027-05-31"]
+
+
 async def test_unknown_holiday_country_is_refused(client) -> None:
     r = await client.put("/v1/settings", json={"holiday_country": "XX"}, headers=auth_headers())
     assert r.status_code == 422

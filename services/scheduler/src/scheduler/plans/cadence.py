@@ -58,13 +58,17 @@ def _parts(cadence: str) -> dict[str, str]:
     return parts
 
 
-def anchored_rule(cadence: str, start: dt.date) -> str:
-    """The rule as expanded. A monthly or yearly cadence whose day comes from a start on the 29th-31st is anchored
-    to the month's end in shorter months (`BYMONTHDAY=31,-1;BYSETPOS=1`), where RFC 5545 alone would skip those
-    months: a monthly review sold from 31 January happens every month, on the 28th in February."""
+MONTH_END_RULES = ("skip", "last_day")
+
+
+def anchored_rule(cadence: str, start: dt.date, month_end: str = "skip") -> str:
+    """The rule as expanded. By default (`skip`) exactly RFC 5545: a month without the start's day is skipped, as
+    proposals counts occurrences. With `last_day` (a tenant setting), a monthly or yearly cadence whose day comes
+    from a start on the 29th-31st falls on the month's last day in shorter months (`BYMONTHDAY=31,-1;BYSETPOS=1`):
+    a monthly review sold from 31 January then happens every month, on the 28th in February."""
     parts = _parts(cadence)
     freq = parts["FREQ"].upper()
-    if start.day <= 28 or freq not in ("MONTHLY", "YEARLY") or _DAY_SOURCES & parts.keys():
+    if month_end != "last_day" or start.day <= 28 or freq not in ("MONTHLY", "YEARLY") or _DAY_SOURCES & parts.keys():
         return ";".join(f"{k}={v}" for k, v in parts.items())
     if freq == "YEARLY":
         if "BYMONTH" in parts:
@@ -84,14 +88,19 @@ def zone(name: str) -> ZoneInfo:
 
 @lru_cache(maxsize=65536)
 def occurrence_dates(
-    cadence: str, dtstart: dt.date, window_start: dt.date, window_end: dt.date, timezone: str = "UTC"
+    cadence: str,
+    dtstart: dt.date,
+    window_start: dt.date,
+    window_end: dt.date,
+    timezone: str = "UTC",
+    month_end: str = "skip",
 ) -> tuple[dt.date, ...]:
     """The local dates on which `cadence` (DTSTART = local midnight of `dtstart` in `timezone`) occurs inside
     the half-open window `[window_start, window_end)`."""
     tz = zone(timezone)
     start = dt.datetime.combine(dtstart, dt.time(0, 0), tzinfo=tz)
     try:
-        rule = rrulestr(anchored_rule(cadence, dtstart), dtstart=start)
+        rule = rrulestr(anchored_rule(cadence, dtstart, month_end), dtstart=start)
         # Stop at the window's end whatever the rule says: a rule that never matches (BYMONTHDAY=31;BYMONTH=2)
         # would otherwise be searched until the year 9999.
         stop = dt.datetime.combine(window_end, dt.time(0, 0), tzinfo=tz)

@@ -116,6 +116,14 @@ async def tenant_holiday_calendars(
     return {r.tenant_id: (r.holiday_country, r.holiday_subdivision) for r in rows}
 
 
+async def tenants_with_month_end_last_day(session: AsyncSession, tenant_ids: Sequence[str]) -> set[str]:
+    rows = await session.execute(
+        sa.text("SELECT tenant_id FROM tenant_settings WHERE tenant_id = ANY(:t) AND month_end = 'last_day'"),
+        {"t": list(tenant_ids)},
+    )
+    return {r.tenant_id for r in rows}
+
+
 async def get_agreement(
     session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, *, for_update: bool = False
 ) -> Any:

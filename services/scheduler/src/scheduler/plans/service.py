@@ -97,12 +97,13 @@ def _rows_for(
     holidays: tuple[str, str | None] | None,
     assigner: Assigner | None,
     now: dt.datetime,
+    month_end: str = "skip",
 ) -> list[list[Any]]:
     country, subdivision = holidays if holidays else (None, None)
     rows: list[list[Any]] = []
     for key, t in keyed(templates):
         try:
-            dates = occurrence_dates(t.cadence, dtstart, window[0], window[1], timezone)
+            dates = occurrence_dates(t.cadence, dtstart, window[0], window[1], timezone, month_end)
         except CadenceError as exc:
             raise PlanningError(f"activity {t.name!r}: {exc}") from exc
         effort = float(t.effort_hours)
@@ -201,6 +202,7 @@ async def plan_agreements(session: AsyncSession, plans: list[AgreementPlan], now
         return result
     tenant_ids = sorted({p.tenant_id for p in fresh})
     calendars = await repo.tenant_holiday_calendars(session, tenant_ids)
+    last_day = await repo.tenants_with_month_end_last_day(session, tenant_ids)
     assigner = await _assigner(
         session, tenant_ids, min(p.event.start_date for p in fresh), max(p.event.end_date for p in fresh)
     )
@@ -222,6 +224,7 @@ async def plan_agreements(session: AsyncSession, plans: list[AgreementPlan], now
                 calendars.get(p.tenant_id),
                 assigner,
                 now,
+                "last_day" if p.tenant_id in last_day else "skip",
             )
             chunk_rows.extend(agreement_rows)
             data = {
@@ -305,6 +308,7 @@ async def _replan(
 ) -> dict[str, int]:
     """Make the open future of a plan match `templates`: add what is new, cancel what is gone, refresh the rest."""
     calendars = await repo.tenant_holiday_calendars(session, [tenant_id])
+    last_day = await repo.tenants_with_month_end_last_day(session, [tenant_id])
     assigner = await _assigner(session, [tenant_id], window[0], window[1])
     wanted = _rows_for(
         tenant_id,
@@ -317,6 +321,7 @@ async def _replan(
         calendars.get(tenant_id),
         None,
         now,
+        "last_day" if tenant_id in last_day else "skip",
     )
     wanted_keys = {(r[4], r[13]) for r in wanted}
     existing = await repo.future_activities(session, tenant_id, agreement["id"], window[0])

@@ -18,7 +18,7 @@ from scheduler.tenants.schemas import SettingsOut, SettingsUpdate
 async def get(session: AsyncSession, tenant_id: str) -> SettingsOut:
     row = await repo.get(session, tenant_id)
     if row is None:
-        return SettingsOut(holiday_country=None, holiday_subdivision=None, updated_at=None)
+        return SettingsOut(holiday_country=None, holiday_subdivision=None, month_end="skip", updated_at=None)
     return SettingsOut.model_validate(dict(row))
 
 
@@ -39,7 +39,7 @@ def _check(country: str | None, subdivision: str | None) -> tuple[str | None, st
 async def put(session: AsyncSession, principal: Principal, body: SettingsUpdate, now: dt.datetime) -> SettingsOut:
     country, subdivision = _check(body.holiday_country, body.holiday_subdivision)
     before = await get(session, principal.tenant_id)
-    await repo.upsert(session, principal.tenant_id, country, subdivision, now)
+    await repo.upsert(session, principal.tenant_id, country, subdivision, body.month_end, now)
     after = await get(session, principal.tenant_id)
     await record(
         session,
@@ -50,6 +50,7 @@ async def put(session: AsyncSession, principal: Principal, body: SettingsUpdate,
         {
             "holiday_country": {"from": before.holiday_country, "to": country},
             "holiday_subdivision": {"from": before.holiday_subdivision, "to": subdivision},
+            "month_end": {"from": before.month_end, "to": body.month_end},
         },
     )
     await emit(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 16:36:32.666686
+Create Date: 2026-11-25 17:31:42.200259
 """
 from alembic import op
 import sqlalchemy as sa
@@ -178,6 +178,7 @@ def upgrade() -> None:
     sa.Column('tenant_id', sa.Text(), nullable=False),
     sa.Column('holiday_country', sa.Text(), nullable=True),
     sa.Column('holiday_subdivision', sa.Text(), nullable=True),
+    sa.Column('month_end', sa.Text(), server_default=sa.text("'skip'"), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('tenant_id', name=op.f('pk_tenant_settings'))
     )
