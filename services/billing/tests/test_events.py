@@ -177,3 +177,24 @@ async def test_completed_activity_of_another_tenants_agreement_is_dead_lettered(
         return (await client.get("/v1/dead-letters", headers=auth("tenant-b"))).json()["items"]
 
     assert len(await eventually(dead)) == 1
+
+
+async def test_client_updated_over_jetstream_changes_the_tax_rate_once(live) -> None:
+    app, client, js = live
+    event = accepted(start="2027-01-01")
+    await publish(js, event)
+    await eventually(lambda: agreements(client))
+    updated = build("proposals", "vcio.proposals.client.updated", "tenant-a", {**event.data["client"], "tax_rate": "5"})
+    await publish(js, updated)
+    await publish(js, updated, msg_id=str(uuid7()))
+
+    async def handled() -> bool:
+        async with app.state.runtime.sessionmaker() as s:
+            return await s.scalar(sa.text("SELECT tax_rate FROM clients")) == "5"
+
+    await eventually(handled)
+    await run(client, dt.date(2027, 1, 1))
+    [inv] = (await client.get("/v1/invoices", headers=auth())).json()["items"]
+    assert (inv["tax"], inv["total"]) == ("75.00", "1575.00")
+    async with app.state.runtime.sessionmaker() as s:
+        assert await s.scalar(sa.text("SELECT count(*) FROM inbox WHERE event_id = :e"), {"e": updated.id}) == 1

@@ -240,3 +240,35 @@ async def test_openapi_and_health_answer_without_a_token(client) -> None:
     assert (await client.get("/healthz")).status_code == 200
     spec = (await client.get("/openapi.json")).json()
     assert "/v1/billing-runs" in spec["paths"] and "/v1/invoices/{invoice_id}/payments" in spec["paths"]
+
+
+async def test_mark_uncollectible_then_no_payment_is_taken(app, client) -> None:
+    inv = await one_invoice(app, client)
+    r = await client.post(f"/v1/invoices/{inv['id']}/mark-uncollectible", headers=auth())
+    assert (r.status_code, r.json()["status"], r.json()["amount_due"]) == (200, "uncollectible", "0.00")
+    r = await client.post(
+        f"/v1/invoices/{inv['id']}/payments",
+        json={"amount": "1.00", "paid_at": PAID_AT, "reference": "x"},
+        headers=auth(),
+    )
+    assert r.status_code == 409
+
+
+async def test_another_tenant_sees_nothing_of_credit_notes_runs_settings_and_metrics(app, client) -> None:
+    inv = await one_invoice(app, client)
+    note = (
+        await client.post(
+            f"/v1/invoices/{inv['id']}/credit-notes", json={"amount": "10.00", "reason": "x"}, headers=auth()
+        )
+    ).json()
+    await client.put("/v1/settings", json={"draft_review": True}, headers=auth())
+    other = auth("tenant-b")
+    assert (await client.get(f"/v1/credit-notes/{note['id']}", headers=other)).status_code == 404
+    assert (await client.get("/v1/credit-notes", headers=other)).json()["items"] == []
+    assert (await client.get("/v1/billing-runs", headers=other)).json()["items"] == []
+    assert (await client.get("/v1/settings", headers=other)).json()["draft_review"] is False
+    period = {"from": "2027-01-01", "to": "2027-12-31"}
+    assert (await client.get("/v1/metrics/movements", params=period, headers=other)).json()["items"] == []
+    value = (await client.get("/v1/metrics/activity-value", params=period, headers=other)).json()["items"]
+    assert [v["activities"] for v in value] == [0, 0]
+    assert (await client.get(f"/v1/credit-notes/{note['id']}", headers=auth())).json()["total"] == "10.00"
