@@ -25,7 +25,7 @@ import nats
 import psycopg
 from nats.js.api import StreamConfig
 
-from bench.procs import Profile, RssSampler, rss_mib
+from bench.procs import CpuMeter, Profile, RssSampler, rss_mib
 from bench.results import Figure, Results, console, speed_ratio
 from bench.stack import Stack
 
@@ -60,7 +60,8 @@ async def run(stack: Stack, results: Results, n: int, *, profile: bool, out: Pat
     try:
         before = await issued_count(js)
         async with httpx.AsyncClient(timeout=1800) as http:
-            with RssSampler(pid) as rss, Profile(pid, out / "profile-billing-run.txt", enabled=profile) as prof:
+            profiling = Profile(pid, out / "profile-billing-run.txt", enabled=profile)
+            with RssSampler(pid) as rss, profiling as prof, CpuMeter(stack.cpu_pids("billing")) as cpu:
                 t0 = time.perf_counter()
                 r = await http.post(
                     f"{stack.url('billing')}/v1/billing-runs",
@@ -106,6 +107,7 @@ async def run(stack: Stack, results: Results, n: int, *, profile: bool, out: Pat
         "service_duration_ms": run_out.get("duration_ms"),
         "relay_tail_s": round(total - t_committed, 3),
         "errors": len(run_out.get("errors") or []),
+        "cpu_seconds_during_run": cpu.used,
     }
     if profile:
         extra["profile"] = prof.summary() or prof.error

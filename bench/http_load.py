@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 from bench import flow
-from bench.procs import Profile
+from bench.procs import CpuMeter, Profile
 from bench.results import Figure, Results, console, speed_ratio
 from bench.stack import Stack, free_port
 from bench.stats import percentile
@@ -41,6 +41,12 @@ class Load:
     p99_ms: float
     max_ms: float
     tool: str
+    cpu: dict[str, float] | None = None
+
+    def cpu_ms_per_request(self, name: str) -> float | None:
+        if not self.cpu or name not in self.cpu or not self.requests:
+            return None
+        return round(1000 * self.cpu[name] / self.requests, 3)
 
     @property
     def rps(self) -> float:
@@ -169,19 +175,35 @@ async def python_load(
 
 
 async def measure(
-    base: str, method: str, paths: list[str], body: str | None, token: str, args: argparse.Namespace, tag: str
+    base: str,
+    method: str,
+    paths: list[str],
+    body: str | None,
+    token: str,
+    args: argparse.Namespace,
+    tag: str,
+    cpu_pids: dict[str, tuple[int, bool]] | None = None,
 ) -> Load:
+    """Warm up (not counted), let the server finish what the warm-up left in flight, then measure; the CPU
+    seconds of `cpu_pids` are taken over the measured part only."""
     exe = wrk()
     script = args.out / f"wrk-{tag}.lua"
     args.out.mkdir(parents=True, exist_ok=True)
     warm = min(2.0, args.duration / 2)
-    if exe:
-        await asyncio.to_thread(wrk_load, exe, base, method, paths, body, token, warm, args.connections, script)
-        return await asyncio.to_thread(
-            wrk_load, exe, base, method, paths, body, token, args.duration, args.connections, script
-        )
-    await python_load(base, method, paths, body, token, warm, args.connections)
-    return await python_load(base, method, paths, body, token, args.duration, args.connections)
+
+    async def once(seconds: float) -> Load:
+        if exe:
+            return await asyncio.to_thread(
+                wrk_load, exe, base, method, paths, body, token, seconds, args.connections, script
+            )
+        return await python_load(base, method, paths, body, token, seconds, args.connections)
+
+    warmed = await once(warm)
+    await asyncio.sleep(min(10.0, max(0.5, warmed.max_ms / 1000)))
+    with CpuMeter(cpu_pids or {}) as cpu:
+        load = await once(args.duration)
+    load.cpu = cpu.used
+    return load
 
 
 class BareApp:
@@ -196,6 +218,10 @@ class BareApp:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def cpu_pids(self) -> dict[str, tuple[int, bool]]:
+        assert self.proc is not None
+        return {"bare": (self.proc.pid, False)}
 
     def __enter__(self) -> BareApp:
         from vcio_shared.embedded import die_with_parent
@@ -301,6 +327,8 @@ def _figures(
                 "max_ms": round(real.max_ms, 1),
                 "bare_p50_ms": round(bare.p50_ms, 2),
                 "bare_requests": bare.requests,
+                "cpu_ms_per_request": {k: real.cpu_ms_per_request(k) for k in (real.cpu or {}) if k != "nats-server"},
+                "bare_cpu_ms_per_request": bare.cpu_ms_per_request("bare"),
             },
         )
     )
@@ -329,9 +357,9 @@ async def read(stack: Stack, results: Results, state: dict[str, Any], args: argp
         write_sample = state.get("write_sample") or {}
     paths = [f"/v1/invoices/{i}" for i in ids]
     with Profile(stack.pid("billing"), args.out / "profile-api-read.txt", enabled=args.profile) as prof:
-        real = await measure(base, "GET", paths, None, token, args, "read")
+        real = await measure(base, "GET", paths, None, token, args, "read", stack.cpu_pids("billing"))
     with BareApp({"read": sample, "write": write_sample}, args.out) as bare_app:
-        bare = await measure(bare_app.url, "GET", paths, None, token, args, "read-bare")
+        bare = await measure(bare_app.url, "GET", paths, None, token, args, "read-bare", bare_app.cpu_pids())
     extra: dict[str, Any] = {"distinct_invoices": len(ids), "answer_bytes": len(json.dumps(sample))}
     if args.profile:
         extra["profile"] = prof.summary() or prof.error
@@ -355,9 +383,11 @@ async def write(stack: Stack, results: Results, state: dict[str, Any], args: arg
             201,
         )
     with Profile(stack.pid("proposals"), args.out / "profile-api-write.txt", enabled=args.profile) as prof:
-        real = await measure(base, "POST", ["/v1/proposals"], body, token, args, "write")
+        real = await measure(base, "POST", ["/v1/proposals"], body, token, args, "write", stack.cpu_pids("proposals"))
     with BareApp({"read": state.get("read_sample") or {}, "write": sample}, args.out) as bare_app:
-        bare = await measure(bare_app.url, "POST", ["/v1/proposals"], body, token, args, "write-bare")
+        bare = await measure(
+            bare_app.url, "POST", ["/v1/proposals"], body, token, args, "write-bare", bare_app.cpu_pids()
+        )
     extra: dict[str, Any] = {"answer_bytes": len(json.dumps(sample))}
     if args.profile:
         extra["profile"] = prof.summary() or prof.error

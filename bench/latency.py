@@ -21,6 +21,7 @@ from bench.stack import Stack
 from bench.stats import percentile
 
 POLL = 0.002
+WARMUP = 5  # first accepts pay one-off costs (lazy imports, statement caches, consumer start): not counted
 
 
 async def platform_latency(stack: Stack, setup: Setup, n: int) -> tuple[list[float], list[float]]:
@@ -29,7 +30,7 @@ async def platform_latency(stack: Stack, setup: Setup, n: int) -> tuple[list[flo
     accepts: list[float] = []
     async with httpx.AsyncClient(timeout=30) as http:
         proposals = []
-        for _ in range(n):
+        for _ in range(n + WARMUP):
             p = ok(await http.post(f"{stack.url('proposals')}/v1/proposals", json=proposal_body(setup), headers=h))
             ok(await http.post(f"{stack.url('proposals')}/v1/proposals/{p['id']}/send", headers=h))
             proposals.append(p["id"])
@@ -56,7 +57,7 @@ async def platform_latency(stack: Stack, setup: Setup, n: int) -> tuple[list[flo
                     raise TimeoutError(f"no agreement in billing 30 s after accepting {pid}")
                 await asyncio.sleep(POLL)
             await asyncio.sleep(0.02)  # one at a time, on an idle system
-    return latencies, accepts
+    return latencies[WARMUP:], accepts[WARMUP:]
 
 
 async def nats_latency(url: str, n: int) -> list[float]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import os
 import shutil
 import signal
 import subprocess
@@ -59,8 +60,8 @@ class Profile:
 
     Does nothing (and says why in `.error`) when py-spy is missing or cannot attach."""
 
-    def __init__(self, pid: int, path: Path, enabled: bool = True, rate: int = 100) -> None:
-        self.pid, self.path, self.enabled, self.rate = pid, path, enabled, rate
+    def __init__(self, pid: int, path: Path, enabled: bool = True, rate: int = 100, native: bool = False) -> None:
+        self.pid, self.path, self.enabled, self.rate, self.native = pid, path, enabled, rate, native
         self.proc: subprocess.Popen[bytes] | None = None
         self.error: str | None = None
 
@@ -167,3 +168,45 @@ def _short(frame: str) -> str:
 
 def _idle(frame: str) -> bool:
     return any(k in frame for k in ("epoll_wait", "select (", "poll ("))
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pid: int, *, with_children: bool = False) -> float:
+    """User + system CPU of a process; with_children adds its live children and its reaped ones (PostgreSQL
+    backends are children of the postmaster)."""
+    try:
+        f = _stat(pid)
+    except OSError:
+        return 0.0
+    total = int(f[11]) + int(f[12])
+    if with_children:
+        total += int(f[13]) + int(f[14])
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                c = _stat(int(entry.name))
+                if int(c[1]) == pid:
+                    total += int(c[11]) + int(c[12])
+    return total / _TICK
+
+
+class CpuMeter:
+    """CPU seconds used by named processes while the block runs."""
+
+    def __init__(self, pids: dict[str, tuple[int, bool]]) -> None:
+        self.pids = pids
+        self.used: dict[str, float] = {}
+
+    def __enter__(self) -> CpuMeter:
+        self._start = {k: cpu_seconds(p, with_children=c) for k, (p, c) in self.pids.items()}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.used = {k: round(cpu_seconds(p, with_children=c) - self._start[k], 2) for k, (p, c) in self.pids.items()}

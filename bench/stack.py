@@ -57,6 +57,15 @@ class Stack:
     def pid(self, service: str) -> int:
         return self.platform.services[service].pid
 
+    def cpu_pids(self, *services: str) -> dict[str, tuple[int, bool]]:
+        """(pid, with_children) of the given services, PostgreSQL (postmaster + backends) and nats-server."""
+        out = {s: (self.pid(s), False) for s in services}
+        if self.platform.postgres is not None and self.platform.postgres.proc is not None:
+            out["postgres"] = (self.platform.postgres.proc.pid, True)
+        if self.platform.nats is not None and getattr(self.platform.nats, "proc", None) is not None:
+            out["nats-server"] = (self.platform.nats.proc.pid, False)  # type: ignore[union-attr]
+        return out
+
     def token(self, tenant: str) -> str:
         if tenant not in self.tokens:
             self.tokens[tenant] = issue_token(self.secret, tenant_id=tenant, scopes=" ".join(SCOPES), sub="bench")
