@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import time
 import traceback
 from pathlib import Path
@@ -77,7 +78,10 @@ def main() -> None:
             "sections": only,
         },
     )
-    console.print(f"wrote {path}")
+    from bench.report import markdown
+
+    (path.parent / "results.md").write_text(markdown(json.loads(path.read_text())))
+    console.print(f"wrote {path} and {path.parent / 'results.md'}")
 
 
 async def run_section(

@@ -32,6 +32,7 @@ from bench.stack import Stack
 BULK = "bench-bulk"
 ISSUED = "vcio.billing.invoice.issued"
 START = dt.date(2027, 1, 1)
+FULL = 100_000  # the issue's size: the 20 s target is for it
 TABLES = ("invoices", "invoice_lines", "outbox")
 
 
@@ -119,8 +120,8 @@ async def run(stack: Stack, results: Results, n: int, *, profile: bool, out: Pat
             baseline=f"raw COPY of the same {rows:,} rows (invoices, lines, outbox)",
             baseline_value=round(copy_s, 2),
             ratio=speed_ratio(total, copy_s, higher_is_better=False),
-            target="≤ 20 s",
-            met=total <= 20,
+            target="≤ 20 s" if n == FULL else f"≤ 20 s at {FULL:,} (this run: {n:,})",
+            met=(total <= 20) if n == FULL else None,
             extra=extra,
         )
     )
