@@ -1,9 +1,11 @@
 """The whole journey over HTTP only, on the real processes: catalog → proposal → client page → agreement →
 delivery plan → completed activity → billing run → invoice showing the value delivered → payment → MRR."""
 
+import datetime as dt
 from typing import Any
 
 import httpx
+from dateutil.relativedelta import relativedelta
 from vcio_shared.testing import auth, eventually
 
 A = auth("journey-msp")
@@ -22,6 +24,20 @@ PACKAGE = {
 }
 
 
+# The services run on the real clock: start ten months ago, so the term is under way and the dates are real.
+TODAY = dt.date.today()
+START = TODAY.replace(day=1) - relativedelta(months=10)
+
+
+def business_day(day: dt.date) -> dt.date:
+    """Saturday and Sunday move to the Monday (CONTRACT.md section 4, scheduler)."""
+    return day + dt.timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)
+
+
+def months(n: int) -> dt.date:
+    return START + relativedelta(months=n)
+
+
 async def _json(response: httpx.Response, status: int = 200) -> Any:
     assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
     return response.json()
@@ -32,7 +48,7 @@ async def test_catalog_to_paid_invoice_and_mrr(platform: Any) -> None:
     billing, scheduler = platform.url("billing"), platform.url("scheduler")
     async with httpx.AsyncClient(timeout=30) as http:
         # The starter catalog loads three published tiers; loading twice changes nothing.
-        await _json(await http.post(f"{catalog}/v1/starter-catalog", headers=A), 200)
+        await _json(await http.post(f"{catalog}/v1/starter-catalog", headers=A), 201)
         await http.post(f"{catalog}/v1/starter-catalog", headers=A)
         published = await _json(await http.get(f"{catalog}/v1/packages", params={"status": "published"}, headers=A))
         assert sorted(p["monthly_price"] for p in published["items"]) == ["1500.00", "3000.00", "5000.00"]
@@ -50,7 +66,7 @@ async def test_catalog_to_paid_invoice_and_mrr(platform: Any) -> None:
         client = await _json(await http.post(f"{proposals}/v1/clients", headers=A, json={
             "name": "Northwind Dental", "email": "office@northwind.example", "timezone": "America/Chicago"}), 201)
         proposal = await _json(await http.post(f"{proposals}/v1/proposals", headers=A, json={
-            "client_id": client["id"], "package_id": package["id"], "start_date": "2027-01-01"}), 201)
+            "client_id": client["id"], "package_id": package["id"], "start_date": START.isoformat()}), 201)
         assert (proposal["monthly_total"], proposal["one_time_total"], proposal["contract_value"],
                 proposal["currency"]) == ("2000.00", "750.00", "24750.00", "USD")
         assert sorted((s["name"], s["occurrences"]) for s in proposal["schedule_summary"]) == [
@@ -77,7 +93,7 @@ async def test_catalog_to_paid_invoice_and_mrr(platform: Any) -> None:
         agr = await eventually(agreement, timeout=30)
         assert (agr["client_id"], agr["status"], agr["start_date"], agr["end_date"], agr["billing_cycle"],
                 agr["monthly_amount"], agr["currency"], agr["term_months"]) == (
-            client["id"], "active", "2027-01-01", "2028-01-01", "monthly", "2000.00", "USD", 12)
+            client["id"], "active", START.isoformat(), months(12).isoformat(), "monthly", "2000.00", "USD", 12)
 
         # scheduler turns the agreement into a delivery plan: 1 + 4 + 12 activities, off weekends
         async def plan() -> Any:
@@ -87,17 +103,16 @@ async def test_catalog_to_paid_invoice_and_mrr(platform: Any) -> None:
             return items if len(items) == 17 else None
         activities = await eventually(plan, timeout=30)
         qbrs = sorted(a["due_date"] for a in activities if a["name"] == "Quarterly business review")
-        assert qbrs == ["2027-01-01", "2027-04-01", "2027-07-01", "2027-10-01"]
+        assert qbrs == [business_day(months(n)).isoformat() for n in (0, 3, 6, 9)]
         checkins = sorted(a["due_date"] for a in activities if a["name"] == "Monthly check-in")
-        # 2027-05-01 is a Saturday → Monday 3 May; 2027-08-01 a Sunday → Monday 2 August
-        assert checkins[4] == "2027-05-03" and checkins[7] == "2027-08-02"
+        assert checkins == [business_day(months(n)).isoformat() for n in range(12)]
         roadmap = next(a for a in activities if a["name"] == "IT strategy and roadmap")
         await _json(await http.post(f"{scheduler}/v1/activities/{roadmap['id']}/complete", headers=A, json={
             "outcome": "Three-year roadmap agreed with the owners", "hours_spent": "14.50",
-            "completed_at": "2027-01-12T16:00:00Z"}))
+            "completed_at": f"{START + dt.timedelta(days=11)}T16:00:00Z"}))
 
         # billing: January in advance with the onboarding fee; February shows what was delivered in January
-        run = await _json(await http.post(f"{billing}/v1/billing-runs", json={"as_of": "2027-01-01"}, headers=A),
+        run = await _json(await http.post(f"{billing}/v1/billing-runs", json={"as_of": START.isoformat()}, headers=A),
                           201)
         assert run["invoices_created"] == 1
         invoices = await _json(await http.get(f"{billing}/v1/invoices", params={"client_id": client["id"]},
@@ -105,30 +120,31 @@ async def test_catalog_to_paid_invoice_and_mrr(platform: Any) -> None:
         [january] = invoices["items"]
         assert (january["number"], january["status"], january["period_start"], january["period_end"],
                 january["subtotal"], january["tax"], january["total"]) == (
-            "INV-2027-000001", "issued", "2027-01-01", "2027-02-01", "2750.00", "0.00", "2750.00")
+            f"INV-{january['issue_date'][:4]}-000001", "issued", START.isoformat(), months(1).isoformat(),
+            "2750.00", "0.00", "2750.00")
         assert sorted((ln["amount"], ln["period_start"]) for ln in january["lines"]) == [
-            ("2000.00", "2027-01-01"), ("750.00", "2027-01-01")]
+            ("2000.00", START.isoformat()), ("750.00", None)]  # a one-time fee has no period
 
-        async def delivered_known() -> bool:
-            r = await http.post(f"{billing}/v1/billing-runs", json={"as_of": "2027-02-01", "dry_run": True},
-                                headers=A)
-            return r.status_code in (200, 201) and "Three-year roadmap" in r.text
-        await eventually(delivered_known, timeout=30)
-        second = await _json(await http.post(f"{billing}/v1/billing-runs", json={"as_of": "2027-02-01"},
+        second = await _json(await http.post(f"{billing}/v1/billing-runs", json={"as_of": months(1).isoformat()},
                                              headers=A), 201)
         assert second["invoices_created"] == 1
         february = [i for i in (await _json(await http.get(
             f"{billing}/v1/invoices", params={"client_id": client["id"]}, headers=A)))["items"]
-            if i["period_start"] == "2027-02-01"][0]
-        assert (february["number"], february["total"]) == ("INV-2027-000002", "2000.00")
+            if i["period_start"] == months(1).isoformat()][0]
+        assert (february["number"], february["total"]) == (f"INV-{february['issue_date'][:4]}-000002", "2000.00")
+
+        async def delivered_shown() -> bool:  # billing learns it from vcio.scheduler.activity.completed
+            r = await http.get(f"{billing}/v1/invoices/{february['id']}", headers=A)
+            return "Three-year roadmap agreed with the owners" in r.text
+        await eventually(delivered_shown, timeout=30)
         html = await http.get(f"{billing}/v1/invoices/{february['id']}/html", headers=A)
         assert "IT strategy and roadmap" in html.text and "Three-year roadmap agreed with the owners" in html.text
 
         await _json(await http.post(f"{billing}/v1/invoices/{january['id']}/payments", headers=A, json={
-            "amount": "2750.00", "paid_at": "2027-01-10", "reference": "ACH 4471"}), 201)
+            "amount": "2750.00", "paid_at": f"{START + dt.timedelta(days=9)}T15:00:00Z", "reference": "ACH 4471"}), 201)
         january_now = await _json(await http.get(f"{billing}/v1/invoices/{january['id']}", headers=A))
         assert january_now["status"] == "paid"
 
-        mrr = await _json(await http.get(f"{billing}/v1/metrics/mrr", params={"as_of": "2027-02-15"}, headers=A))
+        mrr = await _json(await http.get(f"{billing}/v1/metrics/mrr", params={"as_of": (months(1) + dt.timedelta(days=14)).isoformat()}, headers=A))
         assert [(r["currency"], r["mrr"], r["arr"], r["active_agreements"]) for r in mrr["items"]] == [
             ("USD", "2000.00", "24000.00", 1)]

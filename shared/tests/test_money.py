@@ -22,6 +22,7 @@ def test_parse(amount: str, currency: str, minor: int) -> None:
     ("1500.001", "USD", "USD has 2 minor digits"), ("1.5", "JPY", "JPY has 0 minor digits"),
     ("-1.00", "USD", "must not be negative"), ("1e3", "USD", "decimal string"), ("", "USD", "decimal string"),
     ("12.00", "XYZ", "unknown ISO 4217 currency"), ("NaN", "USD", "decimal string"),
+    ("١٥٠٠.٠٠", "USD", "decimal string"),
 ])
 def test_parse_refuses(amount: str, currency: str, message: str) -> None:
     with pytest.raises(money.MoneyError, match=message):

@@ -101,9 +101,10 @@ def build(service: str, type_: str, tenant_id: str, data: Mapping[str, Any], *, 
 
 
 async def emit(session: AsyncSession, service: str, type_: str, tenant_id: str, data: Mapping[str, Any], *,
-               subject: str | None = None) -> CloudEvent:
-    """Write one event to the outbox, in the caller's transaction: it is published only if that commits."""
-    event = build(service, type_, tenant_id, data, subject=subject)
+               subject: str | None = None, now: dt.datetime | None = None) -> CloudEvent:
+    """Write one event to the outbox, in the caller's transaction: it is published only if that commits.
+    Pass the injected clock's `now` so the event's `time` follows it."""
+    event = build(service, type_, tenant_id, data, subject=subject, now=now)
     await emit_many(session, [event])
     return event
 

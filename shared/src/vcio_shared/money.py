@@ -18,7 +18,7 @@ _ZERO = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "
 _THREE = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"}
 CURRENCY_DIGITS: dict[str, int] = {c: (0 if c in _ZERO else 3 if c in _THREE else 2) for c in _CODES}
 
-_AMOUNT = re.compile(r"^-?\d{1,15}(\.\d+)?$")
+_AMOUNT = re.compile(r"^-?[0-9]{1,15}(\.[0-9]+)?$")  # ASCII digits only: "١٥٠٠" is not an amount
 
 
 class MoneyError(ValueError):
