@@ -15,7 +15,8 @@ PACKAGE = (
 
 
 def _plans(n: int) -> list[AgreementPlan]:
-    starts = [dt.date(2027, 1, 1) + dt.timedelta(days=7 * i) for i in range(n)]
+    # days 1-28 only: with the default RFC 5545 month-end rule every month has them (120 rows per agreement)
+    starts = [dt.date(2027, 1 + i % 12, 1 + (3 * i) % 28) for i in range(n)]
     return [
         AgreementPlan(
             TENANT,
