@@ -25,6 +25,7 @@ import nats
 import psycopg
 from nats.js.api import StreamConfig
 
+from bench.pglog import StatementLog
 from bench.procs import CpuMeter, Profile, RssSampler, rss_mib
 from bench.results import Figure, Results, console, speed_ratio
 from bench.stack import Stack
@@ -62,7 +63,13 @@ async def run(stack: Stack, results: Results, n: int, *, profile: bool, out: Pat
         before = await issued_count(js)
         async with httpx.AsyncClient(timeout=1800) as http:
             profiling = Profile(pid, out / "profile-billing-run.txt", enabled=profile)
-            with RssSampler(pid) as rss, profiling as prof, CpuMeter(stack.cpu_pids("billing")) as cpu:
+            pg = stack.platform.postgres
+            statements = StatementLog(
+                stack.database_url("billing"),
+                pg.log_path if pg else Path("/dev/null"),
+                enabled=profile and pg is not None,
+            )
+            with RssSampler(pid) as rss, profiling as prof, CpuMeter(stack.cpu_pids("billing")) as cpu, statements:
                 t0 = time.perf_counter()
                 r = await http.post(
                     f"{stack.url('billing')}/v1/billing-runs",
@@ -112,6 +119,7 @@ async def run(stack: Stack, results: Results, n: int, *, profile: bool, out: Pat
     }
     if profile:
         extra["profile"] = prof.summary() or prof.error
+        extra["postgres_statements"] = statements.top
     results.add(
         Figure(
             name="billing_run_seconds",
