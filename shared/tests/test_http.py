@@ -4,9 +4,9 @@ import asyncio
 from collections.abc import Callable
 
 import httpx
+from vcio_shared.testing import auth, running
 
 from shared.tests.conftest import sql
-from vcio_shared.testing import auth, running
 
 
 async def test_unknown_field_is_422_naming_it(notes: httpx.AsyncClient) -> None:

@@ -18,9 +18,10 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from vcio_shared.errors import database_unavailable
 from vcio_shared.events import CloudEvent, EventDecodeError, decode
 from vcio_shared.ids import uuid7
 from vcio_shared.logging import set_traceparent
@@ -371,7 +372,7 @@ class ConsumerRunner:
             await msg.nak(delay=min(2.0 ** deliveries, 30.0))
             return
         except Exception as exc:
-            if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            if database_unavailable(exc):  # PostgreSQL restarting: retry later, never dead-letter for it
                 await msg.nak(delay=min(2.0 ** deliveries, 30.0))
                 return
             if deliveries >= self.spec.max_deliver:

@@ -8,7 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger("vcio.errors")
@@ -82,6 +82,32 @@ def problem(status: int, detail: str, *, type_slug: str | None = None, errors: l
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+# SQLSTATE classes that mean "the server is not there right now": 08 connection exception,
+# 57P operator intervention (admin shutdown, cannot connect now), 53 insufficient resources.
+_UNAVAILABLE_SQLSTATES = ("08", "57P", "53")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when a database error means PostgreSQL is down or restarting (answer 503, retry), not a bug."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (OSError, ConnectionError, TimeoutError)):
+            return True
+        sqlstate = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+            return True
+        name = type(current).__name__
+        if name in ("ConnectionDoesNotExistError", "InterfaceError", "InternalClientError",
+                    "ConnectionFailureError", "CannotConnectNowError", "AdminShutdownError"):
+            return True
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return False
+
+
 def _loc(loc: tuple[Any, ...] | list[Any]) -> list[str | int]:
     return [p if isinstance(p, int) else str(p) for p in loc]
 
@@ -103,11 +129,16 @@ def install_handlers(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(InterfaceError)
-    async def _db_down(_: Request, exc: DBAPIError) -> JSONResponse:
-        log.warning("database unavailable", error=type(exc.orig).__name__ if exc.orig else type(exc).__name__)
-        return problem(503, "the database is unavailable; retry shortly", headers={"Retry-After": "2"})
+    @app.exception_handler(DBAPIError)
+    async def _db(_: Request, exc: DBAPIError) -> JSONResponse:
+        if database_unavailable(exc):
+            log.warning("database unavailable", error=type(exc.orig).__name__ if exc.orig else type(exc).__name__)
+            return problem(503, "the database is unavailable; retry shortly", headers={"Retry-After": "2"})
+        if isinstance(exc, IntegrityError):
+            log.info("integrity conflict", error=str(exc.orig)[:200])
+            return problem(409, "the change conflicts with existing data")
+        log.exception("database error", error=type(exc).__name__)
+        return problem(500, "an unexpected error occurred")
 
     @app.exception_handler(OSError)
     async def _os(_: Request, exc: OSError) -> JSONResponse:
