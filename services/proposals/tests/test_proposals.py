@@ -91,7 +91,6 @@ async def test_discount_rounds_half_up_once_per_line(client: httpx.AsyncClient, 
 
 
 BAD_TERMS = [
-    ({"discount_percent": "10"}, ["body", "discount_reason"]),
     ({"discount_percent": "100.01", "discount_reason": "x"}, ["body", "discount_percent"]),
     ({"discount_percent": "-1", "discount_reason": "x"}, ["body", "discount_percent"]),
     ({"start_date": "2026-01-03"}, ["body", "start_date"]),
@@ -405,3 +404,10 @@ async def test_staff_cannot_record_an_acceptance_after_expiry(
         json={"signer_name": "Ada", "signer_email": "ada@acme-dental.example"},
     )
     assert r.status_code == 410
+
+
+async def test_a_discount_without_a_reason_is_accepted_as_the_contract_allows(
+    client: httpx.AsyncClient, setup: dict
+) -> None:
+    p = await _new(client, setup, discount_percent=10)
+    assert (p["discount_percent"], p["discount_reason"], p["monthly_total"]) == ("10.00", None, "1350.00")

@@ -136,9 +136,7 @@ def _compose(pkg: Any, client: Any, terms: dict[str, Any], now: dt.datetime) -> 
     if start > today + dt.timedelta(days=MAX_START_AHEAD_DAYS):
         raise Unprocessable.field(["body", "start_date"], "must not be more than three years ahead")
     discount = Decimal(terms.get("discount_percent") or 0)
-    reason = terms.get("discount_reason") or None
-    if discount > 0 and not reason:
-        raise Unprocessable.field(["body", "discount_reason"], "a discount needs a reason")
+    reason = terms.get("discount_reason") or None  # asked for on every discount, but the contract makes it optional
     valid_until = terms.get("valid_until")
     if valid_until is not None and valid_until < today:
         raise Unprocessable.field(["body", "valid_until"], "must not be in the past")
