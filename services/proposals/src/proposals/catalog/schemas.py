@@ -20,7 +20,7 @@ class ActivityIn(_Event):
     category: str = Field(max_length=60)
     track: Literal["business", "technical"]
     billing_mode: Literal["billable", "included"]
-    cadence: str = Field(min_length=1, max_length=500)
+    cadence: str = Field(min_length=1, max_length=2000)
     role: str = Field(max_length=60)
     effort_hours: str = Field(max_length=20)
     deliverable: str | None = Field(default=None, max_length=2000)
