@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from bench import flow
+from bench.pglog import StatementLog
 from bench.procs import CpuMeter, Profile
 from bench.results import Figure, Results, console, speed_ratio
 from bench.stack import Stack, free_port
@@ -271,6 +272,13 @@ class BareApp:
                 self.proc.wait()
 
 
+def statement_log(stack: Stack, enabled: bool) -> StatementLog:
+    pg = stack.platform.postgres
+    return StatementLog(
+        stack.database_url("billing"), pg.log_path if pg else Path("/dev/null"), enabled=enabled and pg is not None
+    )
+
+
 async def ensure_invoices(stack: Stack, state: dict[str, Any]) -> list[str]:
     """Invoice ids to read: the billing section's, else a small run of 1,000 made now."""
     if state.get("invoice_ids"):
@@ -356,13 +364,17 @@ async def read(stack: Stack, results: Results, state: dict[str, Any], args: argp
         sample = flow.ok(await http.get(f"{base}/v1/invoices/{ids[0]}", headers=stack.headers(BULK)))
         write_sample = state.get("write_sample") or {}
     paths = [f"/v1/invoices/{i}" for i in ids]
-    with Profile(stack.pid("billing"), args.out / "profile-api-read.txt", enabled=args.profile) as prof:
+    with (
+        Profile(stack.pid("billing"), args.out / "profile-api-read.txt", enabled=args.profile) as prof,
+        statement_log(stack, args.profile) as statements,
+    ):
         real = await measure(base, "GET", paths, None, token, args, "read", stack.cpu_pids("billing"))
     with BareApp({"read": sample, "write": write_sample}, args.out) as bare_app:
         bare = await measure(bare_app.url, "GET", paths, None, token, args, "read-bare", bare_app.cpu_pids())
     extra: dict[str, Any] = {"distinct_invoices": len(ids), "answer_bytes": len(json.dumps(sample))}
     if args.profile:
         extra["profile"] = prof.summary() or prof.error
+        extra["postgres_statements"] = statements.top
     _figures(
         results, "api_read", f"GET /v1/invoices/{{id}}, {args.connections} connections", real, bare, 0.35, 30, extra
     )
@@ -382,7 +394,10 @@ async def write(stack: Stack, results: Results, state: dict[str, Any], args: arg
             ),
             201,
         )
-    with Profile(stack.pid("proposals"), args.out / "profile-api-write.txt", enabled=args.profile) as prof:
+    with (
+        Profile(stack.pid("proposals"), args.out / "profile-api-write.txt", enabled=args.profile) as prof,
+        statement_log(stack, args.profile) as statements,
+    ):
         real = await measure(base, "POST", ["/v1/proposals"], body, token, args, "write", stack.cpu_pids("proposals"))
     with BareApp({"read": state.get("read_sample") or {}, "write": sample}, args.out) as bare_app:
         bare = await measure(
@@ -391,4 +406,5 @@ async def write(stack: Stack, results: Results, state: dict[str, Any], args: arg
     extra: dict[str, Any] = {"answer_bytes": len(json.dumps(sample))}
     if args.profile:
         extra["profile"] = prof.summary() or prof.error
+        extra["postgres_statements"] = statements.top
     _figures(results, "api_write", f"POST /v1/proposals, {args.connections} connections", real, bare, None, None, extra)
