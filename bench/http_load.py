@@ -118,7 +118,7 @@ def wrk_load(
         }
     )
     out = subprocess.run(
-        [exe, "-t2", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s", "-s", str(script), base],
+        [exe, "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s", "-s", str(script), base],
         capture_output=True,
         text=True,
         timeout=seconds + 60,
@@ -135,7 +135,7 @@ def wrk_load(
         p50_ms=d["p50_us"] / 1000,
         p99_ms=d["p99_us"] / 1000,
         max_ms=d["max_us"] / 1000,
-        tool="wrk -t2",
+        tool="wrk -t1",
     )
 
 
