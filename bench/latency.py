@@ -30,13 +30,15 @@ SEEN = "SELECT EXISTS (SELECT 1 FROM agreements WHERE tenant_id = $1 AND proposa
 WARMUP = 5  # first accepts pay one-off costs (lazy imports, statement caches, consumer start): not counted
 
 
-async def platform_latency(stack: Stack, setup: Setup, n: int) -> tuple[list[float], list[float]]:
+async def platform_latency(
+    stack: Stack, setup: Setup, n: int, marks: list[tuple[str, float, float]]
+) -> tuple[list[float], list[float]]:
     h = stack.headers(TENANT)
     latencies: list[float] = []
     accepts: list[float] = []
     db = await asyncpg.connect(stack.database_url("billing"))
     try:
-        return await _accept_all(stack, setup, n, db, h, latencies, accepts)
+        return await _accept_all(stack, setup, n, db, h, latencies, accepts, marks)
     finally:
         await db.close()
 
@@ -49,6 +51,7 @@ async def _accept_all(
     h: dict[str, str],
     latencies: list[float],
     accepts: list[float],
+    marks: list[tuple[str, float, float]],
 ) -> tuple[list[float], list[float]]:
     async with httpx.AsyncClient(timeout=30) as http:
         proposals = []
@@ -67,7 +70,7 @@ async def _accept_all(
                     json={"signer_name": "Dana Bench", "signer_email": "dana@acme.test"},
                 )
             )
-            t0 = time.perf_counter()
+            t0, wall0 = time.perf_counter(), time.time()
             accepts.append(t0 - t_req)
             deadline = t0 + 30
             while not await db.fetchval(SEEN, TENANT, uuid.UUID(pid)):
@@ -75,6 +78,7 @@ async def _accept_all(
                     raise TimeoutError(f"no agreement in billing 30 s after accepting {pid}")
                 await asyncio.sleep(POLL)
             latencies.append(time.perf_counter() - t0)
+            marks.append((pid, wall0, wall0 + latencies[-1]))
             r = await http.get(agreements, params={"proposal_id": pid}, headers=h)
             if r.status_code != 200 or len(r.json()["items"]) != 1:
                 raise RuntimeError(
@@ -82,6 +86,49 @@ async def _accept_all(
                 )
             await asyncio.sleep(0.05)  # one at a time, on an idle system
     return latencies[WARMUP:], accepts[WARMUP:]
+
+
+async def hop_breakdown(stack: Stack, marks: list[tuple[str, float, float]]) -> dict[str, float | None]:
+    """Where the time goes, from timestamps the services write anyway (same host clock):
+    accept answered → relay picked the event (proposals outbox.published_at, the relay transaction's start) →
+    billing's handler ran (agreements.created_at, taken by the handler) → the agreement was seen committed."""
+    if not marks:
+        return {}
+    proposals = await asyncpg.connect(stack.database_url("proposals"))
+    billing = await asyncpg.connect(stack.database_url("billing"))
+    try:
+        relayed = dict(
+            await proposals.fetch(
+                "SELECT convert_from(payload, 'UTF8')::jsonb ->> 'subject', extract(epoch FROM published_at)::float8 "
+                "FROM outbox WHERE type = 'vcio.proposals.proposal.accepted'"
+            )
+        )
+        handled = {
+            str(k): v
+            for k, v in await billing.fetch(
+                "SELECT proposal_id, extract(epoch FROM created_at)::float8 FROM agreements WHERE tenant_id = $1",
+                TENANT,
+            )
+        }
+    finally:
+        await proposals.close()
+        await billing.close()
+    to_relay, to_handler, to_visible = [], [], []
+    for pid, answered, visible in marks:
+        if pid in relayed and relayed[pid] is not None and pid in handled:
+            to_relay.append(relayed[pid] - answered)
+            to_handler.append(handled[pid] - relayed[pid])
+            to_visible.append(visible - handled[pid])
+
+    def p50(xs: list[float]) -> float | None:
+        v = percentile(xs, 50)
+        return None if v is None else round(v * 1000, 1)
+
+    return {
+        "answer_to_relay_pickup": p50(to_relay),
+        "relay_pickup_to_billing_handler": p50(to_handler),
+        "billing_handler_to_committed": p50(to_visible),
+    }
 
 
 async def nats_latency(url: str, n: int) -> list[float]:
@@ -124,7 +171,9 @@ async def run(
 ) -> None:
     raw = await nats_latency(stack.nats_url, n)
     with Profile(stack.pid("billing"), out / "profile-latency-billing.txt", enabled=profile) as prof:
-        lat, accepts = await platform_latency(stack, setup, n)
+        marks: list[tuple[str, float, float]] = []
+        lat, accepts = await platform_latency(stack, setup, n, marks)
+    hops = await hop_breakdown(stack, marks[WARMUP:])
     summary = (prof.summary() or prof.error) if profile else None
     ms = 1000
     for p, target in ((50, 50), (99, 250)):
@@ -144,6 +193,7 @@ async def run(
                     "accept_request_p50_ms": round(percentile(accepts, 50) * ms, 2),  # type: ignore[operator]
                     "max_ms": round(max(lat) * ms, 2),
                     "poll_interval_ms": POLL * ms,
+                    "hops_p50_ms": hops,
                     **({"profile_billing": summary} if summary and p == 50 else {}),
                 },
             )
