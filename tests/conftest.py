@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+
 from vcio_shared.settings import SERVICES, load_settings
 from vcio_shared.testing import TEST_SECRET
 

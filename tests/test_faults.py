@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import nats
 import orjson
+
 from vcio_shared.embedded import NatsServer, Postgres
 from vcio_shared.events import build, encode
 from vcio_shared.testing import TEST_SECRET, auth, eventually

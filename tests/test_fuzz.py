@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from vcio_shared.testing import token
 
 EXAMPLES = int(os.environ.get("VCIO_FUZZ_EXAMPLES", "25"))

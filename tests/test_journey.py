@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 from dateutil.relativedelta import relativedelta
+
 from vcio_shared.testing import auth, eventually
 
 A = auth("journey-msp")

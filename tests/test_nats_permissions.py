@@ -7,6 +7,7 @@ from pathlib import Path
 import nats
 import pytest
 from nats.js.api import ConsumerConfig, StorageType, StreamConfig
+
 from vcio_shared.bus import Bus
 from vcio_shared.embedded import NatsServer
 

@@ -5,11 +5,11 @@ import httpx
 import psycopg
 import pytest
 import sqlalchemy as sa
+
+from shared.tests import noteservice
 from vcio_shared.runtime import create_app
 from vcio_shared.settings import load_settings
 from vcio_shared.testing import TEST_SECRET, PgServer, running
-
-from shared.tests import noteservice
 
 
 @pytest.fixture

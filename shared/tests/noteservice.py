@@ -6,6 +6,7 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import APIRouter, Query
 from sqlmodel import Field, SQLModel
+
 from vcio_shared import audit, events
 from vcio_shared.auth import scoped
 from vcio_shared.bus import ConsumerSpec, PoisonEvent

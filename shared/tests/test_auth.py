@@ -11,6 +11,7 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+
 from vcio_shared.auth import Principal, TokenVerifier
 from vcio_shared.errors import Unauthorized
 from vcio_shared.settings import Settings

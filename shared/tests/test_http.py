@@ -4,9 +4,9 @@ import asyncio
 from collections.abc import Callable
 
 import httpx
-from vcio_shared.testing import auth, running
 
 from shared.tests.conftest import sql
+from vcio_shared.testing import auth, running
 
 
 async def test_unknown_field_is_422_naming_it(notes: httpx.AsyncClient) -> None:
@@ -126,3 +126,13 @@ async def test_readyz_is_503_and_v1_is_503_when_the_database_is_unreachable(
         w = await client.post("/v1/notes", json={"text": "x"}, headers=auth())
         assert w.status_code == 503
         assert w.headers["content-type"] == "application/problem+json"
+
+
+async def test_nul_in_a_body_is_422_not_500(notes: httpx.AsyncClient, notes_db: str) -> None:
+    r = await notes.post("/v1/notes", json={"text": "a\u0000b"}, headers=auth())
+    assert r.status_code == 422
+    assert sql(notes_db, "SELECT count(*) FROM notes") == [(0,)]
+
+
+async def test_nul_in_the_audit_filter_is_422_not_500(notes: httpx.AsyncClient) -> None:
+    assert (await notes.get("/v1/audit", params={"entity_id": "\u0000"}, headers=auth())).status_code == 422

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from vcio_shared import money
 from vcio_shared.ids import uuid7
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import typer
@@ -23,7 +24,7 @@ if hasattr(catalog, "seed"):
     app.command("seed", help="Load the starter catalog for a tenant (three tiers; loading twice changes nothing).")(
         catalog.seed
     )
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 200)  # piped output keeps ids whole
 
 
 def _data_dir() -> Path:

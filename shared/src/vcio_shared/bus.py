@@ -228,7 +228,13 @@ class OutboxRelay:
                 headers = dict(row.headers or {})
                 headers["Nats-Msg-Id"] = str(row.id)
                 futures.append(await js.publish_async(row.type, bytes(row.payload), headers=headers))
-            results = await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), timeout=10)
+            gathered = asyncio.gather(*futures, return_exceptions=True)
+            try:
+                async with asyncio.timeout(10):
+                    results = await gathered
+            except BaseException:
+                gathered.cancel()  # stopping, or no acks in time: the rows stay unsent and go again
+                raise
             acked = []
             for row, result in zip(rows, results, strict=True):
                 if isinstance(result, BaseException):

@@ -87,6 +87,18 @@ def problem(status: int, detail: str, *, type_slug: str | None = None, errors: l
 _UNAVAILABLE_SQLSTATES = ("08", "57P", "53")
 
 
+def _sqlstate(exc: BaseException) -> str:
+    current: BaseException | None = exc
+    for _ in range(5):
+        if current is None:
+            break
+        code = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if isinstance(code, str):
+            return code
+        current = getattr(current, "orig", None) or current.__cause__
+    return ""
+
+
 def database_unavailable(exc: BaseException) -> bool:
     """True when a database error means PostgreSQL is down or restarting (answer 503, retry), not a bug."""
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
@@ -137,6 +149,9 @@ def install_handlers(app: FastAPI) -> None:
         if isinstance(exc, IntegrityError):
             log.info("integrity conflict", error=str(exc.orig)[:200])
             return problem(409, "the change conflicts with existing data")
+        if _sqlstate(exc).startswith("22"):  # data exception: a value PostgreSQL cannot take (NUL, out of range)
+            return problem(422, "a value in the request cannot be stored", type_slug="validation-error",
+                           errors=[{"loc": ["body"], "msg": "invalid value"}])
         log.exception("database error", error=type(exc).__name__)
         return problem(500, "an unexpected error occurred")
 

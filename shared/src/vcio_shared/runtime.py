@@ -195,7 +195,7 @@ def _platform_router(service: str) -> APIRouter:
 
     @router.get("/v1/audit", tags=["operations"])
     async def audit(principal: Reader, session: SessionDep, page: PageDep,
-                    entity_id: Annotated[str | None, Query(max_length=100)] = None) -> Page[AuditEntry]:
+                    entity_id: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")] = None) -> Page[AuditEntry]:
         rows = (await session.execute(
             sa.text("SELECT * FROM audit_log WHERE tenant_id = :t AND (CAST(:e AS text) IS NULL OR entity_id = :e) "
                     "AND (CAST(:after AS uuid) IS NULL OR id > :after) ORDER BY id LIMIT :n"),
