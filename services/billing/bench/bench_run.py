@@ -20,8 +20,9 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from billing.runs import service as runs  # noqa: E402
 from billing_helpers import seed  # noqa: E402
+
+from billing.runs import service as runs  # noqa: E402
 from vcio_shared.clock import FixedClock  # noqa: E402
 from vcio_shared.db import create_engine, make_sessionmaker  # noqa: E402
 from vcio_shared.embedded import Postgres  # noqa: E402

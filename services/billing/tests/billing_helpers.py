@@ -7,8 +7,9 @@ import uuid
 from typing import Any
 
 import httpx
-from billing.main import SPEC
 from fastapi import FastAPI
+
+from billing.main import SPEC
 from vcio_shared.bus import handle_once
 from vcio_shared.events import CloudEvent, build
 from vcio_shared.ids import uuid7
@@ -146,6 +147,7 @@ def seed(
 ) -> None:
     """Many agreements at once, straight into billing's own tables (for the crash and timing checks)."""
     import psycopg
+
     from billing.runs.engine import term_end
     from vcio_shared.settings import to_driver_url
 

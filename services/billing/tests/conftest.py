@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
-from billing.main import build_app
 from fastapi import FastAPI
+
+from billing.main import build_app
 from vcio_shared.clock import FixedClock
 from vcio_shared.settings import Settings, load_settings
 from vcio_shared.testing import TEST_SECRET, running

@@ -3,8 +3,9 @@
 import datetime as dt
 
 import sqlalchemy as sa
-from billing.main import RENEWALS
 from billing_helpers import PROPOSALS, accept, accepted, agreement_for, invoices, lines, run
+
+from billing.main import RENEWALS
 from vcio_shared.bus import handle_once
 from vcio_shared.events import build
 from vcio_shared.testing import auth

@@ -6,6 +6,7 @@ import httpx
 import pytest
 from billing_helpers import accept, accepted, agreement_for, invoices, lines, run
 from dateutil.relativedelta import relativedelta
+
 from vcio_shared.clock import FixedClock
 from vcio_shared.testing import auth
 

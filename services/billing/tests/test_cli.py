@@ -8,6 +8,7 @@ import pytest
 from billing_helpers import seed
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
+
 from vcio_cli import billing as billing_cli
 from vcio_cli.main import app as cli_app
 from vcio_shared.testing import auth

@@ -13,6 +13,7 @@ import httpx
 import psycopg
 import pytest
 from billing_helpers import seed
+
 from vcio_shared.settings import to_driver_url
 from vcio_shared.testing import TEST_SECRET, token
 

@@ -7,9 +7,10 @@ import httpx
 import nats
 import pytest
 import sqlalchemy as sa
-from billing.main import build_app
 from billing_helpers import accepted, run
 from nats.js.api import StreamConfig
+
+from billing.main import build_app
 from vcio_shared.events import build, encode
 from vcio_shared.ids import uuid7
 from vcio_shared.testing import auth, eventually, running

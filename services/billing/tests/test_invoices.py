@@ -3,6 +3,7 @@
 import datetime as dt
 
 from billing_helpers import accept, accepted, agreement_for, invoices, run
+
 from vcio_shared.testing import auth
 
 PAID_AT = "2027-01-20T10:00:00+00:00"

@@ -2,10 +2,11 @@
 
 import datetime as dt
 
-from billing.runs import engine
 from dateutil.relativedelta import relativedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from billing.runs import engine
 from vcio_shared import money
 
 days = st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2030, 12, 31))

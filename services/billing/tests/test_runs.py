@@ -5,6 +5,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from billing_helpers import accept, accepted, invoices, run
+
 from vcio_shared.testing import auth
 
 
@@ -126,6 +127,7 @@ async def test_automatic_run_bills_once_the_tenants_hour_has_come(app, client, c
 
 async def test_issued_events_carry_the_invoice_exactly_as_get_shows_it(app, client) -> None:
     import orjson
+
     from vcio_shared.events import decode
 
     await accept(app, accepted(start="2027-01-15", one_time=[("Onboarding", "500.00")], tax_rate="8.25"))

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from vcio_shared.bus import ConsumerSpec
-from vcio_shared.clock import Clock
-from vcio_shared.runtime import PeriodicTask, ServiceSpec, create_app
-from vcio_shared.settings import Settings, load_settings
 
 from billing import sweeps
 from billing.agreements.handlers import handle_proposals_event
@@ -16,6 +12,10 @@ from billing.invoices.router import router as invoices_router
 from billing.metrics.router import router as metrics_router
 from billing.runs.router import router as runs_router
 from billing.tenants.router import router as settings_router
+from vcio_shared.bus import ConsumerSpec
+from vcio_shared.clock import Clock
+from vcio_shared.runtime import PeriodicTask, ServiceSpec, create_app
+from vcio_shared.settings import Settings, load_settings
 
 SERVICE = "billing"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from vcio_shared.events import CloudEvent
 
 from billing.agreements import service
+from vcio_shared.events import CloudEvent
 
 
 async def handle_proposals_event(session: AsyncSession, event: CloudEvent) -> None:

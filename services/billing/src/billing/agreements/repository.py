@@ -12,9 +12,9 @@ from sqlalchemy import RowMapping
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from vcio_shared.ids import uuid7
 
 from billing.agreements.models import Agreement, Client, MrrMovement, PendingAdjustment
+from vcio_shared.ids import uuid7
 
 A: sa.Table = Agreement.__table__  # type: ignore[attr-defined]
 C: sa.Table = Client.__table__  # type: ignore[attr-defined]

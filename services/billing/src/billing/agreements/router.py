@@ -6,13 +6,13 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from vcio_shared.db import SessionDep
-from vcio_shared.runtime import ClockDep
-from vcio_shared.schemas import PageDep, page_of
 
 from billing.agreements import service
 from billing.agreements.schemas import AgreementUpdate, CancelRequest, ChangeRequest
 from billing.deps import Reader, Writer
+from vcio_shared.db import SessionDep
+from vcio_shared.runtime import ClockDep
+from vcio_shared.schemas import PageDep, page_of
 
 router = APIRouter(prefix="/v1/agreements", tags=["agreements"])
 

@@ -7,9 +7,9 @@ import uuid
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from vcio_shared.schemas import RequestModel, ResponseModel
 
 from billing.dates import Day
+from vcio_shared.schemas import RequestModel, ResponseModel
 
 
 class PackageRef(BaseModel):

@@ -11,16 +11,16 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
-from vcio_shared import audit, events, money
-from vcio_shared.auth import Principal
-from vcio_shared.bus import PoisonEvent
-from vcio_shared.errors import Conflict, NotFound, Unprocessable
-from vcio_shared.ids import uuid7
 
 from billing.agreements import repository as repo
 from billing.invoices import repository as invoices_repo
 from billing.invoices import service as invoices
 from billing.runs import engine
+from vcio_shared import audit, events, money
+from vcio_shared.auth import Principal
+from vcio_shared.bus import PoisonEvent
+from vcio_shared.errors import Conflict, NotFound, Unprocessable
+from vcio_shared.ids import uuid7
 
 SERVICE = "billing"
 

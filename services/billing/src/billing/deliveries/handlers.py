@@ -8,11 +8,11 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
-from vcio_shared.bus import PoisonEvent
-from vcio_shared.events import CloudEvent
 
 from billing.agreements import repository as agreements_repo
 from billing.deliveries import repository as repo
+from vcio_shared.bus import PoisonEvent
+from vcio_shared.events import CloudEvent
 
 
 class CompletedActivity(BaseModel):

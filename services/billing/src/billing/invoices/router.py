@@ -7,14 +7,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
-from vcio_shared.db import SessionDep
-from vcio_shared.idempotency import IdempotencyDep
-from vcio_shared.runtime import ClockDep
-from vcio_shared.schemas import PageDep, page_of
 
 from billing.deps import Reader, Writer
 from billing.invoices import render, service
 from billing.invoices.schemas import CreditNoteRequest, PaymentRequest
+from vcio_shared.db import SessionDep
+from vcio_shared.idempotency import IdempotencyDep
+from vcio_shared.runtime import ClockDep
+from vcio_shared.schemas import PageDep, page_of
 
 router = APIRouter(tags=["invoices"])
 Status = Literal["draft", "issued", "paid", "void", "uncollectible"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pydantic import Field, field_validator
+
 from vcio_shared.schemas import RequestModel
 
 

@@ -8,13 +8,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing.invoices import repository as repo
+from billing.runs.engine import Line, tax_of
 from vcio_shared import audit, events, money
 from vcio_shared.auth import Principal
 from vcio_shared.errors import Conflict, NotFound, Unprocessable
 from vcio_shared.ids import uuid7
-
-from billing.invoices import repository as repo
-from billing.runs.engine import Line, tax_of
 
 SERVICE = "billing"
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
-from vcio_shared.db import SessionDep
-from vcio_shared.errors import Unprocessable
-from vcio_shared.runtime import ClockDep
 
 from billing.dates import Day
 from billing.deps import Reader
 from billing.metrics import service
+from vcio_shared.db import SessionDep
+from vcio_shared.errors import Unprocessable
+from vcio_shared.runtime import ClockDep
 
 router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy.ext.asyncio import AsyncSession
-from vcio_shared import money
 
 from billing.deliveries import repository as deliveries_repo
 from billing.metrics import repository as repo
+from vcio_shared import money
 
 
 async def mrr(session: AsyncSession, tenant_id: str, as_of: dt.date) -> list[dict[str, Any]]:

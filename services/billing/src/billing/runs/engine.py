@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
+
 from vcio_shared import money
 
 CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}

@@ -11,9 +11,9 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
-from vcio_shared.logging import current_trace_headers
 
 from billing.runs.models import BillingRun
+from vcio_shared.logging import current_trace_headers
 
 R: sa.Table = BillingRun.__table__  # type: ignore[attr-defined]
 
@@ -215,6 +215,32 @@ async def write_issued_events(
             "digits": list(digits.values()),
             "t": tenant_id,
             "time": time,
+            "h": orjson.dumps(current_trace_headers()).decode(),
+        },
+    )
+    session.info["outbox_written"] = True
+
+
+_OUTBOX = sa.text(
+    "INSERT INTO outbox (id, tenant_id, type, payload, headers) "
+    "SELECT u.id, CAST(:t AS text), CAST(:ty AS text), u.p, CAST(:h AS jsonb) "
+    "FROM unnest(CAST(:ids AS uuid[]), CAST(:ps AS bytea[])) AS u(id, p)"
+)
+
+
+async def write_outbox(
+    session: AsyncSession, tenant_id: str, type_: str, ids: Sequence[str], payloads: Sequence[bytes]
+) -> None:
+    """Outbox rows as `vcio_shared.events.emit_many` writes them, in one statement rather than one per row."""
+    if not ids:
+        return
+    await session.execute(
+        _OUTBOX,
+        {
+            "ids": list(ids),
+            "ps": list(payloads),
+            "t": tenant_id,
+            "ty": type_,
             "h": orjson.dumps(current_trace_headers()).decode(),
         },
     )

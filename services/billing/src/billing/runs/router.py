@@ -7,14 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from vcio_shared.db import SessionDep
-from vcio_shared.idempotency import IdempotencyDep
-from vcio_shared.runtime import ClockDep, RuntimeDep
-from vcio_shared.schemas import PageDep, page_of
 
 from billing.deps import Reader, Writer
 from billing.runs import service
 from billing.runs.schemas import BillingRunRequest
+from vcio_shared.db import SessionDep
+from vcio_shared.idempotency import IdempotencyDep
+from vcio_shared.runtime import ClockDep, RuntimeDep
+from vcio_shared.schemas import PageDep, page_of
 
 router = APIRouter(prefix="/v1/billing-runs", tags=["billing runs"])
 

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from vcio_shared.schemas import RequestModel
-
 from billing.dates import Day
+from vcio_shared.schemas import RequestModel
 
 
 class BillingRunRequest(RequestModel):

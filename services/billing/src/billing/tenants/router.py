@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from vcio_shared.db import SessionDep
 
 from billing.deps import Reader, Writer
 from billing.tenants import service
 from billing.tenants.schemas import TenantSettingsOut, TenantSettingsUpdate
+from vcio_shared.db import SessionDep
 
 router = APIRouter(prefix="/v1/settings", tags=["settings"])
 

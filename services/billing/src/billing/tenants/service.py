@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from vcio_shared import audit
-from vcio_shared.auth import Principal
 
 from billing.tenants import repository as repo
 from billing.tenants.schemas import TenantSettingsUpdate
+from vcio_shared import audit
+from vcio_shared.auth import Principal
 
 
 async def get(session: AsyncSession, tenant_id: str) -> dict[str, Any]:
