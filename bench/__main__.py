@@ -73,7 +73,7 @@ def main() -> None:
         {
             "sizes": sizes,
             "scale": args.scale,
-            "duration_s": args.duration,
+            "load_seconds": args.duration,
             "connections": args.connections,
             "sections": only,
         },

@@ -17,13 +17,13 @@ from typing import Any
 
 import asyncpg
 import sqlalchemy as sa
-from vcio_shared.db import create_engine, make_sessionmaker
-from vcio_shared.migrations import upgrade
-from vcio_shared.settings import to_driver_url
 
 from bench.flow import activities
 from bench.results import Figure, Results, console, speed_ratio
 from bench.stack import Stack
+from vcio_shared.db import create_engine, make_sessionmaker
+from vcio_shared.migrations import upgrade
+from vcio_shared.settings import to_driver_url
 
 TENANT = "bench-plans"
 ZONES = ["America/New_York", "America/Chicago", "Europe/London", "Australia/Sydney"]
