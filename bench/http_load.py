@@ -118,7 +118,7 @@ def wrk_load(
         }
     )
     out = subprocess.run(
-        [exe, "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s", "-s", str(script), base],
+        [exe, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(script), base],
         capture_output=True,
         text=True,
         timeout=seconds + 60,
