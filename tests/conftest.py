@@ -56,11 +56,16 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
     data_dir: Path = tmp_path_factory.mktemp("platform")
     data_dir.chmod(0o755)
-    environ = {k: v for k, v in __import__("os").environ.items()
-               if not k.endswith("_DATABASE_URL") and k != "NATS_URL"}
+    environ = {k: v for k, v in __import__("os").environ.items() if not k.endswith("_DATABASE_URL") and k != "NATS_URL"}
     environ.update({f"{s.upper()}_PORT": str(free_port()) for s in SERVICES})
-    environ.update({"VCIO_JWT_SECRET": TEST_SECRET, "VCIO_DATA_DIR": str(data_dir), "VCIO_NATS_PORT": str(free_port()),
-                    "VCIO_PG_PORT": str(free_port())})
+    environ.update(
+        {
+            "VCIO_JWT_SECRET": TEST_SECRET,
+            "VCIO_DATA_DIR": str(data_dir),
+            "VCIO_NATS_PORT": str(free_port()),
+            "VCIO_PG_PORT": str(free_port()),
+        }
+    )
     platform = Platform(data_dir=data_dir, environ=environ, quiet=True)
     platform.start(tenant="tenant-a")
     try:

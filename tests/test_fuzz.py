@@ -22,12 +22,30 @@ def fuzz(platform: object, service: str, report_dir: Path) -> dict[str, object]:
     """Run `st run` against a live service; returns the NDJSON summary of what was generated and found."""
     ndjson = report_dir / f"{service}.ndjson"
     cmd = [
-        ST, "run", f"{platform.url(service)}/openapi.json",  # type: ignore[attr-defined]
-        "--checks", "not_a_server_error,response_schema_conformance",
-        "--header", f"Authorization: Bearer {token('tenant-fuzz')}",
-        "--max-examples", str(EXAMPLES), "--seed", "20261125", "--workers", "1", "--request-timeout", "30",
-        "--phases", "examples,coverage,fuzzing", "--suppress-health-check", "all", "--no-color",
-        "--report", "ndjson", "--report-ndjson-path", str(ndjson),
+        ST,
+        "run",
+        f"{platform.url(service)}/openapi.json",  # type: ignore[attr-defined]
+        "--checks",
+        "not_a_server_error,response_schema_conformance",
+        "--header",
+        f"Authorization: Bearer {token('tenant-fuzz')}",
+        "--max-examples",
+        str(EXAMPLES),
+        "--seed",
+        "20261125",
+        "--workers",
+        "1",
+        "--request-timeout",
+        "30",
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--suppress-health-check",
+        "all",
+        "--no-color",
+        "--report",
+        "ndjson",
+        "--report-ndjson-path",
+        str(ndjson),
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
     cases = sum(1 for line in ndjson.read_text().splitlines() if '"ScenarioFinished"' in line) if ndjson.exists() else 0

@@ -11,16 +11,42 @@ from vcio_shared.testing import auth, eventually
 
 A = auth("journey-msp")
 PACKAGE = {
-    "name": "vCIO Growth", "tier": "growth", "description": "Strategy, reviews and check-ins.", "currency": "USD",
-    "monthly_price": "2000.00", "billing_cycle": "monthly", "term_months": 12, "onboarding_fee": "750.00",
+    "name": "vCIO Growth",
+    "tier": "growth",
+    "description": "Strategy, reviews and check-ins.",
+    "currency": "USD",
+    "monthly_price": "2000.00",
+    "billing_cycle": "monthly",
+    "term_months": 12,
+    "onboarding_fee": "750.00",
     "activities": [
-        {"name": "IT strategy and roadmap", "category": "it_strategy", "track": "business",
-         "billing_mode": "billable", "cadence": "FREQ=YEARLY", "role": "vcio", "effort_hours": "16"},
-        {"name": "Quarterly business review", "category": "account_management", "track": "business",
-         "billing_mode": "billable", "cadence": "FREQ=MONTHLY;INTERVAL=3", "role": "account_manager",
-         "effort_hours": "3"},
-        {"name": "Monthly check-in", "category": "account_management", "track": "business",
-         "billing_mode": "included", "cadence": "FREQ=MONTHLY", "role": "vcio", "effort_hours": "1"},
+        {
+            "name": "IT strategy and roadmap",
+            "category": "it_strategy",
+            "track": "business",
+            "billing_mode": "billable",
+            "cadence": "FREQ=YEARLY",
+            "role": "vcio",
+            "effort_hours": "16",
+        },
+        {
+            "name": "Quarterly business review",
+            "category": "account_management",
+            "track": "business",
+            "billing_mode": "billable",
+            "cadence": "FREQ=MONTHLY;INTERVAL=3",
+            "role": "account_manager",
+            "effort_hours": "3",
+        },
+        {
+            "name": "Monthly check-in",
+            "category": "account_management",
+            "track": "business",
+            "billing_mode": "included",
+            "cadence": "FREQ=MONTHLY",
+            "role": "vcio",
+            "effort_hours": "1",
+        },
     ],
 }
 
@@ -62,90 +88,175 @@ async def test_catalog_to_paid_invoice_and_mrr(platform: Any) -> None:
         async def package_known() -> bool:
             r = await http.get(f"{proposals}/v1/catalog/packages/{package['id']}", headers=A)
             return r.status_code == 200
+
         await eventually(package_known, timeout=30)
 
-        client = await _json(await http.post(f"{proposals}/v1/clients", headers=A, json={
-            "name": "Northwind Dental", "email": "office@northwind.example", "timezone": "America/Chicago"}), 201)
-        proposal = await _json(await http.post(f"{proposals}/v1/proposals", headers=A, json={
-            "client_id": client["id"], "package_id": package["id"], "start_date": START.isoformat()}), 201)
-        assert (proposal["monthly_total"], proposal["one_time_total"], proposal["contract_value"],
-                proposal["currency"]) == ("2000.00", "750.00", "24750.00", "USD")
+        client = await _json(
+            await http.post(
+                f"{proposals}/v1/clients",
+                headers=A,
+                json={"name": "Northwind Dental", "email": "office@northwind.example", "timezone": "America/Chicago"},
+            ),
+            201,
+        )
+        proposal = await _json(
+            await http.post(
+                f"{proposals}/v1/proposals",
+                headers=A,
+                json={"client_id": client["id"], "package_id": package["id"], "start_date": START.isoformat()},
+            ),
+            201,
+        )
+        assert (
+            proposal["monthly_total"],
+            proposal["one_time_total"],
+            proposal["contract_value"],
+            proposal["currency"],
+        ) == ("2000.00", "750.00", "24750.00", "USD")
         assert sorted((s["name"], s["occurrences"]) for s in proposal["schedule_summary"]) == [
-            ("IT strategy and roadmap", 1), ("Monthly check-in", 12), ("Quarterly business review", 4)]
+            ("IT strategy and roadmap", 1),
+            ("Monthly check-in", 12),
+            ("Quarterly business review", 4),
+        ]
 
         sent = await _json(await http.post(f"{proposals}/v1/proposals/{proposal['id']}/send", headers=A))
         accept_url = sent["accept_url"]
         page = await http.get(accept_url)
         assert page.status_code == 200 and "Northwind Dental" in page.text and "2000.00" in page.text.replace(",", "")
-        accepted = await _json(await http.post(f"{accept_url}/accept", json={
-            "signer_name": "Dr. Ada Park", "signer_email": "ada@northwind.example"}))
+        accepted = await _json(
+            await http.post(
+                f"{accept_url}/accept", json={"signer_name": "Dr. Ada Park", "signer_email": "ada@northwind.example"}
+            )
+        )
         assert accepted["status"] == "accepted"
-        assert (await http.post(f"{accept_url}/accept", json={
-            "signer_name": "Dr. Ada Park", "signer_email": "ada@northwind.example"})).status_code == 409
+        assert (
+            await http.post(
+                f"{accept_url}/accept", json={"signer_name": "Dr. Ada Park", "signer_email": "ada@northwind.example"}
+            )
+        ).status_code == 409
         shown = await _json(await http.get(f"{proposals}/v1/proposals/{proposal['id']}", headers=A))
         assert (shown["status"], shown["signer_name"], len(shown["document_sha256"])) == (
-            "accepted", "Dr. Ada Park", 64)
+            "accepted",
+            "Dr. Ada Park",
+            64,
+        )
 
         # billing turns the accepted proposal into exactly one agreement
         async def agreement() -> Any:
             r = await http.get(f"{billing}/v1/agreements", params={"proposal_id": proposal["id"]}, headers=A)
             items = r.json()["items"] if r.status_code == 200 else []
             return items[0] if items else None
+
         agr = await eventually(agreement, timeout=30)
-        assert (agr["client_id"], agr["status"], agr["start_date"], agr["end_date"], agr["billing_cycle"],
-                agr["monthly_amount"], agr["currency"], agr["term_months"]) == (
-            client["id"], "active", START.isoformat(), months(12).isoformat(), "monthly", "2000.00", "USD", 12)
+        assert (
+            agr["client_id"],
+            agr["status"],
+            agr["start_date"],
+            agr["end_date"],
+            agr["billing_cycle"],
+            agr["monthly_amount"],
+            agr["currency"],
+            agr["term_months"],
+        ) == (client["id"], "active", START.isoformat(), months(12).isoformat(), "monthly", "2000.00", "USD", 12)
 
         # scheduler turns the agreement into a delivery plan: 1 + 4 + 12 activities, off weekends
         async def plan() -> Any:
-            r = await http.get(f"{scheduler}/v1/activities", params={"agreement_id": agr["id"], "limit": 200},
-                               headers=A)
+            r = await http.get(
+                f"{scheduler}/v1/activities", params={"agreement_id": agr["id"], "limit": 200}, headers=A
+            )
             items = r.json()["items"] if r.status_code == 200 else []
             return items if len(items) == 17 else None
+
         activities = await eventually(plan, timeout=30)
         qbrs = sorted(a["due_date"] for a in activities if a["name"] == "Quarterly business review")
         assert qbrs == [business_day(months(n)).isoformat() for n in (0, 3, 6, 9)]
         checkins = sorted(a["due_date"] for a in activities if a["name"] == "Monthly check-in")
         assert checkins == [business_day(months(n)).isoformat() for n in range(12)]
         roadmap = next(a for a in activities if a["name"] == "IT strategy and roadmap")
-        await _json(await http.post(f"{scheduler}/v1/activities/{roadmap['id']}/complete", headers=A, json={
-            "outcome": "Three-year roadmap agreed with the owners", "hours_spent": "14.50",
-            "completed_at": f"{START + dt.timedelta(days=11)}T16:00:00Z"}))
+        await _json(
+            await http.post(
+                f"{scheduler}/v1/activities/{roadmap['id']}/complete",
+                headers=A,
+                json={
+                    "outcome": "Three-year roadmap agreed with the owners",
+                    "hours_spent": "14.50",
+                    "completed_at": f"{START + dt.timedelta(days=11)}T16:00:00Z",
+                },
+            )
+        )
 
         # billing: January in advance with the onboarding fee; February shows what was delivered in January
-        run = await _json(await http.post(f"{billing}/v1/billing-runs", json={"as_of": START.isoformat()}, headers=A),
-                          201)
+        run = await _json(
+            await http.post(f"{billing}/v1/billing-runs", json={"as_of": START.isoformat()}, headers=A), 201
+        )
         assert run["invoices_created"] == 1
-        invoices = await _json(await http.get(f"{billing}/v1/invoices", params={"client_id": client["id"]},
-                                              headers=A))
+        invoices = await _json(await http.get(f"{billing}/v1/invoices", params={"client_id": client["id"]}, headers=A))
         [january] = invoices["items"]
-        assert (january["number"], january["status"], january["period_start"], january["period_end"],
-                january["subtotal"], january["tax"], january["total"]) == (
-            f"INV-{january['issue_date'][:4]}-000001", "issued", START.isoformat(), months(1).isoformat(),
-            "2750.00", "0.00", "2750.00")
+        assert (
+            january["number"],
+            january["status"],
+            january["period_start"],
+            january["period_end"],
+            january["subtotal"],
+            january["tax"],
+            january["total"],
+        ) == (
+            f"INV-{january['issue_date'][:4]}-000001",
+            "issued",
+            START.isoformat(),
+            months(1).isoformat(),
+            "2750.00",
+            "0.00",
+            "2750.00",
+        )
         assert sorted((ln["amount"], ln["period_start"]) for ln in january["lines"]) == [
-            ("2000.00", START.isoformat()), ("750.00", None)]  # a one-time fee has no period
+            ("2000.00", START.isoformat()),
+            ("750.00", None),
+        ]  # a one-time fee has no period
 
-        second = await _json(await http.post(f"{billing}/v1/billing-runs", json={"as_of": months(1).isoformat()},
-                                             headers=A), 201)
+        second = await _json(
+            await http.post(f"{billing}/v1/billing-runs", json={"as_of": months(1).isoformat()}, headers=A), 201
+        )
         assert second["invoices_created"] == 1
-        february = [i for i in (await _json(await http.get(
-            f"{billing}/v1/invoices", params={"client_id": client["id"]}, headers=A)))["items"]
-            if i["period_start"] == months(1).isoformat()][0]
+        february = [
+            i
+            for i in (
+                await _json(await http.get(f"{billing}/v1/invoices", params={"client_id": client["id"]}, headers=A))
+            )["items"]
+            if i["period_start"] == months(1).isoformat()
+        ][0]
         assert (february["number"], february["total"]) == (f"INV-{february['issue_date'][:4]}-000002", "2000.00")
 
         async def delivered_shown() -> bool:  # billing learns it from vcio.scheduler.activity.completed
             r = await http.get(f"{billing}/v1/invoices/{february['id']}", headers=A)
             return "Three-year roadmap agreed with the owners" in r.text
+
         await eventually(delivered_shown, timeout=30)
         html = await http.get(f"{billing}/v1/invoices/{february['id']}/html", headers=A)
         assert "IT strategy and roadmap" in html.text and "Three-year roadmap agreed with the owners" in html.text
 
-        await _json(await http.post(f"{billing}/v1/invoices/{january['id']}/payments", headers=A, json={
-            "amount": "2750.00", "paid_at": f"{START + dt.timedelta(days=9)}T15:00:00Z", "reference": "ACH 4471"}), 201)
+        await _json(
+            await http.post(
+                f"{billing}/v1/invoices/{january['id']}/payments",
+                headers=A,
+                json={
+                    "amount": "2750.00",
+                    "paid_at": f"{START + dt.timedelta(days=9)}T15:00:00Z",
+                    "reference": "ACH 4471",
+                },
+            ),
+            201,
+        )
         january_now = await _json(await http.get(f"{billing}/v1/invoices/{january['id']}", headers=A))
         assert january_now["status"] == "paid"
 
-        mrr = await _json(await http.get(f"{billing}/v1/metrics/mrr", params={"as_of": (months(1) + dt.timedelta(days=14)).isoformat()}, headers=A))
+        mrr = await _json(
+            await http.get(
+                f"{billing}/v1/metrics/mrr",
+                params={"as_of": (months(1) + dt.timedelta(days=14)).isoformat()},
+                headers=A,
+            )
+        )
         assert [(r["currency"], r["mrr"], r["arr"], r["active_agreements"]) for r in mrr["items"]] == [
-            ("USD", "2000.00", "24000.00", 1)]
+            ("USD", "2000.00", "24000.00", 1)
+        ]

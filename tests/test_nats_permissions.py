@@ -74,7 +74,8 @@ async def test_a_service_consumes_only_through_its_own_durable(buses: dict[str, 
 async def test_a_service_cannot_create_or_delete_another_services_stream(buses: dict[str, Bus]) -> None:
     js = buses["proposals"].js
     with pytest.raises((nats.errors.TimeoutError, TimeoutError)):
-        await asyncio.wait_for(js.add_stream(StreamConfig(name="BILLING2", subjects=["vcio.billing2.>"],
-                                                          storage=StorageType.MEMORY)), 3)
+        await asyncio.wait_for(
+            js.add_stream(StreamConfig(name="BILLING2", subjects=["vcio.billing2.>"], storage=StorageType.MEMORY)), 3
+        )
     with pytest.raises((nats.errors.TimeoutError, TimeoutError)):
         await asyncio.wait_for(js.delete_stream("CATALOG"), 3)

@@ -53,15 +53,22 @@ Reader = scoped("catalog:read")
 
 
 @router.post("", status_code=201)
-async def create_note(body: NoteIn, session: SessionDep, principal: Writer, idem: IdempotencyDep,
-                      fail: Annotated[bool, Query()] = False) -> dict[str, str]:
+async def create_note(
+    body: NoteIn, session: SessionDep, principal: Writer, idem: IdempotencyDep, fail: Annotated[bool, Query()] = False
+) -> dict[str, str]:
     if (replayed := await idem.replay(principal.tenant_id)) is not None:
         return replayed  # type: ignore[return-value]
     note = Note(tenant_id=principal.tenant_id, text=body.text)
     session.add(note)
     await session.flush()
-    await events.emit(session, SERVICE, "vcio.catalog.note.created", principal.tenant_id,
-                      {"id": str(note.id), "text": note.text}, subject=str(note.id))
+    await events.emit(
+        session,
+        SERVICE,
+        "vcio.catalog.note.created",
+        principal.tenant_id,
+        {"id": str(note.id), "text": note.text},
+        subject=str(note.id),
+    )
     await audit.record(session, principal, "note.created", "note", note.id, {"text": body.text})
     if fail:
         raise Conflict("asked to fail after writing")
@@ -74,8 +81,9 @@ async def list_notes(session: SessionDep, principal: Reader, page: PageDep) -> P
     if page.after:
         q = q.where(Note.id > page.after)
     rows = (await session.scalars(q)).all()
-    return page_of([{"id": str(n.id), "text": n.text} for n in rows], page.limit,
-                   id_of=lambda item: uuid.UUID(item["id"]))
+    return page_of(
+        [{"id": str(n.id), "text": n.text} for n in rows], page.limit, id_of=lambda item: uuid.UUID(item["id"])
+    )
 
 
 class Behaviour:
@@ -95,6 +103,11 @@ async def copy_note(session, event: CloudEvent) -> None:  # type: ignore[no-unty
     session.add(NoteCopy(event_id=event.id, note_id=event.data["id"]))
 
 
-CONSUMER = ConsumerSpec(name="catalog--note-copier", stream="CATALOG", subjects=("vcio.catalog.note.created",),
-                        handler=copy_note, max_deliver=3)
+CONSUMER = ConsumerSpec(
+    name="catalog--note-copier",
+    stream="CATALOG",
+    subjects=("vcio.catalog.note.created",),
+    handler=copy_note,
+    max_deliver=3,
+)
 SPEC = ServiceSpec(name=SERVICE, title="notes (test service)", routers=[router], consumers=[CONSUMER])

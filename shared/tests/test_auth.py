@@ -25,8 +25,7 @@ def _b64(obj: dict) -> str:  # type: ignore[type-arg]
 
 
 def _claims(**extra: object) -> dict[str, object]:
-    return {"sub": "u1", "tenant_id": "tenant-a", "scope": "catalog:read", "exp": int(NOW.timestamp()) + 600,
-            **extra}
+    return {"sub": "u1", "tenant_id": "tenant-a", "scope": "catalog:read", "exp": int(NOW.timestamp()) + 600, **extra}
 
 
 async def _status(client: httpx.AsyncClient, bearer: str | None) -> int:
@@ -97,14 +96,21 @@ async def test_lists_show_nothing_of_another_tenant(notes: httpx.AsyncClient) ->
 
 
 def test_issuer_and_audience_are_checked_when_configured() -> None:
-    settings = Settings(service="catalog", database_url="postgresql://x/y", jwt_secret=TEST_SECRET,
-                        jwt_issuer="https://idp.example", jwt_audience="vcio")
+    settings = Settings(
+        service="catalog",
+        database_url="postgresql://x/y",
+        jwt_secret=TEST_SECRET,
+        jwt_issuer="https://idp.example",
+        jwt_audience="vcio",
+    )
     verifier = TokenVerifier(settings)
     good = token(issuer="https://idp.example", audience="vcio")
-    assert verifier.verify(good) == Principal(sub="tester", tenant_id="tenant-a",
-                                              scopes=verifier.verify(good).scopes)
-    for bad in (token(issuer="https://evil.example", audience="vcio"), token(issuer="https://idp.example"),
-                token(audience="vcio")):
+    assert verifier.verify(good) == Principal(sub="tester", tenant_id="tenant-a", scopes=verifier.verify(good).scopes)
+    for bad in (
+        token(issuer="https://evil.example", audience="vcio"),
+        token(issuer="https://idp.example"),
+        token(audience="vcio"),
+    ):
         with pytest.raises(Unauthorized):
             verifier.verify(bad)
 
@@ -161,8 +167,9 @@ def idp() -> Iterator[tuple[_JWKS, str]]:
 def test_jwks_keys_verify_and_an_unknown_kid_refreshes_the_cache(idp: tuple[_JWKS, str]) -> None:
     state, url = idp
     first = state.add_key("k1")
-    verifier = TokenVerifier(Settings(service="catalog", database_url="postgresql://x/y", jwt_jwks_url=url),
-                             jwks_cooldown=0)
+    verifier = TokenVerifier(
+        Settings(service="catalog", database_url="postgresql://x/y", jwt_jwks_url=url), jwks_cooldown=0
+    )
     t1 = jwt.encode(_claims(), first, algorithm="RS256", headers={"kid": "k1"})
     assert verifier.verify(t1).tenant_id == "tenant-a"
     fetches = state.fetches
@@ -179,8 +186,9 @@ def test_jwks_mode_refuses_hs256_signed_with_the_public_key(idp: tuple[_JWKS, st
     verifier = TokenVerifier(Settings(service="catalog", database_url="postgresql://x/y", jwt_jwks_url=url))
     public_pem = key.public_key().public_bytes(
         encoding=__import__("cryptography.hazmat.primitives.serialization", fromlist=["Encoding"]).Encoding.PEM,
-        format=__import__("cryptography.hazmat.primitives.serialization", fromlist=["PublicFormat"])
-        .PublicFormat.SubjectPublicKeyInfo,
+        format=__import__(
+            "cryptography.hazmat.primitives.serialization", fromlist=["PublicFormat"]
+        ).PublicFormat.SubjectPublicKeyInfo,
     )
     forged = f"{_b64({'alg': 'HS256', 'typ': 'JWT', 'kid': 'k1'})}.{_b64(_claims())}"
     import hashlib
@@ -191,8 +199,9 @@ def test_jwks_mode_refuses_hs256_signed_with_the_public_key(idp: tuple[_JWKS, st
         verifier.verify(f"{forged}.{sig}")
 
 
-async def test_a_token_never_appears_in_logs(make_notes_app: Callable[..., object],
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+async def test_a_token_never_appears_in_logs(
+    make_notes_app: Callable[..., object], capsys: pytest.CaptureFixture[str]
+) -> None:
     bearer = token()
     async with running(make_notes_app()) as client:  # type: ignore[arg-type]
         await client.get("/v1/notes", headers={"Authorization": f"Bearer {bearer}"})

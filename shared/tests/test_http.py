@@ -30,8 +30,7 @@ async def test_oversized_body_is_413(make_notes_app: Callable[..., object]) -> N
         assert r.json()["title"] == "Content Too Large"
 
 
-async def test_same_idempotency_key_and_body_replays_the_first_answer(notes: httpx.AsyncClient,
-                                                                      notes_db: str) -> None:
+async def test_same_idempotency_key_and_body_replays_the_first_answer(notes: httpx.AsyncClient, notes_db: str) -> None:
     headers = {**auth(), "Idempotency-Key": "k-1"}
     first = await notes.post("/v1/notes", json={"text": "once"}, headers=headers)
     second = await notes.post("/v1/notes", json={"text": "once"}, headers=headers)

@@ -10,20 +10,34 @@ from vcio_shared import money
 from vcio_shared.ids import uuid7
 
 
-@pytest.mark.parametrize(("amount", "currency", "minor"), [
-    ("1500.00", "USD", 150000), ("1500", "USD", 150000), ("0.5", "EUR", 50), ("150000", "JPY", 150000),
-    ("1.234", "KWD", 1234), ("0", "GBP", 0),
-])
+@pytest.mark.parametrize(
+    ("amount", "currency", "minor"),
+    [
+        ("1500.00", "USD", 150000),
+        ("1500", "USD", 150000),
+        ("0.5", "EUR", 50),
+        ("150000", "JPY", 150000),
+        ("1.234", "KWD", 1234),
+        ("0", "GBP", 0),
+    ],
+)
 def test_parse(amount: str, currency: str, minor: int) -> None:
     assert money.parse(amount, currency) == minor
 
 
-@pytest.mark.parametrize(("amount", "currency", "message"), [
-    ("1500.001", "USD", "USD has 2 minor digits"), ("1.5", "JPY", "JPY has 0 minor digits"),
-    ("-1.00", "USD", "must not be negative"), ("1e3", "USD", "decimal string"), ("", "USD", "decimal string"),
-    ("12.00", "XYZ", "unknown ISO 4217 currency"), ("NaN", "USD", "decimal string"),
-    ("١٥٠٠.٠٠", "USD", "decimal string"),
-])
+@pytest.mark.parametrize(
+    ("amount", "currency", "message"),
+    [
+        ("1500.001", "USD", "USD has 2 minor digits"),
+        ("1.5", "JPY", "JPY has 0 minor digits"),
+        ("-1.00", "USD", "must not be negative"),
+        ("1e3", "USD", "decimal string"),
+        ("", "USD", "decimal string"),
+        ("12.00", "XYZ", "unknown ISO 4217 currency"),
+        ("NaN", "USD", "decimal string"),
+        ("١٥٠٠.٠٠", "USD", "decimal string"),
+    ],
+)
 def test_parse_refuses(amount: str, currency: str, message: str) -> None:
     with pytest.raises(money.MoneyError, match=message):
         money.parse(amount, currency)

@@ -52,8 +52,9 @@ async def test_committed_change_writes_exactly_one_outbox_row(notes: httpx.Async
     assert rows == [(SUBJECT, "tenant-a")]
 
 
-async def test_publishing_twice_yields_one_stream_message(notes: httpx.AsyncClient, notes_db: str,
-                                                          nats_url: str) -> None:
+async def test_publishing_twice_yields_one_stream_message(
+    notes: httpx.AsyncClient, notes_db: str, nats_url: str
+) -> None:
     await notes.post("/v1/notes", json={"text": "once"}, headers=auth())
     await eventually(lambda: sql(notes_db, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == [(0,)])
     # A crash between publish and mark: the row goes out a second time.
@@ -65,8 +66,7 @@ async def test_publishing_twice_yields_one_stream_message(notes: httpx.AsyncClie
     assert messages[0]["id"] == event_id == messages[0]["event"].id
 
 
-async def test_delivering_an_event_twice_has_one_effect(notes: httpx.AsyncClient, notes_db: str,
-                                                        nats_url: str) -> None:
+async def test_delivering_an_event_twice_has_one_effect(notes: httpx.AsyncClient, notes_db: str, nats_url: str) -> None:
     event = build("catalog", SUBJECT, "tenant-a", {"id": "n-1", "text": "twice"})
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
@@ -75,15 +75,15 @@ async def test_delivering_an_event_twice_has_one_effect(notes: httpx.AsyncClient
     await js.publish(SUBJECT, encode(event), headers={"Nats-Msg-Id": "a"})
     await js.publish(SUBJECT, encode(event), headers={"Nats-Msg-Id": "b"})
     await nc.close()
-    await eventually(lambda: noteservice.Behaviour.calls >= 1 and sql(
-        notes_db, "SELECT count(*) FROM inbox") == [(1,)])
+    await eventually(lambda: noteservice.Behaviour.calls >= 1 and sql(notes_db, "SELECT count(*) FROM inbox") == [(1,)])
     await asyncio.sleep(0.5)  # give the second delivery every chance to double the effect
     assert sql(notes_db, "SELECT event_id FROM note_copies") == [(event.id,)]
     assert sql(notes_db, "SELECT consumer, event_id FROM inbox") == [("catalog--note-copier", event.id)]
 
 
-async def test_failing_handler_leaves_no_inbox_row_so_redelivery_runs_it(notes_db: str,
-                                                                        make_notes_app: Callable[..., object]) -> None:
+async def test_failing_handler_leaves_no_inbox_row_so_redelivery_runs_it(
+    notes_db: str, make_notes_app: Callable[..., object]
+) -> None:
     app = make_notes_app()
     async with running(app):  # type: ignore[arg-type]
         runtime = app.state.runtime  # type: ignore[attr-defined]
@@ -101,8 +101,9 @@ async def test_failing_handler_leaves_no_inbox_row_so_redelivery_runs_it(notes_d
         assert sql(notes_db, "SELECT event_id FROM note_copies") == [(event.id,)]
 
 
-async def test_transient_failure_is_redelivered_by_nats_and_handled_once(notes: httpx.AsyncClient,
-                                                                          notes_db: str) -> None:
+async def test_transient_failure_is_redelivered_by_nats_and_handled_once(
+    notes: httpx.AsyncClient, notes_db: str
+) -> None:
     noteservice.Behaviour.transient_failures = 1
     r = await notes.post("/v1/notes", json={"text": "retry me"}, headers=auth())
     assert r.status_code == 201
@@ -111,8 +112,9 @@ async def test_transient_failure_is_redelivered_by_nats_and_handled_once(notes: 
     assert sql(notes_db, "SELECT count(*) FROM dead_letters") == [(0,)]
 
 
-async def test_poison_message_lands_in_dead_letters_not_in_endless_retry(notes: httpx.AsyncClient, notes_db: str,
-                                                                         nats_url: str) -> None:
+async def test_poison_message_lands_in_dead_letters_not_in_endless_retry(
+    notes: httpx.AsyncClient, notes_db: str, nats_url: str
+) -> None:
     await runtime_of(notes).bus.connected.wait()
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
@@ -168,8 +170,9 @@ async def test_relay_publishes_in_commit_order(notes: httpx.AsyncClient, notes_d
     assert [m["event"].data["text"] for m in messages] == texts
 
 
-async def test_events_written_while_nats_is_down_all_arrive_once(notes_db: str,
-                                                                 make_notes_app: Callable[..., object]) -> None:
+async def test_events_written_while_nats_is_down_all_arrive_once(
+    notes_db: str, make_notes_app: Callable[..., object]
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         server = NatsServer(Path(tmp) / "js").start()
         port = server.port
@@ -191,8 +194,9 @@ async def test_events_written_while_nats_is_down_all_arrive_once(notes_db: str,
             server.stop()
 
 
-async def test_consumer_resubscribes_after_the_server_loses_its_state(notes_db: str,
-                                                                      make_notes_app: Callable[..., object]) -> None:
+async def test_consumer_resubscribes_after_the_server_loses_its_state(
+    notes_db: str, make_notes_app: Callable[..., object]
+) -> None:
     """A replacement server with an empty store: the stream and the durable consumer are created again."""
     with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as tmp2:
         server = NatsServer(Path(tmp) / "js").start()

@@ -38,8 +38,9 @@ def dev_secret() -> str:
 
 
 def client(service: str, tenant: str, timeout: float = 600.0) -> httpx.Client:
-    return httpx.Client(base_url=base_url(service), timeout=timeout,
-                        headers={"Authorization": f"Bearer {token_for(tenant)}"})
+    return httpx.Client(
+        base_url=base_url(service), timeout=timeout, headers={"Authorization": f"Bearer {token_for(tenant)}"}
+    )
 
 
 def fail_on_problem(response: httpx.Response) -> None:

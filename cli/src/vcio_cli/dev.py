@@ -77,13 +77,16 @@ class Platform:
         env.setdefault("VCIO_DATA_DIR", str(self.data_dir))
 
         if not env.get("NATS_URL"):
-            self.nats = NatsServer(self.data_dir / "nats", port=_pick_port(int(env.get("VCIO_NATS_PORT", 4222)))).start()
+            self.nats = NatsServer(
+                self.data_dir / "nats", port=_pick_port(int(env.get("VCIO_NATS_PORT", 4222)))
+            ).start()
             env["NATS_URL"] = self.nats.url
             console.print(f"[green]nats-server[/] {self.nats.url} (JetStream in {self.nats.store_dir})")
         missing = [s for s in SERVICES if not env.get(f"{s.upper()}_DATABASE_URL")]
         if missing:
-            self.postgres = Postgres(self.data_dir / "postgres",
-                                     port=_pick_port(int(env.get("VCIO_PG_PORT", 5432)))).start()
+            self.postgres = Postgres(
+                self.data_dir / "postgres", port=_pick_port(int(env.get("VCIO_PG_PORT", 5432)))
+            ).start()
             console.print(f"[green]postgres[/] {self.postgres.url} (data in {self.postgres.data_dir})")
             for service in missing:
                 env[f"{service.upper()}_DATABASE_URL"] = self.postgres.create_database(service)
@@ -115,10 +118,29 @@ class Platform:
         """Start (or restart) one service process under uvicorn (uvloop + httptools)."""
         log = open(self.data_dir / f"{service}.log", "ab")  # noqa: SIM115 - the child keeps it
         self.services[service] = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", f"{service}.main:build_app", "--host", self.host,
-             "--port", str(self.ports[service]), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-             "--timeout-graceful-shutdown", "10"],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                f"{service}.main:build_app",
+                "--host",
+                self.host,
+                "--port",
+                str(self.ports[service]),
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+                "--no-access-log",
+                "--timeout-graceful-shutdown",
+                "10",
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         return self.services[service]
 
@@ -133,7 +155,9 @@ class Platform:
                 for service in sorted(pending):
                     proc = self.services[service]
                     if proc.poll() is not None:
-                        raise RuntimeError(f"{service} exited with {proc.returncode}; see {self.data_dir}/{service}.log")
+                        raise RuntimeError(
+                            f"{service} exited with {proc.returncode}; see {self.data_dir}/{service}.log"
+                        )
                     with contextlib.suppress(httpx.HTTPError):
                         if http.get(f"http://{self.host}:{ports[service]}/readyz").status_code == 200:
                             pending.discard(service)

@@ -55,8 +55,17 @@ def token(
     if unknown:
         raise typer.BadParameter(f"unknown scopes: {' '.join(sorted(unknown))}", param_hint="--scope")
     secret = os.environ.get("VCIO_JWT_SECRET") or dev_secret(_data_dir())
-    print(issue_token(secret, tenant_id=tenant, scopes=scope, sub=sub, ttl=dt.timedelta(hours=ttl_hours),
-                      issuer=os.environ.get("VCIO_JWT_ISSUER"), audience=os.environ.get("VCIO_JWT_AUDIENCE")))
+    print(
+        issue_token(
+            secret,
+            tenant_id=tenant,
+            scopes=scope,
+            sub=sub,
+            ttl=dt.timedelta(hours=ttl_hours),
+            issuer=os.environ.get("VCIO_JWT_ISSUER"),
+            audience=os.environ.get("VCIO_JWT_AUDIENCE"),
+        )
+    )
 
 
 def _service_option() -> typer.models.OptionInfo:
@@ -64,8 +73,11 @@ def _service_option() -> typer.models.OptionInfo:
 
 
 @dead_letters.command("list")
-def dead_letters_list(service: str = _service_option(), tenant: str = typer.Option(..., "--tenant"),
-                      status: str = typer.Option("dead", help="dead or replayed")) -> None:
+def dead_letters_list(
+    service: str = _service_option(),
+    tenant: str = typer.Option(..., "--tenant"),
+    status: str = typer.Option("dead", help="dead or replayed"),
+) -> None:
     """List dead-lettered events of a service."""
     if service not in SERVICES:
         raise typer.BadParameter(f"unknown service {service!r}", param_hint="--service")
@@ -74,14 +86,21 @@ def dead_letters_list(service: str = _service_option(), tenant: str = typer.Opti
         fail_on_problem(r)
     table = Table("id", "consumer", "subject", "deliveries", "error", "created_at")
     for item in r.json()["items"]:
-        table.add_row(item["id"], item["consumer"], item["subject"], str(item["deliveries"]), item["error"][:60],
-                      item["created_at"])
+        table.add_row(
+            item["id"],
+            item["consumer"],
+            item["subject"],
+            str(item["deliveries"]),
+            item["error"][:60],
+            item["created_at"],
+        )
     console.print(table)
 
 
 @dead_letters.command("replay")
-def dead_letters_replay(dead_letter_id: str, service: str = _service_option(),
-                        tenant: str = typer.Option(..., "--tenant")) -> None:
+def dead_letters_replay(
+    dead_letter_id: str, service: str = _service_option(), tenant: str = typer.Option(..., "--tenant")
+) -> None:
     """Run a dead-lettered event's handler again."""
     if service not in SERVICES:
         raise typer.BadParameter(f"unknown service {service!r}", param_hint="--service")

@@ -20,9 +20,17 @@ _INSERT = sa.text(
 )
 
 
-async def record(session: AsyncSession, actor: Principal | str, action: str, entity_type: str, entity_id: Any,
-                 changes: Mapping[str, Any] | None = None, *, tenant_id: str | None = None,
-                 at: dt.datetime | None = None) -> None:
+async def record(
+    session: AsyncSession,
+    actor: Principal | str,
+    action: str,
+    entity_type: str,
+    entity_id: Any,
+    changes: Mapping[str, Any] | None = None,
+    *,
+    tenant_id: str | None = None,
+    at: dt.datetime | None = None,
+) -> None:
     """Write one audit row in the caller's transaction."""
     if isinstance(actor, Principal):
         sub, tenant = actor.sub, actor.tenant_id
@@ -30,10 +38,19 @@ async def record(session: AsyncSession, actor: Principal | str, action: str, ent
         sub, tenant = actor, tenant_id
     if tenant is None:
         raise ValueError("an audit row needs a tenant")
-    await session.execute(_INSERT, {
-        "id": uuid7(), "t": tenant, "a": sub, "act": action, "et": entity_type, "eid": str(entity_id),
-        "c": orjson.dumps(jsonable_encoder(dict(changes or {}))).decode(), "at": at or dt.datetime.now(dt.UTC),
-    })
+    await session.execute(
+        _INSERT,
+        {
+            "id": uuid7(),
+            "t": tenant,
+            "a": sub,
+            "act": action,
+            "et": entity_type,
+            "eid": str(entity_id),
+            "c": orjson.dumps(jsonable_encoder(dict(changes or {}))).decode(),
+            "at": at or dt.datetime.now(dt.UTC),
+        },
+    )
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,8 +14,14 @@ from vcio_shared.errors import Forbidden, Unauthorized
 from vcio_shared.settings import Settings
 
 SCOPES = (
-    "catalog:read", "catalog:write", "proposals:read", "proposals:write",
-    "billing:read", "billing:write", "scheduler:read", "scheduler:write",
+    "catalog:read",
+    "catalog:write",
+    "proposals:read",
+    "proposals:write",
+    "billing:read",
+    "billing:write",
+    "scheduler:read",
+    "scheduler:write",
 )
 ASYMMETRIC_ALGORITHMS = ["RS256", "ES256", "EdDSA"]
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -39,8 +45,9 @@ class TokenVerifier:
         if settings.jwt_jwks_url:
             # PyJWKClient refetches the key set when it meets an unknown `kid`, at most once per cooldown, so
             # a flood of made-up kids cannot hammer the identity provider.
-            self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True, lifespan=300,
-                                         cooldown_duration=jwks_cooldown)
+            self._jwks = jwt.PyJWKClient(
+                settings.jwt_jwks_url, cache_keys=True, lifespan=300, cooldown_duration=jwks_cooldown
+            )
 
     def verify(self, token: str) -> Principal:
         options = {"require": ["exp", "sub", "tenant_id"]}
@@ -56,8 +63,13 @@ class TokenVerifier:
                     raise Unauthorized("token algorithm not accepted", headers=_CHALLENGE)
                 key, algorithms = self.settings.jwt_secret, ["HS256"]
             claims = jwt.decode(
-                token, key, algorithms=algorithms, options=options, leeway=5,
-                issuer=self.settings.jwt_issuer, audience=self.settings.jwt_audience,
+                token,
+                key,
+                algorithms=algorithms,
+                options=options,
+                leeway=5,
+                issuer=self.settings.jwt_issuer,
+                audience=self.settings.jwt_audience,
             )
         except Unauthorized:
             raise
@@ -101,14 +113,24 @@ def scoped(scope: str) -> Any:
     return Annotated[Principal, Depends(require(scope))]
 
 
-def issue_token(secret: str, *, tenant_id: str, scopes: str | list[str] = " ".join(SCOPES), sub: str = "dev",
-                ttl: dt.timedelta = dt.timedelta(hours=12), issuer: str | None = None,
-                audience: str | None = None) -> str:
+def issue_token(
+    secret: str,
+    *,
+    tenant_id: str,
+    scopes: str | list[str] = " ".join(SCOPES),
+    sub: str = "dev",
+    ttl: dt.timedelta = dt.timedelta(hours=12),
+    issuer: str | None = None,
+    audience: str | None = None,
+) -> str:
     """A development HS256 token (`vcio token`, tests)."""
     now = dt.datetime.now(dt.UTC)
     claims: dict[str, Any] = {
-        "sub": sub, "tenant_id": tenant_id, "scope": scopes if isinstance(scopes, str) else " ".join(scopes),
-        "iat": int(now.timestamp()), "exp": int((now + ttl).timestamp()),
+        "sub": sub,
+        "tenant_id": tenant_id,
+        "scope": scopes if isinstance(scopes, str) else " ".join(scopes),
+        "iat": int(now.timestamp()),
+        "exp": int((now + ttl).timestamp()),
     }
     if issuer:
         claims["iss"] = issuer

@@ -98,9 +98,16 @@ class Bus:
         while True:
             try:
                 self.nc = await nats.connect(
-                    self.url, name=self._name, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
-                    connect_timeout=2, allow_reconnect=True, ping_interval=5, max_outstanding_pings=2,
-                    reconnected_cb=self._on_reconnect, disconnected_cb=self._on_disconnect,
+                    self.url,
+                    name=self._name,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.5,
+                    connect_timeout=2,
+                    allow_reconnect=True,
+                    ping_interval=5,
+                    max_outstanding_pings=2,
+                    reconnected_cb=self._on_reconnect,
+                    disconnected_cb=self._on_disconnect,
                     error_cb=self._on_error,
                 )
                 self._js = self.nc.jetstream(timeout=5)
@@ -140,8 +147,11 @@ class Bus:
         """Create or update this service's stream: file storage, a 2-minute duplicate window."""
         assert self._js is not None
         config = StreamConfig(
-            name=stream_name(self.service), subjects=[f"vcio.{self.service}.>"], storage=StorageType.FILE,
-            duplicate_window=DUPLICATE_WINDOW_S, num_replicas=self.replicas,
+            name=stream_name(self.service),
+            subjects=[f"vcio.{self.service}.>"],
+            storage=StorageType.FILE,
+            duplicate_window=DUPLICATE_WINDOW_S,
+            num_replicas=self.replicas,
         )
         try:
             await self._js.add_stream(config)
@@ -169,8 +179,14 @@ class OutboxRelay:
     published twice (a crash between publish and mark) is dropped by the stream's duplicate window.
     """
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], bus: Bus, *, batch_size: int = 1000,
-                 poll_interval: float = 0.5) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        bus: Bus,
+        *,
+        batch_size: int = 1000,
+        poll_interval: float = 0.5,
+    ) -> None:
         self.sessionmaker = sessionmaker
         self.bus = bus
         self.batch_size = batch_size
@@ -216,11 +232,15 @@ class OutboxRelay:
         """Publish one batch; returns how many rows were marked sent."""
         js = self.bus.js
         async with self.sessionmaker() as session, session.begin():
-            rows = (await session.execute(
-                sa.text("SELECT id, type, payload, headers FROM outbox WHERE published_at IS NULL "
-                        "ORDER BY seq LIMIT :n FOR UPDATE SKIP LOCKED"),
-                {"n": self.batch_size},
-            )).all()
+            rows = (
+                await session.execute(
+                    sa.text(
+                        "SELECT id, type, payload, headers FROM outbox WHERE published_at IS NULL "
+                        "ORDER BY seq LIMIT :n FOR UPDATE SKIP LOCKED"
+                    ),
+                    {"n": self.batch_size},
+                )
+            ).all()
             if not rows:
                 return 0
             futures = []
@@ -281,14 +301,31 @@ async def handle_once(sessionmaker: async_sessionmaker[AsyncSession], spec: Cons
         return True
 
 
-async def write_dead_letter(sessionmaker: async_sessionmaker[AsyncSession], spec: ConsumerSpec, subject: str,
-                            payload: bytes, error: str, deliveries: int, event: CloudEvent | None) -> None:
+async def write_dead_letter(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    spec: ConsumerSpec,
+    subject: str,
+    payload: bytes,
+    error: str,
+    deliveries: int,
+    event: CloudEvent | None,
+) -> None:
     async with sessionmaker() as session, session.begin():
         await session.execute(
-            sa.text("INSERT INTO dead_letters (id, consumer, event_id, subject, tenant_id, payload, error, deliveries)"
-                    " VALUES (:id, :c, :e, :s, :t, :p, :err, :d)"),
-            {"id": uuid7(), "c": spec.name, "e": event.id if event else None, "s": subject,
-             "t": event.tenantid if event else None, "p": payload, "err": error[:2000], "d": deliveries},
+            sa.text(
+                "INSERT INTO dead_letters (id, consumer, event_id, subject, tenant_id, payload, error, deliveries)"
+                " VALUES (:id, :c, :e, :s, :t, :p, :err, :d)"
+            ),
+            {
+                "id": uuid7(),
+                "c": spec.name,
+                "e": event.id if event else None,
+                "s": subject,
+                "t": event.tenantid if event else None,
+                "p": payload,
+                "err": error[:2000],
+                "d": deliveries,
+            },
         )
     EVENTS_DEAD.labels(spec.name).inc()
     log.error("event dead-lettered", consumer=spec.name, subject=subject, error=error[:200])
@@ -319,8 +356,11 @@ class ConsumerRunner:
     async def _subscribe(self) -> Any:
         js = self.bus.js
         config = ConsumerConfig(
-            durable_name=self.spec.name, ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
-            ack_wait=30, max_ack_pending=10_000,
+            durable_name=self.spec.name,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=30,
+            max_ack_pending=10_000,
             filter_subjects=list(self.spec.subjects) if len(self.spec.subjects) > 1 else None,
             filter_subject=self.spec.subjects[0] if len(self.spec.subjects) == 1 else None,
         )
@@ -369,38 +409,51 @@ class ConsumerRunner:
             event = decode(msg.data, subject=msg.subject)
             handled = await handle_once(self.sessionmaker, self.spec, event)
         except (EventDecodeError, PoisonEvent, ValidationError, KeyError, TypeError, ValueError) as exc:
-            await write_dead_letter(self.sessionmaker, self.spec, msg.subject, msg.data, f"{type(exc).__name__}: {exc}",
-                                    deliveries, event)
+            await write_dead_letter(
+                self.sessionmaker, self.spec, msg.subject, msg.data, f"{type(exc).__name__}: {exc}", deliveries, event
+            )
             await msg.term()
             return
         except TRANSIENT as exc:
             log.warning("handler failed transiently; will retry", consumer=self.spec.name, error=type(exc).__name__)
-            await msg.nak(delay=min(2.0 ** deliveries, 30.0))
+            await msg.nak(delay=min(2.0**deliveries, 30.0))
             return
         except Exception as exc:
             if database_unavailable(exc):  # PostgreSQL restarting: retry later, never dead-letter for it
-                await msg.nak(delay=min(2.0 ** deliveries, 30.0))
+                await msg.nak(delay=min(2.0**deliveries, 30.0))
                 return
             if deliveries >= self.spec.max_deliver:
-                await write_dead_letter(self.sessionmaker, self.spec, msg.subject, msg.data,
-                                        f"{type(exc).__name__}: {exc}", deliveries, event)
+                await write_dead_letter(
+                    self.sessionmaker,
+                    self.spec,
+                    msg.subject,
+                    msg.data,
+                    f"{type(exc).__name__}: {exc}",
+                    deliveries,
+                    event,
+                )
                 await msg.term()
                 return
             log.warning("handler failed; will retry", consumer=self.spec.name, error=repr(exc)[:300])
-            await msg.nak(delay=min(2.0 ** deliveries, 30.0))
+            await msg.nak(delay=min(2.0**deliveries, 30.0))
             return
         EVENTS_CONSUMED.labels(self.spec.name, "handled" if handled else "duplicate").inc()
         await msg.ack()
 
 
-async def replay_dead_letter(sessionmaker: async_sessionmaker[AsyncSession], specs: dict[str, ConsumerSpec],
-                             tenant_id: str, dead_letter_id: Any) -> dict[str, Any] | None:
+async def replay_dead_letter(
+    sessionmaker: async_sessionmaker[AsyncSession], specs: dict[str, ConsumerSpec], tenant_id: str, dead_letter_id: Any
+) -> dict[str, Any] | None:
     """Run a dead letter's handler again, in-process. Marks it replayed on success; returns None if unknown."""
     async with sessionmaker() as session:
-        row = (await session.execute(
-            sa.text("SELECT id, consumer, subject, payload, status FROM dead_letters WHERE id = :id AND tenant_id = :t"),
-            {"id": dead_letter_id, "t": tenant_id},
-        )).first()
+        row = (
+            await session.execute(
+                sa.text(
+                    "SELECT id, consumer, subject, payload, status FROM dead_letters WHERE id = :id AND tenant_id = :t"
+                ),
+                {"id": dead_letter_id, "t": tenant_id},
+            )
+        ).first()
     if row is None:
         return None
     spec = specs.get(row.consumer)

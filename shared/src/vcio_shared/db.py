@@ -33,7 +33,8 @@ def make_registry() -> registry:
 def add_platform_tables(metadata: sa.MetaData) -> None:
     """The outbox, inbox, dead letters, idempotency keys and audit log, identical in every service database."""
     sa.Table(
-        "outbox", metadata,
+        "outbox",
+        metadata,
         sa.Column("id", pg.UUID(as_uuid=True), primary_key=True),
         sa.Column("seq", sa.BigInteger, sa.Identity(always=True), nullable=False, unique=True),
         sa.Column("tenant_id", sa.Text, nullable=False),
@@ -45,13 +46,15 @@ def add_platform_tables(metadata: sa.MetaData) -> None:
         sa.Index("ix_outbox_unpublished", "seq", postgresql_where=sa.text("published_at IS NULL")),
     )
     sa.Table(
-        "inbox", metadata,
+        "inbox",
+        metadata,
         sa.Column("consumer", sa.Text, primary_key=True),
         sa.Column("event_id", sa.Text, primary_key=True),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
     sa.Table(
-        "dead_letters", metadata,
+        "dead_letters",
+        metadata,
         sa.Column("id", pg.UUID(as_uuid=True), primary_key=True),
         sa.Column("consumer", sa.Text, nullable=False),
         sa.Column("event_id", sa.Text),
@@ -65,7 +68,8 @@ def add_platform_tables(metadata: sa.MetaData) -> None:
         sa.Column("replayed_at", sa.DateTime(timezone=True)),
     )
     sa.Table(
-        "idempotency_keys", metadata,
+        "idempotency_keys",
+        metadata,
         sa.Column("tenant_id", sa.Text, primary_key=True),
         sa.Column("key", sa.Text, primary_key=True),
         sa.Column("method", sa.Text, nullable=False),
@@ -76,7 +80,8 @@ def add_platform_tables(metadata: sa.MetaData) -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
     sa.Table(
-        "audit_log", metadata,
+        "audit_log",
+        metadata,
         sa.Column("id", pg.UUID(as_uuid=True), primary_key=True),
         sa.Column("tenant_id", sa.Text, nullable=False),
         sa.Column("actor", sa.Text, nullable=False),

@@ -69,8 +69,11 @@ def _as_pg_user() -> dict[str, object]:
     try:
         pwd.getpwnam(PG_SYSTEM_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_SYSTEM_USER],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_SYSTEM_USER],
+            check=True,
+            capture_output=True,
+        )
     entry = pwd.getpwnam(PG_SYSTEM_USER)
     return {"user": entry.pw_uid, "group": entry.pw_gid}
 
@@ -114,9 +117,20 @@ class Postgres:
             if user:
                 os.chown(self.data_dir, user["user"], user["group"])  # type: ignore[arg-type]
             subprocess.run(
-                [str(_pg_bin() / "initdb"), "-D", str(self.data_dir), "-U", PG_USER, "--auth=trust",
-                 "--encoding=UTF8", "--no-sync", "--locale=C"],
-                check=True, capture_output=True, **user,  # type: ignore[arg-type]
+                [
+                    str(_pg_bin() / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    PG_USER,
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--no-sync",
+                    "--locale=C",
+                ],
+                check=True,
+                capture_output=True,
+                **user,  # type: ignore[arg-type]
             )
         pidfile = self.data_dir / "postmaster.pid"
         if pidfile.exists():
@@ -126,10 +140,29 @@ class Postgres:
             with contextlib.suppress(OSError):
                 os.chown(self.log_path, user["user"], user["group"])  # type: ignore[arg-type]
         self.proc = subprocess.Popen(
-            [str(_pg_bin() / "postgres"), "-D", str(self.data_dir), "-p", str(self.port), "-h", "127.0.0.1",
-             "-k", "", "-c", "max_connections=300", "-c", "fsync=off" if os.environ.get("VCIO_PG_FSYNC") == "off"
-             else "fsync=on", "-c", "shared_buffers=256MB", "-c", "synchronous_commit=off"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent,
+            [
+                str(_pg_bin() / "postgres"),
+                "-D",
+                str(self.data_dir),
+                "-p",
+                str(self.port),
+                "-h",
+                "127.0.0.1",
+                "-k",
+                "",
+                "-c",
+                "max_connections=300",
+                "-c",
+                "fsync=off" if os.environ.get("VCIO_PG_FSYNC") == "off" else "fsync=on",
+                "-c",
+                "shared_buffers=256MB",
+                "-c",
+                "synchronous_commit=off",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
             **user,  # type: ignore[arg-type]
         )
         self._wait_ready(timeout)
@@ -220,8 +253,9 @@ class NatsServer:
         else:
             args += ["-js", "-sd", str(self.store_dir)]
         log = open(self.store_dir.parent / "nats.log", "ab")  # noqa: SIM115 - the child keeps it
-        self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                     preexec_fn=die_with_parent, env=env)
+        self.proc = subprocess.Popen(
+            args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent, env=env
+        )
         wait_for_port(self.port, timeout, self.proc)
         return self
 

@@ -14,9 +14,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 log = structlog.get_logger("vcio.errors")
 PROBLEM = "application/problem+json"
 _TITLES = {
-    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-    406: "Not Acceptable", 409: "Conflict", 410: "Gone", 413: "Content Too Large", 415: "Unsupported Media Type",
-    422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    409: "Conflict",
+    410: "Gone",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 
 
@@ -26,8 +37,9 @@ class ProblemError(Exception):
     status = 400
     type_slug = "bad-request"
 
-    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, detail: str, *, errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
@@ -68,8 +80,14 @@ class Unprocessable(ProblemError):
         return cls(f"{'.'.join(str(p) for p in loc)}: {msg}", errors=[{"loc": loc, "msg": msg}])
 
 
-def problem(status: int, detail: str, *, type_slug: str | None = None, errors: list[dict[str, Any]] | None = None,
-            headers: dict[str, str] | None = None) -> JSONResponse:
+def problem(
+    status: int,
+    detail: str,
+    *,
+    type_slug: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     """Build an `application/problem+json` response."""
     body: dict[str, Any] = {
         "type": f"https://vcio.dev/problems/{type_slug or _TITLES.get(status, 'error').lower().replace(' ', '-')}",
@@ -113,8 +131,14 @@ def database_unavailable(exc: BaseException) -> bool:
         if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
             return True
         name = type(current).__name__
-        if name in ("ConnectionDoesNotExistError", "InterfaceError", "InternalClientError",
-                    "ConnectionFailureError", "CannotConnectNowError", "AdminShutdownError"):
+        if name in (
+            "ConnectionDoesNotExistError",
+            "InterfaceError",
+            "InternalClientError",
+            "ConnectionFailureError",
+            "CannotConnectNowError",
+            "AdminShutdownError",
+        ):
             return True
         current = getattr(current, "orig", None) or current.__cause__ or current.__context__
     return False
@@ -150,8 +174,12 @@ def install_handlers(app: FastAPI) -> None:
             log.info("integrity conflict", error=str(exc.orig)[:200])
             return problem(409, "the change conflicts with existing data")
         if _sqlstate(exc).startswith("22"):  # data exception: a value PostgreSQL cannot take (NUL, out of range)
-            return problem(422, "a value in the request cannot be stored", type_slug="validation-error",
-                           errors=[{"loc": ["body"], "msg": "invalid value"}])
+            return problem(
+                422,
+                "a value in the request cannot be stored",
+                type_slug="validation-error",
+                errors=[{"loc": ["body"], "msg": "invalid value"}],
+            )
         log.exception("database error", error=type(exc).__name__)
         return problem(500, "an unexpected error occurred")
 

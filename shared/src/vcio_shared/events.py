@@ -40,9 +40,15 @@ class CloudEvent:
 
     def to_dict(self) -> dict[str, Any]:
         out = {
-            "specversion": self.specversion, "id": self.id, "source": self.source, "type": self.type,
-            "subject": self.subject, "time": self.time, "tenantid": self.tenantid,
-            "datacontenttype": self.datacontenttype, "data": self.data,
+            "specversion": self.specversion,
+            "id": self.id,
+            "source": self.source,
+            "type": self.type,
+            "subject": self.subject,
+            "time": self.time,
+            "tenantid": self.tenantid,
+            "datacontenttype": self.datacontenttype,
+            "data": self.data,
         }
         if self.subject is None:
             del out["subject"]
@@ -79,8 +85,13 @@ def decode(payload: bytes, *, subject: str | None = None) -> CloudEvent:
     except ValueError as exc:
         raise EventDecodeError("time is not RFC 3339") from exc
     return CloudEvent(
-        type=raw["type"], source=raw["source"], tenantid=raw["tenantid"], data=raw["data"],
-        subject=raw.get("subject"), id=raw["id"], time=raw["time"],
+        type=raw["type"],
+        source=raw["source"],
+        tenantid=raw["tenantid"],
+        data=raw["data"],
+        subject=raw.get("subject"),
+        id=raw["id"],
+        time=raw["time"],
     )
 
 
@@ -90,18 +101,37 @@ _INSERT = sa.text(
 )
 
 
-def build(service: str, type_: str, tenant_id: str, data: Mapping[str, Any], *, subject: str | None = None,
-          now: dt.datetime | None = None) -> CloudEvent:
+def build(
+    service: str,
+    type_: str,
+    tenant_id: str,
+    data: Mapping[str, Any],
+    *,
+    subject: str | None = None,
+    now: dt.datetime | None = None,
+) -> CloudEvent:
     if not _TYPE.match(type_) or not type_.startswith(f"vcio.{service}."):
         raise ValueError(f"{service} may not publish {type_!r}")
     return CloudEvent(
-        type=type_, source=f"/vcio/{service}", tenantid=tenant_id, data=dict(data), subject=subject,
+        type=type_,
+        source=f"/vcio/{service}",
+        tenantid=tenant_id,
+        data=dict(data),
+        subject=subject,
         time=(now or dt.datetime.now(dt.UTC)).isoformat(),
     )
 
 
-async def emit(session: AsyncSession, service: str, type_: str, tenant_id: str, data: Mapping[str, Any], *,
-               subject: str | None = None, now: dt.datetime | None = None) -> CloudEvent:
+async def emit(
+    session: AsyncSession,
+    service: str,
+    type_: str,
+    tenant_id: str,
+    data: Mapping[str, Any],
+    *,
+    subject: str | None = None,
+    now: dt.datetime | None = None,
+) -> CloudEvent:
     """Write one event to the outbox, in the caller's transaction: it is published only if that commits.
     Pass the injected clock's `now` so the event's `time` follows it."""
     event = build(service, type_, tenant_id, data, subject=subject, now=now)
@@ -113,8 +143,7 @@ async def emit_many(session: AsyncSession, events: Iterable[CloudEvent]) -> int:
     """Write many events to the outbox in one round trip (bulk operations such as billing runs)."""
     headers = orjson.dumps(current_trace_headers()).decode()
     rows = [
-        {"id": e.id, "tenant_id": e.tenantid, "type": e.type, "payload": encode(e), "headers": headers}
-        for e in events
+        {"id": e.id, "tenant_id": e.tenantid, "type": e.type, "payload": encode(e), "headers": headers} for e in events
     ]
     if rows:
         await session.execute(_INSERT, rows)

@@ -16,8 +16,14 @@ log = structlog.get_logger("vcio.http")
 
 
 def _problem_bytes(status: int, title: str, detail: str) -> bytes:
-    return orjson.dumps({"type": f"https://vcio.dev/problems/{title.lower().replace(' ', '-')}", "title": title,
-                         "status": status, "detail": detail})
+    return orjson.dumps(
+        {
+            "type": f"https://vcio.dev/problems/{title.lower().replace(' ', '-')}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+        }
+    )
 
 
 class PlatformMiddleware:
@@ -78,15 +84,23 @@ class PlatformMiddleware:
             HTTP_REQUESTS.labels(scope["method"], path, str(status)).inc()
             HTTP_LATENCY.labels(scope["method"], path).observe(elapsed)
             if status >= 500:
-                log.warning("request failed", method=scope["method"], route=path, status=status,
-                            ms=round(elapsed * 1000, 1))
+                log.warning(
+                    "request failed", method=scope["method"], route=path, status=status, ms=round(elapsed * 1000, 1)
+                )
 
     @staticmethod
     async def _reject(send: Send, status: int, title: str, detail: str) -> None:
         body = _problem_bytes(status, title, detail)
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/problem+json"),
-                                (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

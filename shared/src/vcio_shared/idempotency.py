@@ -19,8 +19,9 @@ from vcio_shared.errors import Conflict, Unprocessable
 class Idempotency:
     """Claims the key inside the request's transaction, so a concurrent twin waits and then replays."""
 
-    def __init__(self, session: AsyncSession, tenant_id: str | None, key: str | None, method: str, path: str,
-                 body: bytes) -> None:
+    def __init__(
+        self, session: AsyncSession, tenant_id: str | None, key: str | None, method: str, path: str, body: bytes
+    ) -> None:
         self.session = session
         self.tenant_id = tenant_id
         self.key = key
@@ -34,16 +35,22 @@ class Idempotency:
         if self.key is None:
             return None
         claimed = await self.session.execute(
-            sa.text("INSERT INTO idempotency_keys (tenant_id, key, method, path, request_hash) "
-                    "VALUES (:t, :k, :m, :p, :h) ON CONFLICT DO NOTHING"),
+            sa.text(
+                "INSERT INTO idempotency_keys (tenant_id, key, method, path, request_hash) "
+                "VALUES (:t, :k, :m, :p, :h) ON CONFLICT DO NOTHING"
+            ),
             {"t": tenant_id, "k": self.key, "m": self.method, "p": self.path, "h": self.request_hash},
         )
         if claimed.rowcount:  # type: ignore[attr-defined]
             return None
-        row = (await self.session.execute(
-            sa.text("SELECT request_hash, status_code, response FROM idempotency_keys WHERE tenant_id = :t AND key = :k"),
-            {"t": tenant_id, "k": self.key},
-        )).one()
+        row = (
+            await self.session.execute(
+                sa.text(
+                    "SELECT request_hash, status_code, response FROM idempotency_keys WHERE tenant_id = :t AND key = :k"
+                ),
+                {"t": tenant_id, "k": self.key},
+            )
+        ).one()
         if row.request_hash != self.request_hash:
             raise Unprocessable.field(["header", "Idempotency-Key"], "this key was used with another request body")
         if row.status_code is None:
@@ -54,16 +61,23 @@ class Idempotency:
         """Call last in the route with what it answers; stored in the same transaction as the effect."""
         if self.key is not None:
             await self.session.execute(
-                sa.text("UPDATE idempotency_keys SET status_code = :s, response = CAST(:r AS jsonb) "
-                        "WHERE tenant_id = :t AND key = :k"),
-                {"s": status_code, "r": orjson.dumps(jsonable_encoder(body)).decode(), "t": self.tenant_id,
-                 "k": self.key},
+                sa.text(
+                    "UPDATE idempotency_keys SET status_code = :s, response = CAST(:r AS jsonb) "
+                    "WHERE tenant_id = :t AND key = :k"
+                ),
+                {
+                    "s": status_code,
+                    "r": orjson.dumps(jsonable_encoder(body)).decode(),
+                    "t": self.tenant_id,
+                    "k": self.key,
+                },
             )
         return body
 
 
 async def _idempotency(
-    request: Request, session: SessionDep,
+    request: Request,
+    session: SessionDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
 ) -> Idempotency:
     body = await request.body()

@@ -4,7 +4,9 @@ from prometheus_client import Counter, Histogram
 
 HTTP_REQUESTS = Counter("vcio_http_requests_total", "HTTP requests answered", ["method", "route", "status"])
 HTTP_LATENCY = Histogram(
-    "vcio_http_request_duration_seconds", "HTTP request latency", ["method", "route"],
+    "vcio_http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "route"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 EVENTS_PUBLISHED = Counter("vcio_events_published_total", "Outbox rows published to JetStream")

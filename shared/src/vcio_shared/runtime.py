@@ -55,8 +55,14 @@ class ServiceSpec:
 class Runtime:
     """The process-wide parts a service runs on; reachable as `request.app.state.runtime`."""
 
-    def __init__(self, spec: ServiceSpec, settings: Settings, clock: Clock | None = None,
-                 engine: AsyncEngine | None = None, run_background: bool = True) -> None:
+    def __init__(
+        self,
+        spec: ServiceSpec,
+        settings: Settings,
+        clock: Clock | None = None,
+        engine: AsyncEngine | None = None,
+        run_background: bool = True,
+    ) -> None:
         self.spec = spec
         self.settings = settings
         self.clock = clock or Clock()
@@ -162,22 +168,34 @@ def _platform_router(service: str) -> APIRouter:
     async def readyz(request: Request) -> JSONResponse:
         checks = await request.app.state.runtime.readiness()
         ready = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
-                            status_code=200 if ready else 503)
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
+        )
 
     @router.get("/metrics", tags=["platform"], response_class=PlainTextResponse)
     async def metrics() -> PlainTextResponse:
         return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/v1/dead-letters", tags=["operations"])
-    async def list_dead_letters(principal: Reader, session: SessionDep, page: PageDep,
-                                status: Annotated[str | None, Query(pattern="^(dead|replayed)$")] = None
-                                ) -> Page[DeadLetter]:
-        rows = (await session.execute(
-            sa.text("SELECT * FROM dead_letters WHERE tenant_id = :t AND (CAST(:s AS text) IS NULL OR status = :s) "
-                    "AND (CAST(:after AS uuid) IS NULL OR id > :after) ORDER BY id LIMIT :n"),
-            {"t": principal.tenant_id, "s": status, "after": page.after, "n": page.limit + 1},
-        )).mappings().all()
+    async def list_dead_letters(
+        principal: Reader,
+        session: SessionDep,
+        page: PageDep,
+        status: Annotated[str | None, Query(pattern="^(dead|replayed)$")] = None,
+    ) -> Page[DeadLetter]:
+        rows = (
+            (
+                await session.execute(
+                    sa.text(
+                        "SELECT * FROM dead_letters WHERE tenant_id = :t AND (CAST(:s AS text) IS NULL OR status = :s) "
+                        "AND (CAST(:after AS uuid) IS NULL OR id > :after) ORDER BY id LIMIT :n"
+                    ),
+                    {"t": principal.tenant_id, "s": status, "after": page.after, "n": page.limit + 1},
+                )
+            )
+            .mappings()
+            .all()
+        )
         return page_of([DeadLetter.model_validate(dict(r)) for r in rows], page.limit)
 
     @router.post("/v1/dead-letters/{dead_letter_id}/replay", tags=["operations"])
@@ -194,20 +212,33 @@ def _platform_router(service: str) -> APIRouter:
         return result
 
     @router.get("/v1/audit", tags=["operations"])
-    async def audit(principal: Reader, session: SessionDep, page: PageDep,
-                    entity_id: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")] = None) -> Page[AuditEntry]:
-        rows = (await session.execute(
-            sa.text("SELECT * FROM audit_log WHERE tenant_id = :t AND (CAST(:e AS text) IS NULL OR entity_id = :e) "
-                    "AND (CAST(:after AS uuid) IS NULL OR id > :after) ORDER BY id LIMIT :n"),
-            {"t": principal.tenant_id, "e": entity_id, "after": page.after, "n": page.limit + 1},
-        )).mappings().all()
+    async def audit(
+        principal: Reader,
+        session: SessionDep,
+        page: PageDep,
+        entity_id: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")] = None,
+    ) -> Page[AuditEntry]:
+        rows = (
+            (
+                await session.execute(
+                    sa.text(
+                        "SELECT * FROM audit_log WHERE tenant_id = :t AND (CAST(:e AS text) IS NULL OR entity_id = :e) "
+                        "AND (CAST(:after AS uuid) IS NULL OR id > :after) ORDER BY id LIMIT :n"
+                    ),
+                    {"t": principal.tenant_id, "e": entity_id, "after": page.after, "n": page.limit + 1},
+                )
+            )
+            .mappings()
+            .all()
+        )
         return page_of([AuditEntry.model_validate(dict(r)) for r in rows], page.limit)
 
     return router
 
 
-def create_app(spec: ServiceSpec, settings: Settings, *, clock: Clock | None = None,
-               run_background: bool = True) -> FastAPI:
+def create_app(
+    spec: ServiceSpec, settings: Settings, *, clock: Clock | None = None, run_background: bool = True
+) -> FastAPI:
     """Build a service's FastAPI app. `run_background=False` leaves the relay/consumers/sweeps to the test."""
     vlog.configure(spec.name, settings.log_level)
 

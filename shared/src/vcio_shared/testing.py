@@ -128,12 +128,15 @@ def database_factory(pg_server: PgServer) -> Iterator[Callable[[str], str]]:
         pg_server.drop(url)
 
 
-def token(tenant_id: str = "tenant-a", scopes: str | list[str] = " ".join(SCOPES), sub: str = "tester",
-          **kwargs: Any) -> str:
+def token(
+    tenant_id: str = "tenant-a", scopes: str | list[str] = " ".join(SCOPES), sub: str = "tester", **kwargs: Any
+) -> str:
     return issue_token(TEST_SECRET, tenant_id=tenant_id, scopes=scopes, sub=sub, **kwargs)
 
 
-def auth(tenant_id: str = "tenant-a", scopes: str | list[str] = " ".join(SCOPES), sub: str = "tester") -> dict[str, str]:
+def auth(
+    tenant_id: str = "tenant-a", scopes: str | list[str] = " ".join(SCOPES), sub: str = "tester"
+) -> dict[str, str]:
     """Headers with a bearer token for a tenant."""
     return {"Authorization": f"Bearer {token(tenant_id, scopes, sub)}"}
 
