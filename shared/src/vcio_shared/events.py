@@ -95,9 +95,12 @@ def decode(payload: bytes, *, subject: str | None = None) -> CloudEvent:
     )
 
 
+# One statement for any number of rows: arrays in, unnest out (executemany would be one round trip per row).
 _INSERT = sa.text(
     "INSERT INTO outbox (id, tenant_id, type, payload, headers) "
-    "VALUES (:id, :tenant_id, :type, :payload, CAST(:headers AS jsonb))"
+    "SELECT id, tenant_id, type, payload, CAST(:headers AS jsonb) FROM unnest("
+    "CAST(:ids AS uuid[]), CAST(:tenants AS text[]), CAST(:types AS text[]), CAST(:payloads AS bytea[])"
+    ") AS t(id, tenant_id, type, payload)"
 )
 
 
@@ -142,10 +145,17 @@ async def emit(
 async def emit_many(session: AsyncSession, events: Iterable[CloudEvent]) -> int:
     """Write many events to the outbox in one round trip (bulk operations such as billing runs)."""
     headers = orjson.dumps(current_trace_headers()).decode()
-    rows = [
-        {"id": e.id, "tenant_id": e.tenantid, "type": e.type, "payload": encode(e), "headers": headers} for e in events
-    ]
-    if rows:
-        await session.execute(_INSERT, rows)
+    batch = list(events)
+    if batch:
+        await session.execute(
+            _INSERT,
+            {
+                "ids": [e.id for e in batch],
+                "tenants": [e.tenantid for e in batch],
+                "types": [e.type for e in batch],
+                "payloads": [encode(e) for e in batch],
+                "headers": headers,
+            },
+        )
         session.info["outbox_written"] = True
-    return len(rows)
+    return len(batch)
