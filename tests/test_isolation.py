@@ -149,7 +149,9 @@ async def _make_tenant_a(platform: Any) -> dict[str, str]:
         )
         ids["staff_id"] = staff["id"]
         subscription = await _ok(
-            await http.post(f"{sch}/v1/calendars/subscriptions", headers=h, json={"client_id": client["id"]})
+            await http.post(
+                f"{sch}/v1/calendars/subscriptions", headers=h, json={"kind": "client", "subject_id": client["id"]}
+            )
         )
         ids["subscription_id"] = subscription["id"]
         await publish(platform, [build("proposals", "vcio.proposals.proposal.accepted", A, {"bad": True})])

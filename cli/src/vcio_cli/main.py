@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -68,7 +69,7 @@ def token(
     )
 
 
-def _service_option() -> typer.models.OptionInfo:
+def _service_option() -> Any:
     return typer.Option(..., "--service", help=f"one of {', '.join(SERVICES)}")
 
 

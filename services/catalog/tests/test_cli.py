@@ -7,8 +7,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import uvicorn
-from catalog.main import build_app
 from typer.testing import CliRunner
+
+from catalog.main import build_app
 from vcio_cli import catalog as catalog_cli
 from vcio_shared.clock import FixedClock
 from vcio_shared.settings import load_settings
@@ -22,10 +23,18 @@ def catalog_url(database_factory: Callable[[str], str], nats_url: str) -> Iterat
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    settings = load_settings("catalog", database_url=database_factory("catalog"), nats_url=nats_url,
-                             jwt_secret=TEST_SECRET)
-    server = uvicorn.Server(uvicorn.Config(build_app(settings, clock=FixedClock(TODAY)), host="127.0.0.1",
-                                           port=port, log_level="warning", lifespan="on"))
+    settings = load_settings(
+        "catalog", database_url=database_factory("catalog"), nats_url=nats_url, jwt_secret=TEST_SECRET
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            build_app(settings, clock=FixedClock(TODAY)),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+        )
+    )
     thread = threading.Thread(target=asyncio.run, args=(server.serve(),), daemon=True)
     thread.start()
     while not server.started:
@@ -35,8 +44,7 @@ def catalog_url(database_factory: Callable[[str], str], nats_url: str) -> Iterat
     thread.join(10)
 
 
-def test_seed_loads_the_starter_catalog_then_changes_nothing(catalog_url: str,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_seed_loads_the_starter_catalog_then_changes_nothing(catalog_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CATALOG_URL", catalog_url)
     monkeypatch.setenv("VCIO_JWT_SECRET", TEST_SECRET)
     monkeypatch.delenv("VCIO_TOKEN", raising=False)

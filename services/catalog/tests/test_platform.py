@@ -1,4 +1,5 @@
 import httpx
+
 from vcio_shared.testing import auth, eventually
 
 
@@ -10,6 +11,7 @@ async def test_healthz_answers_200(client: httpx.AsyncClient) -> None:
 async def test_readyz_is_200_once_nats_is_connected(client: httpx.AsyncClient) -> None:
     async def ready() -> bool:
         return (await client.get("/readyz")).status_code == 200
+
     await eventually(ready)
 
 

@@ -6,12 +6,12 @@ import httpx
 import psycopg
 import pytest
 from fastapi import FastAPI
+
 from proposals.main import build_app
+from services.proposals.tests.support import ensure_catalog_stream
 from vcio_shared.clock import FixedClock
 from vcio_shared.settings import Settings, load_settings
 from vcio_shared.testing import TEST_SECRET, PgServer, running
-
-from services.proposals.tests.support import ensure_catalog_stream
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import nats
 import orjson
 from fastapi import FastAPI
 from nats.js.api import StreamConfig
+
 from proposals.catalog.handlers import CONSUMER
 from vcio_shared.bus import handle_once
 from vcio_shared.events import CloudEvent, build

@@ -3,10 +3,8 @@ from decimal import Decimal
 
 import httpx
 from fastapi import FastAPI
-from proposals.proposals.sweeps import EXPIRY
-from vcio_shared.clock import FixedClock
-from vcio_shared.testing import auth
 
+from proposals.proposals.sweeps import EXPIRY
 from services.proposals.tests.support import (
     await_published,
     create_client,
@@ -16,6 +14,8 @@ from services.proposals.tests.support import (
     seed,
     sent_proposal,
 )
+from vcio_shared.clock import FixedClock
+from vcio_shared.testing import auth
 
 SIGNER = {"signer_name": "Dr. Ada Smith", "signer_email": "ada@acme-dental.example"}
 

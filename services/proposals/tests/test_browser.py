@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.async_api import async_playwright, expect
-from vcio_shared.embedded import free_port, wait_for_port
-from vcio_shared.testing import TEST_SECRET, auth, eventually
 
 from services.proposals.tests.support import ensure_catalog_stream, package_event, publish
+from vcio_shared.embedded import free_port, wait_for_port
+from vcio_shared.testing import TEST_SECRET, auth, eventually
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from proposals.proposals import calc
 
 minor = st.integers(min_value=0, max_value=10**12)

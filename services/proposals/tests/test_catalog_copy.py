@@ -4,8 +4,6 @@ import httpx
 import nats
 from fastapi import FastAPI
 from sqlalchemy import text
-from vcio_shared.events import build
-from vcio_shared.testing import auth, eventually
 
 from services.proposals.tests.support import (
     create_client,
@@ -14,6 +12,8 @@ from services.proposals.tests.support import (
     retired_event,
     seed,
 )
+from vcio_shared.events import build
+from vcio_shared.testing import auth, eventually
 
 
 async def _copy(client: httpx.AsyncClient, package_id: str, tenant: str = "tenant-a") -> httpx.Response:

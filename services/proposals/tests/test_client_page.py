@@ -4,10 +4,10 @@ import re
 
 import httpx
 from fastapi import FastAPI
-from vcio_shared.clock import FixedClock
-from vcio_shared.testing import auth
 
 from services.proposals.tests.support import await_published, path_of, sent_proposal
+from vcio_shared.clock import FixedClock
+from vcio_shared.testing import auth
 
 SIGNER = {"signer_name": "Dr. Ada Smith", "signer_email": "ada@acme-dental.example"}
 OPTION = [{"activity": "NIST cybersecurity review", "amount": "250.00"}]

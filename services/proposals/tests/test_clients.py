@@ -1,7 +1,7 @@
 import httpx
-from vcio_shared.testing import auth
 
 from services.proposals.tests.support import await_published, create_client
+from vcio_shared.testing import auth
 
 BODY = {"name": "Acme Dental", "email": "office@acme-dental.example", "timezone": "America/New_York"}
 

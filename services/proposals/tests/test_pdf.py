@@ -3,9 +3,9 @@ import io
 import httpx
 from fastapi import FastAPI
 from pypdf import PdfReader
-from vcio_shared.testing import auth
 
 from services.proposals.tests.support import path_of, sent_proposal
+from vcio_shared.testing import auth
 
 
 def _text(pdf: bytes) -> str:

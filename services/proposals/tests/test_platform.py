@@ -1,6 +1,7 @@
 import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+
 from vcio_shared.testing import auth, eventually
 
 

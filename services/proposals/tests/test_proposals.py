@@ -1,8 +1,6 @@
 import httpx
 import pytest
 from fastapi import FastAPI
-from vcio_shared.clock import FixedClock
-from vcio_shared.testing import auth
 
 from services.proposals.tests.support import (
     await_published,
@@ -12,6 +10,8 @@ from services.proposals.tests.support import (
     seed,
     sent_proposal,
 )
+from vcio_shared.clock import FixedClock
+from vcio_shared.testing import auth
 
 
 @pytest.fixture

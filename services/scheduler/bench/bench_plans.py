@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
+
 from scheduler.plans import repository as repo
 from scheduler.plans.schemas import AgreementActivated
 from scheduler.plans.service import COPY_CHUNK_AGREEMENTS, AgreementPlan, _rows_for, _with_ids, plan_agreements

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
+
 from scheduler.main import build_app
 from scheduler.testkit import Scheduler, create_billing_stream
 from vcio_shared.clock import FixedClock

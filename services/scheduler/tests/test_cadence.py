@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from scheduler.plans.cadence import CadenceError, business_day, occurrence_dates
 
 D = dt.date

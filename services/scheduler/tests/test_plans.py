@@ -4,6 +4,7 @@ import datetime as dt
 import uuid
 
 import orjson
+
 from scheduler.testkit import OTHER, TENANT, Scheduler, activated_data, activity, auth_headers, billing_event
 from vcio_shared.testing import eventually
 

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from fastapi.routing import APIRoute
+
 from scheduler.main import build_app
 from scheduler.testkit import auth_headers
 from vcio_shared.settings import load_settings

@@ -4,6 +4,7 @@ import datetime as dt
 import io
 
 import pypdf
+
 from scheduler.testkit import OTHER, Scheduler, activity, auth_headers
 
 H = auth_headers()

@@ -32,6 +32,7 @@ async def record(
     at: dt.datetime | None = None,
 ) -> None:
     """Write one audit row in the caller's transaction."""
+    tenant: str | None
     if isinstance(actor, Principal):
         sub, tenant = actor.sub, actor.tenant_id
     else:

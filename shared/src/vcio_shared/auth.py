@@ -50,7 +50,7 @@ class TokenVerifier:
             )
 
     def verify(self, token: str) -> Principal:
-        options = {"require": ["exp", "sub", "tenant_id"]}
+        options: Any = {"require": ["exp", "sub", "tenant_id"]}
         try:
             header = jwt.get_unverified_header(token)
             if self._jwks is not None:

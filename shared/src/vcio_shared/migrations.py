@@ -14,7 +14,7 @@ from vcio_shared.settings import to_driver_url
 def alembic_config(package: str, database_url: str) -> Config:
     """An Alembic config for a service package, pointed at a database."""
     module = __import__(package)
-    script_location = Path(module.__file__).parent / "migrations"
+    script_location = Path(str(module.__file__)).parent / "migrations"
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location))
     cfg.set_main_option("sqlalchemy.url", to_driver_url(database_url, "psycopg").replace("%", "%%"))
@@ -29,7 +29,7 @@ def upgrade(package: str, database_url: str, revision: str = "head") -> None:
 
 def run_env(target_metadata: sa.MetaData) -> None:
     """The body of every service's `migrations/env.py`."""
-    url = context.config.get_main_option("sqlalchemy.url")
+    url = str(context.config.get_main_option("sqlalchemy.url"))
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
         with context.begin_transaction():

@@ -100,7 +100,7 @@ async def _delete_streams(url: str) -> None:
     nc = await nats.connect(url)
     try:
         js = nc.jetstream()
-        for name in [s.config.name for s in await js.streams_info()]:
+        for name in [s.config.name for s in await js.streams_info() if s.config.name]:
             await js.delete_stream(name)
     finally:
         await nc.close()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from vcio_shared.clock import Clock
-from vcio_shared.runtime import ServiceSpec, create_app
-from vcio_shared.settings import Settings, load_settings
 
 from catalog.packages.router import router as packages_router
 from catalog.packages.router import starter_router
+from vcio_shared.clock import Clock
+from vcio_shared.runtime import ServiceSpec, create_app
+from vcio_shared.settings import Settings, load_settings
 
 SERVICE = "catalog"
 

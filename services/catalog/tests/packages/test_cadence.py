@@ -4,11 +4,12 @@ import datetime as dt
 import time
 
 import pytest
-from catalog.packages.cadence import CadenceError, occurrences, parse, schedule_basis
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from catalog.packages.cadence import CadenceError, occurrences, parse, schedule_basis
 
 TODAY = dt.date(2027, 1, 4)
 START = dt.date(2027, 2, 1)
@@ -17,15 +18,28 @@ START = dt.date(2027, 2, 1)
 def _plain_count(rule: str, start: dt.date, term_months: int) -> int:
     """dateutil on the real dates, for comparison (safe only for rules known to match)."""
     end = dt.datetime.combine(start + relativedelta(months=term_months), dt.time())
-    return sum(1 for _ in rrulestr(rule, dtstart=dt.datetime.combine(start, dt.time())).between(
-        dt.datetime.combine(start, dt.time()), end - dt.timedelta(seconds=1), inc=True))
+    return sum(
+        1
+        for _ in rrulestr(rule, dtstart=dt.datetime.combine(start, dt.time())).between(
+            dt.datetime.combine(start, dt.time()), end - dt.timedelta(seconds=1), inc=True
+        )
+    )
 
 
-@pytest.mark.parametrize(("rule", "count"), [
-    ("FREQ=YEARLY", 1), ("FREQ=MONTHLY;INTERVAL=3", 4), ("FREQ=MONTHLY", 12), ("FREQ=WEEKLY", 53),
-    ("FREQ=MONTHLY;BYMONTHDAY=31", 7), ("FREQ=MONTHLY;COUNT=3", 3), ("FREQ=MONTHLY;BYDAY=1MO", 12),
-    ("FREQ=MONTHLY;BYSETPOS=-1;BYDAY=FR", 12), ("FREQ=YEARLY;INTERVAL=2", 1),
-])
+@pytest.mark.parametrize(
+    ("rule", "count"),
+    [
+        ("FREQ=YEARLY", 1),
+        ("FREQ=MONTHLY;INTERVAL=3", 4),
+        ("FREQ=MONTHLY", 12),
+        ("FREQ=WEEKLY", 53),
+        ("FREQ=MONTHLY;BYMONTHDAY=31", 7),
+        ("FREQ=MONTHLY;COUNT=3", 3),
+        ("FREQ=MONTHLY;BYDAY=1MO", 12),
+        ("FREQ=MONTHLY;BYSETPOS=-1;BYDAY=FR", 12),
+        ("FREQ=YEARLY;INTERVAL=2", 1),
+    ],
+)
 def test_occurrences_in_a_12_month_term(rule: str, count: int) -> None:
     assert occurrences(parse(rule, TODAY), START, 12) == count
 
@@ -50,17 +64,27 @@ def test_schedule_basis_is_the_first_of_next_month() -> None:
     assert schedule_basis(dt.date(2027, 1, 1)) == dt.date(2027, 2, 1)
 
 
-RULES = st.sampled_from([
-    "FREQ=YEARLY", "FREQ=MONTHLY", "FREQ=MONTHLY;INTERVAL=3", "FREQ=WEEKLY", "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH",
-    "FREQ=MONTHLY;BYMONTHDAY=29", "FREQ=MONTHLY;BYMONTHDAY=-1", "FREQ=MONTHLY;BYDAY=-1FR",
-    "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", "FREQ=YEARLY;BYWEEKNO=53;BYDAY=MO", "FREQ=YEARLY;BYYEARDAY=366",
-    "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=1", "FREQ=WEEKLY;BYMONTH=2,3",
-])
+RULES = st.sampled_from(
+    [
+        "FREQ=YEARLY",
+        "FREQ=MONTHLY",
+        "FREQ=MONTHLY;INTERVAL=3",
+        "FREQ=WEEKLY",
+        "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH",
+        "FREQ=MONTHLY;BYMONTHDAY=29",
+        "FREQ=MONTHLY;BYMONTHDAY=-1",
+        "FREQ=MONTHLY;BYDAY=-1FR",
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
+        "FREQ=YEARLY;BYWEEKNO=53;BYDAY=MO",
+        "FREQ=YEARLY;BYYEARDAY=366",
+        "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=1",
+        "FREQ=WEEKLY;BYMONTH=2,3",
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None)
 @given(rule=RULES, start=st.dates(dt.date(2000, 1, 1), dt.date(2199, 12, 1)), term=st.integers(1, 60))
-def test_counting_on_the_shifted_calendar_equals_counting_on_the_real_one(rule: str, start: dt.date,
-                                                                          term: int) -> None:
+def test_counting_on_the_shifted_calendar_equals_counting_on_the_real_one(rule: str, start: dt.date, term: int) -> None:
     # the Gregorian calendar repeats every 400 years, so moving the term by whole cycles changes nothing
     assert occurrences(parse(rule, dt.date(2000, 1, 1)), start, term) == _plain_count(rule, start, term)

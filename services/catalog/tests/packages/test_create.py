@@ -3,6 +3,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from vcio_shared.testing import auth
 
 # Each test works on packages of its own (or a tenant of its own), so the module shares one app and database.
@@ -14,9 +15,7 @@ def client(shared_client: httpx.AsyncClient) -> httpx.AsyncClient:
     return shared_client
 
 
-
-async def test_create_answers_a_draft_version_1(client: httpx.AsyncClient, body: Callable[..., dict[str, Any]]
-                                                ) -> None:
+async def test_create_answers_a_draft_version_1(client: httpx.AsyncClient, body: Callable[..., dict[str, Any]]) -> None:
     r = await client.post("/v1/packages", json=body(), headers=auth())
     assert r.status_code == 201
     package = r.json()
@@ -26,8 +25,9 @@ async def test_create_answers_a_draft_version_1(client: httpx.AsyncClient, body:
     assert package["published_at"] is None
 
 
-async def test_contract_value_is_price_times_term_plus_onboarding(client: httpx.AsyncClient,
-                                                                  body: Callable[..., dict[str, Any]]) -> None:
+async def test_contract_value_is_price_times_term_plus_onboarding(
+    client: httpx.AsyncClient, body: Callable[..., dict[str, Any]]
+) -> None:
     r = await client.post("/v1/packages", json=body(), headers=auth())
     package = r.json()
     assert package["monthly_price"] == "1500.00"
@@ -43,44 +43,67 @@ async def test_onboarding_fee_defaults_to_zero(client: httpx.AsyncClient, body: 
     assert r.json()["contract_value"] == "18000.00"
 
 
-async def test_zero_digit_currency_amounts_have_no_decimals(client: httpx.AsyncClient,
-                                                            body: Callable[..., dict[str, Any]]) -> None:
-    r = await client.post("/v1/packages", json=body(currency="JPY", monthly_price="150000", onboarding_fee="20000"),
-                          headers=auth())
+async def test_zero_digit_currency_amounts_have_no_decimals(
+    client: httpx.AsyncClient, body: Callable[..., dict[str, Any]]
+) -> None:
+    r = await client.post(
+        "/v1/packages", json=body(currency="JPY", monthly_price="150000", onboarding_fee="20000"), headers=auth()
+    )
     assert r.status_code == 201, r.text
     assert r.json()["monthly_price"] == "150000"
     assert r.json()["contract_value"] == "1820000"
 
 
-async def test_effort_hours_per_year_are_counted_per_role(client: httpx.AsyncClient,
-                                                          body: Callable[..., dict[str, Any]]) -> None:
+async def test_effort_hours_per_year_are_counted_per_role(
+    client: httpx.AsyncClient, body: Callable[..., dict[str, Any]]
+) -> None:
     package = (await client.post("/v1/packages", json=body(), headers=auth())).json()
     # yearly roadmap 1 × 8 h, quarterly QBR 4 × 2.5 h, monthly ticket review 12 × 1 h
     assert package["effort_hours_per_year"] == {
-        "account_manager": "10.00", "technical_account_manager": "12.00", "vcio": "8.00"}
+        "account_manager": "10.00",
+        "technical_account_manager": "12.00",
+        "vcio": "8.00",
+    }
     assert package["total_effort_hours_per_year"] == "30.00"
     assert package["schedule_basis_start"] == "2027-02-01"
     assert [(a["occurrences_in_term"], a["hours_per_year"]) for a in package["activities"]] == [
-        (1, "8.00"), (4, "10.00"), (12, "12.00")]
+        (1, "8.00"),
+        (4, "10.00"),
+        (12, "12.00"),
+    ]
 
 
 async def test_effort_per_year_scales_a_longer_term_to_twelve_months(
-        client: httpx.AsyncClient, body: Callable[..., dict[str, Any]]) -> None:
+    client: httpx.AsyncClient, body: Callable[..., dict[str, Any]]
+) -> None:
     package = (await client.post("/v1/packages", json=body(term_months=18), headers=auth())).json()
     # over 18 months: 2 roadmaps (16 h), 6 QBRs (15 h), 18 ticket reviews (18 h); × 12 / 18
     assert [a["occurrences_in_term"] for a in package["activities"]] == [2, 6, 18]
     assert package["effort_hours_per_year"] == {
-        "account_manager": "10.00", "technical_account_manager": "12.00", "vcio": "10.67"}
+        "account_manager": "10.00",
+        "technical_account_manager": "12.00",
+        "vcio": "10.67",
+    }
 
 
-async def test_activities_keep_their_order_and_fields(client: httpx.AsyncClient,
-                                                      body: Callable[..., dict[str, Any]]) -> None:
+async def test_activities_keep_their_order_and_fields(
+    client: httpx.AsyncClient, body: Callable[..., dict[str, Any]]
+) -> None:
     package = (await client.post("/v1/packages", json=body(), headers=auth())).json()
     first = package["activities"][0]
-    assert {k: first[k] for k in ("name", "category", "track", "billing_mode", "cadence", "role", "effort_hours",
-                                  "deliverable")} == {
-        "name": "IT roadmap", "category": "it_strategy", "track": "business", "billing_mode": "billable",
-        "cadence": "FREQ=YEARLY", "role": "vcio", "effort_hours": "8.00", "deliverable": "Roadmap"}
+    assert {
+        k: first[k]
+        for k in ("name", "category", "track", "billing_mode", "cadence", "role", "effort_hours", "deliverable")
+    } == {
+        "name": "IT roadmap",
+        "category": "it_strategy",
+        "track": "business",
+        "billing_mode": "billable",
+        "cadence": "FREQ=YEARLY",
+        "role": "vcio",
+        "effort_hours": "8.00",
+        "deliverable": "Roadmap",
+    }
     assert [a["name"] for a in package["activities"]] == ["IT roadmap", "QBR", "Ticket review"]
 
 
@@ -91,8 +114,7 @@ async def test_cadence_is_stored_normalised(client: httpx.AsyncClient, body: Cal
     assert package["activities"][0]["cadence"] == "FREQ=MONTHLY;INTERVAL=3"
 
 
-async def test_get_answers_what_create_answered(client: httpx.AsyncClient, body: Callable[..., dict[str, Any]]
-                                                ) -> None:
+async def test_get_answers_what_create_answered(client: httpx.AsyncClient, body: Callable[..., dict[str, Any]]) -> None:
     created = (await client.post("/v1/packages", json=body(), headers=auth())).json()
     r = await client.get(f"/v1/packages/{created['id']}", headers=auth())
     assert r.status_code == 200
@@ -100,7 +122,8 @@ async def test_get_answers_what_create_answered(client: httpx.AsyncClient, body:
 
 
 async def test_same_idempotency_key_and_body_replays_without_a_second_package(
-        client: httpx.AsyncClient, body: Callable[..., dict[str, Any]]) -> None:
+    client: httpx.AsyncClient, body: Callable[..., dict[str, Any]]
+) -> None:
     headers = {**auth("tenant-idempotent"), "Idempotency-Key": "create-1"}
     first = await client.post("/v1/packages", json=body(), headers=headers)
     second = await client.post("/v1/packages", json=body(), headers=headers)
@@ -110,8 +133,9 @@ async def test_same_idempotency_key_and_body_replays_without_a_second_package(
     assert [p["id"] for p in listed["items"]] == [first.json()["id"]]
 
 
-async def test_same_idempotency_key_with_another_body_is_422(client: httpx.AsyncClient,
-                                                             body: Callable[..., dict[str, Any]]) -> None:
+async def test_same_idempotency_key_with_another_body_is_422(
+    client: httpx.AsyncClient, body: Callable[..., dict[str, Any]]
+) -> None:
     headers = {**auth(), "Idempotency-Key": "create-2"}
     await client.post("/v1/packages", json=body(), headers=headers)
     r = await client.post("/v1/packages", json=body(name="Other"), headers=headers)

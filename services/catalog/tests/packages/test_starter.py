@@ -3,18 +3,30 @@
 import asyncio
 
 import httpx
+
 from vcio_shared.testing import auth
 
-ALL_CATEGORIES = {"it_strategy", "business_applications", "data_and_bi", "office_productivity", "proposals",
-                  "system_integrations", "cybersecurity", "infrastructure", "account_management"}
+ALL_CATEGORIES = {
+    "it_strategy",
+    "business_applications",
+    "data_and_bi",
+    "office_productivity",
+    "proposals",
+    "system_integrations",
+    "cybersecurity",
+    "infrastructure",
+    "account_management",
+}
 
 
 async def test_starter_catalog_loads_three_published_tiers(client: httpx.AsyncClient) -> None:
     r = await client.post("/v1/starter-catalog", headers=auth())
     assert r.status_code == 201
     assert r.json()["created"] == 3
-    assert [(p["name"], p["tier"], p["monthly_price"], p["currency"], p["term_months"], p["status"], p["version"])
-            for p in r.json()["packages"]] == [
+    assert [
+        (p["name"], p["tier"], p["monthly_price"], p["currency"], p["term_months"], p["status"], p["version"])
+        for p in r.json()["packages"]
+    ] == [
         ("vCIO Essentials", "essentials", "1500.00", "USD", 12, "published", 1),
         ("vCIO Growth", "growth", "3000.00", "USD", 12, "published", 1),
         ("vCIO Strategic", "strategic", "5000.00", "USD", 12, "published", 1),
@@ -23,7 +35,8 @@ async def test_starter_catalog_loads_three_published_tiers(client: httpx.AsyncCl
 
 
 async def test_every_starter_tier_covers_the_six_jobs_the_technical_reviews_and_account_management(
-        client: httpx.AsyncClient) -> None:
+    client: httpx.AsyncClient,
+) -> None:
     packages = (await client.post("/v1/starter-catalog", headers=auth())).json()["packages"]
     for package in packages:
         assert {a["category"] for a in package["activities"]} == ALL_CATEGORIES, package["name"]
@@ -35,7 +48,10 @@ async def test_starter_cadences_are_yearly_quarterly_and_monthly(client: httpx.A
     packages = (await client.post("/v1/starter-catalog", headers=auth())).json()["packages"]
     for package in packages:
         assert {a["cadence"] for a in package["activities"]} == {
-            "FREQ=YEARLY", "FREQ=MONTHLY;INTERVAL=3", "FREQ=MONTHLY"}, package["name"]
+            "FREQ=YEARLY",
+            "FREQ=MONTHLY;INTERVAL=3",
+            "FREQ=MONTHLY",
+        }, package["name"]
         assert {a["occurrences_in_term"] for a in package["activities"]} == {1, 4, 12}
 
 
@@ -43,7 +59,10 @@ async def test_starter_effort_grows_with_the_tier(client: httpx.AsyncClient) -> 
     packages = (await client.post("/v1/starter-catalog", headers=auth())).json()["packages"]
     assert [p["total_effort_hours_per_year"] for p in packages] == ["67.00", "158.00", "303.00"]
     assert packages[0]["effort_hours_per_year"] == {
-        "account_manager": "10.00", "technical_account_manager": "32.00", "vcio": "25.00"}
+        "account_manager": "10.00",
+        "technical_account_manager": "32.00",
+        "vcio": "25.00",
+    }
 
 
 async def test_loading_the_starter_catalog_twice_changes_nothing(client: httpx.AsyncClient) -> None:

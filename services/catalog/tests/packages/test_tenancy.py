@@ -6,6 +6,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.routing import APIRoute
+
 from vcio_shared.testing import auth
 
 from ..conftest import Create  # noqa: TID252
@@ -35,19 +36,25 @@ def _calls(pid: str, body: dict[str, Any]) -> dict[str, tuple[str, str, Any]]:
 
 
 @pytest.mark.parametrize("call", list(_calls("x", {})))
-async def test_another_tenants_package_is_404(client: httpx.AsyncClient, create: Create,
-                                              body: Callable[..., dict[str, Any]], call: str) -> None:
+async def test_another_tenants_package_is_404(
+    client: httpx.AsyncClient, create: Create, body: Callable[..., dict[str, Any]], call: str
+) -> None:
     package = await create("tenant-a", publish=True)
     method, url, payload = _calls(package["id"], body())[call]
     r = await client.request(method, url, json=payload, headers=auth("tenant-b"))
     assert r.status_code == 404
-    unknown = await client.request(method, url.replace(package["id"], "0190f2c4-0000-7000-8000-000000000000"),
-                                   json=payload, headers=auth("tenant-b"))
+    unknown = await client.request(
+        method,
+        url.replace(package["id"], "0190f2c4-0000-7000-8000-000000000000"),
+        json=payload,
+        headers=auth("tenant-b"),
+    )
     assert r.json() == unknown.json()
 
 
-async def test_another_tenants_package_is_left_untouched(client: httpx.AsyncClient, create: Create,
-                                                         body: Callable[..., dict[str, Any]]) -> None:
+async def test_another_tenants_package_is_left_untouched(
+    client: httpx.AsyncClient, create: Create, body: Callable[..., dict[str, Any]]
+) -> None:
     package = await create("tenant-a", publish=True)
     for method, url, payload in _calls(package["id"], body()).values():
         await client.request(method, url, json=payload, headers=auth("tenant-b"))
@@ -69,8 +76,9 @@ async def test_reading_needs_the_read_scope(client: httpx.AsyncClient, create: C
     assert (await client.get("/v1/packages", headers=auth(scopes="proposals:read"))).status_code == 403
 
 
-async def test_writing_needs_the_write_scope(client: httpx.AsyncClient, create: Create,
-                                             body: Callable[..., dict[str, Any]]) -> None:
+async def test_writing_needs_the_write_scope(
+    client: httpx.AsyncClient, create: Create, body: Callable[..., dict[str, Any]]
+) -> None:
     package = await create()
     read_only = auth(scopes="catalog:read")
     answers = [

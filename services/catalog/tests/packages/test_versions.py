@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from vcio_shared.testing import auth
 
 from ..conftest import Create  # noqa: TID252
@@ -17,7 +18,6 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 @pytest.fixture
 def client(shared_client: httpx.AsyncClient) -> httpx.AsyncClient:
     return shared_client
-
 
 
 async def test_patch_edits_a_draft_in_place(client: httpx.AsyncClient, create: Create) -> None:
@@ -51,7 +51,8 @@ async def test_patch_refuses_null_for_a_required_field(client: httpx.AsyncClient
 
 
 async def test_patch_to_a_currency_with_other_digits_must_restate_the_price(
-        client: httpx.AsyncClient, create: Create) -> None:
+    client: httpx.AsyncClient, create: Create
+) -> None:
     package = await create()
     r = await client.patch(f"/v1/packages/{package['id']}", json={"currency": "JPY"}, headers=auth())
     assert r.status_code == 422
@@ -68,16 +69,19 @@ async def test_patch_refuses_unknown_fields(client: httpx.AsyncClient, create: C
 async def test_patch_with_a_bad_cadence_is_422_and_changes_nothing(client: httpx.AsyncClient, create: Create) -> None:
     package = await create()
     activities = [{**a, "cadence": "FREQ=SOMETIMES"} for a in package["activities"]]
-    activities = [{k: a[k] for k in ("name", "category", "track", "billing_mode", "cadence", "role", "effort_hours")}
-                  for a in activities]
+    activities = [
+        {k: a[k] for k in ("name", "category", "track", "billing_mode", "cadence", "role", "effort_hours")}
+        for a in activities
+    ]
     r = await client.patch(f"/v1/packages/{package['id']}", json={"activities": activities}, headers=auth())
     assert r.status_code == 422
     assert r.json()["errors"][0]["loc"] == ["body", "activities", 0, "cadence"]
     assert (await client.get(f"/v1/packages/{package['id']}", headers=auth())).json() == package
 
 
-async def test_put_replaces_a_draft(client: httpx.AsyncClient, create: Create,
-                                    body: Callable[..., dict[str, Any]]) -> None:
+async def test_put_replaces_a_draft(
+    client: httpx.AsyncClient, create: Create, body: Callable[..., dict[str, Any]]
+) -> None:
     package = await create()
     new = body(name="Replaced", activities=body()["activities"][:1])
     r = await client.put(f"/v1/packages/{package['id']}", json=new, headers=auth())
@@ -113,17 +117,23 @@ async def test_editing_a_published_package_opens_draft_2(client: httpx.AsyncClie
     assert r.status_code == 200
     draft = r.json()
     assert (draft["id"], draft["version"], draft["status"], draft["monthly_price"]) == (
-        package["id"], 2, "draft", "1600.00")
+        package["id"],
+        2,
+        "draft",
+        "1600.00",
+    )
     assert draft["latest_version"] == 2
 
 
 async def test_published_version_never_changes_after_an_edit(client: httpx.AsyncClient, create: Create) -> None:
     package = await create(publish=True)
-    await client.patch(f"/v1/packages/{package['id']}", json={"monthly_price": "1600.00", "name": "New"},
-                       headers=auth())
+    await client.patch(
+        f"/v1/packages/{package['id']}", json={"monthly_price": "1600.00", "name": "New"}, headers=auth()
+    )
     old = (await client.get(f"/v1/packages/{package['id']}?version=1", headers=auth())).json()
     assert {k: v for k, v in old.items() if k != "latest_version"} == {
-        k: v for k, v in package.items() if k != "latest_version"}
+        k: v for k, v in package.items() if k != "latest_version"
+    }
     assert old["latest_version"] == 2
 
 
@@ -150,8 +160,9 @@ async def test_editing_draft_2_again_does_not_open_draft_3(client: httpx.AsyncCl
     assert (r.json()["version"], r.json()["name"]) == (2, "Newer")
 
 
-async def test_two_edits_at_once_of_a_published_package_open_one_draft(client: httpx.AsyncClient,
-                                                                       create: Create) -> None:
+async def test_two_edits_at_once_of_a_published_package_open_one_draft(
+    client: httpx.AsyncClient, create: Create
+) -> None:
     package = await create(publish=True)
     url = f"/v1/packages/{package['id']}"
     answers = await asyncio.gather(*(client.patch(url, json={"name": f"Edit {i}"}, headers=auth()) for i in range(4)))
@@ -188,8 +199,9 @@ async def test_retired_version_stays_readable_with_its_content(client: httpx.Asy
     assert (v1["monthly_price"], v1["activities"]) == (package["monthly_price"], package["activities"])
 
 
-async def test_editing_a_retired_package_is_409(client: httpx.AsyncClient, create: Create,
-                                                body: Callable[..., dict[str, Any]]) -> None:
+async def test_editing_a_retired_package_is_409(
+    client: httpx.AsyncClient, create: Create, body: Callable[..., dict[str, Any]]
+) -> None:
     package = await create(publish=True)
     await client.post(f"/v1/packages/{package['id']}/retire", headers=auth())
     patched = await client.patch(f"/v1/packages/{package['id']}", json={"name": "x"}, headers=auth())
@@ -226,6 +238,11 @@ async def test_each_change_is_audited(client: httpx.AsyncClient, create: Create)
     await client.patch(f"/v1/packages/{pid}", json={"name": "New"}, headers=auth())
     await client.post(f"/v1/packages/{pid}/retire", headers=auth())
     entries = (await client.get(f"/v1/audit?entity_id={pid}", headers=auth())).json()["items"]
-    assert [e["action"] for e in entries] == ["package.created", "package.updated", "package.published",
-                                              "package.draft_created", "package.retired"]
+    assert [e["action"] for e in entries] == [
+        "package.created",
+        "package.updated",
+        "package.published",
+        "package.draft_created",
+        "package.retired",
+    ]
     assert entries[1]["changes"]["monthly_price"] == {"from": "1500.00", "to": "1600.00"}

@@ -1,6 +1,7 @@
 """The proposals service's own tables share one registry: its metadata is what Alembic migrates."""
 
 from sqlmodel import SQLModel
+
 from vcio_shared.db import make_registry
 
 registry = make_registry()

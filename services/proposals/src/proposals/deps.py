@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import Depends
+
 from vcio_shared.auth import Principal, require
 
 Reader = Annotated[Principal, Depends(require("proposals:read"))]

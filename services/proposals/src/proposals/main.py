@@ -6,9 +6,6 @@ import os
 import secrets
 
 from fastapi import FastAPI
-from vcio_shared.clock import Clock
-from vcio_shared.runtime import ServiceSpec, create_app
-from vcio_shared.settings import Settings, load_settings
 
 from proposals.catalog.handlers import CONSUMER as CATALOG_CONSUMER
 from proposals.catalog.router import router as catalog_router
@@ -19,6 +16,9 @@ from proposals.msp.router import router as msp_router
 from proposals.proposals.router import router as proposals_router
 from proposals.proposals.sweeps import EXPIRY
 from proposals.validation import RefuseNulInQuery
+from vcio_shared.clock import Clock
+from vcio_shared.runtime import ServiceSpec, create_app
+from vcio_shared.settings import Settings, load_settings
 
 SERVICE = "proposals"
 

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from pydantic import field_validator
 from starlette.types import ASGIApp, Receive, Scope, Send
+
 from vcio_shared.schemas import RequestModel
 
 NO_NUL = r"^[^\x00]*$"

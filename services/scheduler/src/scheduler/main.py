@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from vcio_shared.clock import Clock
-from vcio_shared.runtime import ServiceSpec, create_app
-from vcio_shared.settings import Settings, load_settings
 
 from scheduler.activities.router import router as activities_router
 from scheduler.activities.sweeps import OVERDUE_SWEEP
@@ -15,6 +12,9 @@ from scheduler.plans.router import router as plans_router
 from scheduler.reports.router import router as reports_router
 from scheduler.staff.router import router as staff_router
 from scheduler.tenants.router import router as tenants_router
+from vcio_shared.clock import Clock
+from vcio_shared.runtime import ServiceSpec, create_app
+from vcio_shared.settings import Settings, load_settings
 
 SERVICE = "scheduler"
 

@@ -12,13 +12,13 @@ import nats
 import orjson
 import sqlalchemy as sa
 from nats.js.api import StorageType, StreamConfig
+
+from scheduler.plans.handlers import BILLING_CONSUMER
 from vcio_shared.bus import handle_once
 from vcio_shared.clock import FixedClock
 from vcio_shared.events import CloudEvent, build, encode
 from vcio_shared.runtime import Runtime
 from vcio_shared.testing import auth
-
-from scheduler.plans.handlers import BILLING_CONSUMER
 
 TENANT = "tenant-a"
 OTHER = "tenant-b"

@@ -53,7 +53,7 @@ def parse(text: str, today: dt.date) -> Cadence:
         raise CadenceError("must be an RRULE string such as FREQ=MONTHLY")
     rule = text.strip().upper()
     if rule.startswith("RRULE:"):
-        rule = rule[len("RRULE:"):]
+        rule = rule[len("RRULE:") :]
     if not rule:
         raise CadenceError("must be an RRULE such as FREQ=MONTHLY")
     if len(rule) > MAX_LENGTH:
@@ -141,8 +141,9 @@ def occurrences(cadence: Cadence, start: dt.date, term_months: int) -> int:
         rule = rrulestr(body, dtstart=s_start)
         assert isinstance(rule, rrule)
         if cadence.until is not None and cadence.until < end:
-            rule = rule.replace(until=dt.datetime(cadence.until.year + shift, cadence.until.month,
-                                                  cadence.until.day, 23, 59, 59))
+            rule = rule.replace(
+                until=dt.datetime(cadence.until.year + shift, cadence.until.month, cadence.until.day, 23, 59, 59)
+            )
         count = 0
         for when in rule:
             if when >= s_end:
@@ -155,4 +156,4 @@ def occurrences(cadence: Cadence, start: dt.date, term_months: int) -> int:
 
 def schedule_basis(today: dt.date) -> dt.date:
     """The term effort is counted on: agreements usually start on the first of a month, so the next one."""
-    return (today.replace(day=1) + relativedelta(months=1))
+    return today.replace(day=1) + relativedelta(months=1)

@@ -10,9 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlmodel import Field
-from vcio_shared.ids import uuid7
 
 from catalog.db import Base
+from vcio_shared.ids import uuid7
 
 STATUSES = ("draft", "published", "retired")
 
@@ -31,8 +31,13 @@ class Package(Base, table=True):
         sa.Index("ix_packages_tenant_tier", "tenant_id", "tier", "id"),
         sa.Index("ix_packages_tenant_currency", "tenant_id", "currency", "id"),
         # the starter catalog loads each of its packages once per tenant
-        sa.Index("uq_packages_tenant_starter_key", "tenant_id", "starter_key", unique=True,
-                 postgresql_where=sa.text("starter_key IS NOT NULL AND version = 1")),
+        sa.Index(
+            "uq_packages_tenant_starter_key",
+            "tenant_id",
+            "starter_key",
+            unique=True,
+            postgresql_where=sa.text("starter_key IS NOT NULL AND version = 1"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
@@ -63,10 +68,13 @@ class ActivityTemplate(Base, table=True):
 
     __tablename__ = "activity_templates"
     __table_args__ = (
-        sa.ForeignKeyConstraint(["package_id", "package_version"], ["packages.id", "packages.version"],
-                                name="fk_activity_templates_package", ondelete="CASCADE"),
-        sa.UniqueConstraint("package_id", "package_version", "position",
-                            name="uq_activity_templates_package_position"),
+        sa.ForeignKeyConstraint(
+            ["package_id", "package_version"],
+            ["packages.id", "packages.version"],
+            name="fk_activity_templates_package",
+            ondelete="CASCADE",
+        ),
+        sa.UniqueConstraint("package_id", "package_version", "position", name="uq_activity_templates_package_position"),
         sa.Index("ix_activity_templates_tenant_category", "tenant_id", "category", "package_id", "package_version"),
         sa.CheckConstraint("effort_hours > 0", name="effort_hours"),
     )

@@ -7,13 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
-from vcio_shared import money
-from vcio_shared.auth import Principal, require
-from vcio_shared.db import SessionDep
-from vcio_shared.errors import Unprocessable
-from vcio_shared.idempotency import IdempotencyDep
-from vcio_shared.runtime import ClockDep
-from vcio_shared.schemas import Page, PageDep
 
 from catalog.packages import service
 from catalog.packages.schemas import (
@@ -26,6 +19,13 @@ from catalog.packages.schemas import (
     StarterCatalogOut,
     Status,
 )
+from vcio_shared import money
+from vcio_shared.auth import Principal, require
+from vcio_shared.db import SessionDep
+from vcio_shared.errors import Unprocessable
+from vcio_shared.idempotency import IdempotencyDep
+from vcio_shared.runtime import ClockDep
+from vcio_shared.schemas import Page, PageDep
 
 router = APIRouter(prefix="/v1/packages", tags=["packages"])
 starter_router = APIRouter(prefix="/v1/starter-catalog", tags=["packages"])
@@ -37,8 +37,9 @@ VersionQuery = Annotated[int | None, Query(ge=1, le=1_000_000, description="an o
 
 
 @router.post("", status_code=201, response_model=PackageOut)
-async def create_package(body: PackageIn, principal: Writer, session: SessionDep, clock: ClockDep,
-                         idem: IdempotencyDep) -> object:
+async def create_package(
+    body: PackageIn, principal: Writer, session: SessionDep, clock: ClockDep, idem: IdempotencyDep
+) -> object:
     if (replayed := await idem.replay(principal.tenant_id)) is not None:
         return replayed
     package = await service.create_package(session, principal, clock, body)
@@ -47,7 +48,9 @@ async def create_package(body: PackageIn, principal: Writer, session: SessionDep
 
 @router.get("", response_model=Page[PackageOut])
 async def list_packages(
-    principal: Reader, session: SessionDep, page: PageDep,
+    principal: Reader,
+    session: SessionDep,
+    page: PageDep,
     status: Status | None = None,
     tier: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
     category: Category | None = None,
@@ -57,52 +60,56 @@ async def list_packages(
         raise Unprocessable.field(["query", "currency"], f"unknown ISO 4217 currency {currency!r}")
     if tier is not None and "\x00" in tier:
         raise Unprocessable.field(["query", "tier"], "must not contain NUL characters")
-    result = await service.list_packages(session, principal.tenant_id, page, status=status, tier=tier,
-                                         currency=currency, category=category)
+    result = await service.list_packages(
+        session, principal.tenant_id, page, status=status, tier=tier, currency=currency, category=category
+    )
     # already a checked Page[PackageOut]: serialise it once, without FastAPI validating it again
     return Response(result.model_dump_json(), media_type="application/json")
 
 
 @router.get("/{package_id}")
-async def get_package(package_id: uuid.UUID, principal: Reader, session: SessionDep,
-                      version: VersionQuery = None) -> PackageOut:
+async def get_package(
+    package_id: uuid.UUID, principal: Reader, session: SessionDep, version: VersionQuery = None
+) -> PackageOut:
     return await service.get_package(session, principal.tenant_id, package_id, version)
 
 
 @router.put("/{package_id}")
-async def replace_package(package_id: uuid.UUID, body: PackageIn, principal: Writer, session: SessionDep,
-                          clock: ClockDep) -> PackageOut:
+async def replace_package(
+    package_id: uuid.UUID, body: PackageIn, principal: Writer, session: SessionDep, clock: ClockDep
+) -> PackageOut:
     return await service.replace_package(session, principal, clock, package_id, body)
 
 
 @router.patch("/{package_id}")
-async def patch_package(package_id: uuid.UUID, body: PackagePatch, principal: Writer, session: SessionDep,
-                        clock: ClockDep) -> PackageOut:
+async def patch_package(
+    package_id: uuid.UUID, body: PackagePatch, principal: Writer, session: SessionDep, clock: ClockDep
+) -> PackageOut:
     return await service.patch_package(session, principal, clock, package_id, body)
 
 
 @router.post("/{package_id}/publish")
-async def publish_package(package_id: uuid.UUID, principal: Writer, session: SessionDep,
-                          clock: ClockDep) -> PackageOut:
+async def publish_package(package_id: uuid.UUID, principal: Writer, session: SessionDep, clock: ClockDep) -> PackageOut:
     return await service.publish(session, principal, clock, package_id)
 
 
 @router.post("/{package_id}/retire")
-async def retire_package(package_id: uuid.UUID, principal: Writer, session: SessionDep,
-                         clock: ClockDep) -> PackageOut:
+async def retire_package(package_id: uuid.UUID, principal: Writer, session: SessionDep, clock: ClockDep) -> PackageOut:
     return await service.retire(session, principal, clock, package_id)
 
 
 @router.post("/{package_id}/pricing")
-async def price_package(package_id: uuid.UUID, body: PricingIn, principal: Reader, session: SessionDep,
-                        version: VersionQuery = None) -> PricingOut:
+async def price_package(
+    package_id: uuid.UUID, body: PricingIn, principal: Reader, session: SessionDep, version: VersionQuery = None
+) -> PricingOut:
     """Suggested monthly price from effort and hourly rates per role; changes nothing."""
     return await service.price(session, principal.tenant_id, package_id, version, body)
 
 
 @starter_router.post("", responses={200: {"model": StarterCatalogOut}, 201: {"model": StarterCatalogOut}})
-async def load_starter_catalog(principal: Writer, session: SessionDep, clock: ClockDep,
-                               idem: IdempotencyDep) -> JSONResponse:
+async def load_starter_catalog(
+    principal: Writer, session: SessionDep, clock: ClockDep, idem: IdempotencyDep
+) -> JSONResponse:
     """Load the three starter tiers (published). Loading again changes nothing: 201 when loaded, else 200."""
     if (replayed := await idem.replay(principal.tenant_id)) is not None:
         return replayed

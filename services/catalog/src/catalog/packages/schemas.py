@@ -9,11 +9,21 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StrictInt, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
+
 from vcio_shared import money
 from vcio_shared.schemas import RequestModel, ResponseModel
 
-Category = Literal["it_strategy", "business_applications", "data_and_bi", "office_productivity", "proposals",
-                   "system_integrations", "cybersecurity", "infrastructure", "account_management"]
+Category = Literal[
+    "it_strategy",
+    "business_applications",
+    "data_and_bi",
+    "office_productivity",
+    "proposals",
+    "system_integrations",
+    "cybersecurity",
+    "infrastructure",
+    "account_management",
+]
 Role = Literal["vcio", "account_manager", "technical_account_manager", "engineer"]
 Track = Literal["business", "technical"]
 BillingMode = Literal["billable", "included"]

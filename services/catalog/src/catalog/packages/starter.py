@@ -15,10 +15,27 @@ YEARLY, QUARTERLY, MONTHLY = "FREQ=YEARLY", "FREQ=MONTHLY;INTERVAL=3", "FREQ=MON
 VCIO, AM, TAM, ENG = "vcio", "account_manager", "technical_account_manager", "engineer"
 
 
-def _a(name: str, category: str, cadence: str, role: str, hours: str, deliverable: str, *,
-       track: str = "business", mode: str = "billable") -> dict[str, str]:
-    return {"name": name, "category": category, "track": track, "billing_mode": mode, "cadence": cadence,
-            "role": role, "effort_hours": hours, "deliverable": deliverable}
+def _a(
+    name: str,
+    category: str,
+    cadence: str,
+    role: str,
+    hours: str,
+    deliverable: str,
+    *,
+    track: str = "business",
+    mode: str = "billable",
+) -> dict[str, str]:
+    return {
+        "name": name,
+        "category": category,
+        "track": track,
+        "billing_mode": mode,
+        "cadence": cadence,
+        "role": role,
+        "effort_hours": hours,
+        "deliverable": deliverable,
+    }
 
 
 def _technical(name: str, category: str, cadence: str, role: str, hours: str, deliverable: str) -> dict[str, str]:
@@ -27,93 +44,241 @@ def _technical(name: str, category: str, cadence: str, role: str, hours: str, de
 
 
 ESSENTIALS = [
-    _a("Annual IT strategy and roadmap", "it_strategy", YEARLY, VCIO, "8",
-       "12-month IT roadmap aligned to business goals"),
-    _a("Business application review", "business_applications", YEARLY, VCIO, "4",
-       "Application inventory with keep / replace / retire recommendations"),
+    _a(
+        "Annual IT strategy and roadmap",
+        "it_strategy",
+        YEARLY,
+        VCIO,
+        "8",
+        "12-month IT roadmap aligned to business goals",
+    ),
+    _a(
+        "Business application review",
+        "business_applications",
+        YEARLY,
+        VCIO,
+        "4",
+        "Application inventory with keep / replace / retire recommendations",
+    ),
     _a("Data and reporting review", "data_and_bi", YEARLY, VCIO, "3", "Map of data sources and reporting needs"),
-    _a("Office productivity review", "office_productivity", YEARLY, VCIO, "3",
-       "Microsoft 365 / Google Workspace adoption report"),
-    _a("IT budget and project proposals", "proposals", YEARLY, VCIO, "4",
-       "Annual IT budget with priced project proposals"),
-    _a("System integration review", "system_integrations", YEARLY, VCIO, "3",
-       "Integration map with quick wins"),
+    _a(
+        "Office productivity review",
+        "office_productivity",
+        YEARLY,
+        VCIO,
+        "3",
+        "Microsoft 365 / Google Workspace adoption report",
+    ),
+    _a(
+        "IT budget and project proposals",
+        "proposals",
+        YEARLY,
+        VCIO,
+        "4",
+        "Annual IT budget with priced project proposals",
+    ),
+    _a("System integration review", "system_integrations", YEARLY, VCIO, "3", "Integration map with quick wins"),
     _technical("NIST cybersecurity review", "cybersecurity", QUARTERLY, TAM, "3", "NIST CSF scorecard"),
-    _technical("Infrastructure and lifecycle review", "infrastructure", QUARTERLY, TAM, "2",
-               "Asset lifecycle and warranty report"),
-    _technical("Service delivery and ticket review", "infrastructure", MONTHLY, TAM, "1",
-               "Ticket trends and recurring issues"),
+    _technical(
+        "Infrastructure and lifecycle review",
+        "infrastructure",
+        QUARTERLY,
+        TAM,
+        "2",
+        "Asset lifecycle and warranty report",
+    ),
+    _technical(
+        "Service delivery and ticket review", "infrastructure", MONTHLY, TAM, "1", "Ticket trends and recurring issues"
+    ),
     _a("Quarterly business review (QBR)", "account_management", QUARTERLY, AM, "2", "QBR deck and action list"),
-    _a("Renewal and satisfaction review", "account_management", YEARLY, AM, "2",
-       "Renewal recommendation and satisfaction survey"),
+    _a(
+        "Renewal and satisfaction review",
+        "account_management",
+        YEARLY,
+        AM,
+        "2",
+        "Renewal recommendation and satisfaction survey",
+    ),
 ]
 
 GROWTH = [
-    _a("Annual IT strategy and three-year roadmap", "it_strategy", YEARLY, VCIO, "12",
-       "Three-year IT roadmap and annual plan"),
+    _a(
+        "Annual IT strategy and three-year roadmap",
+        "it_strategy",
+        YEARLY,
+        VCIO,
+        "12",
+        "Three-year IT roadmap and annual plan",
+    ),
     _a("Roadmap progress review", "it_strategy", QUARTERLY, VCIO, "3", "Roadmap status and re-prioritised backlog"),
-    _a("Business application selection", "business_applications", QUARTERLY, VCIO, "3",
-       "Shortlist and fit assessment for the applications under review"),
+    _a(
+        "Business application selection",
+        "business_applications",
+        QUARTERLY,
+        VCIO,
+        "3",
+        "Shortlist and fit assessment for the applications under review",
+    ),
     _a("KPI and dashboard review", "data_and_bi", QUARTERLY, VCIO, "4", "KPI dashboard with commentary"),
-    _a("Office productivity coaching", "office_productivity", QUARTERLY, VCIO, "2",
-       "Adoption report and training plan"),
+    _a(
+        "Office productivity coaching", "office_productivity", QUARTERLY, VCIO, "2", "Adoption report and training plan"
+    ),
     _a("Project proposals review", "proposals", QUARTERLY, VCIO, "2", "Priced proposals for next quarter's projects"),
-    _a("System integration planning", "system_integrations", QUARTERLY, VCIO, "3",
-       "Integration roadmap and data-flow diagram"),
-    _technical("NIST cybersecurity review", "cybersecurity", QUARTERLY, TAM, "4",
-               "NIST CSF scorecard and remediation plan"),
+    _a(
+        "System integration planning",
+        "system_integrations",
+        QUARTERLY,
+        VCIO,
+        "3",
+        "Integration roadmap and data-flow diagram",
+    ),
+    _technical(
+        "NIST cybersecurity review", "cybersecurity", QUARTERLY, TAM, "4", "NIST CSF scorecard and remediation plan"
+    ),
     _technical("Security posture check", "cybersecurity", MONTHLY, TAM, "1.5", "Monthly security posture summary"),
-    _technical("Infrastructure and lifecycle review", "infrastructure", QUARTERLY, TAM, "3",
-               "Asset lifecycle, capacity and warranty report"),
-    _technical("Service delivery and ticket review", "infrastructure", MONTHLY, TAM, "1.5",
-               "Ticket trends and recurring issues"),
+    _technical(
+        "Infrastructure and lifecycle review",
+        "infrastructure",
+        QUARTERLY,
+        TAM,
+        "3",
+        "Asset lifecycle, capacity and warranty report",
+    ),
+    _technical(
+        "Service delivery and ticket review",
+        "infrastructure",
+        MONTHLY,
+        TAM,
+        "1.5",
+        "Ticket trends and recurring issues",
+    ),
     _a("Quarterly business review (QBR)", "account_management", QUARTERLY, AM, "3", "QBR deck and action list"),
-    _a("Renewal and satisfaction review", "account_management", YEARLY, AM, "2",
-       "Renewal recommendation and satisfaction survey"),
+    _a(
+        "Renewal and satisfaction review",
+        "account_management",
+        YEARLY,
+        AM,
+        "2",
+        "Renewal recommendation and satisfaction survey",
+    ),
 ]
 
 STRATEGIC = [
-    _a("Annual IT strategy and three-year roadmap", "it_strategy", YEARLY, VCIO, "16",
-       "Three-year IT roadmap, annual plan and board summary"),
+    _a(
+        "Annual IT strategy and three-year roadmap",
+        "it_strategy",
+        YEARLY,
+        VCIO,
+        "16",
+        "Three-year IT roadmap, annual plan and board summary",
+    ),
     _a("Monthly strategy meeting", "it_strategy", MONTHLY, VCIO, "4", "Decisions log and roadmap update"),
-    _a("Business application selection", "business_applications", QUARTERLY, VCIO, "6",
-       "Requirements, vendor shortlist and selection report"),
+    _a(
+        "Business application selection",
+        "business_applications",
+        QUARTERLY,
+        VCIO,
+        "6",
+        "Requirements, vendor shortlist and selection report",
+    ),
     _a("Business intelligence review", "data_and_bi", MONTHLY, VCIO, "4", "KPI dashboard and data-quality notes"),
-    _a("Office productivity programme", "office_productivity", QUARTERLY, VCIO, "4",
-       "Adoption report, automation ideas and training plan"),
-    _a("Project proposals and budget review", "proposals", QUARTERLY, VCIO, "3",
-       "Priced proposals and budget-to-actual report"),
-    _a("System integration design", "system_integrations", QUARTERLY, VCIO, "6",
-       "Integration architecture and implementation plan"),
-    _technical("NIST cybersecurity review", "cybersecurity", QUARTERLY, TAM, "6",
-               "NIST CSF scorecard and remediation plan"),
+    _a(
+        "Office productivity programme",
+        "office_productivity",
+        QUARTERLY,
+        VCIO,
+        "4",
+        "Adoption report, automation ideas and training plan",
+    ),
+    _a(
+        "Project proposals and budget review",
+        "proposals",
+        QUARTERLY,
+        VCIO,
+        "3",
+        "Priced proposals and budget-to-actual report",
+    ),
+    _a(
+        "System integration design",
+        "system_integrations",
+        QUARTERLY,
+        VCIO,
+        "6",
+        "Integration architecture and implementation plan",
+    ),
+    _technical(
+        "NIST cybersecurity review", "cybersecurity", QUARTERLY, TAM, "6", "NIST CSF scorecard and remediation plan"
+    ),
     _technical("Security posture check", "cybersecurity", MONTHLY, TAM, "2", "Monthly security posture summary"),
     _technical("Annual vulnerability assessment", "cybersecurity", YEARLY, ENG, "8", "Vulnerability assessment report"),
-    _technical("Infrastructure and lifecycle review", "infrastructure", QUARTERLY, TAM, "4",
-               "Asset lifecycle, capacity and warranty report"),
-    _technical("Service delivery and ticket review", "infrastructure", MONTHLY, TAM, "2",
-               "Ticket trends and recurring issues"),
+    _technical(
+        "Infrastructure and lifecycle review",
+        "infrastructure",
+        QUARTERLY,
+        TAM,
+        "4",
+        "Asset lifecycle, capacity and warranty report",
+    ),
+    _technical(
+        "Service delivery and ticket review", "infrastructure", MONTHLY, TAM, "2", "Ticket trends and recurring issues"
+    ),
     _a("Quarterly business review (QBR)", "account_management", QUARTERLY, AM, "4", "QBR deck and action list"),
-    _a("Renewal and satisfaction review", "account_management", YEARLY, AM, "3",
-       "Renewal recommendation and satisfaction survey"),
+    _a(
+        "Renewal and satisfaction review",
+        "account_management",
+        YEARLY,
+        AM,
+        "3",
+        "Renewal recommendation and satisfaction survey",
+    ),
 ]
 
 
 def _package(name: str, tier: str, price: str, description: str, activities: list[dict[str, str]]) -> PackageIn:
-    return PackageIn.model_validate({
-        "name": name, "tier": tier, "description": description, "currency": "USD", "monthly_price": price,
-        "billing_cycle": "monthly", "term_months": 12, "onboarding_fee": "0.00", "activities": activities,
-    })
+    return PackageIn.model_validate(
+        {
+            "name": name,
+            "tier": tier,
+            "description": description,
+            "currency": "USD",
+            "monthly_price": price,
+            "billing_cycle": "monthly",
+            "term_months": 12,
+            "onboarding_fee": "0.00",
+            "activities": activities,
+        }
+    )
 
 
 STARTER_PACKAGES: list[tuple[str, PackageIn]] = [
-    ("starter-essentials", _package(
-        "vCIO Essentials", "essentials", "1500.00",
-        "Annual strategy and reviews for small professional services firms.", ESSENTIALS)),
-    ("starter-growth", _package(
-        "vCIO Growth", "growth", "3000.00",
-        "Quarterly strategy, applications and data work for growing businesses.", GROWTH)),
-    ("starter-strategic", _package(
-        "vCIO Strategic", "strategic", "5000.00",
-        "Monthly strategic leadership for complex small businesses.", STRATEGIC)),
+    (
+        "starter-essentials",
+        _package(
+            "vCIO Essentials",
+            "essentials",
+            "1500.00",
+            "Annual strategy and reviews for small professional services firms.",
+            ESSENTIALS,
+        ),
+    ),
+    (
+        "starter-growth",
+        _package(
+            "vCIO Growth",
+            "growth",
+            "3000.00",
+            "Quarterly strategy, applications and data work for growing businesses.",
+            GROWTH,
+        ),
+    ),
+    (
+        "starter-strategic",
+        _package(
+            "vCIO Strategic",
+            "strategic",
+            "5000.00",
+            "Monthly strategic leadership for complex small businesses.",
+            STRATEGIC,
+        ),
+    ),
 ]

@@ -6,13 +6,13 @@ import datetime as dt
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
-from vcio_shared import money
-from vcio_shared.bus import ConsumerSpec, PoisonEvent
-from vcio_shared.events import CloudEvent
 
 from proposals.catalog import repository
 from proposals.catalog.schemas import PackagePublished, PackageRetired
 from proposals.proposals.calc import is_valid_cadence
+from vcio_shared import money
+from vcio_shared.bus import ConsumerSpec, PoisonEvent
+from vcio_shared.events import CloudEvent
 
 PUBLISHED = "vcio.catalog.package.published"
 RETIRED = "vcio.catalog.package.retired"

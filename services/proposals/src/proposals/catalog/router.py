@@ -6,12 +6,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from vcio_shared.db import SessionDep
-from vcio_shared.schemas import Page
 
 from proposals.catalog import service
 from proposals.catalog.schemas import CatalogPackagePublic, public
 from proposals.deps import Reader
+from vcio_shared.db import SessionDep
+from vcio_shared.schemas import Page
 
 router = APIRouter(prefix="/v1/catalog/packages", tags=["catalog copy"])
 

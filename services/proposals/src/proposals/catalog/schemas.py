@@ -7,6 +7,7 @@ import uuid
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
 from vcio_shared.schemas import ResponseModel
 
 

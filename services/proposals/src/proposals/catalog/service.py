@@ -8,11 +8,11 @@ import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from vcio_shared.errors import NotFound, Unprocessable
-from vcio_shared.schemas import Page
 
 from proposals.catalog import repository
 from proposals.catalog.schemas import CatalogPackagePublic, public
+from vcio_shared.errors import NotFound, Unprocessable
+from vcio_shared.schemas import Page
 
 
 def _encode(package_id: uuid.UUID, version: int) -> str:

@@ -15,15 +15,15 @@ from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
-from vcio_shared.db import SessionDep
-from vcio_shared.errors import Conflict, Forbidden, Gone, NotFound, ProblemError, TooManyRequests, Unprocessable
-from vcio_shared.runtime import ClockDep
 
 from proposals.client_page.security import CSRF_COOKIE, Csrf, RateLimiter
 from proposals.proposals import document, service
 from proposals.proposals.models import OPEN_STATUSES
 from proposals.proposals.render import render_notice, render_page, render_pdf
 from proposals.proposals.schemas import ClientAcceptIn, DeclineIn, QuoteIn
+from vcio_shared.db import SessionDep
+from vcio_shared.errors import Conflict, Forbidden, Gone, NotFound, ProblemError, TooManyRequests, Unprocessable
+from vcio_shared.runtime import ClockDep
 
 router = APIRouter(prefix="/p", tags=["client page"])
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32): 256 bits

@@ -6,15 +6,15 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from vcio_shared.db import SessionDep
-from vcio_shared.idempotency import IdempotencyDep
-from vcio_shared.runtime import ClockDep
-from vcio_shared.schemas import Page, PageDep, page_of
 
 from proposals.clients import repository, service
 from proposals.clients.schemas import ClientCreate, ClientPublic, ClientUpdate, public
 from proposals.deps import Reader, Writer
 from proposals.validation import NO_NUL
+from vcio_shared.db import SessionDep
+from vcio_shared.idempotency import IdempotencyDep
+from vcio_shared.runtime import ClockDep
+from vcio_shared.schemas import Page, PageDep, page_of
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"])
 

@@ -10,11 +10,11 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
-from vcio_shared import money
-from vcio_shared.schemas import ResponseModel
 
 from proposals.proposals.calc import EMAIL, format_percent
 from proposals.validation import Body as RequestModel
+from vcio_shared import money
+from vcio_shared.schemas import ResponseModel
 
 
 @functools.cache

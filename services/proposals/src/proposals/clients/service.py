@@ -8,13 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from proposals.clients import repository
+from proposals.clients.schemas import ClientCreate, ClientUpdate, event_data
 from vcio_shared import audit, events
 from vcio_shared.auth import Principal
 from vcio_shared.errors import NotFound, Unprocessable
 from vcio_shared.ids import uuid7
-
-from proposals.clients import repository
-from proposals.clients.schemas import ClientCreate, ClientUpdate, event_data
 
 SERVICE = "proposals"
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from vcio_shared.db import SessionDep
-from vcio_shared.runtime import ClockDep
 
 from proposals.deps import Reader, Writer
 from proposals.msp import service
 from proposals.msp.schemas import MspProfileIn, MspProfilePublic
+from vcio_shared.db import SessionDep
+from vcio_shared.runtime import ClockDep
 
 router = APIRouter(prefix="/v1/msp-profile", tags=["msp profile"])
 

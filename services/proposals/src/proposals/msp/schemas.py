@@ -6,10 +6,10 @@ import datetime as dt
 from typing import Annotated
 
 from pydantic import StringConstraints
-from vcio_shared.schemas import ResponseModel
 
 from proposals.clients.schemas import Email, Name
 from proposals.validation import Body as RequestModel
+from vcio_shared.schemas import ResponseModel
 
 
 class MspProfileIn(RequestModel):

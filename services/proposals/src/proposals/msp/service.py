@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from vcio_shared import audit
-from vcio_shared.auth import Principal
 
 from proposals.msp import repository
 from proposals.msp.schemas import MspProfileIn, MspProfilePublic
+from vcio_shared import audit
+from vcio_shared.auth import Principal
 
 
 async def get(session: AsyncSession, tenant_id: str) -> MspProfilePublic:

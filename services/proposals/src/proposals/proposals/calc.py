@@ -16,6 +16,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
+
 from vcio_shared import money
 
 MAX_OCCURRENCES = 20_000  # a guard against absurd cadences; no real vCIO activity comes near it

@@ -13,9 +13,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from vcio_shared import money
-
 from proposals.proposals import calc
+from vcio_shared import money
 
 FORMAT = "vcio.proposal.v1"
 

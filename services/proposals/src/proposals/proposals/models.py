@@ -10,9 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlmodel import Field
-from vcio_shared.ids import uuid7
 
 from proposals.db import Base
+from vcio_shared.ids import uuid7
 
 OPEN_STATUSES = ("sent", "viewed")
 

@@ -9,9 +9,9 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from vcio_shared.ids import uuid7
 
 from proposals.proposals.models import OPEN_STATUSES, Proposal
+from vcio_shared.ids import uuid7
 
 T = Proposal.__table__  # type: ignore[attr-defined]
 

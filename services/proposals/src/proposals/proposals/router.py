@@ -8,10 +8,6 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from vcio_shared.db import SessionDep
-from vcio_shared.idempotency import IdempotencyDep
-from vcio_shared.runtime import ClockDep, RuntimeDep
-from vcio_shared.schemas import Page, PageDep, page_of
 
 from proposals.deps import Reader, Writer
 from proposals.proposals import document, repository, service
@@ -25,6 +21,10 @@ from proposals.proposals.schemas import (
     StaffAcceptIn,
     Status,
 )
+from vcio_shared.db import SessionDep
+from vcio_shared.idempotency import IdempotencyDep
+from vcio_shared.runtime import ClockDep, RuntimeDep
+from vcio_shared.schemas import Page, PageDep, page_of
 
 router = APIRouter(tags=["proposals"])
 

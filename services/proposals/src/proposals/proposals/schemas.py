@@ -8,10 +8,10 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
-from vcio_shared.schemas import ResponseModel
 
 from proposals.clients.schemas import Email, Name
 from proposals.validation import Body as RequestModel
+from vcio_shared.schemas import ResponseModel
 
 BillingCycle = Literal["monthly", "quarterly", "annual"]
 Status = Literal["draft", "sent", "viewed", "accepted", "declined", "expired", "superseded"]

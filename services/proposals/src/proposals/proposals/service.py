@@ -10,10 +10,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from vcio_shared import audit, events, money
-from vcio_shared.auth import Principal
-from vcio_shared.errors import Conflict, Gone, NotFound, Unprocessable
-from vcio_shared.ids import uuid7
 
 from proposals.catalog import repository as catalog_repository
 from proposals.clients import repository as clients_repository
@@ -27,6 +23,10 @@ from proposals.proposals.schemas import (
     ProposalCreate,
     ProposalUpdate,
 )
+from vcio_shared import audit, events, money
+from vcio_shared.auth import Principal
+from vcio_shared.errors import Conflict, Gone, NotFound, Unprocessable
+from vcio_shared.ids import uuid7
 
 SERVICE = "proposals"
 VALIDITY_DAYS = 30

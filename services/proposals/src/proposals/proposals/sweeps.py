@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from vcio_shared.runtime import PeriodicTask
 
 from proposals.proposals import service
+from vcio_shared.runtime import PeriodicTask
 
 
 async def expire_proposals(session: AsyncSession, runtime: Any) -> int:

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from vcio_shared.ids import uuid7
 
 _COLUMNS = (

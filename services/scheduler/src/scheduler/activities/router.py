@@ -6,10 +6,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from vcio_shared.auth import Principal, require
-from vcio_shared.db import SessionDep
-from vcio_shared.runtime import ClockDep
-from vcio_shared.schemas import Page, PageDep
 
 from scheduler.activities import service
 from scheduler.activities.repository import ActivityFilter
@@ -24,6 +20,10 @@ from scheduler.activities.schemas import (
     SkipRequest,
     Status,
 )
+from vcio_shared.auth import Principal, require
+from vcio_shared.db import SessionDep
+from vcio_shared.runtime import ClockDep
+from vcio_shared.schemas import Page, PageDep
 
 router = APIRouter(prefix="/v1/activities", tags=["activities"])
 Reader = Annotated[Principal, Depends(require("scheduler:read"))]

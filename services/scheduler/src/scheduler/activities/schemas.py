@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, Field, HttpUrl
+
 from vcio_shared.schemas import RequestModel, ResponseModel
 
 Status = Literal["planned", "scheduled", "completed", "skipped", "cancelled"]

@@ -8,11 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from vcio_shared.audit import record
-from vcio_shared.auth import Principal
-from vcio_shared.errors import Conflict, NotFound, Unprocessable
-from vcio_shared.events import build, emit, emit_many
-from vcio_shared.schemas import Page, PageParams, page_of
 
 from scheduler.activities import repository as repo
 from scheduler.activities.schemas import (
@@ -24,6 +19,11 @@ from scheduler.activities.schemas import (
     ScheduleRequest,
     SkipRequest,
 )
+from vcio_shared.audit import record
+from vcio_shared.auth import Principal
+from vcio_shared.errors import Conflict, NotFound, Unprocessable
+from vcio_shared.events import build, emit, emit_many
+from vcio_shared.schemas import Page, PageParams, page_of
 
 SERVICE = "scheduler"
 OPEN = ("planned", "scheduled")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from vcio_shared.runtime import PeriodicTask
 
 from scheduler.activities import service
+from vcio_shared.runtime import PeriodicTask
 
 
 async def run_overdue_sweep(session: AsyncSession, runtime: Any) -> int:

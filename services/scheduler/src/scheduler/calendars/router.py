@@ -6,14 +6,14 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
+
+from scheduler.calendars import service
+from scheduler.calendars.schemas import SubscriptionCreate, SubscriptionCreated, SubscriptionOut
 from vcio_shared.auth import Principal, require
 from vcio_shared.db import SessionDep
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep, RuntimeDep
 from vcio_shared.schemas import Page, PageDep
-
-from scheduler.calendars import service
-from scheduler.calendars.schemas import SubscriptionCreate, SubscriptionCreated, SubscriptionOut
 
 router = APIRouter(tags=["calendars"])
 Reader = Annotated[Principal, Depends(require("scheduler:read"))]

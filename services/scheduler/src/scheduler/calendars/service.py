@@ -11,15 +11,15 @@ from typing import Any
 
 import icalendar
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler.calendars import repository as repo
+from scheduler.calendars.schemas import SubscriptionCreate, SubscriptionCreated, SubscriptionOut
+from scheduler.plans.cadence import zone
 from vcio_shared.audit import record
 from vcio_shared.auth import Principal
 from vcio_shared.errors import NotFound
 from vcio_shared.ids import uuid7
 from vcio_shared.schemas import Page, PageParams, page_of
-
-from scheduler.calendars import repository as repo
-from scheduler.calendars.schemas import SubscriptionCreate, SubscriptionCreated, SubscriptionOut
-from scheduler.plans.cadence import zone
 
 UID_DOMAIN = "scheduler.vcio"
 FEED_PAST_DAYS = 365

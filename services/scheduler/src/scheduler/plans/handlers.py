@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from vcio_shared.bus import ConsumerSpec, PoisonEvent
-from vcio_shared.events import CloudEvent
 
 from scheduler.plans import service
+from vcio_shared.bus import ConsumerSpec, PoisonEvent
+from vcio_shared.events import CloudEvent
 
 
 async def handle_billing_event(session: AsyncSession, event: CloudEvent) -> None:

@@ -6,11 +6,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from vcio_shared.auth import Principal, require
-from vcio_shared.db import SessionDep
 
 from scheduler.plans import service
 from scheduler.plans.schemas import PlanSummary
+from vcio_shared.auth import Principal, require
+from vcio_shared.db import SessionDep
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 Reader = Annotated[Principal, Depends(require("scheduler:read"))]

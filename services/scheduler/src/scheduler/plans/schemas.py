@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
 from vcio_shared.schemas import ResponseModel
 
 CATEGORIES = (

@@ -14,10 +14,6 @@ from typing import Any
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
-from vcio_shared.audit import record
-from vcio_shared.errors import NotFound
-from vcio_shared.events import build, emit, emit_many
-from vcio_shared.ids import uuid7
 
 from scheduler.plans import repository as repo
 from scheduler.plans.assignment import Assigner
@@ -30,6 +26,10 @@ from scheduler.plans.schemas import (
     AgreementRenewed,
     PlanSummary,
 )
+from vcio_shared.audit import record
+from vcio_shared.errors import NotFound
+from vcio_shared.events import build, emit, emit_many
+from vcio_shared.ids import uuid7
 
 SERVICE = "scheduler"
 SYSTEM_ACTOR = "system:billing-events"

@@ -7,13 +7,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import HTMLResponse, JSONResponse
-from vcio_shared.auth import Principal, require
-from vcio_shared.db import SessionDep
-from vcio_shared.runtime import ClockDep
 
 from scheduler.activities.schemas import SaneDate
 from scheduler.reports import service
 from scheduler.reports.schemas import DeliveryReport
+from vcio_shared.auth import Principal, require
+from vcio_shared.db import SessionDep
+from vcio_shared.runtime import ClockDep
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 Reader = Annotated[Principal, Depends(require("scheduler:read"))]

@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 
 from pydantic import Field
+
 from vcio_shared.schemas import ResponseModel
 
 

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import jinja2
 from sqlalchemy.ext.asyncio import AsyncSession
-from vcio_shared.errors import NotFound, Unprocessable
 
 from scheduler.reports import repository as repo
 from scheduler.reports.schemas import CategoryCount, DeliveryReport, Outcome, RoleHours
+from vcio_shared.errors import NotFound, Unprocessable
 
 MAX_DAYS = 3700
 _env = jinja2.Environment(

@@ -6,15 +6,15 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
+
+from scheduler.activities.schemas import SaneDate
+from scheduler.staff import service
+from scheduler.staff.schemas import CapacityReport, Role, StaffCreate, StaffOut, StaffUpdate
 from vcio_shared.auth import Principal, require
 from vcio_shared.db import SessionDep
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep
 from vcio_shared.schemas import Page, PageDep
-
-from scheduler.activities.schemas import SaneDate
-from scheduler.staff import service
-from scheduler.staff.schemas import CapacityReport, Role, StaffCreate, StaffOut, StaffUpdate
 
 router = APIRouter(tags=["staff"])
 Reader = Annotated[Principal, Depends(require("scheduler:read"))]

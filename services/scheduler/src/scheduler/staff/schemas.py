@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
-from vcio_shared.schemas import RequestModel, ResponseModel
 
 from scheduler.activities.schemas import SaneDate
+from vcio_shared.schemas import RequestModel, ResponseModel
 
 Role = Literal["vcio", "account_manager", "technical_account_manager", "engineer"]
 

@@ -9,15 +9,15 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler.staff import repository as repo
+from scheduler.staff.schemas import CapacityReport, CapacityRow, StaffCreate, StaffOut, StaffUpdate
 from vcio_shared.audit import diff, record
 from vcio_shared.auth import Principal
 from vcio_shared.errors import NotFound, Unprocessable
 from vcio_shared.events import emit
 from vcio_shared.ids import uuid7
 from vcio_shared.schemas import Page, PageParams, page_of
-
-from scheduler.staff import repository as repo
-from scheduler.staff.schemas import CapacityReport, CapacityRow, StaffCreate, StaffOut, StaffUpdate
 
 SERVICE = "scheduler"
 MAX_REPORT_DAYS = 400

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from vcio_shared.auth import Principal, require
-from vcio_shared.db import SessionDep
-from vcio_shared.runtime import ClockDep
 
 from scheduler.tenants import service
 from scheduler.tenants.schemas import SettingsOut, SettingsUpdate
+from vcio_shared.auth import Principal, require
+from vcio_shared.db import SessionDep
+from vcio_shared.runtime import ClockDep
 
 router = APIRouter(prefix="/v1/settings", tags=["settings"])
 Reader = Annotated[Principal, Depends(require("scheduler:read"))]

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import Field
+
 from vcio_shared.schemas import RequestModel, ResponseModel
 
 

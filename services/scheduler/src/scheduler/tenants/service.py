@@ -6,13 +6,13 @@ import datetime as dt
 
 import holidays
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler.tenants import repository as repo
+from scheduler.tenants.schemas import SettingsOut, SettingsUpdate
 from vcio_shared.audit import record
 from vcio_shared.auth import Principal
 from vcio_shared.errors import Unprocessable
 from vcio_shared.events import emit
-
-from scheduler.tenants import repository as repo
-from scheduler.tenants.schemas import SettingsOut, SettingsUpdate
 
 
 async def get(session: AsyncSession, tenant_id: str) -> SettingsOut:
