@@ -1,7 +1,7 @@
 """Schemathesis against all four OpenAPI documents, on the real processes, with a valid token.
 
 Zero 5xx answers, and zero answers that break their own documented schema. `make fuzz` runs this file alone;
-`make test` runs it too. VCIO_FUZZ_EXAMPLES sets the examples per operation (default 25).
+`make test` runs it too. VCIO_FUZZ_EXAMPLES sets the examples per operation (default 15).
 """
 
 import json
@@ -14,7 +14,7 @@ import pytest
 
 from vcio_shared.testing import token
 
-EXAMPLES = int(os.environ.get("VCIO_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("VCIO_FUZZ_EXAMPLES", "15"))
 ST = str(Path(sys.executable).parent / "st")
 
 
