@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import nats
-import orjson
 import sqlalchemy as sa
 import structlog
 from nats.aio.client import Client as NATS
@@ -19,7 +18,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, S
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vcio_shared.errors import database_unavailable
 from vcio_shared.events import CloudEvent, EventDecodeError, decode
@@ -475,12 +474,3 @@ async def replay_dead_letter(
             sa.text("UPDATE dead_letters SET status = 'replayed', replayed_at = now() WHERE id = :id"), {"id": row.id}
         )
     return {"id": str(row.id), "status": "replayed", "handled": handled}
-
-
-def dumps(value: Any) -> bytes:
-    return orjson.dumps(value)
-
-
-async def ensure_engine_ready(engine: AsyncEngine) -> None:
-    async with engine.connect() as conn:
-        await conn.execute(sa.text("SELECT 1"))
