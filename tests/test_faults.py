@@ -279,7 +279,8 @@ async def test_kill_9_billing_mid_run_then_rerun_bills_each_period_once(platform
     await publish(platform, [accepted_event(tenant, start="2027-01-01") for _ in range(n)])
     billing = platform.url("billing")
     async with httpx.AsyncClient(timeout=120) as http:
-        await eventually(lambda: _eq(count(http, f"{billing}/v1/agreements", tenant), n), timeout=180, interval=1)
+        # 2,000 events through the real consumer path, one transaction each: minutes on a loaded 2-core machine
+        await eventually(lambda: _eq(count(http, f"{billing}/v1/agreements", tenant), n), timeout=900, interval=3)
         r = await http.post(
             f"{billing}/v1/billing-runs", headers=auth(tenant), json={"as_of": "2027-03-01", "background": True}
         )

@@ -130,6 +130,7 @@ async def test_readyz_is_503_and_v1_is_503_when_the_database_is_unreachable(
 async def test_nul_in_a_body_is_422_not_500(notes: httpx.AsyncClient, notes_db: str) -> None:
     r = await notes.post("/v1/notes", json={"text": "a\u0000b"}, headers=auth())
     assert r.status_code == 422
+    assert r.json()["errors"][0]["loc"] == ["body", "text"]
     assert sql(notes_db, "SELECT count(*) FROM notes") == [(0,)]
 
 

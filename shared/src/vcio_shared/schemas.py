@@ -8,7 +8,7 @@ import uuid
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Query
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from vcio_shared.errors import Unprocessable
 
@@ -30,12 +30,12 @@ class RequestModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    @model_validator(mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _refuse_nul(cls, data: object) -> object:
-        if _has_nul(data):
+    def _refuse_nul(cls, value: object) -> object:
+        if _has_nul(value):  # the error names the field, like every other 422
             raise ValueError("text must not contain NUL characters")
-        return data
+        return value
 
 
 class ResponseModel(BaseModel):

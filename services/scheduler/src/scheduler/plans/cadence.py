@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,7 +34,19 @@ class _BoundedDatetime(types.ModuleType):
         return getattr(dt, name)
 
 
-dateutil.rrule.datetime = _BoundedDatetime("datetime")  # type: ignore[attr-defined]
+_BOUNDED = _BoundedDatetime("datetime")
+
+
+@contextmanager
+def _bounded_search() -> Iterator[None]:
+    """Only while this service iterates a rule (synchronously, so no other task sees it): the catalog and other
+    code in the same process (the test suite runs them together) keep dateutil's real MAXYEAR."""
+    original = dateutil.rrule.datetime  # type: ignore[attr-defined]
+    dateutil.rrule.datetime = _BOUNDED  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        dateutil.rrule.datetime = original  # type: ignore[attr-defined]
 
 
 class CadenceError(ValueError):
@@ -113,16 +127,17 @@ def occurrence_dates(
     out: list[dt.date] = []
     last: dt.date | None = None
     try:
-        for n, occurrence in enumerate(rule):
-            day = occurrence.date()
-            if day >= window_end:
-                break
-            if n > MAX_OCCURRENCES * 4:
-                raise CadenceError(f"cadence {cadence!r} expands to too many occurrences")
-            if day < window_start or day == last:
-                continue
-            out.append(day)
-            last = day
+        with _bounded_search():
+            for n, occurrence in enumerate(rule):
+                day = occurrence.date()
+                if day >= window_end:
+                    break
+                if n > MAX_OCCURRENCES * 4:
+                    raise CadenceError(f"cadence {cadence!r} expands to too many occurrences")
+                if day < window_start or day == last:
+                    continue
+                out.append(day)
+                last = day
     except (ValueError, OverflowError) as exc:
         raise CadenceError(f"cadence {cadence!r} cannot be expanded: {exc}") from exc
     if len(out) > MAX_OCCURRENCES:
