@@ -248,11 +248,14 @@ async def test_postgres_restart_under_load_fails_cleanly_then_recovers_with_noth
         workers = [asyncio.create_task(writer(i, http)) for i in range(4)]
         await asyncio.sleep(2)
         pg: Postgres = platform.postgres
-        await asyncio.to_thread(pg.stop)
-        await asyncio.sleep(3)
-        ready = await http.get(f"{proposals}/readyz")
-        assert ready.status_code == 503 and ready.json()["checks"]["database"] == "down"
-        await asyncio.to_thread(pg.start)
+        try:
+            await asyncio.to_thread(pg.stop)
+            await asyncio.sleep(3)
+            ready = await http.get(f"{proposals}/readyz")
+            down = (ready.status_code, ready.json()["checks"]["database"])
+        finally:
+            pg.start()  # in this thread: a server dies with the thread that started it (PR_SET_PDEATHSIG)
+        assert down == (503, "down")
         await asyncio.sleep(4)
         stop.set()
         created = [key for keys in await asyncio.gather(*workers) for key in keys]
