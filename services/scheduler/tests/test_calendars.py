@@ -138,3 +138,13 @@ async def test_calendars_of_another_tenant_are_404(svc: Scheduler) -> None:
     assert (await svc.client.get(f"/v1/calendars/staff/{uuid.uuid4()}.ics", headers=H)).status_code == 404
     assert (await svc.client.get("/v1/calendars/clients/nope.ics", headers=H)).status_code == 422
     assert (await svc.client.get(f"/v1/calendars/clients/{data['client']['id']}.ics")).status_code == 401
+
+
+async def test_the_tokenised_feed_is_rate_limited_per_address(svc: Scheduler) -> None:
+    """A public token endpoint: guessing tokens is stopped after 60 tries a minute from one address."""
+    answers = [(await svc.client.get("/calendars/" + f"{i:043d}" + ".ics")).status_code for i in range(61)]
+    assert answers == [404] * 60 + [429]
+    limited = await svc.client.get("/calendars/" + "y" * 43 + ".ics")
+    assert limited.status_code == 429
+    assert limited.headers["content-type"] == "application/problem+json"
+    assert int(limited.headers["retry-after"]) == 61

@@ -10,13 +10,14 @@ from fastapi import FastAPI
 from proposals.catalog.handlers import CONSUMER as CATALOG_CONSUMER
 from proposals.catalog.router import router as catalog_router
 from proposals.client_page.router import router as client_page_router
-from proposals.client_page.security import Csrf, PageSecurityHeaders, RateLimiter
+from proposals.client_page.security import Csrf, PageSecurityHeaders
 from proposals.clients.router import router as clients_router
 from proposals.msp.router import router as msp_router
 from proposals.proposals.router import router as proposals_router
 from proposals.proposals.sweeps import EXPIRY
 from proposals.validation import RefuseNulInQuery
 from vcio_shared.clock import Clock
+from vcio_shared.ratelimit import RateLimiter
 from vcio_shared.runtime import ServiceSpec, create_app
 from vcio_shared.settings import Settings, load_settings
 

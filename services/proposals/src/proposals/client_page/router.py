@@ -16,13 +16,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 
-from proposals.client_page.security import CSRF_COOKIE, Csrf, RateLimiter
+from proposals.client_page.security import CSRF_COOKIE, Csrf
 from proposals.proposals import document, service
 from proposals.proposals.models import OPEN_STATUSES
 from proposals.proposals.render import render_notice, render_page, render_pdf
 from proposals.proposals.schemas import ClientAcceptIn, DeclineIn, QuoteIn
 from vcio_shared.db import SessionDep
 from vcio_shared.errors import Conflict, Forbidden, Gone, NotFound, ProblemError, TooManyRequests, Unprocessable
+from vcio_shared.ratelimit import RateLimiter
 from vcio_shared.runtime import ClockDep
 
 router = APIRouter(prefix="/p", tags=["client page"])

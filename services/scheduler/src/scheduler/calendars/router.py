@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from scheduler.calendars import service
 from scheduler.calendars.schemas import SubscriptionCreate, SubscriptionCreated, SubscriptionOut
 from vcio_shared.auth import Principal, require
 from vcio_shared.db import SessionDep
+from vcio_shared.errors import TooManyRequests
 from vcio_shared.idempotency import IdempotencyDep
+from vcio_shared.ratelimit import RateLimiter
 from vcio_shared.runtime import ClockDep, RuntimeDep
 from vcio_shared.schemas import Page, PageDep
 
@@ -62,8 +65,22 @@ async def revoke_subscription(
     return Response(status_code=204)
 
 
+def _feed_limiter(request: Request) -> RateLimiter:
+    """One limiter per app (per process), made on first use."""
+    state = request.app.state
+    if not hasattr(state, "feed_limiter"):
+        state.feed_limiter = RateLimiter(limit=int(os.environ.get("SCHEDULER_FEED_RATE_LIMIT", "60")))
+    return state.feed_limiter  # type: ignore[no-any-return]
+
+
 @router.get("/calendars/{token}.ics", response_class=Response, responses=_ICS_RESPONSE)
-async def subscribed_calendar(token: str, session: SessionDep, clock: ClockDep) -> Response:
-    """No bearer token: the unguessable token in the URL is the credential (calendar apps cannot send headers)."""
+async def subscribed_calendar(token: str, request: Request, session: SessionDep, clock: ClockDep) -> Response:
+    """No bearer token: the unguessable token in the URL is the credential (calendar apps cannot send headers).
+    Rate-limited per address, so the token space cannot be walked."""
+    address = request.client.host if request.client else "unknown"
+    limiter = _feed_limiter(request)
+    if not limiter.allow((address,), clock.now()):
+        retry = limiter.retry_after((address,), clock.now())
+        raise TooManyRequests("too many calendar requests; retry later", headers={"Retry-After": str(retry)})
     body = await service.feed_by_token(session, token, clock.today())
     return Response(body, media_type=ICS, headers={"Cache-Control": "private, max-age=300"})
