@@ -261,14 +261,14 @@ def create_app(
     return app
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:  # async: no thread-pool hop per request
     return request.app.state.runtime.clock  # type: ignore[no-any-return]
 
 
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 

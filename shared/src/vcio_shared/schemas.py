@@ -66,7 +66,7 @@ def decode_cursor(cursor: str) -> uuid.UUID:
         raise Unprocessable.field(["query", "cursor"], "invalid cursor") from exc
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
 ) -> PageParams:
