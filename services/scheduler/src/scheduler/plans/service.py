@@ -10,6 +10,7 @@ import os
 import time
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -106,7 +107,7 @@ def _rows_for(
             dates = occurrence_dates(t.cadence, dtstart, window[0], window[1], timezone, month_end)
         except CadenceError as exc:
             raise PlanningError(f"activity {t.name!r}: {exc}") from exc
-        effort = float(t.effort_hours)
+        effort = Decimal(str(t.effort_hours))
         for occurrence in dates:
             due = business_day(occurrence, country, subdivision)
             assignee = assigner.pick(tenant_id, t.role, due, effort) if assigner else None
@@ -343,7 +344,7 @@ async def _replan(
     new_rows = [r for r in wanted if (r[4], r[13]) not in existing_keys]
     if assigner:
         for r in new_rows:
-            r[17] = assigner.pick(tenant_id, r[10], r[15], float(r[11]))
+            r[17] = assigner.pick(tenant_id, r[10], r[15], Decimal(str(r[11])))
     cancelled = await repo.set_status(session, tenant_id, gone, "cancelled", "package changed", now)
     restored = await repo.set_status(session, tenant_id, back, "planned", None, now)
     added = await repo.insert_activities(session, _with_ids(new_rows))
