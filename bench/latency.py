@@ -17,7 +17,9 @@ from pathlib import Path
 import asyncpg
 import httpx
 import nats
+import orjson
 from nats.js.api import StorageType, StreamConfig
+from nats.js.errors import NotFoundError
 
 from bench.flow import TENANT, Setup, ok, proposal_body
 from bench.procs import Profile
@@ -89,20 +91,15 @@ async def _accept_all(
 
 
 async def hop_breakdown(stack: Stack, marks: list[tuple[str, float, float]]) -> dict[str, float | None]:
-    """Where the time goes, from timestamps the services write anyway (same host clock):
-    accept answered → relay picked the event (proposals outbox.published_at, the relay transaction's start) →
-    billing's handler ran (agreements.created_at, taken by the handler) → the agreement was seen committed."""
+    """Where the time goes, from timestamps the platform writes anyway (same host clock):
+    accept answered → the event was stored in the PROPOSALS stream (JetStream's own timestamp; the relay deletes
+    what it has published, so the outbox keeps no trace) → billing's handler ran (agreements.created_at, taken
+    by the handler) → the agreement was seen committed."""
     if not marks:
         return {}
-    proposals = await asyncpg.connect(stack.database_url("proposals"))
+    relayed = await stream_times(stack.nats_url, "PROPOSALS", "vcio.proposals.proposal.accepted")
     billing = await asyncpg.connect(stack.database_url("billing"))
     try:
-        relayed = dict(
-            await proposals.fetch(
-                "SELECT convert_from(payload, 'UTF8')::jsonb ->> 'subject', extract(epoch FROM published_at)::float8 "
-                "FROM outbox WHERE type = 'vcio.proposals.proposal.accepted'"
-            )
-        )
         handled = {
             str(k): v
             for k, v in await billing.fetch(
@@ -111,11 +108,10 @@ async def hop_breakdown(stack: Stack, marks: list[tuple[str, float, float]]) -> 
             )
         }
     finally:
-        await proposals.close()
         await billing.close()
     to_relay, to_handler, to_visible = [], [], []
     for pid, answered, visible in marks:
-        if pid in relayed and relayed[pid] is not None and pid in handled:
+        if pid in relayed and pid in handled:
             to_relay.append(relayed[pid] - answered)
             to_handler.append(handled[pid] - relayed[pid])
             to_visible.append(visible - handled[pid])
@@ -125,10 +121,29 @@ async def hop_breakdown(stack: Stack, marks: list[tuple[str, float, float]]) -> 
         return None if v is None else round(v * 1000, 1)
 
     return {
-        "answer_to_relay_pickup": p50(to_relay),
-        "relay_pickup_to_billing_handler": p50(to_handler),
+        "answer_to_stream": p50(to_relay),
+        "stream_to_billing_handler": p50(to_handler),
         "billing_handler_to_committed": p50(to_visible),
     }
+
+
+async def stream_times(url: str, stream: str, subject: str) -> dict[str, float]:
+    """When JetStream stored each event on a subject (epoch seconds), by the event's `subject` (the proposal id)."""
+    nc = await nats.connect(url)
+    try:
+        js = nc.jetstream()
+        out: dict[str, float] = {}
+        seq = 1
+        while True:
+            try:
+                msg = await js.get_msg(stream, seq, subject=subject, next=True)
+            except NotFoundError:
+                return out
+            if msg.data is not None and msg.time is not None and msg.seq is not None:
+                out[orjson.loads(msg.data)["subject"]] = msg.time.timestamp()
+            seq = (msg.seq or seq) + 1
+    finally:
+        await nc.close()
 
 
 async def nats_latency(url: str, n: int) -> list[float]:

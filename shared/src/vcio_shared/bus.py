@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import nats
 import sqlalchemy as sa
@@ -14,7 +15,7 @@ import structlog
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, PubAck, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -171,11 +172,45 @@ def _redact(url: str) -> str:
     return f"{scheme}{sep}{rest.rpartition('@')[2]}" if sep else url
 
 
-class OutboxRelay:
-    """Publishes committed outbox rows in commit (sequence) order, then marks them sent.
+ACK_TIMEOUT_S = 10.0
 
-    Replicas share the work with `FOR UPDATE SKIP LOCKED`. `Nats-Msg-Id` is the event id, so a row
-    published twice (a crash between publish and mark) is dropped by the stream's duplicate window.
+
+class Outgoing(NamedTuple):
+    """One outbox row, ready to publish: `Nats-Msg-Id` (the event id) is in its headers."""
+
+    id: str
+    subject: str
+    payload: bytes
+    headers: dict[str, str]
+
+
+def batch_stored(first: PubAck, last: PubAck, n: int) -> bool:
+    """Whether the acks of a checked batch's first and last message prove the n - 2 between were stored.
+
+    The server stores one connection's messages in the order they were sent, so when neither end is a
+    duplicate, both landed in the same stream and they are exactly n - 1 sequence numbers apart, every middle
+    message took one of the sequence numbers between. Fewer means one was refused or was a duplicate (a gap);
+    more means another publisher's message came between. Either way the batch goes again, message by message.
+    Only this service's relays publish to its stream, so a gap could hide only behind exactly as many messages
+    of another replica's relay, in the same instant; the usual cause of a silent loss, a reconnect, is checked
+    separately.
+    """
+    return not first.duplicate and not last.duplicate and first.stream == last.stream and last.seq - first.seq == n - 1
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows in commit (sequence) order, then deletes them.
+
+    The stream is the event log; the outbox is only the queue in front of it, so a published row is deleted
+    (rows that an older relay marked `published_at` are left alone). Replicas share the work with
+    `FOR UPDATE SKIP LOCKED`. `Nats-Msg-Id` is the event id, so a row published twice (a crash between
+    publish and delete, or a checked batch sent again one by one) is dropped by the stream's duplicate window.
+
+    A batch is a "checked batch": the first and last rows are published with an ack, the rows between as
+    plain core publishes with no reply (JetStream stores them all the same, and acks cost the client far
+    more CPU than the publish). The two acks prove the middle was stored (`batch_stored`); when they do not,
+    or a reconnect happened meanwhile, the batch is published again with an ack per row and only the acked
+    prefix is deleted, as before.
     """
 
     def __init__(
@@ -190,6 +225,7 @@ class OutboxRelay:
         self.bus = bus
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        self.fallbacks = 0  # checked batches that had to go again one by one
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -228,13 +264,14 @@ class OutboxRelay:
             await wait_event(self._wake, self.poll_interval)
 
     async def relay_once(self) -> int:
-        """Publish one batch; returns how many rows were marked sent."""
-        js = self.bus.js
+        """Publish one batch; returns how many rows were published (and deleted)."""
         async with self.sessionmaker() as session, session.begin():
             rows = (
                 await session.execute(
                     sa.text(
-                        "SELECT id, type, payload, headers FROM outbox WHERE published_at IS NULL "
+                        # Text, not uuid and jsonb: the ids go out as text, and a batch's rows mostly share
+                        # one headers value, decoded once below.
+                        "SELECT id::text, type, payload, headers::text FROM outbox WHERE published_at IS NULL "
                         "ORDER BY seq LIMIT :n FOR UPDATE SKIP LOCKED"
                     ),
                     {"n": self.batch_size},
@@ -242,32 +279,92 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            futures = []
-            for row in rows:
-                headers = dict(row.headers or {})
-                headers["Nats-Msg-Id"] = str(row.id)
-                futures.append(await js.publish_async(row.type, bytes(row.payload), headers=headers))
-            gathered = asyncio.gather(*futures, return_exceptions=True)
-            try:
-                async with asyncio.timeout(10):
-                    results = await gathered
-            except BaseException:
-                gathered.cancel()  # stopping, or no acks in time: the rows stay unsent and go again
-                raise
-            acked = []
-            for row, result in zip(rows, results, strict=True):
-                if isinstance(result, BaseException):
-                    break  # keep order: the rest goes again next time (duplicates are dropped by Nats-Msg-Id)
-                acked.append(row.id)
-            if acked:
+            decoded: dict[str, dict[str, str]] = {}
+            batch = []
+            for event_id, subject, payload, headers in rows:
+                base = decoded.get(headers)
+                if base is None:
+                    base = decoded[headers] = json.loads(headers)
+                batch.append(Outgoing(event_id, subject, bytes(payload), {**base, "Nats-Msg-Id": event_id}))
+            if len(batch) > 1 and await self._publish_checked(batch):
+                sent, error = len(batch), None
+            else:
+                sent, error = await self._publish_each(batch)
+            if sent:
                 await session.execute(
-                    sa.text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids)"), {"ids": acked}
+                    sa.text("DELETE FROM outbox WHERE id = ANY(CAST(:ids AS uuid[]))"),
+                    {"ids": [m.id for m in batch[:sent]]},
                 )
-                EVENTS_PUBLISHED.inc(len(acked))
-            if len(acked) < len(rows):
-                bad = next(r for r in results if isinstance(r, BaseException))
-                raise ConnectionError(f"publish failed: {bad!r}")
-            return len(acked)
+        # Raised after the commit, so the acked prefix stays deleted; the rest goes again next time.
+        EVENTS_PUBLISHED.inc(sent)
+        if error is not None:
+            raise ConnectionError(f"publish failed: {error!r}")
+        return sent
+
+    async def _publish_checked(self, batch: list[Outgoing]) -> bool:
+        """Publish a batch with acks on its ends only; True when they prove every row was stored."""
+        js = self.bus.js
+        nc = self.bus.nc
+        assert nc is not None  # `js` raised otherwise
+        reconnects = nc.stats["reconnects"]
+        head, tail = batch[0], batch[-1]
+        futures = [await js.publish_async(head.subject, head.payload, headers=head.headers)]
+        try:
+            for m in batch[1:-1]:
+                await nc.publish(m.subject, m.payload, headers=m.headers)
+            futures.append(await js.publish_async(tail.subject, tail.payload, headers=tail.headers))
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+        # No explicit flush: nats-py writes in order, so the last ack means the middle reached the server too.
+        # No ack in time raises, as before (a server that acks neither end would not ack the rows one by one).
+        first, last = await _gather_acks(futures)
+        proven = isinstance(first, PubAck) and isinstance(last, PubAck) and batch_stored(first, last, len(batch))
+        if proven and nc.stats["reconnects"] == reconnects:  # a reconnect may have lost some of the middle
+            return True
+        self.fallbacks += 1
+        log.info(
+            "checked batch not proven; publishing it one by one",
+            rows=len(batch),
+            first=_describe(first),
+            last=_describe(last),
+        )
+        return False
+
+    async def _publish_each(self, batch: list[Outgoing]) -> tuple[int, BaseException | None]:
+        """Publish every row with an ack; returns the length of the acked prefix and the first failure."""
+        js = self.bus.js
+        futures = []
+        try:
+            for m in batch:
+                futures.append(await js.publish_async(m.subject, m.payload, headers=m.headers))
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+        results = await _gather_acks(futures)
+        for i, result in enumerate(results):
+            if isinstance(result, BaseException):
+                return i, result  # keep order: the rest goes again next time (duplicates are dropped by Nats-Msg-Id)
+        return len(results), None
+
+
+async def _gather_acks(futures: list[asyncio.Future[PubAck]]) -> list[PubAck | BaseException]:
+    """Wait for every ack (failures come back as exceptions); past the timeout nothing counts as sent."""
+    gathered = asyncio.gather(*futures, return_exceptions=True)
+    try:
+        async with asyncio.timeout(ACK_TIMEOUT_S):
+            return await gathered
+    except BaseException:
+        gathered.cancel()  # stopping, or no acks in time: the rows stay unsent and go again
+        raise
+
+
+def _describe(ack: PubAck | BaseException) -> str:
+    if isinstance(ack, BaseException):
+        return repr(ack)[:200]
+    return f"{ack.stream}:{ack.seq}{' duplicate' if ack.duplicate else ''}"
 
 
 @dataclass(frozen=True)

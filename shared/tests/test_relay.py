@@ -1,0 +1,145 @@
+"""The outbox relay's checked batches, on a real PostgreSQL and nats-server: every row lands once, in order."""
+
+import uuid
+from collections.abc import AsyncIterator
+
+import nats
+import psycopg
+import pytest
+from nats.js.api import PubAck
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.tests.conftest import sql
+from vcio_shared.bus import Bus, OutboxRelay, batch_stored
+from vcio_shared.db import create_engine, make_sessionmaker
+from vcio_shared.events import CloudEvent, build, encode
+from vcio_shared.settings import to_driver_url
+
+TYPE = "vcio.catalog.note.created"
+
+
+@pytest.fixture
+async def relay(notes_db: str, nats_url: str) -> AsyncIterator[OutboxRelay]:
+    """The catalog's relay on its own, with no app around it: each test calls `relay_once` itself."""
+    engine: AsyncEngine = create_engine(to_driver_url(notes_db, "asyncpg"))
+    bus = Bus(nats_url, "catalog")
+    bus.start()
+    await bus.connected.wait()
+    try:
+        yield OutboxRelay(make_sessionmaker(engine), bus, batch_size=1000)
+    finally:
+        await bus.close()
+        await engine.dispose()
+
+
+def write_outbox(url: str, events: list[CloudEvent]) -> None:
+    """Committed outbox rows, in this order of `seq`."""
+    with psycopg.connect(url) as conn:
+        for event in events:
+            conn.execute(
+                "INSERT INTO outbox (id, tenant_id, type, payload, headers) VALUES (%s, %s, %s, %s, %s)",
+                (event.id, event.tenantid, event.type, encode(event), '{"traceparent": "00-ab-cd-01"}'),
+            )
+
+
+def notes(n: int) -> list[CloudEvent]:
+    return [build("catalog", TYPE, "tenant-a", {"id": f"n-{i}", "text": "x" * 700}) for i in range(n)]
+
+
+async def stream_ids(nats_url: str) -> list[str]:
+    """The `Nats-Msg-Id` of every message in the CATALOG stream, in stream order."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        info = await js.stream_info("CATALOG")
+        if not info.state.messages:
+            return []
+        ids = []
+        for seq in range(info.state.first_seq, info.state.last_seq + 1):
+            msg = await js.get_msg("CATALOG", seq)
+            assert msg.headers is not None
+            ids.append(msg.headers["Nats-Msg-Id"])
+        return ids
+    finally:
+        await nc.close()
+
+
+async def test_checked_batch_stores_every_row_once_in_seq_order_and_empties_the_outbox(
+    relay: OutboxRelay, notes_db: str, nats_url: str
+) -> None:
+    events = notes(500)
+    write_outbox(notes_db, events)
+    assert await relay.relay_once() == 500
+    assert relay.fallbacks == 0  # the two acks proved the batch: no message went twice
+    assert await stream_ids(nats_url) == [e.id for e in events]
+    assert sql(notes_db, "SELECT count(*) FROM outbox") == [(0,)]
+    assert await relay.relay_once() == 0
+
+
+async def test_middle_row_already_in_the_stream_is_a_gap_so_the_batch_goes_again_one_by_one(
+    relay: OutboxRelay, notes_db: str, nats_url: str
+) -> None:
+    events = notes(500)
+    write_outbox(notes_db, events)
+    # Row 250 was published before (a crash before the delete): its core publish is dropped as a duplicate.
+    nc = await nats.connect(nats_url)
+    try:
+        ack = await nc.jetstream().publish(TYPE, encode(events[250]), headers={"Nats-Msg-Id": events[250].id})
+    finally:
+        await nc.close()
+    assert (ack.stream, ack.seq, ack.duplicate) == ("CATALOG", 1, None)
+    assert await relay.relay_once() == 500
+    assert relay.fallbacks == 1
+    ids = await stream_ids(nats_url)
+    assert ids == [events[250].id] + [e.id for i, e in enumerate(events) if i != 250]
+    assert sql(notes_db, "SELECT count(*) FROM outbox") == [(0,)]
+
+
+async def test_row_that_cannot_be_stored_stops_the_batch_there_and_stays_in_the_outbox(
+    relay: OutboxRelay, notes_db: str, nats_url: str
+) -> None:
+    events = notes(10)
+    # No stream listens on this subject: its core publish vanishes, its acked publish fails.
+    events[5] = build("elsewhere", "vcio.elsewhere.note.created", "tenant-a", {"id": "n-5"})
+    write_outbox(notes_db, events)
+    with pytest.raises(ConnectionError, match="publish failed"):
+        await relay.relay_once()
+    assert relay.fallbacks == 1
+    # Rows from the failure on go again next time (the stream drops the ones it already holds).
+    assert [uuid.UUID(str(r[0])) for r in sql(notes_db, "SELECT id FROM outbox ORDER BY seq")] == [
+        uuid.UUID(e.id) for e in events[5:]
+    ]
+    assert await stream_ids(nats_url) == [e.id for i, e in enumerate(events) if i != 5]
+
+
+async def test_single_row_is_published_with_an_ack(relay: OutboxRelay, notes_db: str, nats_url: str) -> None:
+    events = notes(1)
+    write_outbox(notes_db, events)
+    assert await relay.relay_once() == 1
+    assert await stream_ids(nats_url) == [events[0].id]
+    assert sql(notes_db, "SELECT count(*) FROM outbox") == [(0,)]
+
+
+def ack(seq: int, stream: str = "CATALOG", duplicate: bool | None = None) -> PubAck:
+    return PubAck(stream=stream, seq=seq, duplicate=duplicate)
+
+
+def test_consecutive_sequence_numbers_prove_the_batch() -> None:
+    assert batch_stored(ack(41), ack(540), 500) is True
+
+
+def test_one_sequence_number_short_is_a_gap() -> None:
+    assert batch_stored(ack(41), ack(539), 500) is False
+
+
+def test_one_sequence_number_too_many_is_another_publisher_in_between() -> None:
+    assert batch_stored(ack(41), ack(541), 500) is False
+
+
+def test_a_duplicate_at_either_end_proves_nothing() -> None:
+    assert batch_stored(ack(41, duplicate=True), ack(540), 500) is False
+    assert batch_stored(ack(41), ack(540, duplicate=True), 500) is False
+
+
+def test_ends_in_different_streams_prove_nothing() -> None:
+    assert batch_stored(ack(41), ack(540, stream="OTHER"), 500) is False
