@@ -96,11 +96,13 @@ async def run(stack: Stack, results: Results, n: int, *, profile: bool, out: Pat
         counts = table_counts(stack)
         if counts["invoices"] != n:
             raise RuntimeError(f"expected {n} invoices, found {counts}")
-        js_s = await jetstream_baseline(stack, js, n)
+        events = await issued_events(js, n)
+        counts["events"] = len(events)
+        js_s = await jetstream_baseline(js, events)
     finally:
         await nc.close()
-    copy_s = copy_baseline(stack)
-    rows = sum(counts.values())
+    copy_s = copy_baseline(stack, events)
+    rows = counts["invoices"] + counts["invoice_lines"] + counts["events"]
     console.print(
         f"baselines: JetStream publish of the same {n:,} payloads {js_s:.2f}s; "
         f"COPY of the same {rows:,} rows {copy_s:.2f}s"
@@ -110,7 +112,8 @@ async def run(stack: Stack, results: Results, n: int, *, profile: bool, out: Pat
         "agreements": n,
         "invoices": counts["invoices"],
         "lines": counts["invoice_lines"],
-        "outbox_rows": counts["outbox"],
+        "events_in_stream": counts["events"],
+        "outbox_rows_left": counts["outbox"],
         "post_answered_s": round(t_committed, 3),
         "service_duration_ms": run_out.get("duration_ms"),
         "relay_tail_s": round(total - t_committed, 3),
@@ -179,12 +182,25 @@ def table_counts(stack: Stack) -> dict[str, int]:
         }
 
 
-async def jetstream_baseline(stack: Stack, js: Any, n: int) -> float:
+async def issued_events(js: Any, n: int) -> list[tuple[str, bytes]]:
+    """The run's `invoice.issued` events as the stream holds them: (Nats-Msg-Id = event id, payload). The relay
+    deletes outbox rows once published, so the stream is where the baselines find the very same payloads."""
+    sub = await js.subscribe(ISSUED, stream="BILLING", ordered_consumer=True)
+    tenant = f'"tenantid":"{BULK}"'.encode()
+    out: list[tuple[str, bytes]] = []
+    try:
+        while len(out) < n:
+            msg = await sub.next_msg(timeout=30)
+            if tenant in msg.data:
+                out.append((msg.headers["Nats-Msg-Id"], msg.data))
+    finally:
+        await sub.unsubscribe()
+    return out
+
+
+async def jetstream_baseline(js: Any, events: list[tuple[str, bytes]]) -> float:
     """Publish the same payloads (same size, same headers) to a stream configured like BILLING."""
-    with psycopg.connect(stack.database_url("billing")) as conn:
-        rows = conn.execute(
-            "SELECT id, payload FROM outbox WHERE tenant_id = %s AND type = %s ORDER BY seq", (BULK, ISSUED)
-        ).fetchall()
+    n = len(events)
     cfg = (await js.stream_info("BILLING")).config
     raw = StreamConfig(
         name="BENCH_RAW",
@@ -198,11 +214,9 @@ async def jetstream_baseline(stack: Stack, js: Any, n: int) -> float:
     try:
         t0 = time.perf_counter()
         futures = []
-        for event_id, payload in rows:
+        for event_id, payload in events:
             futures.append(
-                await js.publish_async(
-                    "bench.raw.invoice.issued", bytes(payload), headers={"Nats-Msg-Id": str(event_id)}
-                )
+                await js.publish_async("bench.raw.invoice.issued", payload, headers={"Nats-Msg-Id": event_id})
             )
         acks = await asyncio.gather(*futures)
         took = time.perf_counter() - t0
@@ -214,27 +228,29 @@ async def jetstream_baseline(stack: Stack, js: Any, n: int) -> float:
         await js.delete_stream("BENCH_RAW")
 
 
-def copy_baseline(stack: Stack) -> float:
-    """COPY the run's rows out (untimed), then COPY them into empty same-shaped tables (timed, one commit)."""
-    where = {
-        "invoices": "tenant_id = %s",
-        "invoice_lines": "tenant_id = %s",
-        "outbox": f"tenant_id = %s AND type = '{ISSUED}'",
-    }
+def copy_baseline(stack: Stack, events: list[tuple[str, bytes]]) -> float:
+    """COPY the run's rows out (untimed), then COPY them into empty same-shaped tables (timed, one commit). The
+    outbox rows are rebuilt from the stream's events (the relay has deleted them), as the run wrote them."""
     dumps: dict[str, bytes] = {}
     with psycopg.connect(stack.database_url("billing"), autocommit=True) as conn:
         for table in TABLES:
-            buf = io.BytesIO()
-            with conn.cursor().copy(  # type: ignore[call-overload]
-                f"COPY (SELECT * FROM {table} WHERE {where[table]}) TO STDOUT (FORMAT binary)", (BULK,)
-            ) as cp:
-                for chunk in cp:
-                    buf.write(chunk)
-            dumps[table] = buf.getvalue()
             conn.execute(f"DROP TABLE IF EXISTS raw_{table}")
             conn.execute(
                 f"CREATE TABLE raw_{table} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)"
             )
+        with conn.cursor().copy("COPY raw_outbox (id, tenant_id, type, payload, headers) FROM STDIN") as cp:
+            for event_id, payload in events:
+                cp.write_row((event_id, BULK, ISSUED, payload, "{}"))
+        for table in TABLES:
+            source = "raw_outbox" if table == "outbox" else f"(SELECT * FROM {table} WHERE tenant_id = %s)"
+            buf = io.BytesIO()
+            with conn.cursor().copy(  # type: ignore[call-overload]
+                f"COPY {source} TO STDOUT (FORMAT binary)", None if table == "outbox" else (BULK,)
+            ) as cp:
+                for chunk in cp:
+                    buf.write(chunk)
+            dumps[table] = buf.getvalue()
+        conn.execute("TRUNCATE raw_outbox")
         conn.execute("CHECKPOINT")
         try:
             t0 = time.perf_counter()

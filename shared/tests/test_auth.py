@@ -4,6 +4,7 @@ import base64
 import datetime as dt
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -113,6 +114,30 @@ def test_issuer_and_audience_are_checked_when_configured() -> None:
     ):
         with pytest.raises(Unauthorized):
             verifier.verify(bad)
+
+
+def test_a_verified_token_is_remembered_until_it_expires() -> None:
+    """The cache never outlives the token: exp (plus the 5 s leeway) still ends it, to the second."""
+    verifier = TokenVerifier(Settings(service="catalog", database_url="postgresql://x/y", jwt_secret=TEST_SECRET))
+    now = int(time.time())
+    fresh = jwt.encode(_claims(exp=now + 600), TEST_SECRET, algorithm="HS256")
+    assert verifier.verify(fresh) == Principal(sub="u1", tenant_id="tenant-a", scopes=frozenset({"catalog:read"}))
+    assert verifier._verified[fresh][1] == now + 600 + 5
+    assert verifier.verify(fresh) is verifier.verify(fresh)  # the same object: not decoded again
+
+    ending = jwt.encode(_claims(exp=now - 3), TEST_SECRET, algorithm="HS256")  # expired, but inside the leeway
+    verifier.verify(ending)
+    assert verifier._verified[ending][1] == now + 2
+    time.sleep(max(0.0, now + 2.05 - time.time()))
+    with pytest.raises(Unauthorized, match="expired"):
+        verifier.verify(ending)
+    assert ending not in verifier._verified
+
+    forged = jwt.encode(_claims(), "another-secret-of-at-least-32-bytes!", algorithm="HS256")
+    for _ in range(2):  # a failure is never remembered
+        with pytest.raises(Unauthorized):
+            verifier.verify(forged)
+    assert forged not in verifier._verified
 
 
 def test_settings_refuse_to_start_without_auth() -> None:

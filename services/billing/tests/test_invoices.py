@@ -1,9 +1,12 @@
 """Payments, voids, credit notes, draft review, documents and tenant isolation."""
 
 import datetime as dt
+import uuid
 
+import sqlalchemy as sa
 from billing_helpers import accept, accepted, agreement_for, invoices, run
 
+from vcio_shared.ids import uuid7
 from vcio_shared.testing import auth
 
 PAID_AT = "2027-01-20T10:00:00+00:00"
@@ -273,3 +276,85 @@ async def test_another_tenant_sees_nothing_of_credit_notes_runs_settings_and_met
     value = (await client.get("/v1/metrics/activity-value", params=period, headers=other)).json()["items"]
     assert [v["activities"] for v in value] == [0, 0]
     assert (await client.get(f"/v1/credit-notes/{note['id']}", headers=auth())).json()["total"] == "10.00"
+
+
+async def test_invoice_read_in_one_statement_equals_the_orm_composition(app, client) -> None:
+    """GET /v1/invoices/{id} is one SQL statement (the API's hottest read); HTML and PDF still compose the
+    invoice, its lines and the value delivered through the ORM. Both must say exactly the same, for every
+    cycle (the previous period is a month, a quarter or a year) and on the period boundaries."""
+    from billing.invoices import render, service
+
+    events = {
+        "monthly": accepted(cycle="monthly", one_time=[("Onboarding", "750.00")]),
+        "quarterly": accepted(cycle="quarterly", monthly="2000.00", tax_rate="8.25"),
+        "annual": accepted(cycle="annual", monthly="3000.00", term=24),
+    }
+    for event in events.values():
+        assert await accept(app, event)
+    await run(client, "2027-01-01")
+    await run(client, "2027-04-01")
+    await run(client, "2028-01-01")
+    # Completed activities on the edges of each previous period: the day before it, its first and last days,
+    # and the first day of the invoice's own period.
+    days = ["2026-12-31", "2027-01-01", "2027-01-31", "2027-02-01", "2027-03-31", "2027-04-01", "2027-12-31"]
+    async with app.state.runtime.sessionmaker() as s, s.begin():
+        for cycle, event in events.items():
+            agreement = await agreement_for(client, event)
+            for k, day in enumerate(days):
+                await s.execute(
+                    sa.text(
+                        "INSERT INTO delivered_activities (id, tenant_id, agreement_id, client_id, name, "
+                        "completed_at, completed_on, hours_spent) VALUES (:id, 'tenant-a', :a, :c, :n, :at, :on, :h)"
+                    ),
+                    {
+                        "id": uuid7(),
+                        "a": agreement["id"],
+                        "c": agreement["client_id"],
+                        "n": f"{cycle} {day}",
+                        "at": dt.datetime.fromisoformat(day).replace(hour=12, tzinfo=dt.UTC),
+                        "on": dt.date.fromisoformat(day),
+                        "h": f"{k}.50",
+                    },
+                )
+    shown: dict[tuple[str, str], list[str]] = {}
+    for invoice in await invoices(client):
+        fast = await client.get(f"/v1/invoices/{invoice['id']}", headers=auth())
+        assert fast.status_code == 200 and fast.headers["content-type"] == "application/json"
+        async with app.state.runtime.sessionmaker() as s:
+            orm = await service.get_invoice(s, "tenant-a", uuid.UUID(invoice["id"]))
+            orm["value_delivered"] = await render.delivered_before(s, "tenant-a", orm)
+        assert fast.json() == orm
+        delivered = fast.json()["value_delivered"]
+        shown[(invoice["lines"][0]["description"].split(",")[1].split()[0], invoice["period_start"])] = [
+            a["completed_on"] for a in delivered["activities"]
+        ]
+    assert shown == {
+        ("monthly", "2027-01-01"): ["2026-12-31"],
+        ("monthly", "2027-02-01"): ["2027-01-01", "2027-01-31"],
+        ("monthly", "2027-03-01"): ["2027-02-01"],
+        ("monthly", "2027-04-01"): ["2027-03-31"],
+        ("monthly", "2027-05-01"): ["2027-04-01"],
+        ("monthly", "2027-06-01"): [],
+        ("monthly", "2027-07-01"): [],
+        ("monthly", "2027-08-01"): [],
+        ("monthly", "2027-09-01"): [],
+        ("monthly", "2027-10-01"): [],
+        ("monthly", "2027-11-01"): [],
+        ("monthly", "2027-12-01"): [],
+        ("quarterly", "2027-01-01"): ["2026-12-31"],
+        ("quarterly", "2027-04-01"): ["2027-01-01", "2027-01-31", "2027-02-01", "2027-03-31"],
+        ("quarterly", "2027-07-01"): ["2027-04-01"],
+        ("quarterly", "2027-10-01"): [],
+        ("annual", "2027-01-01"): ["2026-12-31"],
+        ("annual", "2028-01-01"): ["2027-01-01", "2027-01-31", "2027-02-01", "2027-03-31", "2027-04-01", "2027-12-31"],
+    }
+
+
+async def test_invoice_read_answers_404_for_an_unknown_or_foreign_invoice(app, client) -> None:
+    event = accepted()
+    assert await accept(app, event)
+    await run(client, "2027-01-01")
+    [invoice] = await invoices(client)
+    assert (await client.get(f"/v1/invoices/{invoice['id']}", headers=auth("tenant-b"))).status_code == 404
+    r = await client.get(f"/v1/invoices/{uuid7()}", headers=auth())
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -25,6 +26,7 @@ SCOPES = (
 )
 ASYMMETRIC_ALGORITHMS = ["RS256", "ES256", "EdDSA"]
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
+LEEWAY_S = 5  # clock skew allowed on exp/nbf/iat
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class TokenVerifier:
     def __init__(self, settings: Settings, jwks_cooldown: float = 10.0) -> None:
         self.settings = settings
         self._jwks: jwt.PyJWKClient | None = None
+        self._verified: dict[str, tuple[Principal, float]] = {}
         if settings.jwt_jwks_url:
             # PyJWKClient refetches the key set when it meets an unknown `kid`, at most once per cooldown, so
             # a flood of made-up kids cannot hammer the identity provider.
@@ -49,7 +52,24 @@ class TokenVerifier:
                 settings.jwt_jwks_url, cache_keys=True, lifespan=300, cooldown_duration=jwks_cooldown
             )
 
+    CACHE_SIZE = 4096
+
     def verify(self, token: str) -> Principal:
+        """The token's principal. A token that verified once is remembered until it expires: an integration
+        sends the same token on every call, and decoding it costs more than the rest of a cached read."""
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, expires = cached
+            if time.time() < expires:
+                return principal
+            del self._verified[token]
+        principal, expires = self._verify(token)
+        if len(self._verified) >= self.CACHE_SIZE:
+            self._verified.clear()  # a flood of distinct tokens costs a re-verification, never memory
+        self._verified[token] = (principal, expires)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         options: Any = {"require": ["exp", "sub", "tenant_id"]}
         try:
             header = jwt.get_unverified_header(token)
@@ -67,7 +87,7 @@ class TokenVerifier:
                 key,
                 algorithms=algorithms,
                 options=options,
-                leeway=5,
+                leeway=LEEWAY_S,
                 issuer=self.settings.jwt_issuer,
                 audience=self.settings.jwt_audience,
             )
@@ -81,7 +101,10 @@ class TokenVerifier:
         if not isinstance(tenant, str) or not tenant or not isinstance(sub, str):
             raise Unauthorized("token lacks tenant_id or sub", headers=_CHALLENGE)
         scope = claims.get("scope", "")
-        return Principal(sub=sub, tenant_id=tenant, scopes=frozenset(scope.split() if isinstance(scope, str) else ()))
+        principal = Principal(
+            sub=sub, tenant_id=tenant, scopes=frozenset(scope.split() if isinstance(scope, str) else ())
+        )
+        return principal, float(claims["exp"]) + LEEWAY_S
 
 
 def bearer_token(request: Request) -> str:

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger("vcio.errors")
@@ -68,6 +69,12 @@ class Forbidden(ProblemError):
 
 class TooManyRequests(ProblemError):
     status, type_slug = 429, "too-many-requests"
+
+
+class Unavailable(ProblemError):
+    """PostgreSQL (or another dependency) is down or restarting: retry later."""
+
+    status, type_slug = 503, "service-unavailable"
 
 
 class Unprocessable(ProblemError):
@@ -182,6 +189,11 @@ def install_handlers(app: FastAPI) -> None:
             )
         log.exception("database error", error=type(exc).__name__)
         return problem(500, "an unexpected error occurred")
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool(_: Request, exc: PoolTimeout) -> JSONResponse:
+        log.warning("database pool exhausted")
+        return problem(503, "the service is saturated; retry shortly", headers={"Retry-After": "1"})
 
     @app.exception_handler(OSError)
     async def _os(_: Request, exc: OSError) -> JSONResponse:

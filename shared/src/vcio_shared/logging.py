@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import MutableMapping
 from contextvars import ContextVar
+from typing import Any
 
 import structlog
 
@@ -20,6 +22,7 @@ def configure(service: str, level: str = "INFO") -> None:
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            _add_trace_id,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
@@ -39,8 +42,14 @@ def set_traceparent(value: str | None) -> None:
     """Adopt an incoming traceparent (HTTP header or NATS header) for this task."""
     if value is None or len(value) != 55 or value.count("-") != 3:
         value = new_traceparent()
-    _traceparent.set(value)
-    structlog.contextvars.bind_contextvars(trace_id=value[3:35])
+    _traceparent.set(value)  # the log lines read it when they are written (binding per request costs more)
+
+
+def _add_trace_id(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    value = _traceparent.get()
+    if value is not None:
+        event.setdefault("trace_id", value[3:35])
+    return event
 
 
 def current_trace_headers() -> dict[str, str]:

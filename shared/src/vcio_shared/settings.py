@@ -26,6 +26,7 @@ class Settings(BaseModel):
     data_dir: Path = Path(".vcio")
     max_body_bytes: int = 1_048_576
     relay_batch_size: int = 1000
+    reader_pool_size: int = 24  # bare connections for the hot reads (db.ReaderDep), beside the ORM's pool
     stream_replicas: int = 1
     log_level: str = "INFO"
 

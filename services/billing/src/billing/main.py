@@ -26,7 +26,8 @@ SPEC = ServiceSpec(
     name=SERVICE,
     title="vcio billing",
     description="Agreements, automated billing runs, invoices, payments, credit notes, MRR and value delivered.",
-    routers=[agreements_router, runs_router, invoices_router, metrics_router, settings_router],
+    # Routes are matched in order: invoices first, as integrations read invoices most (GET /v1/invoices/{id}).
+    routers=[invoices_router, agreements_router, runs_router, metrics_router, settings_router],
     consumers=[
         ConsumerSpec(
             name="billing--proposals",

@@ -5,15 +5,20 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.agreements import repository as agreements_repo
 from billing.deliveries import repository as deliveries_repo
+from billing.invoices import repository as invoices_repo
 from billing.invoices import service
 from billing.runs import engine
+from vcio_shared.db import Reader
+from vcio_shared.errors import NotFound
 
 _env = Environment(loader=PackageLoader("billing", "templates"), autoescape=select_autoescape(["html"]))
 
@@ -25,6 +30,10 @@ async def delivered_before(session: AsyncSession, tenant_id: str, invoice: dict[
     cycle = agreement["billing_cycle"] if agreement else "monthly"
     prev_start = engine.calendar_period(start - dt.timedelta(days=1), cycle)[0]
     rows = await deliveries_repo.for_client(session, tenant_id, uuid.UUID(invoice["client_id"]), prev_start, start)
+    return delivered_out(prev_start, start, rows)
+
+
+def delivered_out(prev_start: dt.date, start: dt.date, rows: Sequence[Mapping[Any, Any]]) -> dict[str, Any]:
     return {
         "from": prev_start.isoformat(),
         "to": start.isoformat(),
@@ -42,6 +51,17 @@ async def delivered_before(session: AsyncSession, tenant_id: str, invoice: dict[
             for r in rows
         ],
     }
+
+
+async def invoice_json(reader: Reader, tenant_id: str, invoice_id: uuid.UUID) -> bytes:
+    """GET /v1/invoices/{id} as JSON bytes, from one statement: the same document as `get_invoice` plus
+    `delivered_before`, which the HTML and PDF still use."""
+    row = await invoices_repo.fetch_view(reader, tenant_id, invoice_id)
+    if row is None:
+        raise NotFound("no such invoice")
+    out = service.invoice_out(row, row["lines"])
+    out["value_delivered"] = delivered_out(row["prev_start"], row["period_start"], row["delivered"])
+    return orjson.dumps(out)
 
 
 async def html(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> str:

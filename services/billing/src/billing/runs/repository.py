@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.invoices import repository as invoices_repo
 from billing.runs.models import BillingRun
 from vcio_shared.logging import current_trace_headers
 
@@ -167,81 +168,17 @@ async def tenants_for_auto_run(session: AsyncSession) -> Sequence[RowMapping]:
     )
 
 
-def _money(column: str) -> str:
-    """SQL for the contract's money string: minor units over the currency's digits (`cd.d`), exactly."""
-    return f"round(CAST({column} AS numeric) / (CAST(10 AS numeric) ^ cd.d), cd.d)::text"
-
-
-_LINE_JSON = (
-    "json_build_object('kind', l.kind, 'description', l.description, 'period_start', l.period_start, "
-    f"'period_end', l.period_end, 'quantity', l.quantity, 'unit_amount', {_money('l.unit_amount')}, "
-    f"'amount', {_money('l.amount')})"
-)
-_INVOICE_JSON = (
-    "json_build_object('id', i.id::text, 'number', i.number, 'agreement_id', i.agreement_id::text, "
-    "'client_id', i.client_id::text, 'kind', i.kind, 'status', i.status, 'period_start', i.period_start, "
-    "'period_end', i.period_end, 'issue_date', i.issue_date, 'due_date', i.due_date, 'currency', i.currency, "
-    f"'subtotal', {_money('i.subtotal')}, 'tax_rate', i.tax_rate, 'tax', {_money('i.tax')}, "
-    f"'total', {_money('i.total')}, 'amount_paid', {_money('i.amount_paid')}, "
-    f"'amount_credited', {_money('i.amount_credited')}, "
-    f"'amount_due', {_money('GREATEST(i.total - i.amount_paid - i.amount_credited, 0)')}, "
-    f"'lines', COALESCE((SELECT json_agg({_LINE_JSON} ORDER BY l.position) FROM invoice_lines l "
-    "WHERE l.invoice_id = i.id), '[]'::json))"
-)
-_ISSUED_EVENTS = sa.text(
-    "INSERT INTO outbox (id, tenant_id, type, payload, headers) "
-    "SELECT e.eid, e.tenant_id, 'vcio.billing.invoice.issued', convert_to(json_build_object("
-    "'specversion', '1.0', 'id', e.eid::text, 'source', '/vcio/billing', 'type', 'vcio.billing.invoice.issued', "
-    "'subject', e.id::text, 'time', CAST(:time AS text), 'tenantid', e.tenant_id, "
-    "'datacontenttype', 'application/json', 'data', e.data)::text, 'UTF8'), CAST(:h AS jsonb) "
-    f"FROM (SELECT gen_random_uuid() AS eid, i.id, i.tenant_id, {_INVOICE_JSON} AS data "
-    "      FROM invoices i JOIN unnest(CAST(:curs AS text[]), CAST(:digits AS int[])) AS cd(cur, d) "
-    "      ON cd.cur = i.currency WHERE i.tenant_id = :t AND i.id = ANY(CAST(:ids AS uuid[])) ORDER BY i.id) e"
-)
-
-
-async def write_issued_events(
-    session: AsyncSession, tenant_id: str, invoice_ids: Sequence[uuid.UUID], digits: dict[str, int], time: str
-) -> None:
-    """One `vcio.billing.invoice.issued` outbox row per invoice, built by PostgreSQL from the stored rows
-    (the same CloudEvent `vcio_shared.events` writes; the invoice as `GET /v1/invoices/{id}` shows it)."""
-    if not invoice_ids:
-        return
-    await session.execute(
-        _ISSUED_EVENTS,
-        {
-            "ids": list(invoice_ids),
-            "curs": list(digits),
-            "digits": list(digits.values()),
-            "t": tenant_id,
-            "time": time,
-            "h": orjson.dumps(current_trace_headers()).decode(),
-        },
-    )
-    session.info["outbox_written"] = True
-
-
-_OUTBOX = sa.text(
-    "INSERT INTO outbox (id, tenant_id, type, payload, headers) "
-    "SELECT u.id, CAST(:t AS text), CAST(:ty AS text), u.p, CAST(:h AS jsonb) "
-    "FROM unnest(CAST(:ids AS uuid[]), CAST(:ps AS bytea[])) AS u(id, p)"
-)
-
-
 async def write_outbox(
     session: AsyncSession, tenant_id: str, type_: str, ids: Sequence[str], payloads: Sequence[bytes]
 ) -> None:
-    """Outbox rows as `vcio_shared.events.emit_many` writes them, in one statement rather than one per row."""
+    """Outbox rows as `vcio_shared.events.emit_many` writes them, by COPY rather than one INSERT per row."""
     if not ids:
         return
-    await session.execute(
-        _OUTBOX,
-        {
-            "ids": list(ids),
-            "ps": list(payloads),
-            "t": tenant_id,
-            "ty": type_,
-            "h": orjson.dumps(current_trace_headers()).decode(),
-        },
+    headers = orjson.dumps(current_trace_headers()).decode()
+    await invoices_repo.copy_rows(
+        session,
+        "outbox",
+        ("id", "tenant_id", "type", "payload", "headers"),
+        [(i, tenant_id, type_, p, headers) for i, p in zip(ids, payloads, strict=True)],
     )
     session.info["outbox_written"] = True
