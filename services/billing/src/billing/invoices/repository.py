@@ -23,28 +23,21 @@ DC: sa.Table = DocumentCounter.__table__  # type: ignore[attr-defined]
 
 
 async def allocate_numbers(session: AsyncSession, tenant_id: str, series: str, year: int, count: int) -> int:
-    """Reserve `count` consecutive numbers; returns the first. The counter row stays locked until commit,
-    so a concurrent allocator waits, and a rollback gives the numbers back: the sequence has no gaps."""
+    """Reserve `count` consecutive numbers; returns the first. One statement: the counter row is created or
+    advanced, and stays locked until commit, so a concurrent allocator waits, and a rollback gives the numbers
+    back: the sequence has no gaps."""
     if count <= 0:
         return 0
-    await session.execute(
-        sa.text(
-            "INSERT INTO document_counters (tenant_id, series, year, last_number) VALUES (:t, :s, :y, 0) "
-            "ON CONFLICT DO NOTHING"
-        ),
-        {"t": tenant_id, "s": series, "y": year},
-    )
     last = await session.scalar(
         sa.text(
-            "SELECT last_number FROM document_counters WHERE tenant_id = :t AND series = :s AND year = :y FOR UPDATE"
+            "INSERT INTO document_counters (tenant_id, series, year, last_number) VALUES (:t, :s, :y, :n) "
+            "ON CONFLICT (tenant_id, series, year) "
+            "DO UPDATE SET last_number = document_counters.last_number + EXCLUDED.last_number "
+            "RETURNING last_number"
         ),
-        {"t": tenant_id, "s": series, "y": year},
+        {"t": tenant_id, "s": series, "y": year, "n": count},
     )
-    await session.execute(
-        sa.text("UPDATE document_counters SET last_number = :n WHERE tenant_id = :t AND series = :s AND year = :y"),
-        {"n": int(last) + count, "t": tenant_id, "s": series, "y": year},
-    )
-    return int(last) + 1
+    return int(last) - count + 1
 
 
 # Per-row columns travel as arrays; what is the same for a whole chunk travels once, as a scalar.
