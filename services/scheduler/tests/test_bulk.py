@@ -36,7 +36,9 @@ async def test_bulk_plan_of_50_agreements_times_17_activities(svc: Scheduler) ->
     # per agreement: 8 monthly × 12 + 5 quarterly × 4 + 4 annual × 1 = 120
     assert (result.agreements, result.activities) == (50, 6000)
     assert await svc.scalar("SELECT count(*) FROM activities") == 6000
-    assert await svc.scalar("SELECT count(*) FROM outbox WHERE type = 'vcio.scheduler.plan.created'") == 50
+    created = await svc.outbox("vcio.scheduler.plan.created")
+    assert sorted(e["data"]["agreement_id"] for e in created) == sorted(str(p.event.the_agreement_id) for p in plans)
+    assert {e["data"]["activities"] for e in created} == {120}
     assert await svc.scalar("SELECT count(*) FROM audit_log WHERE action = 'plan.created'") == 50
     assert await svc.scalar("SELECT count(*) FROM activities WHERE extract(isodow FROM due_date) > 5") == 0
 

@@ -3,8 +3,6 @@
 import datetime as dt
 import uuid
 
-import orjson
-
 from scheduler.testkit import OTHER, TENANT, Scheduler, activated_data, activity, auth_headers, billing_event
 from vcio_shared.testing import eventually
 
@@ -268,9 +266,9 @@ async def test_plan_of_another_tenant_is_not_found(svc: Scheduler) -> None:
 
 
 async def test_plan_created_event_payload_is_a_cloudevent(svc: Scheduler) -> None:
-    await svc.activate()
-    raw = await svc.rows("SELECT payload FROM outbox WHERE type = 'vcio.scheduler.plan.created'")
-    event = orjson.loads(bytes(raw[0]["payload"]))
+    data = await svc.activate()
+    [event] = await svc.outbox("vcio.scheduler.plan.created")
     assert event["specversion"] == "1.0"
     assert event["source"] == "/vcio/scheduler"
     assert event["type"] == "vcio.scheduler.plan.created"
+    assert (event["subject"], event["tenantid"]) == (data["agreement_id"], TENANT)

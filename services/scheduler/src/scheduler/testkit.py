@@ -11,14 +11,14 @@ import httpx
 import nats
 import orjson
 import sqlalchemy as sa
-from nats.js.api import StorageType, StreamConfig
+from nats.js.api import DeliverPolicy, StorageType, StreamConfig
 
 from scheduler.plans.handlers import BILLING_CONSUMER
-from vcio_shared.bus import handle_once
+from vcio_shared.bus import handle_once, stream_name
 from vcio_shared.clock import FixedClock
-from vcio_shared.events import CloudEvent, build, encode
+from vcio_shared.events import CloudEvent, build, decode, encode
 from vcio_shared.runtime import Runtime
-from vcio_shared.testing import auth
+from vcio_shared.testing import auth, eventually
 
 TENANT = "tenant-a"
 OTHER = "tenant-b"
@@ -109,8 +109,6 @@ class Scheduler:
 
     async def publish_and_wait(self, event: CloudEvent) -> None:
         """Publish, then wait until the durable consumer has committed it (its inbox row exists)."""
-        from vcio_shared.testing import eventually
-
         await self.publish(event)
         await eventually(lambda: self.scalar("SELECT count(*) FROM inbox WHERE event_id = :e", e=event.id))
 
@@ -130,12 +128,48 @@ class Scheduler:
         return sorted(r.json()["items"], key=lambda a: (a["due_date"], a["name"]))
 
     async def outbox(self, type_: str) -> list[dict[str, Any]]:
-        rows = await self.rows("SELECT payload FROM outbox WHERE type = :t ORDER BY seq", t=type_)
-        return [orjson.loads(bytes(r["payload"])) for r in rows]
+        """Every event of this type the service has emitted so far, oldest first, as published (CloudEvent JSON).
+
+        The relay deletes an outbox row once JetStream has acked it, so the service's stream is the event log:
+        wait until the relay has drained the outbox (every committed event is then in the stream, exactly once
+        per event id), then read the stream. Emit something only after this call has returned, or call it again.
+        """
+        self.runtime.relay.wake()  # rather than wait out its poll interval
+        await eventually(self.drained)
+        return await stream_events(self.nats_url, stream_name(self.runtime.spec.name), type_)
+
+    async def drained(self) -> bool:
+        """The bus is up (so the service's stream exists) and the relay has published every outbox row."""
+        return self.runtime.bus.connected.is_set() and await self.scalar("SELECT NOT EXISTS (SELECT FROM outbox)")
 
 
 def auth_headers(tenant: str = TENANT, scopes: str = "scheduler:read scheduler:write") -> dict[str, str]:
     return auth(tenant, scopes)
+
+
+async def stream_events(nats_url: str, stream: str, subject: str) -> list[dict[str, Any]]:
+    """Every message on `subject` in `stream`, oldest first, each checked to be a CloudEvent whose
+    `Nats-Msg-Id` is its id (what the relay sends), as its JSON object."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        info = await js.stream_info(stream, subjects_filter=subject)
+        if not (info.state.subjects or {}).get(subject):
+            return []
+        sub = await js.subscribe(subject, stream=stream, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
+        try:
+            events = []
+            while True:
+                msg = await sub.next_msg(timeout=5)
+                event = decode(msg.data, subject=msg.subject)
+                assert (msg.headers or {}).get("Nats-Msg-Id") == event.id, (msg.headers, event.id)
+                events.append(orjson.loads(msg.data))
+                if msg.metadata.num_pending == 0:
+                    return events
+        finally:
+            await sub.unsubscribe()
+    finally:
+        await nc.close()
 
 
 async def create_billing_stream(url: str) -> None:
