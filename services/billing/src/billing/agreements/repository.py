@@ -134,7 +134,7 @@ async def settle_adjustments(
 
 
 async def settle_adjustments_bulk(
-    session: AsyncSession, tenant_id: str, pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]
+    session: AsyncSession, tenant_id: str, pairs: Sequence[tuple[uuid.UUID, uuid.UUID | str]]
 ) -> None:
     """(adjustment id, invoice id) pairs, in one statement."""
     if pairs:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import operator
 import os
 import time
 import uuid
@@ -60,7 +61,7 @@ def fast_uuid7s(count: int, *, as_uuid: bool = False) -> Any:
         ms += 1
 
 
-def _event_heads(tenant_id: str, invoice_ids: Sequence[uuid.UUID], time_iso: str) -> list[tuple[str, bytes]]:
+def _event_heads(tenant_id: str, invoice_ids: Sequence[str], time_iso: str) -> list[tuple[str, bytes]]:
     """(event id, the CloudEvent's JSON up to its data) for each invoice.issued: the envelope
     `vcio_shared.events` writes, key for key; the data follows once the invoice has its number. Only the two ids
     differ from one event to the next, so the rest is serialised once per chunk."""
@@ -77,6 +78,9 @@ def _event_heads(tenant_id: str, invoice_ids: Sequence[uuid.UUID], time_iso: str
         (event_id, b"".join((before_id, event_id.encode(), before_subject, str(invoice_id).encode(), tail)))
         for invoice_id, event_id in zip(invoice_ids, fast_uuid7s(len(invoice_ids)), strict=False)
     ]
+
+
+_invoice_record = operator.itemgetter(*invoices_repo.INVOICE_COLUMNS)  # an invoice row as COPY takes it
 
 
 class DuplicatePeriod(Exception):
@@ -152,10 +156,12 @@ async def bill_chunk(
     invoice_rows: list[dict[str, Any]] = []
     lines: list[tuple[Any, ...]] = []  # invoices_repo.LINE_COLUMNS
     advances: list[tuple[uuid.UUID, dt.date | None]] = []
-    settled: list[tuple[uuid.UUID, uuid.UUID]] = []
+    settled: list[tuple[uuid.UUID, str]] = []
     credit_later: list[tuple[Mapping[Any, Any], list[Mapping[Any, Any]]]] = []
-    invoice_ids = iter(fast_uuid7s(len(rows) * 4, as_uuid=True))  # more on demand: see fast_uuid7s
+    # Ids as strings: asyncpg's COPY encodes a str straight into a uuid, a uuid.UUID through a Python property.
+    invoice_ids = iter(fast_uuid7s(len(rows) * 4))  # more on demand: see fast_uuid7s
     line_ids = iter(fast_uuid7s(len(rows) * 4))
+    run = str(run_id)
     for row in rows:
         result.processed += 1
         try:
@@ -201,9 +207,11 @@ async def bill_chunk(
                     "total": subtotal + tax,
                     "tax_rate": row["tax_rate"],
                     "payment_terms_days": row["payment_terms_days"],
-                    "run_id": run_id,
+                    "run_id": run,
                     "created_at": now,
                     "issued_at": None if draft else now,
+                    "amount_paid": 0,
+                    "amount_credited": 0,
                     "_lines": inv.lines,
                 }
             )
@@ -234,9 +242,7 @@ async def bill_chunk(
     if not draft or collect:
         heads = _event_heads(tenant_id, [r["id"] for r in invoice_rows], now.isoformat()) if not draft else []
         for k, inv_row in enumerate(invoice_rows):
-            out = invoices.invoice_out(
-                {**inv_row, "amount_paid": 0, "amount_credited": 0}, [ln.__dict__ for ln in inv_row["_lines"]]
-            )
+            out = invoices.invoice_out(inv_row, [ln.__dict__ for ln in inv_row["_lines"]])
             if not draft:
                 del out["number"]
                 unnumbered.append(heads[k][1] + orjson.dumps(out)[:-1] + b',"number":')
@@ -254,7 +260,7 @@ async def bill_chunk(
             session,
             "invoices",
             invoices_repo.INVOICE_COLUMNS,
-            [tuple(r[c] for c in invoices_repo.INVOICE_COLUMNS) for r in invoice_rows],
+            [_invoice_record(r) for r in invoice_rows],
         )
     except asyncpg.UniqueViolationError as exc:  # the chunk rolls back as a whole, its numbers with it
         raise DuplicatePeriod(f"a planned invoice already exists: {exc.detail or exc}") from exc
