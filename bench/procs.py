@@ -14,11 +14,30 @@ import time
 from pathlib import Path
 
 
-def rss_mib(pid: int) -> float:
+def _own_rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                if int(_stat(int(entry.name))[1]) == pid:
+                    out.append(int(entry.name))
+    return out
+
+
+def rss_mib(pid: int) -> float:
+    """VmRSS of a service: its process and its children (the outbox relay runs as a child)."""
+    total = _own_rss_mib(pid)
+    for child in children(pid):
+        with contextlib.suppress(OSError):
+            total += _own_rss_mib(child)
+    return total
 
 
 class RssSampler:
@@ -179,7 +198,7 @@ def _stat(pid: int) -> list[str]:
 
 def cpu_seconds(pid: int, *, with_children: bool = False) -> float:
     """User + system CPU of a process; with_children adds its live children and its reaped ones (PostgreSQL
-    backends are children of the postmaster)."""
+    backends are children of the postmaster; a service's outbox relay is a child of the service)."""
     try:
         f = _stat(pid)
     except OSError:
@@ -187,13 +206,10 @@ def cpu_seconds(pid: int, *, with_children: bool = False) -> float:
     total = int(f[11]) + int(f[12])
     if with_children:
         total += int(f[13]) + int(f[14])
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
+        for child in children(pid):
             with contextlib.suppress(OSError, IndexError, ValueError):
-                c = _stat(int(entry.name))
-                if int(c[1]) == pid:
-                    total += int(c[11]) + int(c[12])
+                c = _stat(child)
+                total += int(c[11]) + int(c[12])
     return total / _TICK
 
 

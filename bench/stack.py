@@ -58,8 +58,9 @@ class Stack:
         return self.platform.services[service].pid
 
     def cpu_pids(self, *services: str) -> dict[str, tuple[int, bool]]:
-        """(pid, with_children) of the given services, PostgreSQL (postmaster + backends) and nats-server."""
-        out = {s: (self.pid(s), False) for s in services}
+        """(pid, with_children) of the given services (with their relay process), PostgreSQL (postmaster +
+        backends) and nats-server."""
+        out = {s: (self.pid(s), True) for s in services}
         if self.platform.postgres is not None and self.platform.postgres.proc is not None:
             out["postgres"] = (self.platform.postgres.proc.pid, True)
         if self.platform.nats is not None and getattr(self.platform.nats, "proc", None) is not None:

@@ -75,6 +75,7 @@ class Platform:
         if not env.get("VCIO_JWT_JWKS_URL"):
             env["VCIO_JWT_SECRET"] = secret
         env.setdefault("VCIO_DATA_DIR", str(self.data_dir))
+        env.setdefault("VCIO_RELAY_PROCESS", "1")  # each service publishes its events from a child process
 
         if not env.get("NATS_URL"):
             self.nats = NatsServer(

@@ -24,6 +24,7 @@ from vcio_shared.clock import Clock
 from vcio_shared.db import Reader, SessionDep, advisory_xact_lock, create_engine, make_sessionmaker
 from vcio_shared.errors import Conflict, NotFound, install_handlers
 from vcio_shared.http import PlatformMiddleware
+from vcio_shared.relay import RelayProcess
 from vcio_shared.schemas import Page, PageDep, ResponseModel, page_of
 from vcio_shared.settings import Settings, to_driver_url
 
@@ -76,7 +77,16 @@ class Runtime:
         self.sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
         self.verifier = TokenVerifier(settings)
         self.bus = Bus(settings.nats_url, spec.name, replicas=settings.stream_replicas)
-        self.relay = OutboxRelay(self.sessionmaker, self.bus, batch_size=settings.relay_batch_size)
+        self.relay: OutboxRelay | RelayProcess = (
+            RelayProcess(settings, spec.name)
+            if settings.relay_process
+            else OutboxRelay(
+                self.sessionmaker,
+                self.bus,
+                batch_size=settings.relay_batch_size,
+                poll_interval=settings.relay_poll_interval,
+            )
+        )
         self.consumers = [ConsumerRunner(c, self.bus, self.sessionmaker) for c in spec.consumers]
         self.run_background = run_background
         self.reader_pool: asyncpg.Pool = asyncpg.create_pool(

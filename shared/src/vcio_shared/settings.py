@@ -26,6 +26,8 @@ class Settings(BaseModel):
     data_dir: Path = Path(".vcio")
     max_body_bytes: int = 1_048_576
     relay_batch_size: int = 1000
+    relay_poll_interval: float = 0.5  # seconds between looks at the outbox when no commit woke the relay
+    relay_process: bool = False  # the outbox relay in a child process (vcio_shared.relay); vcio dev turns it on
     reader_pool_size: int = 24  # bare connections for the hot reads (db.ReaderDep), beside the ORM's pool
     stream_replicas: int = 1
     log_level: str = "INFO"
@@ -72,6 +74,7 @@ def load_settings(service: str, **overrides: object) -> Settings:
         "data_dir": Path(env.get("VCIO_DATA_DIR", ".vcio")),
         "log_level": env.get("VCIO_LOG_LEVEL", "INFO"),
         "stream_replicas": int(env.get("VCIO_STREAM_REPLICAS", "1")),
+        "relay_process": env.get("VCIO_RELAY_PROCESS", "").lower() in ("1", "true", "yes"),
     }
     values.update(overrides)
     if not values["database_url"]:
