@@ -274,6 +274,16 @@ async def test_postgres_restart_under_load_fails_cleanly_then_recovers_with_noth
             if cursor is None:
                 break
         assert sorted(names) == sorted(created)  # nothing lost, nothing doubled, nothing half-written
+        # The services that had no traffic through the restart answer their very first request: their pools
+        # drop the connections the restart closed (no request pays for them), the ORM's and the hot reads'.
+        for service, path in (
+            ("catalog", "/v1/packages"),
+            ("billing", "/v1/agreements"),
+            ("scheduler", "/v1/staff"),
+            ("billing", f"/v1/invoices/{uuid.uuid4()}"),
+        ):
+            r = await http.get(f"{platform.url(service)}{path}", headers=auth(tenant))
+            assert r.status_code == (404 if "invoices" in path else 200), f"{service} {path}: {r.text[:200]}"
 
 
 async def test_kill_9_billing_mid_run_then_rerun_bills_each_period_once(platform: Any) -> None:

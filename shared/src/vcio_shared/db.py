@@ -99,9 +99,10 @@ def add_platform_tables(metadata: sa.MetaData) -> None:
 
 def create_engine(async_url: str, **kwargs: Any) -> AsyncEngine:
     """An asyncpg engine. No pre-ping: the asyncpg dialect pings with BEGIN, `;` and ROLLBACK, three round trips
-    on every checkout (a third of a read's cost in the bench). A restarted PostgreSQL is still survived: the
-    first statement on a dead connection fails as a disconnect, SQLAlchemy then invalidates the whole pool, and
-    that request is answered 503 with Retry-After (tests/test_faults.py restarts PostgreSQL under writers)."""
+    on every checkout (a third of a read's cost in the bench). Instead a checkout refuses a connection asyncpg
+    knows is closed (PostgreSQL restarted: tests/test_journey.py runs after tests/test_faults.py restarts it). A
+    connection that dies unnoticed fails its statement as a disconnect: SQLAlchemy invalidates the whole pool,
+    and that request is answered 503 with Retry-After."""
     # Keep as many connections as requests in flight: an overflow connection is closed when it comes back to a
     # full pool, and reopening one costs a backend fork in PostgreSQL and a handshake (the bench saw it
     # at 32 connections over a pool of 20). Hot reads have their own pool (`get_reader`).
@@ -111,7 +112,16 @@ def create_engine(async_url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_timeout", 5)
     # JIT compiles plans for milliseconds on queries that run in microseconds (the bench's statement log).
     kwargs.setdefault("connect_args", {"timeout": 5, "command_timeout": 60, "server_settings": {"jit": "off"}})
-    return create_async_engine(async_url, **kwargs)
+    engine = create_async_engine(async_url, **kwargs)
+    sa.event.listen(engine.sync_engine, "checkout", _refuse_closed_connection)
+    return engine
+
+
+def _refuse_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pre-ping without the round trips: a restarted PostgreSQL closed its connections, asyncpg noticed when
+    the socket closed, and the pool replaces such a connection before a request gets it."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise sa.exc.DisconnectionError("PostgreSQL closed this connection")
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
