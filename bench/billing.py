@@ -236,7 +236,8 @@ def copy_baseline(stack: Stack, events: list[tuple[str, bytes]]) -> float:
         for table in TABLES:
             conn.execute(f"DROP TABLE IF EXISTS raw_{table}")
             conn.execute(
-                f"CREATE TABLE raw_{table} (LIKE {table} INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING INDEXES)"
+                f"CREATE TABLE raw_{table} (LIKE {table} INCLUDING DEFAULTS INCLUDING IDENTITY "
+                "INCLUDING CONSTRAINTS INCLUDING INDEXES)"
             )
         with conn.cursor().copy("COPY raw_outbox (id, tenant_id, type, payload, headers) FROM STDIN") as cp:
             for event_id, payload in events:
