@@ -77,3 +77,35 @@ def test_uuid7_is_version_7_and_time_ordered() -> None:
     assert all(i.version == 7 for i in ids)
     assert ids == sorted(ids)
     assert len(set(ids)) == 2000
+
+
+def _decimal_half_up(minor: int, numerator: Decimal, denominator: Decimal) -> int:
+    """The Decimal arithmetic percent_of and prorate used before they went to integers (28 digits suffice here)."""
+    return money.round_half_up(Decimal(minor) * numerator / denominator)
+
+
+@given(
+    minor=st.integers(min_value=-(10**12), max_value=10**12),
+    percent=st.decimals(min_value=0, max_value=100, places=4, allow_nan=False, allow_infinity=False),
+)
+def test_percent_of_is_the_decimal_rounding_exactly(minor: int, percent: Decimal) -> None:
+    assert money.percent_of(minor, str(percent)) == _decimal_half_up(minor, percent, Decimal(100))
+    assert money.percent_of(minor, percent) == money.percent_of(minor, str(percent))
+
+
+@given(
+    minor=st.integers(min_value=-(10**12), max_value=10**12),
+    days=st.integers(min_value=1, max_value=366),
+    data=st.data(),
+)
+def test_prorate_is_the_decimal_rounding_exactly(minor: int, days: int, data: st.DataObject) -> None:
+    used = data.draw(st.integers(min_value=0, max_value=days))
+    assert money.prorate(minor, used, days) == _decimal_half_up(minor, Decimal(used), Decimal(days))
+
+
+def test_percent_of_refuses_what_is_not_a_number() -> None:
+    for bad in ("abc", "NaN", "Infinity", ""):
+        with pytest.raises(money.MoneyError):
+            money.percent_of(1000, bad)
+    assert money.percent_of(1000, "8.25") == 83  # 82.5 rounds up
+    assert money.percent_of(-1000, "8.25") == -83  # and away from zero below it

@@ -288,12 +288,25 @@ async def test_invoice_read_in_one_statement_equals_the_orm_composition(app, cli
         "monthly": accepted(cycle="monthly", one_time=[("Onboarding", "750.00")]),
         "quarterly": accepted(cycle="quarterly", monthly="2000.00", tax_rate="8.25"),
         "annual": accepted(cycle="annual", monthly="3000.00", term=24),
+        "yen": accepted(cycle="annual", monthly="250000", currency="JPY", tax_rate="10"),
     }
     for event in events.values():
         assert await accept(app, event)
     await run(client, "2027-01-01")
     await run(client, "2027-04-01")
     await run(client, "2028-01-01")
+    # Money in every state the answer formats: partly paid, paid, credited, and zero-digit yen.
+    by_period = {(i["currency"], i["period_start"], i["lines"][0]["unit_amount"]): i for i in await invoices(client)}
+    partly, paid = by_period[("USD", "2027-01-01", "1500.00")], by_period[("USD", "2027-02-01", "1500.00")]
+    assert [ln["description"] for ln in partly["lines"]][1:] == ["Onboarding"]
+    credited, yen = by_period[("USD", "2027-01-01", "6000.00")], by_period[("JPY", "2027-01-01", "3000000")]
+    for invoice, amount in ((partly, "0.05"), (paid, "1500.00"), (yen, "1")):
+        pay = {"amount": amount, "paid_at": PAID_AT, "reference": "ACH"}
+        r = await client.post(f"/v1/invoices/{invoice['id']}/payments", json=pay, headers=auth())
+        assert r.status_code == 201, r.text
+    note = {"amount": "100.10", "reason": "goodwill"}
+    r = await client.post(f"/v1/invoices/{credited['id']}/credit-notes", json=note, headers=auth())
+    assert r.status_code == 201, r.text
     # Completed activities on the edges of each previous period: the day before it, its first and last days,
     # and the first day of the invoice's own period.
     days = ["2026-12-31", "2027-01-01", "2027-01-31", "2027-02-01", "2027-03-31", "2027-04-01", "2027-12-31"]
@@ -317,6 +330,7 @@ async def test_invoice_read_in_one_statement_equals_the_orm_composition(app, cli
                     },
                 )
     shown: dict[tuple[str, str], list[str]] = {}
+    answers: dict[str, dict] = {}
     for invoice in await invoices(client):
         fast = await client.get(f"/v1/invoices/{invoice['id']}", headers=auth())
         assert fast.status_code == 200 and fast.headers["content-type"] == "application/json"
@@ -324,6 +338,7 @@ async def test_invoice_read_in_one_statement_equals_the_orm_composition(app, cli
             orm = await service.get_invoice(s, "tenant-a", uuid.UUID(invoice["id"]))
             orm["value_delivered"] = await render.delivered_before(s, "tenant-a", orm)
         assert fast.json() == orm
+        answers[invoice["id"]] = fast.json()
         delivered = fast.json()["value_delivered"]
         shown[(invoice["lines"][0]["description"].split(",")[1].split()[0], invoice["period_start"])] = [
             a["completed_on"] for a in delivered["activities"]
@@ -348,6 +363,14 @@ async def test_invoice_read_in_one_statement_equals_the_orm_composition(app, cli
         ("annual", "2027-01-01"): ["2026-12-31"],
         ("annual", "2028-01-01"): ["2027-01-01", "2027-01-31", "2027-02-01", "2027-03-31", "2027-04-01", "2027-12-31"],
     }
+    money = ("status", "subtotal", "tax", "total", "amount_paid", "amount_credited", "amount_due")
+    assert [tuple(answers[i["id"]][k] for k in money) for i in (partly, paid, credited, yen)] == [
+        ("issued", "2250.00", "0.00", "2250.00", "0.05", "0.00", "2249.95"),
+        ("paid", "1500.00", "0.00", "1500.00", "1500.00", "0.00", "0.00"),
+        ("issued", "6000.00", "495.00", "6495.00", "0.00", "108.36", "6386.64"),
+        ("issued", "3000000", "300000", "3300000", "1", "0", "3299999"),
+    ]
+    assert answers[yen["id"]]["lines"][0]["amount"] == "3000000"
 
 
 async def test_invoice_read_answers_404_for_an_unknown_or_foreign_invoice(app, client) -> None:

@@ -45,8 +45,8 @@ def add_platform_tables(metadata: sa.MetaData) -> None:
         sa.Column("payload", sa.LargeBinary, nullable=False),
         sa.Column("headers", pg.JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        # Kept for databases written before the relay deleted what it published (migration 0002 cleared them).
         sa.Column("published_at", sa.DateTime(timezone=True)),
-        sa.Index("ix_outbox_unpublished", "seq", postgresql_where=sa.text("published_at IS NULL")),
     )
     sa.Table(
         "inbox",
@@ -126,6 +126,13 @@ def _refuse_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection under the session, inside its transaction: for bulk paths (COPY, wide reads)
+    where SQLAlchemy's per-row result processing is the cost."""
+    raw = await (await session.connection()).get_raw_connection()
+    return raw.driver_connection  # type: ignore[return-value]
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -63,20 +64,35 @@ def round_half_up(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def _div_half_up(numerator: int, denominator: int) -> int:
+    """`numerator ÷ denominator` (denominator > 0) rounded half away from zero, in exact integer arithmetic."""
+    whole, rest = divmod(abs(numerator), denominator)
+    if 2 * rest >= denominator:
+        whole += 1
+    return whole if numerator >= 0 else -whole
+
+
 def prorate(minor: int, numerator: int, denominator: int) -> int:
     """`minor × numerator ÷ denominator`, rounded half-up once."""
     if denominator <= 0:
         raise MoneyError("denominator must be positive")
-    return round_half_up(Decimal(minor) * Decimal(numerator) / Decimal(denominator))
+    return _div_half_up(int(minor) * int(numerator), int(denominator))
+
+
+@functools.lru_cache(maxsize=1024)
+def _percent_ratio(percent: str) -> tuple[int, int]:
+    """A percentage as an exact fraction of one (numerator, denominator > 0); a few rates serve a whole run."""
+    try:
+        numerator, denominator = Decimal(percent).as_integer_ratio()
+    except (InvalidOperation, ValueError, OverflowError) as exc:  # not a number, NaN, infinity
+        raise MoneyError("not a percentage") from exc
+    return numerator, denominator * 100
 
 
 def percent_of(minor: int, percent: Decimal | str) -> int:
-    """`minor × percent ÷ 100`, rounded half-up once."""
-    try:
-        pct = Decimal(str(percent))
-    except InvalidOperation as exc:
-        raise MoneyError("not a percentage") from exc
-    return round_half_up(Decimal(minor) * pct / Decimal(100))
+    """`minor × percent ÷ 100`, rounded half-up once (exact: the rate is a fraction, not a float)."""
+    numerator, denominator = _percent_ratio(str(percent))
+    return _div_half_up(int(minor) * numerator, denominator)
 
 
 def to_decimal(minor: int, currency: str) -> Decimal:

@@ -45,7 +45,6 @@ class Invoice(Base, table=True):
     __table_args__ = (
         sa.UniqueConstraint("agreement_id", "period_start", "kind", name="uq_invoices_agreement_period_kind"),
         sa.UniqueConstraint("tenant_id", "number", name="uq_invoices_tenant_id_number"),
-        sa.Index("ix_invoices_tenant_id_agreement_id", "tenant_id", "agreement_id", "id"),
         sa.Index("ix_invoices_tenant_id_client_id", "tenant_id", "client_id", "id"),
         sa.Index("ix_invoices_tenant_id_status", "tenant_id", "status", "id"),
         sa.Index("ix_invoices_run_id", "run_id"),

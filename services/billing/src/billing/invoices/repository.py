@@ -13,7 +13,7 @@ from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.invoices.models import CreditNote, DocumentCounter, Invoice, InvoiceLine, Payment
-from vcio_shared.db import Reader
+from vcio_shared.db import Reader, driver_connection
 
 I: sa.Table = Invoice.__table__  # type: ignore[attr-defined]  # noqa: E741
 L: sa.Table = InvoiceLine.__table__  # type: ignore[attr-defined]
@@ -162,8 +162,7 @@ async def copy_rows(
     """COPY `records` into `table` within the session's transaction (a few times cheaper than INSERT ... unnest
     for PostgreSQL and for us). A unique or foreign key violation fails the statement, like an INSERT would."""
     if records:
-        raw = await (await session.connection()).get_raw_connection()
-        conn: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
+        conn = await driver_connection(session)
         await conn.copy_records_to_table(table, records=records, columns=list(columns))
 
 

@@ -162,7 +162,6 @@ def plan(terms: AgreementTerms, as_of: dt.date) -> tuple[list[PlannedInvoice], d
     return invoices, (cursor if cursor is not None and cursor < stop else None)
 
 
-@functools.lru_cache(maxsize=65_536)  # pure, and called with the same few (price, rate) pairs all run long
 def tax_of(subtotal: int, tax_rate: str) -> int:
     """Tax is rounded once per invoice, on its subtotal."""
     return money.percent_of(subtotal, tax_rate) if subtotal > 0 else 0

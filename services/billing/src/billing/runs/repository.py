@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import asyncpg
 import orjson
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.invoices import repository as invoices_repo
 from billing.runs.models import BillingRun
+from vcio_shared.db import driver_connection
 from vcio_shared.logging import current_trace_headers
 
 R: sa.Table = BillingRun.__table__  # type: ignore[attr-defined]
@@ -33,40 +35,36 @@ async def due_ids(
     session: AsyncSession, tenant_id: str, as_of: dt.date, after: uuid.UUID | None, limit: int
 ) -> list[uuid.UUID]:
     """The next chunk of due agreements, in id order (keyset: no OFFSET, no lock)."""
-    rows = await session.execute(
-        sa.text(
-            "SELECT id FROM agreements WHERE tenant_id = :t AND next_bill_date <= :d "
-            "AND (CAST(:after AS uuid) IS NULL OR id > :after) ORDER BY id LIMIT :n"
-        ),
-        {"t": tenant_id, "d": as_of, "after": after, "n": limit},
+    conn = await driver_connection(session)
+    rows = await conn.fetch(
+        "SELECT id FROM agreements WHERE tenant_id = $1 AND next_bill_date <= $2 "
+        "AND ($3::uuid IS NULL OR id > $3) ORDER BY id LIMIT $4",
+        tenant_id,
+        as_of,
+        after,
+        limit,
     )
     return [r[0] for r in rows]
 
 
 async def lock_chunk(
     session: AsyncSession, tenant_id: str, ids: Sequence[uuid.UUID], as_of: dt.date
-) -> Sequence[RowMapping]:
+) -> list[asyncpg.Record]:
     """Lock the chunk's agreements (a concurrent run waits here, then sees what this one billed) and read
-    what billing needs of them and their clients. JSON columns come as text, for orjson (much faster)."""
-    return (
-        (
-            await session.execute(
-                sa.text(
-                    "SELECT a.id, a.client_id, a.package_name, a.billing_cycle, a.start_date, a.end_date, a.currency, "
-                    "CAST(a.price_schedule AS text) AS price_schedule, "
-                    "CAST(a.one_time_lines AS text) AS one_time_lines, "
-                    ""
-                    "a.next_bill_date, a.cancel_effective_date, "
-                    "COALESCE(c.tax_rate, '0') AS tax_rate, COALESCE(c.payment_terms_days, 30) AS payment_terms_days "
-                    "FROM agreements a LEFT JOIN clients c ON c.id = a.client_id AND c.tenant_id = a.tenant_id "
-                    "WHERE a.tenant_id = :t AND a.id = ANY(CAST(:ids AS uuid[])) AND a.next_bill_date <= :d "
-                    "ORDER BY a.id FOR UPDATE OF a"
-                ),
-                {"t": tenant_id, "ids": list(ids), "d": as_of},
-            )
-        )
-        .mappings()
-        .all()
+    what billing needs of them and their clients. Straight from asyncpg (the rows are read by name, as from a
+    mapping); JSON columns come as text, for orjson (much faster)."""
+    conn = await driver_connection(session)
+    return await conn.fetch(
+        "SELECT a.id, a.client_id, a.package_name, a.billing_cycle, a.start_date, a.end_date, a.currency, "
+        "CAST(a.price_schedule AS text) AS price_schedule, CAST(a.one_time_lines AS text) AS one_time_lines, "
+        "a.next_bill_date, a.cancel_effective_date, "
+        "COALESCE(c.tax_rate, '0') AS tax_rate, COALESCE(c.payment_terms_days, 30) AS payment_terms_days "
+        "FROM agreements a LEFT JOIN clients c ON c.id = a.client_id AND c.tenant_id = a.tenant_id "
+        "WHERE a.tenant_id = $1 AND a.id = ANY($2::uuid[]) AND a.next_bill_date <= $3 "
+        "ORDER BY a.id FOR UPDATE OF a",
+        tenant_id,
+        list(ids),
+        as_of,
     )
 
 

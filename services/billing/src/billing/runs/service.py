@@ -17,7 +17,7 @@ import operator
 import os
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -33,30 +33,12 @@ from billing.runs import repository as repo
 from billing.tenants import repository as tenants_repo
 from vcio_shared import audit, events, money
 from vcio_shared.errors import NotFound
-from vcio_shared.ids import uuid7
+from vcio_shared.ids import uuid7, uuid7_strings
 
 log = structlog.get_logger("billing.runs")
 SERVICE = "billing"
 CHUNK_SIZE = int(os.environ.get("BILLING_RUN_CHUNK_SIZE", "2000"))
 WORKERS = int(os.environ.get("BILLING_RUN_WORKERS", "2"))
-
-
-def fast_uuid7s(count: int) -> Iterator[str]:
-    """`count` RFC 9562 v7 ids at once, as strings (one clock read, one urandom call): uuid7() per row is a hot
-    spot, and asyncpg's COPY encodes a str into a uuid in C. Yields more on demand past `count`, so a caller
-    never runs out."""
-    ms = time.time_ns() // 1_000_000
-    count = max(count, 1)
-    while True:
-        noise = os.urandom(8 * count)
-        for i in range(count):
-            rand = int.from_bytes(noise[8 * i : 8 * i + 8], "big") & ((1 << 62) - 1)
-            value = (ms << 80) | (0x7 << 76) | ((i & 0xFFF) << 64) | (0b10 << 62) | rand
-            h = f"{value:032x}"
-            yield f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-            if i & 0xFFF == 0xFFF:
-                ms += 1
-        ms += 1
 
 
 def _event_heads(tenant_id: str, invoice_ids: Sequence[str], time_iso: str) -> list[tuple[str, bytes]]:
@@ -74,7 +56,7 @@ def _event_heads(tenant_id: str, invoice_ids: Sequence[str], time_iso: str) -> l
     )
     return [
         (event_id, b"".join((before_id, event_id.encode(), before_subject, str(invoice_id).encode(), tail)))
-        for invoice_id, event_id in zip(invoice_ids, fast_uuid7s(len(invoice_ids)), strict=False)
+        for invoice_id, event_id in zip(invoice_ids, uuid7_strings(len(invoice_ids)), strict=False)
     ]
 
 
@@ -157,8 +139,8 @@ async def bill_chunk(
     settled: list[tuple[uuid.UUID, str]] = []
     credit_later: list[tuple[Mapping[Any, Any], list[Mapping[Any, Any]]]] = []
     # Ids as strings: asyncpg's COPY encodes a str straight into a uuid, a uuid.UUID through a Python property.
-    invoice_ids = iter(fast_uuid7s(len(rows) * 4))  # more on demand: see fast_uuid7s
-    line_ids = iter(fast_uuid7s(len(rows) * 4))
+    invoice_ids = iter(uuid7_strings(len(rows) * 4))  # more on demand: see uuid7_strings
+    line_ids = iter(uuid7_strings(len(rows) * 4))
     run = str(run_id)
     for row in rows:
         result.processed += 1
