@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from typing import Any
 
@@ -124,7 +125,9 @@ ON CONFLICT DO NOTHING;
 INSERT INTO agreements (id, tenant_id, proposal_id, client_id, package_name, status, start_date, end_date, term_start,
   term_months, term_number, billing_cycle, currency, monthly_amount, one_time_amount, price_schedule, one_time_lines,
   recurring_lines, activities, auto_renew, next_bill_date, created_at, updated_at)
-SELECT gen_random_uuid(), %(tenant)s, gen_random_uuid(), %(client)s, 'vCIO Growth', 'active', %(start)s,
+SELECT CAST(lpad(to_hex(CAST(%(ms)s AS bigint)), 12, '0') || '70008' || lpad(to_hex(g), 7, '0')
+            || substr(md5(random()::text), 1, 8) AS uuid),
+  %(tenant)s, gen_random_uuid(), %(client)s, 'vCIO Growth', 'active', %(start)s,
   %(end)s, %(start)s, %(term)s, 1, %(cycle)s, %(currency)s, CAST(%(monthly)s AS bigint) + g, 0,
   jsonb_build_array(jsonb_build_object('from', CAST(%(start_text)s AS text),
                                        'monthly_amount', CAST(%(monthly)s AS bigint) + g)),
@@ -164,6 +167,8 @@ def seed(
             "monthly": monthly,
             "start_text": start.isoformat(),
             "count": count,
+            # Ids shaped like the uuid7() the service gives agreements: time-ordered, in creation order.
+            "ms": time.time_ns() // 1_000_000,
         }
         for statement in SEED_SQL.split(";"):
             if statement.strip():
