@@ -1,4 +1,5 @@
-"""`python -m bench [--scale 0.05] [--only latency,billing,read,write,plans] [--duration 10] [--profile]`."""
+"""`python -m bench [--scale 0.05] [--only latency,billing,read,write,plans] [--duration 6] [--rounds 3]
+[--profile]`."""
 
 from __future__ import annotations
 
@@ -24,8 +25,20 @@ def parse() -> argparse.Namespace:
         help="multiply every size (100,000 agreements, 10,000 plans, 200 latency samples); 0.05 to debug",
     )
     p.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated subset of {', '.join(SECTIONS)}")
-    p.add_argument("--duration", type=float, default=10.0, help="seconds of load per HTTP figure (and per baseline)")
+    p.add_argument(
+        "--duration",
+        type=float,
+        default=6.0,
+        help="seconds of measured load per round of an HTTP figure and its baseline",
+    )
     p.add_argument("--connections", type=int, default=32)
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="interleaved rounds of each HTTP figure and its baseline, and of the JetStream baseline; medians are "
+        "reported (this VM's speed drifts)",
+    )
     p.add_argument(
         "--profile",
         action="store_true",
@@ -48,7 +61,9 @@ def main() -> None:
         "latency_samples": max(20, round(200 * min(args.scale, 1.0))),
     }
     results = Results()
-    console.print(f"[bold]vcio bench[/] sizes {sizes}, {args.duration:g} s of load per HTTP figure")
+    console.print(
+        f"[bold]vcio bench[/] sizes {sizes}; HTTP figures: {args.rounds} rounds of {args.duration:g} s of load"
+    )
     t0 = time.monotonic()
     stack = stack_mod.start(keep=args.keep)
     console.print(f"platform up in {time.monotonic() - t0:.1f}s (data in {stack.data_dir})")
@@ -74,6 +89,7 @@ def main() -> None:
             "sizes": sizes,
             "scale": args.scale,
             "load_seconds": args.duration,
+            "rounds": args.rounds,
             "connections": args.connections,
             "sections": only,
         },
@@ -111,7 +127,7 @@ async def run_section(
         from bench import billing
 
         state["invoice_ids"] = await billing.run(
-            stack, results, sizes["agreements"], profile=args.profile, out=args.out
+            stack, results, sizes["agreements"], profile=args.profile, out=args.out, rounds=args.rounds
         )
     elif section == "read":
         from bench import http_load

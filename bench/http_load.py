@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,8 @@ class Load:
     max_ms: float
     tool: str
     cpu: dict[str, float] | None = None
+    rate: float | None = None  # set when rounds were combined (median_of)
+    rounds: list[int] | None = None
 
     def cpu_ms_per_request(self, name: str) -> float | None:
         if not self.cpu or name not in self.cpu or not self.requests:
@@ -51,7 +54,31 @@ class Load:
 
     @property
     def rps(self) -> float:
-        return (self.requests - self.non_2xx) / self.seconds
+        return self.rate if self.rate is not None else (self.requests - self.non_2xx) / self.seconds
+
+
+def median_of(loads: list[Load]) -> Load:
+    """Rounds of one measurement as one: the median round's rate and percentiles (this VM's speed drifts over
+    a run, and interleaved rounds of service and baseline see the same drift), every request and CPU second."""
+    by_rate = sorted(loads, key=lambda x: x.rps)
+    mid = by_rate[len(by_rate) // 2]
+    cpu: dict[str, float] = {}
+    for load in loads:
+        for name, used in (load.cpu or {}).items():
+            cpu[name] = cpu.get(name, 0.0) + used
+    return Load(
+        requests=sum(x.requests for x in loads),
+        seconds=sum(x.seconds for x in loads),
+        non_2xx=sum(x.non_2xx for x in loads),
+        socket_errors=sum(x.socket_errors for x in loads),
+        p50_ms=sorted(x.p50_ms for x in loads)[len(loads) // 2],
+        p99_ms=sorted(x.p99_ms for x in loads)[len(loads) // 2],
+        max_ms=max(x.max_ms for x in loads),
+        tool=mid.tool,
+        cpu=cpu or None,
+        rate=mid.rps,
+        rounds=[round(x.rps) for x in loads],
+    )
 
 
 def wrk() -> str | None:
@@ -184,6 +211,7 @@ async def measure(
     args: argparse.Namespace,
     tag: str,
     cpu_pids: dict[str, tuple[int, bool]] | None = None,
+    warm_up: bool = True,
 ) -> Load:
     """Warm up (not counted), let the server finish what the warm-up left in flight, then measure; the CPU
     seconds of `cpu_pids` are taken over the measured part only."""
@@ -199,18 +227,33 @@ async def measure(
             )
         return await python_load(base, method, paths, body, token, seconds, args.connections)
 
-    warmed = await once(warm)
-    await asyncio.sleep(min(10.0, max(0.5, warmed.max_ms / 1000)))
+    if warm_up:
+        warmed = await once(warm)
+        await asyncio.sleep(min(10.0, max(0.5, warmed.max_ms / 1000)))
     with CpuMeter(cpu_pids or {}) as cpu:
         load = await once(args.duration)
     load.cpu = cpu.used
     return load
 
 
+async def interleaved(
+    args: argparse.Namespace, real: Callable[[], Awaitable[Load]], bare: Callable[[], Awaitable[Load]]
+) -> tuple[Load, Load]:
+    """`args.rounds` rounds of the service and the bare app in turn, so both see the same drift of this VM's
+    speed; each side is reported as the median of its rounds."""
+    reals: list[Load] = []
+    bares: list[Load] = []
+    for _ in range(max(1, args.rounds)):
+        reals.append(await real())
+        bares.append(await bare())
+    return median_of(reals), median_of(bares)
+
+
 class BareApp:
     """The bare FastAPI app under uvicorn, same flags as vcio_cli.dev.Platform.start_service."""
 
     def __init__(self, answers: dict[str, Any], out: Path) -> None:
+        out.mkdir(parents=True, exist_ok=True)
         self.file = out / "bare-answers.json"
         self.file.write_text(json.dumps(answers))
         self.port = free_port()
@@ -331,6 +374,8 @@ def _figures(
                 "seconds": round(real.seconds, 2),
                 "non_2xx": real.non_2xx,
                 "socket_errors": real.socket_errors,
+                "rounds_rps": real.rounds,
+                "bare_rounds_rps": bare.rounds,
                 "p50_ms": round(real.p50_ms, 2),
                 "max_ms": round(real.max_ms, 1),
                 "bare_p50_ms": round(bare.p50_ms, 2),
@@ -375,12 +420,15 @@ async def read(stack: Stack, results: Results, state: dict[str, Any], args: argp
         write_sample = state.get("write_sample") or {}
     paths = [f"/v1/invoices/{i}" for i in ids]
     with (
+        BareApp({"read": sample, "write": write_sample}, args.out) as bare_app,
         Profile(stack.pid("billing"), args.out / "profile-api-read.txt", enabled=args.profile) as prof,
         statement_log(stack, args.profile) as statements,
     ):
-        real = await measure(base, "GET", paths, None, token, args, "read", stack.cpu_pids("billing"))
-    with BareApp({"read": sample, "write": write_sample}, args.out) as bare_app:
-        bare = await measure(bare_app.url, "GET", paths, None, token, args, "read-bare", bare_app.cpu_pids())
+        real, bare = await interleaved(
+            args,
+            lambda: measure(base, "GET", paths, None, token, args, "read", stack.cpu_pids("billing")),
+            lambda: measure(bare_app.url, "GET", paths, None, token, args, "read-bare", bare_app.cpu_pids()),
+        )
     extra: dict[str, Any] = {"distinct_invoices": len(ids), "answer_bytes": len(json.dumps(sample))}
     if args.profile:
         extra["profile"] = prof.summary() or prof.error
@@ -404,14 +452,16 @@ async def write(stack: Stack, results: Results, state: dict[str, Any], args: arg
             ),
             201,
         )
+    path = ["/v1/proposals"]
     with (
+        BareApp({"read": state.get("read_sample") or {}, "write": sample}, args.out) as bare_app,
         Profile(stack.pid("proposals"), args.out / "profile-api-write.txt", enabled=args.profile) as prof,
         statement_log(stack, args.profile) as statements,
     ):
-        real = await measure(base, "POST", ["/v1/proposals"], body, token, args, "write", stack.cpu_pids("proposals"))
-    with BareApp({"read": state.get("read_sample") or {}, "write": sample}, args.out) as bare_app:
-        bare = await measure(
-            bare_app.url, "POST", ["/v1/proposals"], body, token, args, "write-bare", bare_app.cpu_pids()
+        real, bare = await interleaved(
+            args,
+            lambda: measure(base, "POST", path, body, token, args, "write", stack.cpu_pids("proposals")),
+            lambda: measure(bare_app.url, "POST", path, body, token, args, "write-bare", bare_app.cpu_pids()),
         )
     extra: dict[str, Any] = {"answer_bytes": len(json.dumps(sample))}
     if args.profile:

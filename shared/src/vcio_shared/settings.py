@@ -28,7 +28,7 @@ class Settings(BaseModel):
     relay_batch_size: int = 1000
     relay_poll_interval: float = 0.5  # seconds between looks at the outbox when no commit woke the relay
     relay_process: bool = False  # the outbox relay in a child process (vcio_shared.relay); vcio dev turns it on
-    reader_pool_size: int = 24  # bare connections for the hot reads (db.ReaderDep), beside the ORM's pool
+    reader_pool_size: int = 24  # bare connections for the hot reads (db.reader_of), beside the ORM's pool
     stream_replicas: int = 1
     log_level: str = "INFO"
 

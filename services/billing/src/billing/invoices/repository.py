@@ -363,5 +363,5 @@ WHERE i.tenant_id = $1 AND i.id = $2
 
 
 async def fetch_view(reader: Reader, tenant_id: str, invoice_id: uuid.UUID) -> asyncpg.Record | None:
-    """One round trip on a bare connection (`ReaderDep`): the hot read of the API."""
+    """One round trip on a bare connection (`db.reader_of`): the hot read of the API."""
     return await reader.fetchrow(_VIEW, tenant_id, invoice_id)
