@@ -381,3 +381,59 @@ async def test_invoice_read_answers_404_for_an_unknown_or_foreign_invoice(app, c
     assert (await client.get(f"/v1/invoices/{invoice['id']}", headers=auth("tenant-b"))).status_code == 404
     r = await client.get(f"/v1/invoices/{uuid7()}", headers=auth())
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+
+
+async def test_hot_read_answers_exactly_as_the_route_and_leaves_it_every_failure(app, client) -> None:
+    """GET /v1/invoices/{id} is answered before FastAPI's router (`hot_get_invoice`); with a query string the
+    route answers. Both must send the same bytes and headers, and every failure must be the route's problem."""
+    import re
+
+    from billing.invoices.router import _INVOICE_PATH, hot_get_invoice
+
+    await accept(app, accepted(one_time=[("Onboarding", "750.00")], tax_rate="8.25"))
+    await run(client, "2027-01-01")
+    [invoice] = await invoices(client)
+    path = f"/v1/invoices/{invoice['id']}"
+
+    def shown(r) -> tuple:
+        return r.status_code, r.content, [(k, v) for k, v in r.headers.items() if k not in ("date", "server")]
+
+    hot, routed = await client.get(path, headers=auth()), await client.get(f"{path}?via=route", headers=auth())
+    assert shown(hot) == shown(routed)
+    assert hot.status_code == 200 and hot.json()["number"] == invoice["number"]
+    assert [k for k, _ in shown(hot)[2]] == ["content-length", "content-type", "x-content-type-options"]
+
+    # The hot path itself answers a plain request, and declines everything else to the route.
+    def scope(p: str) -> dict:
+        return {"app": app, "path": p}
+
+    def headers(h: dict[str, str]) -> dict[bytes, bytes]:
+        return {k.lower().encode(): v.encode() for k, v in h.items()}
+
+    match = _INVOICE_PATH.fullmatch(path)
+    assert match is not None
+    assert await hot_get_invoice(scope(path), headers(auth()), match) == hot.content
+    unknown = _INVOICE_PATH.fullmatch(f"/v1/invoices/{uuid7()}")
+    assert unknown is not None
+    declined = [
+        await hot_get_invoice(scope(path), {}, match),  # no token
+        await hot_get_invoice(scope(path), {b"authorization": b"Bearer nope"}, match),  # not a token
+        await hot_get_invoice(scope(path), headers(auth(scopes="billing:write")), match),  # no read scope
+        await hot_get_invoice(scope(path), headers(auth("tenant-b")), match),  # another tenant's
+        await hot_get_invoice(scope(path), headers(auth()), unknown),  # no such invoice
+    ]
+    assert declined == [None] * 5
+    assert _INVOICE_PATH.fullmatch("/v1/invoices/not-a-uuid") is None
+    assert re.fullmatch(_INVOICE_PATH, f"{path}/pdf") is None
+
+    # Declined requests get the route's answers, problem details included.
+    answers = [
+        await client.get(path),
+        await client.get(path, headers={"Authorization": "Bearer nope"}),
+        await client.get(path, headers=auth(scopes="billing:write")),
+        await client.get(path, headers=auth("tenant-b")),
+        await client.get(f"/v1/invoices/{uuid7()}", headers=auth()),
+        await client.get("/v1/invoices/not-a-uuid", headers=auth()),
+    ]
+    assert [r.status_code for r in answers] == [401, 401, 403, 404, 404, 422]
+    assert {r.headers["content-type"] for r in answers} == {"application/problem+json"}

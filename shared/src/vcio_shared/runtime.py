@@ -23,7 +23,7 @@ from vcio_shared.bus import Bus, ConsumerRunner, ConsumerSpec, OutboxRelay, Repl
 from vcio_shared.clock import Clock
 from vcio_shared.db import Reader, SessionDep, advisory_xact_lock, create_engine, make_sessionmaker
 from vcio_shared.errors import Conflict, NotFound, install_handlers
-from vcio_shared.http import PlatformMiddleware
+from vcio_shared.http import HotRead, PlatformMiddleware
 from vcio_shared.relay import RelayProcess
 from vcio_shared.schemas import Page, PageDep, ResponseModel, page_of
 from vcio_shared.settings import Settings, to_driver_url
@@ -53,6 +53,7 @@ class ServiceSpec:
     periodic: Sequence[PeriodicTask] = ()
     description: str = ""
     on_startup: Sequence[Callable[["Runtime"], Awaitable[None]]] = field(default_factory=list)
+    hot_reads: Sequence[HotRead] = ()  # GETs answered before the router (http.HotRead); their routes stay
 
 
 async def _keep_session(_conn: asyncpg.Connection) -> None:
@@ -302,7 +303,7 @@ def create_app(
     for router in spec.routers:  # matched in this order, so the service's own routes come first
         app.include_router(router)
     app.include_router(_platform_router(spec.name))
-    app.add_middleware(PlatformMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(PlatformMiddleware, max_body_bytes=settings.max_body_bytes, hot_reads=spec.hot_reads)
     return app
 
 

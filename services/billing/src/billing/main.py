@@ -8,6 +8,7 @@ from billing import sweeps
 from billing.agreements.handlers import handle_proposals_event
 from billing.agreements.router import router as agreements_router
 from billing.deliveries.handlers import handle_activity_completed
+from billing.invoices.router import HOT_READS
 from billing.invoices.router import router as invoices_router
 from billing.metrics.router import router as metrics_router
 from billing.runs.router import router as runs_router
@@ -28,6 +29,7 @@ SPEC = ServiceSpec(
     description="Agreements, automated billing runs, invoices, payments, credit notes, MRR and value delivered.",
     # Routes are matched in order: invoices first, as integrations read invoices most (GET /v1/invoices/{id}).
     routers=[invoices_router, agreements_router, runs_router, metrics_router, settings_router],
+    hot_reads=HOT_READS,  # GET /v1/invoices/{id} before the router: see invoices.router.hot_get_invoice
     consumers=[
         ConsumerSpec(
             name="billing--proposals",
