@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Annotated, Any
 
 import asyncpg
+import orjson
 import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy.dialects import postgresql as pg
@@ -112,9 +113,17 @@ def create_engine(async_url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_timeout", 5)
     # JIT compiles plans for milliseconds on queries that run in microseconds (the bench's statement log).
     kwargs.setdefault("connect_args", {"timeout": 5, "command_timeout": 60, "server_settings": {"jit": "off"}})
+    # JSON and JSONB columns through orjson, not the standard library (a tenth of POST /v1/proposals' CPU went to
+    # json.dumps and json.loads). Integer keys become strings, as json.dumps makes them.
+    kwargs.setdefault("json_serializer", _json_dumps)
+    kwargs.setdefault("json_deserializer", orjson.loads)
     engine = create_async_engine(async_url, **kwargs)
     sa.event.listen(engine.sync_engine, "checkout", _refuse_closed_connection)
     return engine
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _refuse_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
