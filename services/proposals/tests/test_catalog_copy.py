@@ -3,6 +3,7 @@ import uuid
 import httpx
 import nats
 from fastapi import FastAPI
+from nats.js.errors import NotFoundError
 from sqlalchemy import text
 
 from services.proposals.tests.support import (
@@ -46,7 +47,10 @@ async def test_the_same_event_delivered_twice_makes_one_copy(
         js = nc.jetstream()
 
         async def both_acked() -> bool:
-            info = await js.consumer_info("CATALOG", "proposals--catalog")
+            try:
+                info = await js.consumer_info("CATALOG", "proposals--catalog")
+            except NotFoundError:  # the app's runner has not created its durable consumer yet (a slow start)
+                return False
             return info.ack_floor.stream_seq == 2
 
         await eventually(both_acked)
