@@ -9,10 +9,11 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from nats.js.api import DeliverPolicy
 
 from billing.main import SPEC
 from vcio_shared.bus import handle_once
-from vcio_shared.events import CloudEvent, build
+from vcio_shared.events import CloudEvent, build, decode
 from vcio_shared.ids import uuid7
 from vcio_shared.testing import auth
 
@@ -173,3 +174,22 @@ def seed(
         for statement in SEED_SQL.split(";"):
             if statement.strip():
                 conn.execute(statement, params)
+
+
+async def stream_events(js: Any, subject: str) -> list[CloudEvent]:
+    """Every message on `subject` in the BILLING stream, oldest first, decoded; each carries its event id as
+    `Nats-Msg-Id`. The stream is the event log: the relay deletes outbox rows once JetStream has them."""
+    info = await js.stream_info("BILLING", subjects_filter=subject)
+    if not (info.state.subjects or {}).get(subject):
+        return []
+    sub = await js.subscribe(subject, stream="BILLING", ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
+    events = []
+    try:
+        while True:
+            msg = await sub.next_msg(timeout=10)
+            events.append(decode(msg.data, subject=msg.subject))
+            assert msg.headers["Nats-Msg-Id"] == events[-1].id
+            if msg.metadata.num_pending == 0:
+                return events
+    finally:
+        await sub.unsubscribe()

@@ -14,10 +14,9 @@ import httpx
 import nats
 import psycopg
 import pytest
-from billing_helpers import seed
-from nats.js.api import DeliverPolicy
+from billing_helpers import seed, stream_events
 
-from vcio_shared.events import CloudEvent, decode
+from vcio_shared.events import CloudEvent
 from vcio_shared.settings import to_driver_url
 from vcio_shared.testing import TEST_SECRET, token
 
@@ -85,22 +84,10 @@ def wait_until_drained(url: str, timeout: float = 60) -> None:
         time.sleep(0.05)
 
 
-async def stream_events(nats_url: str, subject: str) -> list[CloudEvent]:
-    """Every message on `subject` in the BILLING stream, oldest first, decoded."""
+async def issued_in_stream(nats_url: str) -> list[CloudEvent]:
     nc = await nats.connect(nats_url)
     try:
-        js = nc.jetstream()
-        info = await js.stream_info("BILLING", subjects_filter=subject)
-        if not (info.state.subjects or {}).get(subject):
-            return []
-        sub = await js.subscribe(subject, stream="BILLING", ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
-        events = []
-        while True:
-            msg = await sub.next_msg(timeout=10)
-            events.append(decode(msg.data, subject=msg.subject))
-            assert msg.headers["Nats-Msg-Id"] == events[-1].id
-            if msg.metadata.num_pending == 0:
-                return events
+        return await stream_events(nc.jetstream(), "vcio.billing.invoice.issued")
     finally:
         await nc.close()
 
@@ -149,7 +136,7 @@ def test_kill_9_mid_run_then_rerun_leaves_exactly_one_invoice_per_period(databas
     assert count(plain, "SELECT count(DISTINCT (agreement_id, period_start)) FROM invoices") == 6000
     # one invoice.issued per invoice, exactly once: the killed process's unacked events went again from the
     # outbox and its acked-but-not-deleted ones were dropped by the stream's duplicate window (Nats-Msg-Id)
-    issued = asyncio.run(stream_events(nats_url, "vcio.billing.invoice.issued"))
+    issued = asyncio.run(issued_in_stream(nats_url))
     assert len(issued) == 6000
     with psycopg.connect(plain) as conn:
         invoices = {str(i): n for i, n in conn.execute("SELECT id, number FROM invoices").fetchall()}

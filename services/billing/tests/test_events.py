@@ -7,11 +7,11 @@ import httpx
 import nats
 import pytest
 import sqlalchemy as sa
-from billing_helpers import accepted, run
-from nats.js.api import DeliverPolicy, StreamConfig
+from billing_helpers import accepted, run, stream_events
+from nats.js.api import StreamConfig
 
 from billing.main import build_app
-from vcio_shared.events import build, decode, encode
+from vcio_shared.events import build, encode
 from vcio_shared.ids import uuid7
 from vcio_shared.testing import auth, eventually, running
 
@@ -43,20 +43,7 @@ async def published(app, js, subject: str) -> list:
 
     app.state.runtime.relay.wake()
     await eventually(drained)
-    info = await js.stream_info("BILLING", subjects_filter=subject)
-    if not (info.state.subjects or {}).get(subject):
-        return []
-    sub = await js.subscribe(subject, stream="BILLING", ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
-    events = []
-    try:
-        while True:
-            msg = await sub.next_msg(timeout=10)
-            events.append(decode(msg.data, subject=msg.subject))
-            assert msg.headers["Nats-Msg-Id"] == events[-1].id
-            if msg.metadata.num_pending == 0:
-                return events
-    finally:
-        await sub.unsubscribe()
+    return await stream_events(js, subject)
 
 
 async def agreements(client: httpx.AsyncClient, tenant: str = "tenant-a") -> list[dict]:

@@ -107,22 +107,26 @@ class TokenVerifier:
         return principal, float(claims["exp"]) + LEEWAY_S
 
 
+def _bearer(authorization: str) -> str | None:
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
 def bearer_token(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = _bearer(request.headers.get("authorization", ""))
+    if token is None:
         raise Unauthorized("missing bearer token", headers=_CHALLENGE)
-    return token.strip()
+    return token
 
 
 def bearer_principal(verifier: TokenVerifier, authorization: str, scope: str) -> Principal | None:
     """The caller of an `Authorization` header when it carries a valid token with `scope`; None otherwise, and
     `require(scope)` on the route then says why. For hot reads answered before the router (http.HotRead)."""
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = _bearer(authorization)
+    if token is None:
         return None
     try:
-        principal = verifier.verify(token.strip())
+        principal = verifier.verify(token)
     except Exception:
         return None
     return principal if scope in principal.scopes else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command, context
+from alembic import command, context, op
 from alembic.config import Config
 
 from vcio_shared.settings import to_driver_url
@@ -41,3 +41,18 @@ def run_env(target_metadata: sa.MetaData) -> None:
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()
+
+
+# Steps on the platform tables (db.add_platform_tables) that every service's history takes once, each called
+# from that service's own revision. Frozen like any revision: a later change is a new function, never an edit.
+
+
+def outbox_deletes_published_upgrade() -> None:
+    """Revision 0002 of every service: the relay deletes what JetStream acked, so rows the 0001 relay marked
+    published (they are in the stream already) go, and with them the partial index on unpublished rows."""
+    op.execute("DELETE FROM outbox WHERE published_at IS NOT NULL")
+    op.drop_index("ix_outbox_unpublished", table_name="outbox", postgresql_where=sa.text("published_at IS NULL"))
+
+
+def outbox_deletes_published_downgrade() -> None:
+    op.create_index("ix_outbox_unpublished", "outbox", ["seq"], postgresql_where=sa.text("published_at IS NULL"))
