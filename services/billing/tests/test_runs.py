@@ -4,7 +4,7 @@ import asyncio
 import datetime as dt
 
 import sqlalchemy as sa
-from billing_helpers import accept, accepted, invoices, run
+from billing_helpers import accept, accepted, invoices, run, seed
 
 from vcio_shared.testing import auth
 
@@ -38,6 +38,23 @@ async def test_three_simultaneous_runs_make_one_invoice_per_period(app, client) 
     assert sum(r["invoices_created"] for r in results) == len(made) == 90
     assert len({(i["agreement_id"], i["period_start"]) for i in made}) == 90
     assert sorted(i["number"] for i in made) == [f"INV-2027-{n:06d}" for n in range(1, 91)]
+
+
+async def test_a_run_advances_every_agreement_in_place(app, client, settings) -> None:
+    """Each agreement's next_bill_date moves on its own page (a HOT update: no index entry is written), even on
+    a freshly loaded table whose pages hold as many rows as the fillfactor lets them. At fillfactor 80 three
+    quarters of the rows moved page, writing an entry in each of the table's six indexes."""
+    seed(settings.database_url, 600)
+    where = "SELECT id, (ctid::text::point)[0] AS page FROM agreements ORDER BY id"
+    async with app.state.runtime.sessionmaker() as s:
+        before = (await s.execute(sa.text(where))).all()
+    assert len({page for _, page in before}) > 10  # several pages, each as full as the fillfactor allows
+    assert (await run(client, dt.date(2027, 1, 1)))["invoices_created"] == 600
+    async with app.state.runtime.sessionmaker() as s:
+        after = (await s.execute(sa.text(where))).all()
+        advanced = await s.scalar(sa.text("SELECT count(*) FROM agreements WHERE next_bill_date = '2027-02-01'"))
+    assert advanced == 600
+    assert after == before
 
 
 async def test_second_run_creates_no_invoice(app, client) -> None:
