@@ -29,6 +29,7 @@ from bench.pglog import StatementLog
 from bench.procs import CpuMeter, Profile, RssSampler, rss_mib
 from bench.results import Figure, Results, console, speed_ratio
 from bench.stack import Stack
+from billing.runs.service import CHUNK_SIZE  # the run writes one outbox row per chunk
 
 BULK = "bench-bulk"
 ISSUED = "vcio.billing.invoice.issued"
@@ -104,7 +105,7 @@ async def run(stack: Stack, results: Results, n: int, *, profile: bool, out: Pat
     finally:
         await nc.close()
     copy_s = copy_baseline(stack, events)
-    rows = counts["invoices"] + counts["invoice_lines"] + counts["events"]
+    rows = counts["invoices"] + counts["invoice_lines"] + -(-counts["events"] // CHUNK_SIZE)
     console.print(
         f"baselines: JetStream publish of the same {n:,} payloads {js_s:.2f}s; "
         f"COPY of the same {rows:,} rows {copy_s:.2f}s"
@@ -233,7 +234,8 @@ async def jetstream_baseline(js: Any, events: list[tuple[str, bytes]]) -> float:
 
 def copy_baseline(stack: Stack, events: list[tuple[str, bytes]]) -> float:
     """COPY the run's rows out (untimed), then COPY them into empty same-shaped tables (timed, one commit). The
-    outbox rows are rebuilt from the stream's events (the relay has deleted them), as the run wrote them."""
+    outbox rows are rebuilt from the stream's events (the relay has deleted them), as the run wrote them: one
+    batch row per chunk of agreements."""
     dumps: dict[str, bytes] = {}
     with psycopg.connect(stack.database_url("billing"), autocommit=True) as conn:
         for table in TABLES:
@@ -242,9 +244,12 @@ def copy_baseline(stack: Stack, events: list[tuple[str, bytes]]) -> float:
                 f"CREATE TABLE raw_{table} (LIKE {table} INCLUDING DEFAULTS INCLUDING IDENTITY "
                 "INCLUDING CONSTRAINTS INCLUDING INDEXES)"
             )
-        with conn.cursor().copy("COPY raw_outbox (id, tenant_id, type, payload, headers) FROM STDIN") as cp:
-            for event_id, payload in events:
-                cp.write_row((event_id, BULK, ISSUED, payload, "{}"))
+        with conn.cursor().copy(
+            "COPY raw_outbox (id, tenant_id, type, payload, headers, event_ids) FROM STDIN"
+        ) as cp:  # one batch row per chunk, as the run writes them (events.emit_batch)
+            for k in range(0, len(events), CHUNK_SIZE):
+                chunk = events[k : k + CHUNK_SIZE]
+                cp.write_row((chunk[0][0], BULK, ISSUED, b"\n".join(p for _, p in chunk), "{}", [i for i, _ in chunk]))
         for table in TABLES:
             source = "raw_outbox" if table == "outbox" else f"(SELECT * FROM {table} WHERE tenant_id = %s)"
             buf = io.BytesIO()

@@ -1,4 +1,5 @@
-"""The outbox relay's checked batches, on a real PostgreSQL and nats-server: every row lands once, in order."""
+"""The outbox relay's checked batches and batch rows, on a real PostgreSQL and nats-server: every event lands
+once, in order."""
 
 import uuid
 from collections.abc import AsyncIterator
@@ -10,7 +11,7 @@ from nats.js.api import PubAck
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.tests.conftest import sql
-from vcio_shared.bus import Bus, OutboxRelay, batch_stored
+from vcio_shared.bus import Bus, OutboxRelay, Outgoing, batch_stored
 from vcio_shared.db import create_engine, make_sessionmaker
 from vcio_shared.events import CloudEvent, build, encode
 from vcio_shared.settings import to_driver_url
@@ -40,6 +41,22 @@ def write_outbox(url: str, events: list[CloudEvent]) -> None:
                 "INSERT INTO outbox (id, tenant_id, type, payload, headers) VALUES (%s, %s, %s, %s, %s)",
                 (event.id, event.tenantid, event.type, encode(event), '{"traceparent": "00-ab-cd-01"}'),
             )
+
+
+def write_batch(url: str, events: list[CloudEvent]) -> None:
+    """One committed batch row, as `events.emit_batch` writes it."""
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "INSERT INTO outbox (id, tenant_id, type, payload, headers, event_ids) VALUES (%s, %s, %s, %s, %s, %s)",
+            (
+                events[0].id,
+                events[0].tenantid,
+                events[0].type,
+                b"\n".join(encode(e) for e in events),
+                '{"traceparent": "00-ab-cd-01"}',
+                [uuid.UUID(e.id) for e in events],
+            ),
+        )
 
 
 def notes(n: int) -> list[CloudEvent]:
@@ -117,6 +134,79 @@ async def test_single_row_is_published_with_an_ack(relay: OutboxRelay, notes_db:
     write_outbox(notes_db, events)
     assert await relay.relay_once() == 1
     assert await stream_ids(nats_url) == [events[0].id]
+    assert sql(notes_db, "SELECT count(*) FROM outbox") == [(0,)]
+
+
+async def stream_messages(nats_url: str) -> list[tuple[str, bytes, str]]:
+    """(Nats-Msg-Id, payload, traceparent) of every message in the CATALOG stream, in stream order."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        info = await js.stream_info("CATALOG")
+        out = []
+        for seq in range(info.state.first_seq, info.state.last_seq + 1) if info.state.messages else ():
+            msg = await js.get_msg("CATALOG", seq)
+            assert msg.headers is not None
+            out.append((msg.headers["Nats-Msg-Id"], msg.data, msg.headers["traceparent"]))
+        return out
+    finally:
+        await nc.close()
+
+
+async def test_batch_rows_go_out_one_message_per_event_in_seq_order_among_single_rows(
+    relay: OutboxRelay, notes_db: str, nats_url: str
+) -> None:
+    events = notes(9)
+    write_outbox(notes_db, events[:1])
+    write_batch(notes_db, events[1:5])
+    write_outbox(notes_db, events[5:6])
+    write_batch(notes_db, events[6:9])
+    assert await relay.relay_once() == 9
+    assert relay.fallbacks == 0
+    assert await stream_messages(nats_url) == [(e.id, encode(e), "00-ab-cd-01") for e in events]
+    assert sql(notes_db, "SELECT count(*) FROM outbox") == [(0,)]
+
+
+async def test_a_round_takes_rows_up_to_its_batch_size_in_events_and_a_bigger_first_row_whole(
+    relay: OutboxRelay, notes_db: str, nats_url: str
+) -> None:
+    events = notes(3701)
+    write_batch(notes_db, events[:600])
+    write_batch(notes_db, events[600:1200])  # starts at 600 events, under the round's 1,000: taken
+    write_batch(notes_db, events[1200:3700])  # starts at 1,200: next round, whose first row it is, taken whole
+    write_outbox(notes_db, events[3700:])  # starts at 2,500 in that round: the one after
+    assert [await relay.relay_once() for _ in range(4)] == [1200, 2500, 1, 0]
+    assert await stream_ids(nats_url) == [e.id for e in events]
+
+
+class CutShort(OutboxRelay):
+    """A relay whose connection drops after `k` messages of a round (nats-py cannot be made to refuse one
+    message of a subject for real: a stream's refusal never resolves its ack future, nats.py issue #985)."""
+
+    k = 3
+
+    async def _publish_checked(self, batch: list[Outgoing]) -> bool:
+        return False
+
+    async def _publish_each(self, batch: list[Outgoing]) -> tuple[int, BaseException | None]:
+        sent, error = await super()._publish_each(batch[: self.k])
+        return sent, error or ConnectionError("connection lost")
+
+
+async def test_a_batch_row_cut_short_stays_and_goes_again_whole_without_doubling_the_stream(
+    relay: OutboxRelay, notes_db: str, nats_url: str
+) -> None:
+    events = notes(5)
+    write_outbox(notes_db, events[:1])
+    write_batch(notes_db, events[1:])
+    flaky = CutShort(relay.sessionmaker, relay.bus)
+    with pytest.raises(ConnectionError, match="connection lost"):
+        await flaky.relay_once()
+    # The single row's event and two of the batch row's four are stored: only the single row is deleted.
+    assert await stream_ids(nats_url) == [e.id for e in events[:3]]
+    assert [uuid.UUID(str(r[0])) for r in sql(notes_db, "SELECT id FROM outbox")] == [uuid.UUID(events[1].id)]
+    assert await relay.relay_once() == 4  # the whole row again: the stream drops the two it holds already
+    assert await stream_ids(nats_url) == [e.id for e in events]
     assert sql(notes_db, "SELECT count(*) FROM outbox") == [(0,)]
 
 

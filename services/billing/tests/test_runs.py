@@ -151,15 +151,19 @@ async def test_issued_events_carry_the_invoice_exactly_as_get_shows_it(app, clie
     await accept(app, accepted(start="2027-01-15", monthly="150000", currency="JPY"))
     await run(client, dt.date(2027, 2, 1))
     async with app.state.runtime.sessionmaker() as s:
-        rows = (
-            await s.execute(sa.text("SELECT id, payload FROM outbox WHERE type = 'vcio.billing.invoice.issued'"))
+        [row] = (  # the chunk's events in one batch row (events.emit_batch), its first event's id as the row's
+            await s.execute(
+                sa.text("SELECT id, payload, event_ids FROM outbox WHERE type = 'vcio.billing.invoice.issued'")
+            )
         ).all()
-    assert len(rows) == 4
-    for row in rows:
-        event = decode(bytes(row.payload), subject="vcio.billing.invoice.issued")
-        assert (event.id, event.source, event.tenantid) == (str(row.id), "/vcio/billing", "tenant-a")
+    payloads = bytes(row.payload).split(b"\n")
+    assert len(payloads) == len(row.event_ids) == 4
+    assert row.id == row.event_ids[0]
+    for event_id, payload in zip(row.event_ids, payloads, strict=True):
+        event = decode(payload, subject="vcio.billing.invoice.issued")
+        assert (event.id, event.source, event.tenantid) == (str(event_id), "/vcio/billing", "tenant-a")
         shown = (await client.get(f"/v1/invoices/{event.data['id']}", headers=auth())).json()
         shown.pop("value_delivered")
         assert event.data == shown
         assert event.subject == shown["id"]
-        assert orjson.loads(row.payload)["data"]["lines"][0]["amount"] == shown["lines"][0]["amount"]
+        assert orjson.loads(payload)["data"]["lines"][0]["amount"] == shown["lines"][0]["amount"]

@@ -176,7 +176,7 @@ ACK_TIMEOUT_S = 10.0
 
 
 class Outgoing(NamedTuple):
-    """One outbox row, ready to publish: `Nats-Msg-Id` (the event id) is in its headers."""
+    """One event of an outbox row, ready to publish: `Nats-Msg-Id` (the event id) is in its headers."""
 
     id: str
     subject: str
@@ -198,8 +198,22 @@ def batch_stored(first: PubAck, last: PubAck, n: int) -> bool:
     return not first.duplicate and not last.duplicate and first.stream == last.stream and last.seq - first.seq == n - 1
 
 
+# The oldest unpublished rows that no other relay holds, up to `n` events: a batch row counts as its events,
+# and the first row is taken whatever its size (rows locked past the cut are let go at commit). Text, not uuid
+# and jsonb: the ids go out as text, and a batch's rows mostly share one headers value, decoded once.
+_CLAIM = sa.text(
+    "WITH free AS ("
+    " SELECT seq, coalesce(cardinality(event_ids), 1) AS events FROM outbox WHERE published_at IS NULL"
+    " ORDER BY seq LIMIT :n FOR UPDATE SKIP LOCKED"
+    "), head AS (SELECT seq, sum(events) OVER (ORDER BY seq) - events AS before FROM free) "
+    "SELECT o.id::text, o.type, o.payload, o.headers::text, o.event_ids::text[] "
+    "FROM outbox o JOIN head USING (seq) WHERE head.before < :n ORDER BY o.seq"
+)
+
+
 class OutboxRelay:
-    """Publishes committed outbox rows in commit (sequence) order, then deletes them.
+    """Publishes committed outbox rows in commit (sequence) order, then deletes them. A batch row
+    (`events.emit_batch`) goes out as one message per event, in its order, and is deleted once all are stored.
 
     The stream is the event log; the outbox is only the queue in front of it, so a published row is deleted
     (rows that an older relay marked `published_at` are left alone). Replicas share the work with
@@ -264,37 +278,35 @@ class OutboxRelay:
             await wait_event(self._wake, self.poll_interval)
 
     async def relay_once(self) -> int:
-        """Publish one batch; returns how many rows were published (and deleted)."""
+        """Publish one batch; returns how many events were published (their rows deleted)."""
         async with self.sessionmaker() as session, session.begin():
-            rows = (
-                await session.execute(
-                    sa.text(
-                        # Text, not uuid and jsonb: the ids go out as text, and a batch's rows mostly share
-                        # one headers value, decoded once below.
-                        "SELECT id::text, type, payload, headers::text FROM outbox WHERE published_at IS NULL "
-                        "ORDER BY seq LIMIT :n FOR UPDATE SKIP LOCKED"
-                    ),
-                    {"n": self.batch_size},
-                )
-            ).all()
+            rows = (await session.execute(_CLAIM, {"n": self.batch_size})).all()
             if not rows:
                 return 0
             decoded: dict[str, dict[str, str]] = {}
-            batch = []
-            for event_id, subject, payload, headers in rows:
+            batch: list[Outgoing] = []
+            ends: list[tuple[str, int]] = []  # each row's id, and how many messages up to its last
+            for row_id, subject, payload, headers, event_ids in rows:
                 base = decoded.get(headers)
                 if base is None:
                     base = decoded[headers] = json.loads(headers)
-                batch.append(Outgoing(event_id, subject, bytes(payload), {**base, "Nats-Msg-Id": event_id}))
+                if event_ids is None:
+                    batch.append(Outgoing(row_id, subject, bytes(payload), {**base, "Nats-Msg-Id": row_id}))
+                else:  # a batch row (events.emit_batch): one message per line, each with its own event id
+                    batch.extend(
+                        Outgoing(event_id, subject, part, {**base, "Nats-Msg-Id": event_id})
+                        for event_id, part in zip(event_ids, bytes(payload).split(b"\n"), strict=True)
+                    )
+                ends.append((row_id, len(batch)))
             if len(batch) > 1 and await self._publish_checked(batch):
                 sent, error = len(batch), None
             else:
                 sent, error = await self._publish_each(batch)
-            if sent:
-                await session.execute(
-                    sa.text("DELETE FROM outbox WHERE id = ANY(CAST(:ids AS uuid[]))"),
-                    {"ids": [m.id for m in batch[:sent]]},
-                )
+            # A row goes once all its events are stored; a batch row cut short goes again whole, and the stream
+            # drops the events it already holds (Nats-Msg-Id).
+            done = [row_id for row_id, end in ends if end <= sent]
+            if done:
+                await session.execute(sa.text("DELETE FROM outbox WHERE id = ANY(CAST(:ids AS uuid[]))"), {"ids": done})
         # Raised after the commit, so the acked prefix stays deleted; the rest goes again next time.
         EVENTS_PUBLISHED.inc(sent)
         if error is not None:

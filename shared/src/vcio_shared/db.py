@@ -48,6 +48,9 @@ def add_platform_tables(metadata: sa.MetaData) -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         # Kept for databases written before the relay deleted what it published (migration 0002 cleared them).
         sa.Column("published_at", sa.DateTime(timezone=True)),
+        # A batch row (`events.emit_batch`): the ids of the events in `payload`, one JSON document per line.
+        # NULL for a row holding one event, whose id is `id`.
+        sa.Column("event_ids", pg.ARRAY(pg.UUID(as_uuid=True))),
     )
     sa.Table(
         "inbox",

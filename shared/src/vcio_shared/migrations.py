@@ -7,6 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command, context, op
 from alembic.config import Config
+from sqlalchemy.dialects import postgresql as pg
 
 from vcio_shared.settings import to_driver_url
 
@@ -56,3 +57,25 @@ def outbox_deletes_published_upgrade() -> None:
 
 def outbox_deletes_published_downgrade() -> None:
     op.create_index("ix_outbox_unpublished", "outbox", ["seq"], postgresql_where=sa.text("published_at IS NULL"))
+
+
+def outbox_batches_upgrade() -> None:
+    """Revision 0003 of catalog, proposals and scheduler, 0004 of billing: an outbox row may hold a batch of
+    events (`event_ids`, their JSON one per line in `payload`), which the relay publishes one message each."""
+    op.add_column("outbox", sa.Column("event_ids", pg.ARRAY(pg.UUID(as_uuid=True))))
+
+
+def outbox_batches_downgrade() -> None:
+    """Batch rows become one row per event, after every other row (the old relay cannot read a batch)."""
+    op.execute(
+        "CREATE TEMPORARY TABLE outbox_batches ON COMMIT DROP AS SELECT * FROM outbox WHERE event_ids IS NOT NULL"
+    )
+    op.execute("DELETE FROM outbox WHERE event_ids IS NOT NULL")
+    op.execute(
+        "INSERT INTO outbox (id, tenant_id, type, payload, headers, created_at) "
+        "SELECT e.id, b.tenant_id, b.type, convert_to(p.line, 'UTF8'), b.headers, b.created_at "
+        "FROM outbox_batches b, unnest(b.event_ids) WITH ORDINALITY AS e(id, n) "
+        "JOIN string_to_table(convert_from(b.payload, 'UTF8'), E'\\n') WITH ORDINALITY AS p(line, n) USING (n) "
+        "ORDER BY b.seq, e.n"
+    )
+    op.drop_column("outbox", "event_ids")

@@ -13,10 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.invoices import repository as invoices_repo
 from billing.runs.models import BillingRun
 from vcio_shared.db import driver_connection
-from vcio_shared.logging import current_trace_headers
 
 R: sa.Table = BillingRun.__table__  # type: ignore[attr-defined]
 
@@ -164,19 +162,3 @@ async def tenants_for_auto_run(session: AsyncSession) -> Sequence[RowMapping]:
         .mappings()
         .all()
     )
-
-
-async def write_outbox(
-    session: AsyncSession, tenant_id: str, type_: str, ids: Sequence[str], payloads: Sequence[bytes]
-) -> None:
-    """Outbox rows as `vcio_shared.events.emit_many` writes them, by COPY rather than one INSERT per row."""
-    if not ids:
-        return
-    headers = orjson.dumps(current_trace_headers()).decode()
-    await invoices_repo.copy_rows(
-        session,
-        "outbox",
-        ("id", "tenant_id", "type", "payload", "headers"),
-        [(i, tenant_id, type_, p, headers) for i, p in zip(ids, payloads, strict=True)],
-    )
-    session.info["outbox_written"] = True

@@ -248,7 +248,9 @@ async def bill_chunk(
         payloads = [
             part + b'"' + r["number"].encode() + b'"}}' for part, r in zip(unnumbered, invoice_rows, strict=True)
         ]
-        await repo.write_outbox(session, tenant_id, "vcio.billing.invoice.issued", [h[0] for h in heads], payloads)
+        await events.emit_batch(
+            session, SERVICE, "vcio.billing.invoice.issued", tenant_id, [h[0] for h in heads], payloads
+        )
     if collect:
         for out, inv_row in zip(
             result.invoices[-len(invoice_rows) :] if invoice_rows else [], invoice_rows, strict=True
