@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import nats
 import psycopg
 import pytest
+import structlog
 from nats.js.api import PubAck
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -208,6 +209,28 @@ async def test_a_batch_row_cut_short_stays_and_goes_again_whole_without_doubling
     assert await relay.relay_once() == 4  # the whole row again: the stream drops the two it holds already
     assert await stream_ids(nats_url) == [e.id for e in events]
     assert sql(notes_db, "SELECT count(*) FROM outbox") == [(0,)]
+
+
+async def test_a_message_the_stream_refuses_stays_in_the_outbox_and_the_refusal_is_logged(
+    relay: OutboxRelay, notes_db: str, nats_url: str
+) -> None:
+    events = [build("catalog", TYPE, "tenant-a", {"id": "n-0", "text": "x" * 3000})]
+    write_outbox(notes_db, events)
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        config = (await js.stream_info("CATALOG")).config
+        config.max_msg_size = 2000
+        await js.update_stream(config)
+    finally:
+        await nc.close()
+    relay.ack_timeout = 0.5
+    with structlog.testing.capture_logs() as logs, pytest.raises(TimeoutError):
+        await relay.relay_once()  # nats-py leaves the refused publish's ack unanswered (nats.py issue #985)
+    assert [uuid.UUID(str(r[0])) for r in sql(notes_db, "SELECT id FROM outbox")] == [uuid.UUID(events[0].id)]
+    assert await stream_ids(nats_url) == []
+    refusals = [x["error"] for x in logs if x["event"] == "jetstream refused a request"]
+    assert refusals == ["nats: BadRequestError: code=400 err_code=10054 description='message size exceeds maximum allowed'"]
 
 
 def ack(seq: int, stream: str = "CATALOG", duplicate: bool | None = None) -> PubAck:

@@ -16,7 +16,7 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, PubAck, StorageType, StreamConfig
-from nats.js.errors import NotFoundError
+from nats.js.errors import APIError, NotFoundError
 from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -141,7 +141,10 @@ class Bus:
         log.warning("nats disconnected")
 
     async def _on_error(self, exc: Exception) -> None:
-        log.debug("nats error", error=str(exc) or type(exc).__name__)
+        if isinstance(exc, APIError):  # a JetStream refusal (a publish_async's, which nats-py reports only here)
+            log.warning("jetstream refused a request", error=str(exc))
+        else:
+            log.debug("nats error", error=str(exc) or type(exc).__name__)
 
     async def ensure_own_stream(self) -> None:
         """Create or update this service's stream: file storage, a 2-minute duplicate window."""
@@ -240,6 +243,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.fallbacks = 0  # checked batches that had to go again one by one
+        self.ack_timeout = ACK_TIMEOUT_S
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -268,6 +272,10 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except TimeoutError:
+                # No acks in time: NATS is slow or away (the connection's own logs say which), or the stream
+                # refused a message, which nats-py leaves unanswered (nats.py issue #985; Bus._on_error logs
+                # the refusal). Nothing was deleted: the rows go again.
+                log.warning("outbox relay: no JetStream acks in time; publishing again", timeout_s=self.ack_timeout)
                 continue
             except Exception as exc:
                 log.warning("outbox relay failed; backing off", error=str(exc) or type(exc).__name__, delay=delay)
@@ -331,7 +339,7 @@ class OutboxRelay:
             raise
         # No explicit flush: nats-py writes in order, so the last ack means the middle reached the server too.
         # No ack in time raises, as before (a server that acks neither end would not ack the rows one by one).
-        first, last = await _gather_acks(futures)
+        first, last = await _gather_acks(futures, self.ack_timeout)
         proven = isinstance(first, PubAck) and isinstance(last, PubAck) and batch_stored(first, last, len(batch))
         if proven and nc.stats["reconnects"] == reconnects:  # a reconnect may have lost some of the middle
             return True
@@ -355,18 +363,18 @@ class OutboxRelay:
             for future in futures:
                 future.cancel()
             raise
-        results = await _gather_acks(futures)
+        results = await _gather_acks(futures, self.ack_timeout)
         for i, result in enumerate(results):
             if isinstance(result, BaseException):
                 return i, result  # keep order: the rest goes again next time (duplicates are dropped by Nats-Msg-Id)
         return len(results), None
 
 
-async def _gather_acks(futures: list[asyncio.Future[PubAck]]) -> list[PubAck | BaseException]:
+async def _gather_acks(futures: list[asyncio.Future[PubAck]], timeout: float) -> list[PubAck | BaseException]:
     """Wait for every ack (failures come back as exceptions); past the timeout nothing counts as sent."""
     gathered = asyncio.gather(*futures, return_exceptions=True)
     try:
-        async with asyncio.timeout(ACK_TIMEOUT_S):
+        async with asyncio.timeout(timeout):
             return await gathered
     except BaseException:
         gathered.cancel()  # stopping, or no acks in time: the rows stay unsent and go again
