@@ -230,7 +230,9 @@ async def test_a_message_the_stream_refuses_stays_in_the_outbox_and_the_refusal_
     assert [uuid.UUID(str(r[0])) for r in sql(notes_db, "SELECT id FROM outbox")] == [uuid.UUID(events[0].id)]
     assert await stream_ids(nats_url) == []
     refusals = [x["error"] for x in logs if x["event"] == "jetstream refused a request"]
-    assert refusals == ["nats: BadRequestError: code=400 err_code=10054 description='message size exceeds maximum allowed'"]
+    assert refusals == [
+        "nats: BadRequestError: code=400 err_code=10054 description='message size exceeds maximum allowed'"
+    ]
 
 
 def ack(seq: int, stream: str = "CATALOG", duplicate: bool | None = None) -> PubAck:
