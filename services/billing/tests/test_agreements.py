@@ -133,6 +133,37 @@ async def test_auto_renewal_starts_a_new_term_that_bills_on(app, client, clock) 
     assert "vcio.billing.agreement.renewed" in await outbox_types(app)
 
 
+async def test_a_term_ends_at_midnight_in_the_tenants_time_zone(app, client, clock) -> None:
+    """Tokyo is 9 hours ahead of UTC: its 2028-01-01 starts at 15:00 UTC on 2027-12-31, and its scheduled run
+    that day must find the new term. The sweep used the UTC date, and renewed 9 hours late."""
+    await client.put("/v1/settings", json={"timezone": "Asia/Tokyo"}, headers=auth())
+    event = accepted(start="2027-01-01", term=12)
+    await accept(app, event)
+    clock.set(dt.datetime(2027, 12, 31, 14, 59, tzinfo=dt.UTC))  # 23:59 in Tokyo
+    assert (await app.state.runtime.run_sweep(RENEWALS))["renewed"] == 0
+    clock.set(dt.datetime(2027, 12, 31, 15, 0, tzinfo=dt.UTC))  # midnight in Tokyo
+    assert (await app.state.runtime.run_sweep(RENEWALS))["renewed"] == 1
+    assert (await agreement_for(client, event))["term_start"] == "2028-01-01"
+
+
+async def test_a_term_west_of_utc_is_not_renewed_before_its_own_midnight(app, client, clock) -> None:
+    """Los Angeles is 8 hours behind UTC in winter: the UTC date renewed and noticed 8 hours early."""
+    await client.put(
+        "/v1/settings", json={"timezone": "America/Los_Angeles", "renewal_notice_days": 30}, headers=auth()
+    )
+    event = accepted(start="2027-01-01", term=12)
+    await accept(app, event)
+    clock.set(dt.datetime(2027, 12, 2, 7, 59, tzinfo=dt.UTC))  # 23:59 on 1 December in Los Angeles
+    assert (await app.state.runtime.run_sweep(RENEWALS))["notices"] == 0
+    clock.set(dt.datetime(2027, 12, 2, 8, 0, tzinfo=dt.UTC))  # 30 days before the end, there
+    assert (await app.state.runtime.run_sweep(RENEWALS))["notices"] == 1
+    clock.set(dt.datetime(2028, 1, 1, 7, 59, tzinfo=dt.UTC))
+    assert (await app.state.runtime.run_sweep(RENEWALS))["renewed"] == 0
+    assert (await agreement_for(client, event))["term_number"] == 1
+    clock.set(dt.datetime(2028, 1, 1, 8, 0, tzinfo=dt.UTC))
+    assert (await app.state.runtime.run_sweep(RENEWALS))["renewed"] == 1
+
+
 async def test_without_auto_renew_the_agreement_expires_and_billing_stops(app, client, clock) -> None:
     event = accepted(start="2027-01-01", term=12)
     await accept(app, event)

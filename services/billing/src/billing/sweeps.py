@@ -15,7 +15,7 @@ from billing.tenants import repository as tenants_repo
 
 
 async def renewals(session: AsyncSession, runtime: Any) -> dict[str, int]:
-    return await agreements.renewal_sweep(session, runtime.clock.today(), runtime.clock.now())
+    return await agreements.renewal_sweep(session, runtime.clock.now())
 
 
 async def automatic_billing(session: AsyncSession, runtime: Any) -> list[str]:

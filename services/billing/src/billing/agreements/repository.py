@@ -14,9 +14,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.agreements.models import Agreement, Client, MrrMovement, PendingAdjustment
+from billing.tenants.models import TenantSettings
 from vcio_shared.ids import uuid7
 
 A: sa.Table = Agreement.__table__  # type: ignore[attr-defined]
+S: sa.Table = TenantSettings.__table__  # type: ignore[attr-defined]
 C: sa.Table = Client.__table__  # type: ignore[attr-defined]
 P: sa.Table = PendingAdjustment.__table__  # type: ignore[attr-defined]
 M: sa.Table = MrrMovement.__table__  # type: ignore[attr-defined]
@@ -191,7 +193,12 @@ async def set_churn(
     )
 
 
-async def renewal_notices_due(session: AsyncSession, today: dt.date, default_days: int) -> Sequence[RowMapping]:
+# The date it is now in the agreement's tenant's time zone (the one its scheduled billing runs on); `s` is
+# tenant_settings, which a tenant without settings lacks (UTC then).
+_LOCAL_TODAY = "(CAST(:now AS timestamptz) AT TIME ZONE COALESCE(s.timezone, 'UTC'))::date"
+
+
+async def renewal_notices_due(session: AsyncSession, now: dt.datetime, default_days: int) -> Sequence[RowMapping]:
     """Mark and return active agreements whose end is within the tenant's notice days, not yet noticed."""
     return (
         (
@@ -200,10 +207,10 @@ async def renewal_notices_due(session: AsyncSession, today: dt.date, default_day
                     "UPDATE agreements a SET renewal_notice_for = a.end_date, updated_at = now() "
                     "FROM (SELECT a2.id FROM agreements a2 LEFT JOIN tenant_settings s ON s.tenant_id = a2.tenant_id "
                     "      WHERE a2.status = 'active' AND a2.renewal_notice_for IS DISTINCT FROM a2.end_date "
-                    "      AND a2.end_date - COALESCE(s.renewal_notice_days, :d) <= :today LIMIT 5000) due "
+                    f"      AND a2.end_date - COALESCE(s.renewal_notice_days, :d) <= {_LOCAL_TODAY} LIMIT 5000) due "
                     "WHERE a.id = due.id RETURNING a.id, a.tenant_id, a.client_id, a.end_date, a.auto_renew"
                 ),
-                {"today": today, "d": default_days},
+                {"now": now, "d": default_days},
             )
         )
         .mappings()
@@ -211,16 +218,19 @@ async def renewal_notices_due(session: AsyncSession, today: dt.date, default_day
     )
 
 
-async def ended(session: AsyncSession, today: dt.date, limit: int = 1000) -> Sequence[RowMapping]:
-    """Active agreements whose term is over (renewed or expired by the sweep)."""
+async def ended(session: AsyncSession, now: dt.datetime, limit: int = 1000) -> Sequence[RowMapping]:
+    """Active agreements whose term is over in their tenant's time zone (renewed or expired by the sweep)."""
+    zone = sa.func.coalesce(S.c.timezone, "UTC")
+    local_today = sa.cast(sa.func.timezone(zone, sa.literal(now, sa.DateTime(timezone=True))), sa.Date)
     return (
         (
             await session.execute(
                 sa.select(A)
-                .where(A.c.status == "active", A.c.end_date <= today)
+                .select_from(A.outerjoin(S, S.c.tenant_id == A.c.tenant_id))
+                .where(A.c.status == "active", A.c.end_date <= local_today)
                 .order_by(A.c.id)
                 .limit(limit)
-                .with_for_update(skip_locked=True)
+                .with_for_update(of=A, skip_locked=True)
             )
         )
         .mappings()

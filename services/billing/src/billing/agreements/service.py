@@ -657,9 +657,11 @@ async def renew_now(
     return await renew(session, principal, principal.tenant_id, row, now)
 
 
-async def renewal_sweep(session: AsyncSession, today: dt.date, now: dt.datetime) -> dict[str, int]:
-    """renewal_due N days before the end; at the end, auto-renew or expire."""
-    due = await repo.renewal_notices_due(session, today, 60)
+async def renewal_sweep(session: AsyncSession, now: dt.datetime) -> dict[str, int]:
+    """renewal_due N days before the end; at the end, auto-renew or expire. Days are the tenant's: the end
+    comes at midnight in its time zone, where its scheduled billing runs, so a renewed term is in force when
+    that day's run bills its first period."""
+    due = await repo.renewal_notices_due(session, now, 60)
     await events.emit_many(
         session,
         [
@@ -679,7 +681,7 @@ async def renewal_sweep(session: AsyncSession, today: dt.date, now: dt.datetime)
         ],
     )
     renewed = expired = 0
-    for row in await repo.ended(session, today):
+    for row in await repo.ended(session, now):
         if row["auto_renew"]:
             await renew(session, "renewal-sweep", row["tenant_id"], row, now)
             renewed += 1
