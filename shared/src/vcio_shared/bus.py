@@ -25,7 +25,7 @@ from vcio_shared.errors import database_unavailable
 from vcio_shared.events import CloudEvent, EventDecodeError, decode
 from vcio_shared.ids import uuid7
 from vcio_shared.logging import set_traceparent
-from vcio_shared.metrics import EVENTS_CONSUMED, EVENTS_DEAD, EVENTS_PUBLISHED
+from vcio_shared.metrics import EVENTS_CONSUMED, EVENTS_DEAD, EVENTS_PUBLISHED, JETSTREAM_REFUSALS
 
 log = structlog.get_logger("vcio.bus")
 DUPLICATE_WINDOW_S = 120.0
@@ -142,6 +142,7 @@ class Bus:
 
     async def _on_error(self, exc: Exception) -> None:
         if isinstance(exc, APIError):  # a JetStream refusal (a publish_async's, which nats-py reports only here)
+            JETSTREAM_REFUSALS.inc()
             log.warning("jetstream refused a request", error=str(exc))
         else:
             log.debug("nats error", error=str(exc) or type(exc).__name__)

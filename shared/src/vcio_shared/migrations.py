@@ -38,6 +38,10 @@ def run_env(target_metadata: sa.MetaData) -> None:
         return
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.connect() as connection:
+        # Replicas starting together (each Kubernetes pod migrates its database first) take turns: the next
+        # one finds the database at head. A session lock, released when the connection closes.
+        connection.execute(sa.text("SELECT pg_advisory_lock(hashtext('vcio-migrations'))"))
+        connection.commit()
         context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
         with context.begin_transaction():
             context.run_migrations()

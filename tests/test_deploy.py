@@ -1,0 +1,144 @@
+"""deploy/: the compose file and the Kubernetes manifests set only what the services read, start each service's
+own app, and migrate its database first; replicas migrating at once take turns. (No Docker engine or cluster
+here: the files are checked against the code, and their migration commands run against a real PostgreSQL.)"""
+
+import importlib
+import os
+import shlex
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from alembic import command
+
+from vcio_shared.migrations import alembic_config
+from vcio_shared.settings import SERVICES, load_settings
+from vcio_shared.testing import TEST_SECRET, PgServer
+
+DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+
+
+class Recorder(dict):  # type: ignore[type-arg]
+    """An environment that remembers which names were asked for."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        super().__init__(values)
+        self.asked: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.asked.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        self.asked.add(key)
+        return super().__getitem__(key)
+
+
+def names_read(service: str, monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    env = Recorder({f"{service.upper()}_DATABASE_URL": "postgresql://x/y", "VCIO_JWT_SECRET": TEST_SECRET})
+    monkeypatch.setattr(os, "environ", env)
+    load_settings(service)
+    monkeypatch.undo()
+    # SERVICE picks the app in the image's command (deploy/Dockerfile).
+    return env.asked | {"SERVICE"}
+
+
+def compose() -> dict[str, Any]:
+    return yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+
+
+def k8s_deployments() -> dict[str, dict[str, Any]]:
+    docs = [d for d in yaml.safe_load_all((DEPLOY / "k8s" / "services.yaml").read_text()) if d]
+    return {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+
+
+def env_names(env: Any) -> set[str]:
+    if isinstance(env, dict):
+        return set(env)
+    return {e["name"] for e in env}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_compose_sets_only_what_the_service_reads(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = compose()["services"][service]
+    names = env_names(spec["environment"])
+    assert names <= names_read(service, monkeypatch)
+    assert spec["environment"]["SERVICE"] == service
+    assert f"{service.upper()}_DATABASE_URL" in names
+    assert spec["environment"][f"{service.upper()}_DATABASE_URL"].endswith(f"/{service}")
+    assert spec["environment"]["NATS_URL"].startswith(f"nats://{service}:")  # its own NATS user (nats.conf)
+    assert "migrate" in spec["depends_on"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_kubernetes_sets_only_what_the_service_reads_and_migrates_first(
+    service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pod = k8s_deployments()[f"vcio-{service}"]["spec"]["template"]["spec"]
+    [app] = pod["containers"]
+    assert env_names(app["env"]) <= names_read(service, monkeypatch)
+    assert {"name": "SERVICE", "value": service} in app["env"]
+    [migrate] = pod["initContainers"]
+    assert migrate["image"] == app["image"]
+    assert env_names(migrate["env"]) == {f"{service.upper()}_DATABASE_URL"}
+    assert migrate["command"][:2] == ["python", "-c"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_image_command_starts_each_services_app(service: str) -> None:
+    cmd = next(line for line in (DEPLOY / "Dockerfile").read_text().splitlines() if line.startswith("CMD"))
+    assert "uvicorn --factory ${SERVICE}.main:build_app" in cmd
+    assert callable(importlib.import_module(f"{service}.main").build_app)
+
+
+@pytest.fixture
+def empty_databases(pg_server: PgServer) -> Iterator[dict[str, str]]:
+    urls = {}
+    for service in SERVICES:
+        name = f"deploy_{service}_{uuid.uuid4().hex[:8]}"
+        pg_server._exec(f'CREATE DATABASE "{name}"')
+        urls[service] = pg_server._url(name)
+    yield urls
+    for url in urls.values():
+        pg_server.drop(url)
+
+
+def run_python_c(cmd: list[str], env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run a container's `python -c` command in this interpreter, with that environment."""
+    assert cmd[:2] == ["python", "-c"], shlex.join(cmd)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    exec(compile(cmd[2], "<deploy command>", "exec"), {})  # noqa: S102 - our own deploy file
+
+
+def test_the_compose_migrate_command_brings_every_database_to_head(
+    empty_databases: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {f"{s.upper()}_DATABASE_URL": url for s, url in empty_databases.items()}
+    run_python_c(compose()["services"]["migrate"]["command"], env, monkeypatch)
+    for service, url in empty_databases.items():
+        command.check(alembic_config(service, url))
+
+
+def test_two_pods_migrating_one_database_at_once_both_succeed(empty_databases: dict[str, str]) -> None:
+    """Two replicas of billing start together, and each init container migrates. Without the advisory lock in
+    `run_env` one of them failed on the tables the other was creating."""
+    pod = k8s_deployments()["vcio-billing"]["spec"]["template"]["spec"]
+    cmd = pod["initContainers"][0]["command"]
+    env = {**os.environ, "BILLING_DATABASE_URL": empty_databases["billing"]}
+    # Both run the container's command at the same instant, imports done (they take a second or two).
+    start = time.time() + 4
+    together = f"import time, vcio_shared.migrations; time.sleep(max(0, {start} - time.time())); exec({cmd[2]!r})"
+    pods = [
+        subprocess.Popen([sys.executable, "-c", together], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=120)[0].decode() for p in pods]
+    assert [p.returncode for p in pods] == [0, 0], outputs
+    command.check(alembic_config("billing", empty_databases["billing"]))
