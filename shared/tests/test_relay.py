@@ -1,6 +1,7 @@
 """The outbox relay's checked batches and batch rows, on a real PostgreSQL and nats-server: every event lands
 once, in order."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -261,3 +262,15 @@ def test_a_duplicate_at_either_end_proves_nothing() -> None:
 
 def test_ends_in_different_streams_prove_nothing() -> None:
     assert batch_stored(ack(41), ack(540, stream="OTHER"), 500) is False
+
+
+async def test_waiting_for_nats_yields_when_the_client_says_down_before_its_callback_ran() -> None:
+    """nats-py marks the connection down, then its disconnected callback clears `connected`. Waiting on the
+    still-set event returned at once without yielding: the relay and consumer loops spun forever, the
+    callback and the reconnect never ran (a clean-clone CI run: a relay child at 7 GiB after NATS went away)."""
+    bus = Bus("nats://127.0.0.1:9", "catalog")  # never started: the client is down
+    bus.connected.set()  # and the event still says up
+    ran: list[bool] = []
+    asyncio.get_running_loop().call_soon(ran.append, True)
+    assert await bus.wait_connected(5) is False
+    assert ran == [True]  # the loop ran other work meanwhile

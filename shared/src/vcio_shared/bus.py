@@ -90,6 +90,20 @@ class Bus:
     def is_connected(self) -> bool:
         return self.nc is not None and self.nc.is_connected
 
+    async def wait_connected(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the connection; True once it is up.
+
+        nats-py marks the connection down before its disconnected callback (which clears `connected`) gets to
+        run. In between, waiting on the still-set event would return at once without yielding, and a loop
+        around it would spin forever: the callback and the reconnect never run (a relay child did this, and
+        piled up gigabytes of cancelled timers). So in that window this sleeps a little instead."""
+        if self.is_connected:
+            return True
+        if self.connected.is_set():
+            await asyncio.sleep(0.05)
+            return self.is_connected
+        return await wait_event(self.connected, timeout)
+
     def start(self) -> None:
         self._task = asyncio.create_task(self._connect_forever(), name="nats-connect")
 
@@ -263,8 +277,7 @@ class OutboxRelay:
         delay = 0.2
         while not self._stopping:
             try:
-                if not self.bus.is_connected:
-                    await wait_event(self.bus.connected, 5)
+                if not await self.bus.wait_connected(5):
                     continue
                 sent = await self.relay_once()
                 delay = 0.2
@@ -491,8 +504,7 @@ class ConsumerRunner:
         delay = 0.2
         while not self._stopping:
             try:
-                if not self.bus.is_connected:
-                    await wait_event(self.bus.connected, 5)
+                if not await self.bus.wait_connected(5):
                     continue
                 generation = self.bus.generation
                 sub = await self._subscribe()
