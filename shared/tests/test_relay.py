@@ -65,22 +65,25 @@ def notes(n: int) -> list[CloudEvent]:
     return [build("catalog", TYPE, "tenant-a", {"id": f"n-{i}", "text": "x" * 700}) for i in range(n)]
 
 
-async def stream_ids(nats_url: str) -> list[str]:
-    """The `Nats-Msg-Id` of every message in the CATALOG stream, in stream order."""
+async def stream_messages(nats_url: str) -> list[tuple[str, bytes, str | None]]:
+    """(Nats-Msg-Id, payload, traceparent) of every message in the CATALOG stream, in stream order."""
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream()
         info = await js.stream_info("CATALOG")
-        if not info.state.messages:
-            return []
-        ids = []
-        for seq in range(info.state.first_seq, info.state.last_seq + 1):
+        out = []
+        for seq in range(info.state.first_seq, info.state.last_seq + 1) if info.state.messages else ():
             msg = await js.get_msg("CATALOG", seq)
             assert msg.headers is not None
-            ids.append(msg.headers["Nats-Msg-Id"])
-        return ids
+            out.append((msg.headers["Nats-Msg-Id"], msg.data, msg.headers.get("traceparent")))
+        return out
     finally:
         await nc.close()
+
+
+async def stream_ids(nats_url: str) -> list[str]:
+    """The `Nats-Msg-Id` of every message in the CATALOG stream, in stream order."""
+    return [event_id for event_id, _, _ in await stream_messages(nats_url)]
 
 
 async def test_checked_batch_stores_every_row_once_in_seq_order_and_empties_the_outbox(
@@ -137,22 +140,6 @@ async def test_single_row_is_published_with_an_ack(relay: OutboxRelay, notes_db:
     assert await relay.relay_once() == 1
     assert await stream_ids(nats_url) == [events[0].id]
     assert sql(notes_db, "SELECT count(*) FROM outbox") == [(0,)]
-
-
-async def stream_messages(nats_url: str) -> list[tuple[str, bytes, str]]:
-    """(Nats-Msg-Id, payload, traceparent) of every message in the CATALOG stream, in stream order."""
-    nc = await nats.connect(nats_url)
-    try:
-        js = nc.jetstream()
-        info = await js.stream_info("CATALOG")
-        out = []
-        for seq in range(info.state.first_seq, info.state.last_seq + 1) if info.state.messages else ():
-            msg = await js.get_msg("CATALOG", seq)
-            assert msg.headers is not None
-            out.append((msg.headers["Nats-Msg-Id"], msg.data, msg.headers["traceparent"]))
-        return out
-    finally:
-        await nc.close()
 
 
 async def test_batch_rows_go_out_one_message_per_event_in_seq_order_among_single_rows(
