@@ -8,7 +8,6 @@ import shlex
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -99,11 +98,7 @@ def test_the_image_command_starts_each_services_app(service: str) -> None:
 
 @pytest.fixture
 def empty_databases(pg_server: PgServer) -> Iterator[dict[str, str]]:
-    urls = {}
-    for service in SERVICES:
-        name = f"deploy_{service}_{uuid.uuid4().hex[:8]}"
-        pg_server._exec(f'CREATE DATABASE "{name}"')
-        urls[service] = pg_server._url(name)
+    urls = {service: pg_server.empty_database(f"deploy_{service}") for service in SERVICES}
     yield urls
     for url in urls.values():
         pg_server.drop(url)

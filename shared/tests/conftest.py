@@ -14,12 +14,7 @@ from vcio_shared.testing import TEST_SECRET, PgServer, running
 
 @pytest.fixture
 def notes_db(pg_server: PgServer) -> Iterator[str]:
-    import uuid
-
-    name = f"notes_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_server.admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = pg_server._url(name)
+    url = pg_server.empty_database("notes")
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     noteservice.registry.metadata.create_all(engine)
     engine.dispose()

@@ -104,6 +104,12 @@ _INSERT = sa.text(
 )
 
 
+def _check_type(service: str, type_: str) -> None:
+    """A service publishes only its own types, named vcio.<service>.<entity>.<action>."""
+    if not _TYPE.match(type_) or not type_.startswith(f"vcio.{service}."):
+        raise ValueError(f"{service} may not publish {type_!r}")
+
+
 def build(
     service: str,
     type_: str,
@@ -113,8 +119,7 @@ def build(
     subject: str | None = None,
     now: dt.datetime | None = None,
 ) -> CloudEvent:
-    if not _TYPE.match(type_) or not type_.startswith(f"vcio.{service}."):
-        raise ValueError(f"{service} may not publish {type_!r}")
+    _check_type(service, type_)
     return CloudEvent(
         type=type_,
         source=f"/vcio/{service}",
@@ -175,8 +180,7 @@ async def emit_batch(
     once (a billing run's chunk). The relay publishes each as its own message with its own `Nats-Msg-Id`, in
     order, and deletes the row once JetStream has stored them all; one row instead of thousands to write, lock
     and delete. The JSON documents are joined by newlines, so none may hold a raw one (orjson never writes one)."""
-    if not _TYPE.match(type_) or not type_.startswith(f"vcio.{service}."):
-        raise ValueError(f"{service} may not publish {type_!r}")
+    _check_type(service, type_)
     if len(ids) != len(payloads):
         raise ValueError(f"{len(ids)} ids for {len(payloads)} payloads")
     if not ids:

@@ -54,6 +54,12 @@ class PgServer:
             self._templates.add(name)
         return name
 
+    def empty_database(self, prefix: str) -> str:
+        """A new, empty database (no migrations): for tests that build or migrate their own schema."""
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        self._exec(f'CREATE DATABASE "{name}"')
+        return self._url(name)
+
     def fresh_database(self, package: str) -> str:
         """A new database cloned from the migrated template: each test starts empty."""
         template = self.template_for(package)

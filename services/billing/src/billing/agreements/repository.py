@@ -18,7 +18,7 @@ from billing.tenants.models import TenantSettings
 from vcio_shared.ids import uuid7
 
 A: sa.Table = Agreement.__table__  # type: ignore[attr-defined]
-S: sa.Table = TenantSettings.__table__  # type: ignore[attr-defined]
+S = TenantSettings.__table__.alias("s")  # type: ignore[attr-defined]  # the name _LOCAL_TODAY uses
 C: sa.Table = Client.__table__  # type: ignore[attr-defined]
 P: sa.Table = PendingAdjustment.__table__  # type: ignore[attr-defined]
 M: sa.Table = MrrMovement.__table__  # type: ignore[attr-defined]
@@ -193,8 +193,8 @@ async def set_churn(
     )
 
 
-# The date it is now in the agreement's tenant's time zone (the one its scheduled billing runs on); `s` is
-# tenant_settings, which a tenant without settings lacks (UTC then).
+# The date it is now in the agreement's tenant's time zone (the one its scheduled billing runs on), for queries
+# that join tenant_settings as `s` (a tenant without settings has none: UTC then) and bind `now`.
 _LOCAL_TODAY = "(CAST(:now AS timestamptz) AT TIME ZONE COALESCE(s.timezone, 'UTC'))::date"
 
 
@@ -220,14 +220,15 @@ async def renewal_notices_due(session: AsyncSession, now: dt.datetime, default_d
 
 async def ended(session: AsyncSession, now: dt.datetime, limit: int = 1000) -> Sequence[RowMapping]:
     """Active agreements whose term is over in their tenant's time zone (renewed or expired by the sweep)."""
-    zone = sa.func.coalesce(S.c.timezone, "UTC")
-    local_today = sa.cast(sa.func.timezone(zone, sa.literal(now, sa.DateTime(timezone=True))), sa.Date)
+    over = sa.text(f"agreements.end_date <= {_LOCAL_TODAY}").bindparams(
+        sa.bindparam("now", now, type_=sa.DateTime(timezone=True))
+    )
     return (
         (
             await session.execute(
                 sa.select(A)
                 .select_from(A.outerjoin(S, S.c.tenant_id == A.c.tenant_id))
-                .where(A.c.status == "active", A.c.end_date <= local_today)
+                .where(A.c.status == "active", over)
                 .order_by(A.c.id)
                 .limit(limit)
                 .with_for_update(of=A, skip_locked=True)
