@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PACKAGES := -e shared -e services/catalog -e services/proposals -e services/billing -e services/scheduler -e cli
 EXISTING := $(foreach p,shared services/catalog services/proposals services/billing services/scheduler cli,$(if $(wildcard $(p)/pyproject.toml),-e $(p)))
 
-.PHONY: install run test test-fast lint fuzz bench lock clean
+.PHONY: install system-deps run test test-fast lint fuzz bench lock clean
 
 $(BIN)/.installed: requirements.lock $(wildcard */pyproject.toml services/*/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,10 +16,13 @@ $(BIN)/.installed: requirements.lock $(wildcard */pyproject.toml services/*/pypr
 
 install: $(BIN)/.installed
 
+system-deps:  ## Debian packages the suite needs (Chromium, poppler, fonts, Pango); installs only what is missing
+	bash scripts/system-deps
+
 run: install  ## the whole platform on embedded nats-server + PostgreSQL, data under $VCIO_DATA_DIR (.vcio)
 	$(BIN)/vcio dev
 
-test: install  ## the whole suite, on throwaway servers
+test: install system-deps  ## the whole suite, on throwaway servers (installs what it needs first)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 lint: install  ## ruff (lint + format check) and mypy

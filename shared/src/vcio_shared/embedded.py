@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import os
 import pwd
 import shutil
@@ -15,6 +16,7 @@ import socket
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,6 +24,7 @@ _LIBC = ctypes.CDLL(None)  # loaded before any fork: the child only calls into i
 _PR_SET_PDEATHSIG = 1
 PG_USER = "postgres"
 PG_SYSTEM_USER = "embedded_postgres"  # postgres refuses to run as root
+_USERADD_EXISTS = 9  # useradd(8): username already in use
 
 
 def die_with_parent() -> None:
@@ -62,19 +65,29 @@ def _pg_bin() -> Path:
     return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
 
 
-def _as_pg_user() -> dict[str, int]:
-    """When root, run postgres as an unprivileged system user (created once)."""
+def _as_pg_user(name: str = PG_SYSTEM_USER) -> dict[str, int]:
+    """When root, run postgres as an unprivileged system user, created once.
+
+    Test workers and `vcio dev` may start servers at the same moment on a machine that has no such user yet:
+    the user is created under a file lock, and a `useradd` that finds it already there is not an error.
+    """
     if os.geteuid() != 0:
         return {}
     try:
-        pwd.getpwnam(PG_SYSTEM_USER)
+        entry = pwd.getpwnam(name)
     except KeyError:
-        subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_SYSTEM_USER],
-            check=True,
-            capture_output=True,
-        )
-    entry = pwd.getpwnam(PG_SYSTEM_USER)
+        with open(Path(tempfile.gettempdir()) / f"vcio-useradd-{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                entry = pwd.getpwnam(name)
+            except KeyError:
+                done = subprocess.run(
+                    ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+                    capture_output=True,
+                )
+                if done.returncode not in (0, _USERADD_EXISTS):
+                    raise RuntimeError(f"useradd {name} failed: {done.stderr.decode(errors='replace')}") from None
+                entry = pwd.getpwnam(name)
     return {"user": entry.pw_uid, "group": entry.pw_gid}
 
 
