@@ -4,8 +4,11 @@ import httpx
 from fastapi import FastAPI
 from pypdf import PdfReader
 
+from proposals.proposals.pdf import PdfRenderer
 from services.proposals.tests.support import path_of, sent_proposal
 from vcio_shared.testing import auth
+
+SIGNER = {"signer_name": "Dr. Ada Smith", "signer_email": "ada@acme-dental.example"}
 
 
 def _text(pdf: bytes) -> str:
@@ -40,3 +43,51 @@ async def test_the_client_can_download_the_same_pdf_from_the_link(client: httpx.
     r = await client.get(f"{path_of(p['accept_url'])}/pdf")
     assert r.status_code == 200
     assert "18,500.00" in _text(r.content)
+
+
+async def test_a_second_get_of_the_same_document_is_served_from_the_cache(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    p = await sent_proposal(client, app)
+    first = await client.get(f"{path_of(p['accept_url'])}/pdf")
+    second = await client.get(f"{path_of(p['accept_url'])}/pdf")
+    staff = await client.get(f"/v1/proposals/{p['id']}/pdf", headers=auth())  # the same document and text
+    assert [r.status_code for r in (first, second, staff)] == [200, 200, 200]
+    assert first.content == second.content == staff.content
+    assert app.state.pdf.renders == 1
+    await client.post(f"{path_of(p['accept_url'])}/accept", json=SIGNER)
+    accepted = await client.get(f"{path_of(p['accept_url'])}/pdf")  # now with the acceptance banner: new text
+    assert "Accepted by Dr. Ada Smith" in _text(accepted.content)
+    assert app.state.pdf.renders == 2
+
+
+async def test_the_pdf_cache_is_bounded(client: httpx.AsyncClient, app: FastAPI) -> None:
+    app.state.pdf = PdfRenderer(max_entries=2)
+    links = [path_of((await sent_proposal(client, app))["accept_url"]) for _ in range(3)]
+    for link in links:
+        assert (await client.get(f"{link}/pdf")).status_code == 200
+    entries, size = app.state.pdf.cached
+    assert entries == 2 and size > 0
+    await client.get(f"{links[0]}/pdf")  # the oldest was let go: rendered again
+    await client.get(f"{links[2]}/pdf")  # still held
+    assert app.state.pdf.renders == 4
+
+
+async def test_renders_beyond_the_cap_wait_then_get_503_with_retry_after(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    app.state.pdf = PdfRenderer(concurrency=1, wait_seconds=0.3)
+    p = await sent_proposal(client, app)
+    await app.state.pdf.slots.acquire()  # one render in progress, holding the only slot
+    try:
+        r = await client.get(f"{path_of(p['accept_url'])}/pdf")
+        assert (r.status_code, r.headers["content-type"], r.headers["retry-after"]) == (
+            503,
+            "application/problem+json",
+            "1",
+        )
+        assert r.json()["status"] == 503
+    finally:
+        app.state.pdf.slots.release()
+    assert (await client.get(f"{path_of(p['accept_url'])}/pdf")).status_code == 200
+    assert app.state.pdf.renders == 1

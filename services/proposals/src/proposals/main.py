@@ -13,6 +13,7 @@ from proposals.client_page.router import router as client_page_router
 from proposals.client_page.security import Csrf, PageSecurityHeaders
 from proposals.clients.router import router as clients_router
 from proposals.msp.router import router as msp_router
+from proposals.proposals.pdf import PdfRenderer
 from proposals.proposals.router import router as proposals_router
 from proposals.proposals.sweeps import EXPIRY
 from proposals.validation import RefuseNulInQuery
@@ -42,4 +43,5 @@ def build_app(settings: Settings | None = None, clock: Clock | None = None, run_
     secret = os.environ.get("PROPOSALS_CSRF_SECRET") or settings.jwt_secret or secrets.token_hex(32)
     app.state.csrf = Csrf(f"csrf:{secret}".encode())
     app.state.page_limiter = RateLimiter(limit=int(os.environ.get("PROPOSALS_PAGE_RATE_LIMIT", "60")))
+    app.state.pdf = PdfRenderer.from_environment()  # per process: bounded renders at once, bounded cache
     return app

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import anyio
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -19,7 +18,7 @@ from pydantic import ValidationError
 from proposals.client_page.security import CSRF_COOKIE, Csrf
 from proposals.proposals import document, service
 from proposals.proposals.models import OPEN_STATUSES
-from proposals.proposals.render import render_notice, render_page, render_pdf
+from proposals.proposals.render import render_notice, render_page
 from proposals.proposals.schemas import ClientAcceptIn, DeclineIn, QuoteIn
 from vcio_shared.db import SessionDep
 from vcio_shared.errors import Conflict, Forbidden, Gone, NotFound, ProblemError, TooManyRequests, Unprocessable
@@ -303,7 +302,7 @@ async def pdf(token: str, request: Request, session: SessionDep, clock: ClockDep
     row = await service.by_token(session, token)
     if row.status not in (*OPEN_STATUSES, "accepted", "declined"):
         raise Gone(f"this proposal is {row.status}")
-    data = await anyio.to_thread.run_sync(render_pdf, document.present(row))
+    data = await request.app.state.pdf.render(document.present(row))
     return Response(
         data,
         media_type="application/pdf",

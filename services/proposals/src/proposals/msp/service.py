@@ -8,8 +8,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from proposals.msp import repository
 from proposals.msp.schemas import MspProfileIn, MspProfilePublic
-from vcio_shared import audit
+from vcio_shared import audit, events
 from vcio_shared.auth import Principal
+
+SERVICE = "proposals"
+UPDATED = "vcio.proposals.msp_profile.updated"
+# The event's data, in this order (docs/events.md; billing prints them on invoices).
+EVENT_FIELDS = (
+    "name",
+    "legal_name",
+    "email",
+    "phone",
+    "website",
+    "address",
+    "tax_id",
+    "payment_instructions",
+    "terms",
+)
 
 
 async def get(session: AsyncSession, tenant_id: str) -> MspProfilePublic:
@@ -20,7 +35,12 @@ async def get(session: AsyncSession, tenant_id: str) -> MspProfilePublic:
 
 
 async def put(session: AsyncSession, principal: Principal, body: MspProfileIn, now: dt.datetime) -> MspProfilePublic:
+    """Replace the profile and announce it (every PUT, in the same transaction), so billing names the MSP too."""
     values = {**body.model_dump(), "updated_at": now}
     row = await repository.upsert(session, principal.tenant_id, values)
+    profile = MspProfilePublic.model_validate(row)
     await audit.record(session, principal, "msp_profile.updated", "msp_profile", principal.tenant_id, body.model_dump())
-    return MspProfilePublic.model_validate(row)
+    data = {k: getattr(profile, k) for k in EVENT_FIELDS}
+    data["updated_at"] = row.updated_at.isoformat()
+    await events.emit(session, SERVICE, UPDATED, principal.tenant_id, data, subject=principal.tenant_id, now=now)
+    return profile

@@ -3,6 +3,9 @@
 The canonical document is the proposal version as shown plus the chosen options, serialised as JSON with sorted
 keys, no insignificant whitespace and UTF-8 (no floats anywhere: money is strings). `document_sha256` is the
 SHA-256 of those bytes; `GET /v1/proposals/{id}/document` serves them so anyone can recompute it.
+
+Dates: the API and the document keep the contract's end-exclusive `end_date`; people are shown the term's last
+day (2027-01-01 for 12 months reads "1 January 2027 to 31 December 2027").
 """
 
 from __future__ import annotations
@@ -14,9 +17,31 @@ from decimal import Decimal
 from typing import Any
 
 from proposals.proposals import calc
+from proposals.proposals.render import long_date
 from vcio_shared import money
 
-FORMAT = "vcio.proposal.v1"
+# v2 added auto_renew, renewal_terms and msp.terms; v1 documents (accepted before) had none of them.
+FORMAT = "vcio.proposal.v2"
+LEGACY_FORMAT = "vcio.proposal.v1"
+
+
+def last_day(start: dt.date, term_months: int) -> dt.date:
+    """The term's last day, as people read it (the end date in the API is the day after)."""
+    return calc.term_end(start, term_months) - dt.timedelta(days=1)
+
+
+def renewal_terms(row: Any) -> str:
+    """The renewal in plain words, as the page and the PDF print it (and the document hashes it)."""
+    last = long_date(last_day(row.start_date, row.term_months))
+    if not row.auto_renew:
+        return f"This agreement ends on {last} and does not renew automatically."
+    months = f"{row.term_months} month{'' if row.term_months == 1 else 's'}"
+    return f"This agreement renews automatically for another {months} unless either party gives notice before {last}."
+
+
+def _signed_legacy(row: Any) -> bool:
+    """An acceptance recorded before v2: its page must not show renewal terms the client never saw."""
+    return row.accepted_document is not None and json.loads(row.accepted_document).get("format") == LEGACY_FORMAT
 
 
 def _money(minor: int, currency: str) -> str:
@@ -39,7 +64,7 @@ def canonical_document(row: Any, selected: list[str]) -> dict[str, Any]:
         "format": FORMAT,
         "proposal_id": str(row.id),
         "version": row.version,
-        "msp": {"name": row.msp_name},
+        "msp": {"name": row.msp_name, "terms": row.msp_terms},
         "client": {k: row.client_snapshot[k] for k in ("id", "name", "email")},
         "package": {
             "id": str(row.package_id),
@@ -52,6 +77,8 @@ def canonical_document(row: Any, selected: list[str]) -> dict[str, Any]:
         "end_date": calc.term_end(row.start_date, row.term_months).isoformat(),
         "term_months": row.term_months,
         "billing_cycle": row.billing_cycle,
+        "auto_renew": row.auto_renew,
+        "renewal_terms": renewal_terms(row),
         "valid_until": row.valid_until.isoformat() if row.valid_until else None,
         "discount_percent": calc.format_percent(Decimal(row.discount_percent)),
         "discount_reason": row.discount_reason,
@@ -120,8 +147,13 @@ def present(
         "currency": cur,
         "start_date": row.start_date,
         "end_date": calc.term_end(row.start_date, row.term_months),
+        "last_day": last_day(row.start_date, row.term_months),
         "term_months": row.term_months,
         "billing_cycle": row.billing_cycle,
+        "auto_renew": row.auto_renew,
+        "renewal_terms": renewal_terms(row),
+        "msp_terms": row.msp_terms,
+        "shows_terms": not _signed_legacy(row),
         "discount_percent": calc.format_percent(Decimal(row.discount_percent)),
         "discount_reason": row.discount_reason,
         "valid_until": row.valid_until,
@@ -209,6 +241,7 @@ def accepted_event_data(row: Any, now: dt.datetime) -> dict[str, Any]:
         "end_date": calc.term_end(row.start_date, row.term_months).isoformat(),
         "term_months": row.term_months,
         "billing_cycle": row.billing_cycle,
+        "auto_renew": row.auto_renew,
         "recurring_lines": [
             {"description": ln["description"], "amount": _money(ln["amount"], cur)}
             for ln in inc

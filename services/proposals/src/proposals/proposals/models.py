@@ -52,10 +52,13 @@ class Proposal(Base, table=True):
     package: dict[str, Any] = _json(dict)
     client_snapshot: dict[str, Any] = _json(dict)
     msp_name: str
+    # The MSP's standard terms as they stood when this version was sent (frozen: later profile edits leave it).
+    msp_terms: str | None = None
     currency: str
     start_date: dt.date
     term_months: int
     billing_cycle: str
+    auto_renew: bool = Field(default=True, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.true()))
     discount_percent: Decimal = Field(sa_column=sa.Column(sa.Numeric(5, 2), nullable=False))
     discount_reason: str | None = None
     valid_until: dt.date | None = None

@@ -44,6 +44,8 @@ env = jinja2.Environment(
 )
 env.filters["money"] = group_money
 env.filters["long_date"] = long_date
+# An end-exclusive date (a term's or a billing period's end) as the last day it covers, for people.
+env.filters["last_day"] = lambda d: d - dt.timedelta(days=1)
 env.filters["month_label"] = month_label
 env.filters["role"] = lambda r: _ROLES.get(r, r.replace("_", " ").capitalize())
 env.filters["cycle"] = lambda c: {"monthly": "Monthly", "quarterly": "Quarterly", "annual": "Annually"}.get(c, c)
@@ -58,11 +60,17 @@ def render_notice(title: str, message: str, *, nonce: str = "", msp_name: str | 
     return env.get_template("notice.html").render(title=title, message=message, nonce=nonce, msp_name=msp_name)
 
 
-def render_pdf(view: dict[str, Any]) -> bytes:
-    """The same template in print mode; nothing outside the document is ever fetched."""
+def render_pdf_html(view: dict[str, Any]) -> str:
+    """The page template in print mode: what the PDF shows (no nonce, token or form, so the same view gives the
+    same text)."""
+    return render_page(view, mode="pdf")
+
+
+def html_to_pdf(html: str) -> bytes:
+    """WeasyPrint, fetching nothing outside the document. Slow and memory-hungry: routes call it through
+    proposals.proposals.pdf (bounded concurrency, cache)."""
     # Imported here: WeasyPrint takes seconds to import, and most processes never render a PDF.
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
-    html = render_page(view, mode="pdf")
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf()  # type: ignore[no-any-return]

@@ -5,13 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-import anyio
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from proposals.deps import Reader, Writer
 from proposals.proposals import document, repository, service
-from proposals.proposals.render import render_pdf
 from proposals.proposals.schemas import (
     Pipeline,
     ProposalCreate,
@@ -159,10 +157,12 @@ async def canonical_document(proposal_id: uuid.UUID, principal: Reader, session:
 @router.get(
     "/v1/proposals/{proposal_id}/pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}}
 )
-async def proposal_pdf(proposal_id: uuid.UUID, principal: Reader, session: SessionDep, runtime: RuntimeDep) -> Response:
+async def proposal_pdf(
+    proposal_id: uuid.UUID, principal: Reader, session: SessionDep, runtime: RuntimeDep, request: Request
+) -> Response:
     row = await service.get(session, principal.tenant_id, proposal_id)
     view = document.present(row, base_url=runtime.settings.public_base_url)
-    pdf = await anyio.to_thread.run_sync(render_pdf, view)
+    pdf = await request.app.state.pdf.render(view)
     return Response(
         pdf,
         media_type="application/pdf",

@@ -46,6 +46,7 @@ class _Terms(RequestModel):
     start_date: dt.date | None = None
     term_months: int | None = Field(default=None, ge=1, le=120)
     billing_cycle: BillingCycle | None = None
+    auto_renew: bool = True  # billing's default: a vCIO term rolls over (a PATCH without it keeps the version's)
     discount_percent: Percent | None = None
     discount_reason: Annotated[str, StringConstraints(max_length=500)] | None = None
     valid_until: dt.date | None = None
@@ -156,6 +157,9 @@ class ProposalPublic(ResponseModel):
     end_date: dt.date
     term_months: int
     billing_cycle: BillingCycle
+    auto_renew: bool
+    renewal_terms: str
+    msp_terms: str | None
     discount_percent: str
     discount_reason: str | None
     valid_until: dt.date | None

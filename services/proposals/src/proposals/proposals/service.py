@@ -58,9 +58,12 @@ def _client_snapshot(client: Any) -> dict[str, Any]:
     }
 
 
-async def _msp_name(session: AsyncSession, tenant_id: str) -> str:
+async def _msp(session: AsyncSession, tenant_id: str) -> dict[str, Any]:
+    """The MSP's name and standard terms as they stand now, to freeze into a version."""
     profile = await msp_repository.get(session, tenant_id)
-    return profile.name if profile is not None else tenant_id
+    if profile is None:
+        return {"msp_name": tenant_id, "msp_terms": None}
+    return {"msp_name": profile.name, "msp_terms": profile.terms}
 
 
 async def _package(session: AsyncSession, tenant_id: str, package_id: uuid.UUID, version: int | None) -> Any:
@@ -158,6 +161,7 @@ def _compose(pkg: Any, client: Any, terms: dict[str, Any], now: dt.datetime) -> 
         "start_date": start,
         "term_months": term_months,
         "billing_cycle": terms.get("billing_cycle") or pkg.billing_cycle,
+        "auto_renew": terms.get("auto_renew", True),
         "discount_percent": discount,
         "discount_reason": reason,
         "valid_until": valid_until,
@@ -199,6 +203,7 @@ def _terms_of(row: Any) -> dict[str, Any]:
         "start_date": row.start_date,
         "term_months": row.term_months,
         "billing_cycle": row.billing_cycle,
+        "auto_renew": row.auto_renew,
         "discount_percent": Decimal(row.discount_percent),
         "discount_reason": row.discount_reason,
         "valid_until": row.valid_until,
@@ -221,7 +226,7 @@ async def create(session: AsyncSession, principal: Principal, body: ProposalCrea
             "client_id": client.id,
             "version": 1,
             "status": "draft",
-            "msp_name": await _msp_name(session, principal.tenant_id),
+            **await _msp(session, principal.tenant_id),
             "created_at": now,
             "updated_at": now,
         },
@@ -290,7 +295,7 @@ async def send(
             "valid_until": valid_until,
             "token": secrets.token_urlsafe(32),
             "client_snapshot": _client_snapshot(client),
-            "msp_name": await _msp_name(session, principal.tenant_id),
+            **await _msp(session, principal.tenant_id),  # the name and terms the client is shown, frozen
         },
     )
     view = document.present(row, base_url=base_url, calendar=False)
@@ -345,6 +350,7 @@ async def revise(
             "supersedes_id": old.id,
             "status": "draft",
             "msp_name": old.msp_name,
+            "msp_terms": old.msp_terms,
             "created_at": now,
             "updated_at": now,
         },
