@@ -71,6 +71,11 @@ async def test_the_pdf_cache_is_bounded(client: httpx.AsyncClient, app: FastAPI)
     await client.get(f"{links[0]}/pdf")  # the oldest was let go: rendered again
     await client.get(f"{links[2]}/pdf")  # still held
     assert app.state.pdf.renders == 4
+    # Bounded in bytes too: room for one and a half of these PDFs holds one.
+    app.state.pdf = PdfRenderer(max_bytes=size * 3 // 4)
+    for link in links:
+        assert (await client.get(f"{link}/pdf")).status_code == 200
+    assert app.state.pdf.cached[0] == 1 and app.state.pdf.cached[1] <= size * 3 // 4
 
 
 async def test_renders_beyond_the_cap_wait_then_get_503_with_retry_after(
