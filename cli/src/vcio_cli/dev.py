@@ -41,16 +41,51 @@ def _pick_port(preferred: int) -> int:
         return int(s.getsockname()[1])
 
 
-def dev_secret(data_dir: Path) -> str:
-    """VCIO_JWT_SECRET, or a random secret kept under the data directory so tokens survive restarts."""
+class NoDevSecret(Exception):
+    """`vcio token` found no secret: `vcio dev` has not run with this data directory."""
+
+
+def dev_secret(data_dir: Path, create: bool = True) -> str:
+    """VCIO_JWT_SECRET, or a random secret kept under the data directory so tokens survive restarts.
+
+    Only `vcio dev` creates it (`create`): a token signed with a secret no service uses would only be refused."""
     if os.environ.get("VCIO_JWT_SECRET"):
         return os.environ["VCIO_JWT_SECRET"]
     path = data_dir / "jwt-secret"
     if not path.exists():
+        if not create:
+            raise NoDevSecret(
+                f"no development secret at {path}: start the platform first (`make run`), or set VCIO_DATA_DIR "
+                "to the data directory it uses, or VCIO_JWT_SECRET to the services' secret"
+            )
         data_dir.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+RESTART_FIRST_DELAY = 0.5  # seconds before the first restart of a child that died
+RESTART_MAX_DELAY = 30.0  # the delay doubles for each death in a row, up to this
+RESTART_RESET_AFTER = 60.0  # a child up this long that then dies is restarted after the first delay again
+
+
+@dataclass
+class Restarts:
+    """Backoff for one supervised child: when it was started, and when (and after what) it is next restarted."""
+
+    started_at: float
+    delay: float = RESTART_FIRST_DELAY
+    due: float | None = None  # set while the child is dead and waiting for its restart
+    count: int = 0
+
+    def died(self, now: float) -> float:
+        """The child was found dead at `now`: schedule its restart; returns the delay."""
+        if now - self.started_at >= RESTART_RESET_AFTER:
+            self.delay = RESTART_FIRST_DELAY
+        wait = self.delay
+        self.due = now + wait
+        self.delay = min(self.delay * 2, RESTART_MAX_DELAY)
+        return wait
 
 
 @dataclass
@@ -66,15 +101,20 @@ class Platform:
     ports: dict[str, int] = field(default_factory=dict)
     environ: dict[str, str] | None = None  # defaults to os.environ; tests pass their own
     quiet: bool = False
+    restarts: dict[str, Restarts] = field(default_factory=dict)  # per child: "postgres", "nats", each service
 
     def start(self, tenant: str, wait_timeout: float = 120) -> None:
+        from vcio_shared.settings import uvicorn_proxy_args
+
         started = time.monotonic()
+        self.data_dir = self.data_dir.resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = dict(self.environ if self.environ is not None else os.environ)
+        uvicorn_proxy_args(env.get("VCIO_TRUSTED_PROXIES", ""))  # a bad value stops here, before any child
         secret = env.get("VCIO_JWT_SECRET") or dev_secret(self.data_dir)
         if not env.get("VCIO_JWT_JWKS_URL"):
             env["VCIO_JWT_SECRET"] = secret
-        env.setdefault("VCIO_DATA_DIR", str(self.data_dir))
+        env["VCIO_DATA_DIR"] = str(self.data_dir)
         env.setdefault("VCIO_RELAY_PROCESS", "1")  # each service publishes its events from a child process
 
         if not env.get("NATS_URL"):
@@ -82,6 +122,7 @@ class Platform:
                 self.data_dir / "nats", port=_pick_port(int(env.get("VCIO_NATS_PORT", 4222)))
             ).start()
             env["NATS_URL"] = self.nats.url
+            self.restarts["nats"] = Restarts(time.monotonic())
             console.print(f"[green]nats-server[/] {self.nats.url} (JetStream in {self.nats.store_dir})")
         missing = [s for s in SERVICES if not env.get(f"{s.upper()}_DATABASE_URL")]
         if missing:
@@ -89,6 +130,7 @@ class Platform:
                 self.data_dir / "postgres", port=_pick_port(int(env.get("VCIO_PG_PORT", 5432)))
             ).start()
             console.print(f"[green]postgres[/] {self.postgres.url} (data in {self.postgres.data_dir})")
+            self.restarts["postgres"] = Restarts(time.monotonic())
             for service in missing:
                 env[f"{service.upper()}_DATABASE_URL"] = self.postgres.create_database(service)
         for service in SERVICES:
@@ -96,7 +138,8 @@ class Platform:
         console.print("[green]migrations[/] applied")
 
         ports = {s: int(env.get(f"{s.upper()}_PORT", DEFAULT_PORTS[s])) for s in SERVICES}
-        env.setdefault("VCIO_PUBLIC_BASE_URL", f"http://{self.host}:{ports['proposals']}")
+        # Links point at the service that answers them (proposal pages at proposals, calendar feeds at the
+        # scheduler): each service's own address, unless VCIO_PUBLIC_BASE_URL names a reverse proxy.
         self.env = env
         self.ports = ports
         for service in SERVICES:
@@ -106,6 +149,7 @@ class Platform:
         console.print(f"\n[bold]vcio is ready[/] in {elapsed:.1f}s (logs in {self.data_dir}/<service>.log)")
         for service in SERVICES:
             console.print(f"  {service:<10} http://{self.host}:{ports[service]}   docs: /docs")
+        console.print(f"Data in {self.data_dir}; a child that dies is restarted.", soft_wrap=True)
         if env.get("VCIO_JWT_SECRET"):
             token = issue_token(env["VCIO_JWT_SECRET"], tenant_id=tenant, scopes=" ".join(SCOPES), sub="dev")
             console.print(f"\nDevelopment token (tenant [bold]{tenant}[/], all scopes, 12 h):")
@@ -116,7 +160,10 @@ class Platform:
         return f"http://{self.host}:{self.ports[service]}"
 
     def start_service(self, service: str) -> subprocess.Popen[bytes]:
-        """Start (or restart) one service process under uvicorn (uvloop + httptools)."""
+        """Start (or restart) one service process under uvicorn (uvloop + httptools), trusting forwarded headers
+        only from VCIO_TRUSTED_PROXIES."""
+        from vcio_shared.settings import uvicorn_proxy_args
+
         log = open(self.data_dir / f"{service}.log", "ab")  # noqa: SIM115 - the child keeps it
         self.services[service] = subprocess.Popen(
             [
@@ -136,6 +183,7 @@ class Platform:
                 "--no-access-log",
                 "--timeout-graceful-shutdown",
                 "10",
+                *uvicorn_proxy_args(self.env.get("VCIO_TRUSTED_PROXIES", "")),
             ],
             env=self.env,
             stdout=log,
@@ -143,7 +191,69 @@ class Platform:
             start_new_session=True,
             preexec_fn=die_with_parent,
         )
+        self.restarts[service] = Restarts(time.monotonic())
         return self.services[service]
+
+    def _exit_code(self, child: str) -> int | None:
+        """None while the child runs (or was never started by this platform), else its exit status."""
+        if child == "postgres":
+            proc = self.postgres.proc if self.postgres is not None else None
+        elif child == "nats":
+            proc = self.nats.proc if self.nats is not None else None
+        else:
+            proc = self.services.get(child)
+        return None if proc is None else proc.poll()
+
+    def _restart(self, child: str) -> None:
+        if child == "postgres" and self.postgres is not None:
+            self.postgres.start()  # same data and port; recovers from the crash, waits until it answers
+        elif child == "nats" and self.nats is not None:
+            self.nats.start()  # same store and port: the services' connections reconnect by themselves
+        else:
+            self.start_service(child)
+
+    def supervise(self, now: float | None = None) -> list[str]:
+        """One look at every child: a dead one is logged and restarted after its backoff delay (0.5 s, doubling
+        to 30 s for deaths in a row, back to 0.5 s once it had stayed up a minute). Servers come back before
+        services. Returns the children restarted by this call."""
+        restarted = []
+        for child in ("postgres", "nats", *SERVICES):
+            state = self.restarts.get(child)
+            code = self._exit_code(child)
+            if state is None:
+                continue
+            if code is None:
+                if state.due is not None:  # a start that timed out came up after all
+                    state.started_at, state.due = time.monotonic(), None
+                continue
+            now = time.monotonic() if now is None else now
+            if state.due is None:
+                wait = state.died(now)
+                log = f"; see {self.data_dir}/{child}.log" if child in SERVICES else ""
+                console.print(
+                    f"[red]{child}[/] exited with {code} after {now - state.started_at:.1f}s; "
+                    f"restarting in {wait:.1f}s{log}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+                continue
+            if now < state.due:
+                continue
+            state.count += 1
+            try:
+                self._restart(child)
+            except Exception as exc:  # e.g. the port still held, or postgres' old shared memory not yet released
+                wait = state.died(time.monotonic())
+                console.print(
+                    f"[red]{child}[/] did not start again ({exc}); retrying in {wait:.1f}s",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+                continue
+            state.started_at, state.due = time.monotonic(), None
+            console.print(f"[yellow]{child}[/] restarted (restart {state.count})", highlight=False, soft_wrap=True)
+            restarted.append(child)
+        return restarted
 
     def wait_ready(self, services: list[str] | None = None, timeout: float = 60) -> None:
         self._wait_ready({s: self.ports[s] for s in services or list(SERVICES)}, timeout)
@@ -200,10 +310,8 @@ def run(data_dir: Path, tenant: str) -> None:
     try:
         platform.start(tenant)
         while True:
-            for service, proc in platform.services.items():
-                if proc.poll() is not None:
-                    raise RuntimeError(f"{service} exited with {proc.returncode}; see {data_dir}/{service}.log")
-            time.sleep(0.5)
+            platform.supervise()
+            time.sleep(0.2)
     except KeyboardInterrupt:
         console.print("\nstopping...")
     finally:

@@ -29,7 +29,15 @@ console = Console(width=None if sys.stdout.isatty() else 200)  # piped output ke
 
 
 def _data_dir() -> Path:
-    return Path(os.environ.get("VCIO_DATA_DIR", ".vcio"))
+    """VCIO_DATA_DIR (default `.vcio`) as an absolute path. A relative one is taken from the repository root when
+    the CLI runs from a checkout (`make` installs it editable), so `vcio dev` and `vcio token` agree on it from
+    any directory; an installed CLI takes it from the current directory."""
+    path = Path(os.environ.get("VCIO_DATA_DIR") or ".vcio")
+    if path.is_absolute():
+        return path
+    root = Path(__file__).resolve().parents[3]  # <root>/cli/src/vcio_cli/main.py
+    checkout = (root / "Makefile").is_file() and (root / "cli" / "pyproject.toml").is_file()
+    return ((root if checkout else Path.cwd()) / path).resolve()
 
 
 @app.command()
@@ -50,12 +58,16 @@ def token(
     """Print a development token signed with VCIO_JWT_SECRET (or the secret `vcio dev` keeps)."""
     import datetime as dt
 
-    from vcio_cli.dev import dev_secret
+    from vcio_cli.dev import NoDevSecret, dev_secret
 
     unknown = set(scope.split()) - set(SCOPES)
     if unknown:
         raise typer.BadParameter(f"unknown scopes: {' '.join(sorted(unknown))}", param_hint="--scope")
-    secret = os.environ.get("VCIO_JWT_SECRET") or dev_secret(_data_dir())
+    try:
+        secret = os.environ.get("VCIO_JWT_SECRET") or dev_secret(_data_dir(), create=False)
+    except NoDevSecret as exc:
+        typer.echo(f"vcio token: {exc}", err=True)
+        raise typer.Exit(1) from None
     print(
         issue_token(
             secret,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, field_validator, model_validator
 
 DEFAULT_PORTS = {"catalog": 8001, "proposals": 8002, "billing": 8003, "scheduler": 8004}
 SERVICES = tuple(DEFAULT_PORTS)
@@ -22,7 +24,8 @@ class Settings(BaseModel):
     jwt_jwks_url: str | None = None
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
-    public_base_url: str = "http://127.0.0.1:8002"
+    public_base_url: str = "http://127.0.0.1:8002"  # load_settings: the service's own address unless configured
+    trusted_proxies: tuple[str, ...] = ()  # VCIO_TRUSTED_PROXIES: uvicorn trusts X-Forwarded-* only from these
     data_dir: Path = Path(".vcio")
     max_body_bytes: int = 1_048_576
     relay_batch_size: int = 1000
@@ -31,6 +34,11 @@ class Settings(BaseModel):
     reader_pool_size: int = 24  # bare connections for the hot reads (db.reader_of), beside the ORM's pool
     stream_replicas: int = 1
     log_level: str = "INFO"
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies_are_addresses(cls, value: object) -> object:
+        return parse_trusted_proxies(value) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _auth_is_configured(self) -> Settings:
@@ -57,20 +65,59 @@ def to_driver_url(url: str, driver: str) -> str:
     return f"postgresql+{driver}://{rest}"
 
 
+def parse_trusted_proxies(value: str) -> tuple[str, ...]:
+    """VCIO_TRUSTED_PROXIES: comma-separated IP addresses or CIDR networks; empty (the default) trusts none.
+
+    Only a peer in this list may set the client address with X-Forwarded-For (rate limits and the address
+    recorded on an acceptance depend on it). A host name or `*` is refused: trust must name addresses."""
+    proxies = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        try:  # normalised: uvicorn takes a network with host bits set (10.1.2.3/8) for a literal name
+            proxies.append(str(ipaddress.ip_network(item, strict=False) if "/" in item else ipaddress.ip_address(item)))
+        except ValueError:
+            raise ValueError(f"VCIO_TRUSTED_PROXIES: {item!r} is not an IP address or CIDR network") from None
+    return tuple(proxies)
+
+
+def uvicorn_proxy_args(trusted_proxies: str) -> list[str]:
+    """uvicorn's options for VCIO_TRUSTED_PROXIES: forwarded headers from those peers only, or not at all.
+
+    uvicorn's own default trusts X-Forwarded-For from 127.0.0.1, i.e. from any local process."""
+    proxies = parse_trusted_proxies(trusted_proxies)
+    if not proxies:
+        return ["--no-proxy-headers"]
+    return ["--proxy-headers", "--forwarded-allow-ips", ",".join(proxies)]
+
+
+def public_base_url(service: str, port: int, env: Mapping[str, str] | None = None) -> str:
+    """The base of the links a service hands out (proposal pages, calendar feeds).
+
+    `<SERVICE>_PUBLIC_BASE_URL` first, then `VCIO_PUBLIC_BASE_URL` (one public host whose reverse proxy routes
+    `/p/` to proposals and `/calendars/` to the scheduler), else the service's own address: each link then
+    points at the service that answers it."""
+    env = os.environ if env is None else env
+    own = env.get(f"{service.upper()}_PUBLIC_BASE_URL") or env.get("VCIO_PUBLIC_BASE_URL")
+    return own or f"http://127.0.0.1:{port}"
+
+
 def load_settings(service: str, **overrides: object) -> Settings:
     """Read a service's settings from the environment; keyword overrides win (tests use them)."""
     env = os.environ
     prefix = service.upper()
+    port = int(env.get(f"{prefix}_PORT", DEFAULT_PORTS.get(service, 8000)))
     values: dict[str, object] = {
         "service": service,
         "database_url": env.get(f"{prefix}_DATABASE_URL", ""),
         "nats_url": env.get("NATS_URL", "nats://127.0.0.1:4222"),
-        "port": int(env.get(f"{prefix}_PORT", DEFAULT_PORTS.get(service, 8000))),
+        "port": port,
         "jwt_secret": env.get("VCIO_JWT_SECRET") or None,
         "jwt_jwks_url": env.get("VCIO_JWT_JWKS_URL") or None,
         "jwt_issuer": env.get("VCIO_JWT_ISSUER") or None,
         "jwt_audience": env.get("VCIO_JWT_AUDIENCE") or None,
-        "public_base_url": env.get("VCIO_PUBLIC_BASE_URL", f"http://127.0.0.1:{DEFAULT_PORTS['proposals']}"),
+        "public_base_url": public_base_url(service, port, env),
+        "trusted_proxies": env.get("VCIO_TRUSTED_PROXIES", ""),
         "data_dir": Path(env.get("VCIO_DATA_DIR", ".vcio")),
         "log_level": env.get("VCIO_LOG_LEVEL", "INFO"),
         "stream_replicas": int(env.get("VCIO_STREAM_REPLICAS", "1")),
