@@ -1,3 +1,4 @@
+import asyncio
 import io
 
 import httpx
@@ -85,7 +86,10 @@ async def test_renders_beyond_the_cap_wait_then_get_503_with_retry_after(
     p = await sent_proposal(client, app)
     await app.state.pdf.slots.acquire()  # one render in progress, holding the only slot
     try:
-        r = await client.get(f"{path_of(p['accept_url'])}/pdf")
+        waiting = asyncio.create_task(client.get(f"{path_of(p['accept_url'])}/pdf"))
+        await asyncio.sleep(0.15)
+        assert app.state.runtime.engine.pool.checkedout() == 0  # a waiting request holds no database connection
+        r = await waiting
         assert (r.status_code, r.headers["content-type"], r.headers["retry-after"]) == (
             503,
             "application/problem+json",

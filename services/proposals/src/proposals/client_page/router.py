@@ -302,7 +302,9 @@ async def pdf(token: str, request: Request, session: SessionDep, clock: ClockDep
     row = await service.by_token(session, token)
     if row.status not in (*OPEN_STATUSES, "accepted", "declined"):
         raise Gone(f"this proposal is {row.status}")
-    data = await request.app.state.pdf.render(document.present(row))
+    view = document.present(row)
+    await session.commit()  # only a read: give the connection back before a render that may wait and take long
+    data = await request.app.state.pdf.render(view)
     return Response(
         data,
         media_type="application/pdf",

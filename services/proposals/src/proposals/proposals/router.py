@@ -162,6 +162,7 @@ async def proposal_pdf(
 ) -> Response:
     row = await service.get(session, principal.tenant_id, proposal_id)
     view = document.present(row, base_url=runtime.settings.public_base_url)
+    await session.commit()  # only a read: give the connection back before a render that may wait and take long
     pdf = await request.app.state.pdf.render(view)
     return Response(
         pdf,
