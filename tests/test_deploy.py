@@ -3,7 +3,9 @@ own app, and migrate its database first; replicas migrating at once take turns. 
 here: the files are checked against the code, and their migration commands run against a real PostgreSQL.)"""
 
 import importlib
+import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -17,7 +19,7 @@ import yaml
 from alembic import command
 
 from vcio_shared.migrations import alembic_config
-from vcio_shared.settings import SERVICES, load_settings
+from vcio_shared.settings import SERVICES, load_settings, parse_trusted_proxies
 from vcio_shared.testing import TEST_SECRET, PgServer
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
@@ -137,3 +139,83 @@ def test_two_pods_migrating_one_database_at_once_both_succeed(empty_databases: d
     outputs = [p.communicate(timeout=120)[0].decode() for p in pods]
     assert [p.returncode for p in pods] == [0, 0], outputs
     command.check(alembic_config("billing", empty_databases["billing"]))
+
+
+def interpolate(value: str, env: dict[str, str]) -> str:
+    """Compose's `${NAME}`, `${NAME:-default}` and `${NAME:?error}` against `env`."""
+
+    def one(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2) or ""
+        return env.get(name) or ("" if match.group(0).startswith(f"${{{name}:?") else default)
+
+    return re.sub(r"\$\{(\w+)(?::-([^}]*)|:\?[^}]*)?\}", one, value)
+
+
+def compose_settings(service: str, env: dict[str, str]) -> Any:
+    """The settings a compose service starts with, given the host's environment."""
+    values = {k: interpolate(str(v), env) for k, v in compose()["services"][service]["environment"].items()}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(os, "environ", values)
+        return load_settings(service)
+
+
+@pytest.mark.parametrize(("service", "port"), [("proposals", "8002"), ("scheduler", "8004")])
+def test_compose_links_point_at_the_service_that_answers_them(service: str, port: str) -> None:
+    """Calendar feeds pointed at proposals' port (404): each service's links use its own published port, or
+    the reverse proxy's address when VCIO_PUBLIC_BASE_URL is set."""
+    assert f"{port}:8000" in compose()["services"][service]["ports"]
+    host = {"VCIO_JWT_SECRET": TEST_SECRET}
+    assert compose_settings(service, host).public_base_url == f"http://localhost:{port}"
+    behind = compose_settings(service, {**host, "VCIO_PUBLIC_BASE_URL": "https://vcio.example.com"})
+    assert behind.public_base_url == "https://vcio.example.com"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_compose_trusts_forwarded_headers_only_from_configured_proxies(service: str) -> None:
+    host = {"VCIO_JWT_SECRET": TEST_SECRET}
+    assert compose_settings(service, host).trusted_proxies == ()
+    proxied = compose_settings(service, {**host, "VCIO_TRUSTED_PROXIES": "172.18.0.2"})
+    assert proxied.trusted_proxies == ("172.18.0.2",)
+
+
+def test_kubernetes_ingress_routes_client_links_and_only_those_services_trust_it() -> None:
+    docs = [d for d in yaml.safe_load_all((DEPLOY / "k8s" / "services.yaml").read_text()) if d]
+    [ingress] = [d for d in docs if d["kind"] == "Ingress"]
+    [rule] = ingress["spec"]["rules"]
+    routes = {p["path"]: p["backend"]["service"]["name"] for p in rule["http"]["paths"]}
+    assert routes == {"/p/": "vcio-proposals", "/calendars/": "vcio-scheduler"}
+    for service in SERVICES:
+        [app] = k8s_deployments()[f"vcio-{service}"]["spec"]["template"]["spec"]["containers"]
+        env = {e["name"]: e.get("value") for e in app["env"]}
+        if f"vcio-{service}" in routes.values():
+            assert env["VCIO_PUBLIC_BASE_URL"] == f"https://{rule['host']}"
+            assert parse_trusted_proxies(env["VCIO_TRUSTED_PROXIES"]) == ("10.244.0.0/16",)
+        else:
+            assert "VCIO_TRUSTED_PROXIES" not in env
+
+
+@pytest.mark.parametrize(
+    ("proxies", "args"),
+    [
+        (None, ["--no-proxy-headers"]),
+        ("", ["--no-proxy-headers"]),
+        ("10.244.0.0/16", ["--forwarded-allow-ips", "10.244.0.0/16"]),
+    ],
+)
+def test_the_image_command_passes_the_trusted_proxies_to_uvicorn(
+    proxies: str | None, args: list[str], tmp_path: Path
+) -> None:
+    """The image's command run by sh, with a uvicorn on PATH that prints the arguments it was given."""
+    cmd = next(line for line in (DEPLOY / "Dockerfile").read_text().splitlines() if line.startswith("CMD"))
+    argv = json.loads(cmd.removeprefix("CMD"))
+    fake = tmp_path / "uvicorn"
+    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    fake.chmod(0o755)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "SERVICE": "scheduler"}
+    if proxies is not None:
+        env["VCIO_TRUSTED_PROXIES"] = proxies
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
+    given = done.stdout.splitlines()
+    assert given[:2] == ["--factory", "scheduler.main:build_app"]
+    assert given[-len(args) :] == args
+    assert ("--no-proxy-headers" in given) == (not proxies)

@@ -360,7 +360,7 @@ def test_x_forwarded_for_counts_only_from_the_configured_proxies(dev: Platform) 
     [
         ("", ["--no-proxy-headers"]),
         (
-            " 10.0.0.5 , 10.1.2.3/16,::1",
+            " 10.0.0.5 , 10.1.0.0/16,::1",
             ["--proxy-headers", "--forwarded-allow-ips", "10.0.0.5,10.1.0.0/16,::1"],
         ),
     ],
@@ -369,7 +369,7 @@ def test_trusted_proxies_become_uvicorn_options(value: str, args: list[str]) -> 
     assert uvicorn_proxy_args(value) == args
 
 
-@pytest.mark.parametrize("value", ["*", "proxy.internal", "10.0.0.300"])
+@pytest.mark.parametrize("value", ["*", "proxy.internal", "10.0.0.300", "10.1.2.3/16"])
 def test_a_trusted_proxy_must_be_an_address_or_network(value: str) -> None:
     with pytest.raises(ValueError, match="VCIO_TRUSTED_PROXIES"):
         uvicorn_proxy_args(value)

@@ -74,8 +74,8 @@ def parse_trusted_proxies(value: str) -> tuple[str, ...]:
     for item in (part.strip() for part in value.split(",")):
         if not item:
             continue
-        try:  # normalised: uvicorn takes a network with host bits set (10.1.2.3/8) for a literal name
-            proxies.append(str(ipaddress.ip_network(item, strict=False) if "/" in item else ipaddress.ip_address(item)))
+        try:  # strict: uvicorn takes a network with host bits set (10.1.2.3/8) for a name that matches nothing
+            proxies.append(str(ipaddress.ip_network(item) if "/" in item else ipaddress.ip_address(item)))
         except ValueError:
             raise ValueError(f"VCIO_TRUSTED_PROXIES: {item!r} is not an IP address or CIDR network") from None
     return tuple(proxies)
