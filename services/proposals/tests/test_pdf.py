@@ -62,6 +62,24 @@ async def test_a_second_get_of_the_same_document_is_served_from_the_cache(
     assert app.state.pdf.renders == 2
 
 
+async def test_requests_for_a_document_being_rendered_wait_for_that_render(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    p = await sent_proposal(client, app)
+    link = f"{path_of(p['accept_url'])}/pdf"
+    renderer = app.state.pdf
+    for _ in range(renderer.concurrency):  # every slot busy, so the three requests all wait at once
+        await renderer.slots.acquire()
+    requests = asyncio.gather(*(client.get(link) for _ in range(3)))
+    await asyncio.sleep(0.3)
+    for _ in range(renderer.concurrency):
+        renderer.slots.release()
+    responses = await requests
+    assert [r.status_code for r in responses] == [200, 200, 200]
+    assert responses[0].content == responses[1].content == responses[2].content
+    assert app.state.pdf.renders == 1
+
+
 async def test_the_pdf_cache_is_bounded(client: httpx.AsyncClient, app: FastAPI) -> None:
     app.state.pdf = PdfRenderer(max_entries=2)
     links = [path_of((await sent_proposal(client, app))["accept_url"]) for _ in range(3)]

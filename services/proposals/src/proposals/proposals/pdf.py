@@ -43,6 +43,7 @@ class PdfRenderer:
         self.slots = anyio.Semaphore(concurrency)
         self.renders = 0  # how many PDFs this process has rendered (the cache's hits are not counted)
         self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._inflight: dict[str, anyio.Event] = {}  # documents being rendered now, set when done
         self._cached_bytes = 0
 
     @classmethod
@@ -61,29 +62,49 @@ class PdfRenderer:
         return len(self._cache), self._cached_bytes
 
     async def render(self, view: dict[str, Any]) -> bytes:
-        """The PDF of a view from `document.present`: from the cache, or rendered in a worker thread."""
+        """The PDF of a view from `document.present`: from the cache, or rendered in a worker thread.
+
+        Requests for a document already being rendered wait for that render instead of starting another."""
         html = render_pdf_html(view)
         key = f"{view['shown_document_sha256']}:{hashlib.sha256(html.encode()).hexdigest()}"
-        if (hit := self._get(key)) is not None:
-            return hit
-        acquired = False
-        with anyio.move_on_after(self.wait_seconds):
-            await self.slots.acquire()
-            acquired = True
-        if not acquired:
+        done: anyio.Event | None = None
+        with anyio.move_on_after(self.wait_seconds):  # the wait is bounded; the render itself is not cancelled
+            while (hit := self._get(key)) is None and key in self._inflight:
+                await self._inflight[key].wait()
+            if hit is not None:
+                return hit
+            waiting = self._inflight[key] = anyio.Event()
+            try:
+                await self.slots.acquire()
+            except BaseException:
+                self._finish(key, waiting)
+                raise
+            done = waiting
+        if done is None:
             raise Unavailable(
                 "too many PDFs are being prepared right now; try again shortly",
                 headers={"Retry-After": str(math.ceil(self.wait_seconds))},
             )
+        return await self._render_holding_slot(key, html, done)
+
+    async def _render_holding_slot(self, key: str, html: str, done: anyio.Event) -> bytes:
         try:
-            if (hit := self._get(key)) is not None:  # made by another request while this one waited
-                return hit
-            pdf = await anyio.to_thread.run_sync(functools.partial(html_to_pdf, html))
-            self.renders += 1
-            self._put(key, pdf)
+            # Shielded (from the wait's deadline and from a client that leaves): a started render finishes and is
+            # cached; the thread could not be stopped anyway.
+            with anyio.CancelScope(shield=True):
+                pdf = await anyio.to_thread.run_sync(functools.partial(html_to_pdf, html))
+                self.renders += 1
+                self._put(key, pdf)
             return pdf
         finally:
             self.slots.release()
+            self._finish(key, done)
+
+    def _finish(self, key: str, done: anyio.Event) -> None:
+        """This request no longer renders `key`: the requests waiting for it look at the cache again."""
+        if self._inflight.get(key) is done:
+            del self._inflight[key]
+        done.set()
 
     def _get(self, key: str) -> bytes | None:
         pdf = self._cache.get(key)
