@@ -178,26 +178,30 @@ def test_vcio_dev_restarts_a_killed_service_nats_server_and_postgres(tmp_path: P
             os.kill(old, signal.SIGKILL)
             until(lambda: child_pid(dev.pid, f"--port {ports['CATALOG_PORT']}") not in (0, old), 10, "a new catalog")
             until(lambda: http.get(f"{url['catalog']}/readyz").status_code == 200, 60, "catalog ready again")
-            published = http.post(f"{url['catalog']}/v1/packages/{created.json()['id']}/publish", headers=h)
-            assert published.status_code == 200, published.text
 
             # nats-server killed outright: restarted on its port and store, every connection comes back, and
-            # events flow again (the package published above reaches proposals through the relay and a consumer).
-            os.kill(child_pid(dev.pid, "nats-server"), signal.SIGKILL)
+            # events flow again (a package published now reaches proposals through the relay and a consumer).
+            old = child_pid(dev.pid, "nats-server")
+            os.kill(old, signal.SIGKILL)
             started = time.monotonic()
+            until(lambda: child_pid(dev.pid, "nats-server") not in (0, old), 10, "a new nats-server")
             until(lambda: set(readiness(http, ports).values()) == {200}, 30, "every service ready after nats")
+            after_nats = time.monotonic() - started
+            published = http.post(f"{url['catalog']}/v1/packages/{created.json()['id']}/publish", headers=h)
+            assert published.status_code == 200, published.text
             until(
                 lambda: (
                     http.get(f"{url['proposals']}/v1/catalog/packages/{created.json()['id']}", headers=h).status_code
                     == 200
                 ),
                 30,
-                "proposals learns the package published before nats-server died",
+                "proposals learns a package published after nats-server came back",
             )
-            after_nats = time.monotonic() - started
 
             # PostgreSQL killed outright: restarted (crash recovery), and every service reconnects.
-            os.kill(child_pid(dev.pid, "postgres -D"), signal.SIGKILL)
+            old = child_pid(dev.pid, "postgres -D")
+            os.kill(old, signal.SIGKILL)
+            until(lambda: child_pid(dev.pid, "postgres -D") not in (0, old), 20, "a new postgres")
             until(lambda: set(readiness(http, ports).values()) == {200}, 60, "every service ready after postgres")
             again = http.get(f"{url['catalog']}/v1/packages/{created.json()['id']}", headers=h)
             assert (again.status_code, again.json()["status"]) == (200, "published")
@@ -375,3 +379,25 @@ def test_a_trusted_proxy_must_be_an_address_or_network(value: str) -> None:
         uvicorn_proxy_args(value)
     with pytest.raises(ValueError, match="VCIO_TRUSTED_PROXIES"):
         load_settings("catalog", database_url="postgresql://x/y", jwt_secret=TEST_SECRET, trusted_proxies=value)
+
+
+def test_a_service_that_keeps_dying_is_restarted_after_growing_delays(tmp_path: Path) -> None:
+    """The real start_service, for a catalog that cannot start (no database URL): each death is noticed and the
+    next start waits twice as long as the one before."""
+    platform = Platform(data_dir=tmp_path, quiet=True)
+    platform.env = {"PATH": os.environ["PATH"], "VCIO_JWT_SECRET": TEST_SECRET}
+    platform.ports = {"catalog": free_port()}
+    platform.start_service("catalog")
+    platform.restarts["catalog"].started_at = 0.0
+    restarts_at = []
+    now = 0.0
+    while len(restarts_at) < 4:
+        if platform.services["catalog"].poll() is None:
+            platform.services["catalog"].wait(60)  # dies on start, every time
+        now += 0.25
+        if platform.supervise(now) == ["catalog"]:
+            restarts_at.append(now)
+    # Found dead at 0.25, 1.0, 2.25, 4.5 (a look every 0.25 s), restarted 0.5, 1, 2, 4 seconds after each.
+    assert restarts_at == [0.75, 2.0, 4.25, 8.5]
+    assert platform.restarts["catalog"].count == 4
+    platform.services["catalog"].wait(60)

@@ -191,7 +191,7 @@ class Platform:
             start_new_session=True,
             preexec_fn=die_with_parent,
         )
-        self.restarts[service] = Restarts(time.monotonic())
+        self.restarts.setdefault(service, Restarts(time.monotonic()))  # a restart keeps its backoff
         return self.services[service]
 
     def _exit_code(self, child: str) -> int | None:
@@ -216,6 +216,7 @@ class Platform:
         """One look at every child: a dead one is logged and restarted after its backoff delay (0.5 s, doubling
         to 30 s for deaths in a row, back to 0.5 s once it had stayed up a minute). Servers come back before
         services. Returns the children restarted by this call."""
+        now = time.monotonic() if now is None else now
         restarted = []
         for child in ("postgres", "nats", *SERVICES):
             state = self.restarts.get(child)
@@ -224,9 +225,8 @@ class Platform:
                 continue
             if code is None:
                 if state.due is not None:  # a start that timed out came up after all
-                    state.started_at, state.due = time.monotonic(), None
+                    state.started_at, state.due = now, None
                 continue
-            now = time.monotonic() if now is None else now
             if state.due is None:
                 wait = state.died(now)
                 log = f"; see {self.data_dir}/{child}.log" if child in SERVICES else ""
@@ -243,14 +243,14 @@ class Platform:
             try:
                 self._restart(child)
             except Exception as exc:  # e.g. the port still held, or postgres' old shared memory not yet released
-                wait = state.died(time.monotonic())
+                wait = state.died(now)
                 console.print(
                     f"[red]{child}[/] did not start again ({exc}); retrying in {wait:.1f}s",
                     highlight=False,
                     soft_wrap=True,
                 )
                 continue
-            state.started_at, state.due = time.monotonic(), None
+            state.started_at, state.due = now, None
             console.print(f"[yellow]{child}[/] restarted (restart {state.count})", highlight=False, soft_wrap=True)
             restarted.append(child)
         return restarted
