@@ -170,6 +170,16 @@ def test_vcio_dev_restarts_a_killed_service_nats_server_and_postgres(tmp_path: P
             h = {"Authorization": f"Bearer {made.stdout.strip()}"}
             assert http.get(f"{url['catalog']}/v1/packages", headers=h).status_code == 200
             assert not (elsewhere / env["VCIO_DATA_DIR"]).exists()
+            # The commands that call a service sign their own token with the same secret.
+            listed = subprocess.run(
+                [VCIO, "dead-letters", "list", "--service", "billing", "--tenant", "run-msp"],
+                cwd=elsewhere,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            assert listed.returncode == 0, listed.stderr
+            assert "deliveries" in listed.stdout
 
             # A service killed outright comes back on its port, with its data.
             created = http.post(f"{url['catalog']}/v1/packages", json=PACKAGE, headers=h)

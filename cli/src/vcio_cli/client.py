@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import httpx
 import typer
@@ -27,11 +28,21 @@ def token_for(tenant: str, scopes: str = " ".join(SCOPES)) -> str:
     return issue_token(secret, tenant_id=tenant, scopes=scopes, sub="vcio-cli")
 
 
+def data_dir() -> Path:
+    """VCIO_DATA_DIR (default `.vcio`) as an absolute path. A relative one is taken from the repository root when
+    the CLI runs from a checkout (`make` installs it editable), so `vcio dev` and the commands that need its
+    secret agree on it from any directory; an installed CLI takes it from the current directory."""
+    path = Path(os.environ.get("VCIO_DATA_DIR") or ".vcio")
+    if path.is_absolute():
+        return path
+    root = Path(__file__).resolve().parents[3]  # <root>/cli/src/vcio_cli/client.py
+    checkout = (root / "Makefile").is_file() and (root / "cli" / "pyproject.toml").is_file()
+    return ((root if checkout else Path.cwd()) / path).resolve()
+
+
 def dev_secret() -> str:
     """The secret `vcio dev` generated and keeps under VCIO_DATA_DIR."""
-    from pathlib import Path
-
-    path = Path(os.environ.get("VCIO_DATA_DIR", ".vcio")) / "jwt-secret"
+    path = data_dir() / "jwt-secret"
     if not path.exists():
         raise typer.BadParameter("set VCIO_JWT_SECRET (or VCIO_TOKEN), or run `vcio dev` once to create a secret")
     return path.read_text().strip()

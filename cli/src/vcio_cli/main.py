@@ -29,15 +29,10 @@ console = Console(width=None if sys.stdout.isatty() else 200)  # piped output ke
 
 
 def _data_dir() -> Path:
-    """VCIO_DATA_DIR (default `.vcio`) as an absolute path. A relative one is taken from the repository root when
-    the CLI runs from a checkout (`make` installs it editable), so `vcio dev` and `vcio token` agree on it from
-    any directory; an installed CLI takes it from the current directory."""
-    path = Path(os.environ.get("VCIO_DATA_DIR") or ".vcio")
-    if path.is_absolute():
-        return path
-    root = Path(__file__).resolve().parents[3]  # <root>/cli/src/vcio_cli/main.py
-    checkout = (root / "Makefile").is_file() and (root / "cli" / "pyproject.toml").is_file()
-    return ((root if checkout else Path.cwd()) / path).resolve()
+    """VCIO_DATA_DIR as an absolute path: the same for `vcio dev` and `vcio token` from any directory."""
+    from vcio_cli.client import data_dir
+
+    return data_dir()
 
 
 @app.command()
