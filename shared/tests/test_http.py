@@ -1,12 +1,14 @@
 """CONTRACT.md section 3: problem details, unknown fields, body limit, Idempotency-Key, cursors, platform routes."""
 
 import asyncio
+import hashlib
 from collections.abc import Callable
 
 import httpx
 
 from shared.tests.conftest import sql
 from shared.tests.test_outbox_inbox import stream_messages
+from vcio_shared.idempotency import canonical_body
 from vcio_shared.testing import auth, eventually, running
 
 
@@ -53,6 +55,45 @@ async def test_same_idempotency_key_with_another_body_is_422(notes: httpx.AsyncC
     assert r.status_code == 422
     assert r.json()["errors"][0]["loc"] == ["header", "Idempotency-Key"]
     assert sql(notes_db, "SELECT count(*) FROM notes") == [(1,)]
+
+
+async def test_same_idempotency_key_with_reordered_keys_and_spacing_replays(
+    notes: httpx.AsyncClient, notes_db: str
+) -> None:
+    headers = {**auth(), "Idempotency-Key": "k-order", "content-type": "application/json"}
+    first = await notes.post("/v1/notes", content=b'{"text": "once", "tag": "t"}', headers=headers)
+    again = await notes.post("/v1/notes", content=b'{ "tag":"t",\n  "text":"once" }', headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["idempotency-replayed"] == "true"
+    other = await notes.post("/v1/notes", content=b'{"tag": "t", "text": "twice"}', headers=headers)
+    assert other.status_code == 422
+    assert other.json()["errors"] == [
+        {"loc": ["header", "Idempotency-Key"], "msg": "this key was used with another request body"}
+    ]
+    assert sql(notes_db, "SELECT count(*) FROM notes") == [(1,)]
+
+
+async def test_a_key_stored_with_a_raw_body_hash_still_replays_those_bytes(
+    notes: httpx.AsyncClient, notes_db: str
+) -> None:
+    headers = {**auth(), "Idempotency-Key": "k-old", "content-type": "application/json"}
+    raw = b'{"tag": "t", "text": "old"}'
+    first = await notes.post("/v1/notes", content=raw, headers=headers)
+    # As rows written before canonical bodies were: the hash of the raw bytes.
+    legacy = hashlib.sha256(b"POST /v1/notes\n" + raw).hexdigest()
+    sql(notes_db, f"UPDATE idempotency_keys SET request_hash = '{legacy}' WHERE key = 'k-old' RETURNING key")
+    again = await notes.post("/v1/notes", content=raw, headers=headers)
+    assert (again.status_code, again.json()) == (201, first.json())
+    assert again.headers["idempotency-replayed"] == "true"
+    assert sql(notes_db, "SELECT count(*) FROM notes") == [(1,)]
+
+
+def test_canonical_body_sorts_keys_drops_spacing_and_keeps_big_integers_exact() -> None:
+    assert canonical_body(b'{"b": [1, {"d": 2, "c": 3}], "a": "\xc3\xa9"}') == b'{"a":"\\u00e9","b":[1,{"c":3,"d":2}]}'
+    assert canonical_body(b'{"n": 123456789012345678901}') != canonical_body(b'{"n": 123456789012345678902}')
+    assert canonical_body(b"not json") == b"not json"
+    assert canonical_body(b"") == b""
 
 
 async def test_concurrent_twins_with_one_key_create_once(notes: httpx.AsyncClient, notes_db: str) -> None:

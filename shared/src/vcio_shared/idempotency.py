@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Annotated, Any
 
 import orjson
@@ -16,6 +17,20 @@ from vcio_shared.db import SessionDep
 from vcio_shared.errors import Conflict, Unprocessable
 
 
+def canonical_body(body: bytes) -> bytes:
+    """The body as the request means it: JSON parsed and written back with sorted keys and no whitespace, so
+    reordered keys or other spacing are the same request; a body that is not JSON compares by its bytes."""
+    try:  # the standard library keeps integers of any size exact (orjson turns big ones into floats)
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):  # also an empty body
+        return body
+    return json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode()  # ASCII: lone surrogates too
+
+
+def _hash(method: str, path: str, body: bytes) -> str:
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+
+
 class Idempotency:
     """Claims the key inside the request's transaction, so a concurrent twin waits and then replays."""
 
@@ -27,7 +42,9 @@ class Idempotency:
         self.key = key
         self.method = method
         self.path = path
-        self.request_hash = hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+        self.request_hash = _hash(method, path, canonical_body(body))
+        # Keys stored before bodies were canonicalised hash the raw bytes: the very same bytes still replay.
+        self._raw_hash = _hash(method, path, body)
 
     async def replay(self, tenant_id: str) -> JSONResponse | None:
         """Call first in the route. Returns the stored answer for a repeated key, or None to go on."""
@@ -51,7 +68,7 @@ class Idempotency:
                 {"t": tenant_id, "k": self.key},
             )
         ).one()
-        if row.request_hash != self.request_hash:
+        if row.request_hash not in (self.request_hash, self._raw_hash):
             raise Unprocessable.field(["header", "Idempotency-Key"], "this key was used with another request body")
         if row.status_code is None:
             raise Conflict("a request with this Idempotency-Key is still in progress")
