@@ -24,6 +24,7 @@ from vcio_shared.clock import Clock
 from vcio_shared.db import Reader, SessionDep, advisory_xact_lock, create_engine, make_sessionmaker
 from vcio_shared.errors import Conflict, NotFound, install_handlers
 from vcio_shared.http import HotRead, PlatformMiddleware
+from vcio_shared.openapi import install_openapi
 from vcio_shared.relay import RelayProcess
 from vcio_shared.schemas import Page, PageDep, ResponseModel, page_of
 from vcio_shared.settings import Settings, to_driver_url
@@ -300,6 +301,7 @@ def create_app(
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_handlers(app)
+    install_openapi(app)
     for router in spec.routers:  # matched in this order, so the service's own routes come first
         app.include_router(router)
     app.include_router(_platform_router(spec.name))

@@ -4,15 +4,41 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import uuid
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema, field_validator
 
 from vcio_shared.errors import Unprocessable
 
 T = TypeVar("T")
+
+# Every date the API takes lies in these bounds (README): beyond them PostgreSQL and Python's date arithmetic
+# (year 10000) fail, and no MSP plans a term in 1900 or 3000.
+DATE_MIN = dt.date(1970, 1, 1)
+DATE_MAX = dt.date(2999, 12, 31)
+# The bounds as a JSON schema can say them: a pattern for years 1970-2999 (with `format: date` for the
+# calendar), and the bounds themselves for readers (`formatMinimum`/`formatMaximum`, JSON Schema's vocabulary).
+DATE_PATTERN = r"^(19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+DATE_JSON_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "format": "date",
+    "pattern": DATE_PATTERN,
+    "formatMinimum": DATE_MIN.isoformat(),
+    "formatMaximum": DATE_MAX.isoformat(),
+}
+
+
+def _date_in_range(value: dt.date) -> dt.date:
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise ValueError(f"date must be between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}")
+    return value
+
+
+Date = Annotated[dt.date, AfterValidator(_date_in_range), WithJsonSchema(DATE_JSON_SCHEMA)]
+"""The one date type of every request body field and query parameter: outside DATE_MIN..DATE_MAX is a 422."""
 
 
 def _has_nul(value: object) -> bool:
@@ -54,6 +80,10 @@ class PageParams(BaseModel):
     after: uuid.UUID | None
 
 
+# A cursor is the last id's 16 bytes in unpadded base64url: 22 characters (empty means the first page).
+CURSOR_PATTERN = r"^([A-Za-z0-9_-]{22})?$"
+
+
 def encode_cursor(last_id: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(last_id.bytes).decode().rstrip("=")
 
@@ -68,7 +98,7 @@ def decode_cursor(cursor: str) -> uuid.UUID:
 
 async def page_params(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
 ) -> PageParams:
     return PageParams(limit=limit, after=decode_cursor(cursor) if cursor else None)
 

@@ -2,16 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated
+from vcio_shared.schemas import Date
 
-from pydantic import AfterValidator
-
-
-def _in_range(value: dt.date) -> dt.date:
-    if not dt.date(1970, 1, 1) <= value <= dt.date(2999, 12, 31):
-        raise ValueError("must be between 1970-01-01 and 2999-12-31")
-    return value
-
-
-Day = Annotated[dt.date, AfterValidator(_in_range)]
+Day = Date  # the platform's one date type: 1970-01-01..2999-12-31, with the bounds in the OpenAPI schema

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -18,14 +18,14 @@ router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
 
 @router.get("/mrr")
 async def mrr(
-    principal: Reader, session: SessionDep, clock: ClockDep, as_of: Day | None = Query(default=None)
+    principal: Reader, session: SessionDep, clock: ClockDep, as_of: Annotated[Day | None, Query()] = None
 ) -> dict[str, Any]:
     return {"items": await service.mrr(session, principal.tenant_id, as_of or clock.today()), "next_cursor": None}
 
 
 @router.get("/movements")
 async def movements(
-    principal: Reader, session: SessionDep, from_: Day = Query(alias="from"), to: Day = Query()
+    principal: Reader, session: SessionDep, from_: Annotated[Day, Query(alias="from")], to: Annotated[Day, Query()]
 ) -> dict[str, Any]:
     if to < from_:
         raise Unprocessable.field(["query", "to"], "must not be before from")
@@ -34,7 +34,7 @@ async def movements(
 
 @router.get("/activity-value")
 async def activity_value(
-    principal: Reader, session: SessionDep, from_: Day = Query(alias="from"), to: Day = Query()
+    principal: Reader, session: SessionDep, from_: Annotated[Day, Query(alias="from")], to: Annotated[Day, Query()]
 ) -> dict[str, Any]:
     if to < from_:
         raise Unprocessable.field(["query", "to"], "must not be before from")

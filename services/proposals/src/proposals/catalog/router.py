@@ -21,7 +21,7 @@ async def list_packages(
     principal: Reader,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: Annotated[str | None, Query(pattern=r"^([A-Za-z0-9_-]{27})?$")] = None,  # package id + version
     include_retired: bool = False,
 ) -> Page[CatalogPackagePublic]:
     return await service.list_packages(session, principal.tenant_id, cursor, limit, include_retired)

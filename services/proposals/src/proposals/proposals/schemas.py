@@ -11,7 +11,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from proposals.clients.schemas import Email, Name
 from proposals.validation import Body as RequestModel
-from vcio_shared.schemas import ResponseModel
+from vcio_shared.schemas import Date, ResponseModel
 
 BillingCycle = Literal["monthly", "quarterly", "annual"]
 Status = Literal["draft", "sent", "viewed", "accepted", "declined", "expired", "superseded"]
@@ -43,13 +43,13 @@ class OneTimeItemIn(RequestModel):
 
 class _Terms(RequestModel):
     package_version: int | None = Field(default=None, ge=1, le=1_000_000)
-    start_date: dt.date | None = None
+    start_date: Date | None = None
     term_months: int | None = Field(default=None, ge=1, le=120)
     billing_cycle: BillingCycle | None = None
     auto_renew: bool = True  # billing's default: a vCIO term rolls over (a PATCH without it keeps the version's)
     discount_percent: Percent | None = None
     discount_reason: Annotated[str, StringConstraints(max_length=500)] | None = None
-    valid_until: dt.date | None = None
+    valid_until: Date | None = None
     optional_items: list[OptionalItemIn] | None = Field(default=None, max_length=50)
     one_time_items: list[OneTimeItemIn] | None = Field(default=None, max_length=50)
 
@@ -57,7 +57,7 @@ class _Terms(RequestModel):
 class ProposalCreate(_Terms):
     client_id: uuid.UUID
     package_id: uuid.UUID
-    start_date: dt.date  # type: ignore[assignment]
+    start_date: Date  # type: ignore[assignment]
 
 
 class ProposalUpdate(_Terms):
@@ -65,7 +65,7 @@ class ProposalUpdate(_Terms):
 
 
 class SendIn(RequestModel):
-    valid_until: dt.date | None = None
+    valid_until: Date | None = None
 
 
 class StaffAcceptIn(RequestModel):

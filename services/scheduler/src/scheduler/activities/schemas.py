@@ -9,16 +9,10 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, Field, HttpUrl
 
-from vcio_shared.schemas import RequestModel, ResponseModel
+from vcio_shared.schemas import Date, RequestModel, ResponseModel
 
 Status = Literal["planned", "scheduled", "completed", "skipped", "cancelled"]
 Reason = Annotated[str, Field(min_length=1, max_length=2000)]
-
-
-def _sane_date(value: dt.date) -> dt.date:
-    if not dt.date(2000, 1, 1) <= value <= dt.date(2199, 12, 31):
-        raise ValueError("date must be between 2000-01-01 and 2199-12-31")
-    return value
 
 
 def _hours(value: Decimal) -> Decimal:
@@ -29,7 +23,7 @@ def _hours(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
-SaneDate = Annotated[dt.date, AfterValidator(_sane_date)]
+SaneDate = Date  # the platform's one date type (1970-01-01..2999-12-31, bounds in the OpenAPI schema)
 Hours = Annotated[Decimal, AfterValidator(_hours)]
 
 
