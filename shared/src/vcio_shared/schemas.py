@@ -5,12 +5,18 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import uuid
+import zoneinfo
+from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, GetJsonSchemaHandler, WithJsonSchema, field_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
+from vcio_shared import money
 from vcio_shared.errors import Unprocessable
 
 T = TypeVar("T")
@@ -63,6 +69,45 @@ class RequestModel(BaseModel):
             raise ValueError("text must not contain NUL characters")
         return value
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        """The schema states the two rules above for free text: no NUL, and (text being stripped first) a
+        required text has a character that is not whitespace."""
+        json_schema = handler(core_schema)
+        for prop in handler.resolve_ref_schema(json_schema).get("properties", {}).values():
+            for branch in [prop, *prop.get("anyOf", [])]:
+                _text_pattern(branch)
+        return json_schema
+
+
+def _text_pattern(schema: dict[str, Any]) -> None:
+    if schema.get("type") != "string" or {"pattern", "enum", "const", "format"} & schema.keys():
+        return
+    schema["pattern"] = r"^[^\x00]*[^\s\x00][^\x00]*$" if schema.get("minLength", 0) >= 1 else r"^[^\x00]*$"
+
+
+def not_null(*names: str) -> Callable[[dict[str, Any]], None]:
+    """`json_schema_extra` of a PATCH body whose fields `names` (all when none is named) may be left out but not set
+    to null: the schema drops the `null` branch pydantic writes for `X | None = None`, as the service refuses it."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        for name, prop in schema.get("properties", {}).items():
+            if not names or name in names:
+                _drop_null(prop)
+
+    return extra
+
+
+def _drop_null(prop: dict[str, Any]) -> None:
+    branches = prop.get("anyOf")
+    if branches and {"type": "null"} in branches:
+        rest = [b for b in branches if b != {"type": "null"}]
+        del prop["anyOf"]
+        if len(rest) == 1:
+            prop.update(rest[0])
+        else:
+            prop["anyOf"] = rest
+
 
 class ResponseModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -78,6 +123,62 @@ class Page(BaseModel, Generic[T]):
 class PageParams(BaseModel):
     limit: int
     after: uuid.UUID | None
+
+
+# An instant the API takes: with a UTC offset (RFC 3339), in the same years as dates.
+DATETIME_PATTERN = (
+    r"^(19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(\.[0-9]{1,6})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+
+
+def _instant_in_range(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        raise ValueError("must carry a UTC offset (RFC 3339)")
+    if not DATE_MIN.year <= value.year <= DATE_MAX.year:
+        raise ValueError(f"must be between {DATE_MIN.year} and {DATE_MAX.year}")
+    return value
+
+
+DateTime = Annotated[
+    dt.datetime,
+    AfterValidator(_instant_in_range),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": DATETIME_PATTERN}),
+]
+"""An aware datetime in DATE_MIN..DATE_MAX's years: a naive one or one beyond them is a 422."""
+
+
+def _currency(value: str) -> str:
+    if value not in money.CURRENCY_DIGITS:
+        raise ValueError(f"unknown ISO 4217 currency {value!r}")
+    return value
+
+
+Currency = Annotated[
+    str, AfterValidator(_currency), WithJsonSchema({"type": "string", "enum": sorted(money.CURRENCY_DIGITS)})
+]
+"""An ISO 4217 code the platform knows the minor digits of; OpenAPI lists them."""
+
+
+@functools.cache
+def time_zones() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def _time_zone(value: str) -> str:
+    if value not in time_zones():
+        raise ValueError('not an IANA time zone (e.g. "America/New_York")')
+    return value
+
+
+TimeZone = Annotated[str, AfterValidator(_time_zone), WithJsonSchema({"type": "string", "enum": list(time_zones())})]
+"""An IANA time zone name from the system's tz database; OpenAPI lists them."""
+
+
+def decimal_text(pattern: str, description: str) -> Any:
+    """The JSON schema of a bounded decimal the API takes: a string the pattern bounds (JSON numbers are also
+    taken, but a float cannot say "two decimals" exactly, so the schema documents the string form)."""
+    return WithJsonSchema({"type": "string", "pattern": pattern, "description": description})
 
 
 # A cursor is the last id's 16 bytes in unpadded base64url: 22 characters (empty means the first page).

@@ -4,12 +4,12 @@ import datetime as dt
 
 from pydantic import Field, field_validator
 
-from vcio_shared.schemas import RequestModel
+from vcio_shared.schemas import DateTime, RequestModel
 
 
 class PaymentRequest(RequestModel):
     amount: str = Field(max_length=40)
-    paid_at: dt.datetime
+    paid_at: DateTime
     reference: str = Field(default="", max_length=200)
 
     @field_validator("paid_at")

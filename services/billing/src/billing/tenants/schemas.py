@@ -4,7 +4,7 @@ import datetime as dt
 
 from pydantic import Field, field_validator
 
-from vcio_shared.schemas import RequestModel, ResponseModel
+from vcio_shared.schemas import RequestModel, ResponseModel, TimeZone
 
 
 class TenantSettingsOut(ResponseModel):
@@ -18,7 +18,7 @@ class TenantSettingsOut(ResponseModel):
 
 
 class TenantSettingsUpdate(RequestModel):
-    timezone: str | None = Field(default=None, max_length=64)
+    timezone: TimeZone | None = None
     auto_run_enabled: bool | None = None
     auto_run_hour: int | None = Field(default=None, ge=0, le=23)
     draft_review: bool | None = None

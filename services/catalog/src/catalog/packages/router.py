@@ -25,7 +25,7 @@ from vcio_shared.db import SessionDep
 from vcio_shared.errors import Unprocessable
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep
-from vcio_shared.schemas import Page, PageDep
+from vcio_shared.schemas import Currency, Page, PageDep
 
 router = APIRouter(prefix="/v1/packages", tags=["packages"])
 starter_router = APIRouter(prefix="/v1/starter-catalog", tags=["packages"])
@@ -54,7 +54,7 @@ async def list_packages(
     status: Status | None = None,
     tier: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
     category: Category | None = None,
-    currency: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
+    currency: Annotated[Currency | None, Query()] = None,
 ) -> Response:
     if currency is not None and currency not in money.CURRENCY_DIGITS:
         raise Unprocessable.field(["query", "currency"], f"unknown ISO 4217 currency {currency!r}")

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, Field, StrictInt, ValidationInfo, field_val
 from pydantic_core import PydanticCustomError
 
 from vcio_shared import money
-from vcio_shared.schemas import RequestModel, ResponseModel
+from vcio_shared.schemas import Currency, RequestModel, ResponseModel, decimal_text
 
 Category = Literal[
     "it_strategy",
@@ -57,9 +57,15 @@ Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_plain
 Tier = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_plain_text), AfterValidator(_one_line)]
 LongText = Annotated[str, Field(max_length=5000), AfterValidator(_plain_text)]
 Deliverable = Annotated[str, Field(max_length=1000), AfterValidator(_plain_text)]
-CurrencyCode = Annotated[str, Field(min_length=3, max_length=3)]
+CurrencyCode = Currency
 AmountText = Annotated[str, Field(max_length=40)]
-EffortHours = Annotated[Decimal, Field(gt=0, le=1000, decimal_places=2, max_digits=6)]
+EffortHours = Annotated[
+    Decimal,
+    Field(gt=0, le=1000, decimal_places=2, max_digits=6),
+    decimal_text(
+        r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,2}(\.[0-9]{1,2})?|1000(\.0{1,2})?)$", "hours, above 0 up to 1000"
+    ),
+]
 
 
 def parse_amount(value: str, currency: str) -> int:

@@ -9,12 +9,14 @@ import zoneinfo
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from proposals.proposals.calc import EMAIL, format_percent
 from proposals.validation import Body as RequestModel
 from vcio_shared import money
-from vcio_shared.schemas import ResponseModel
+from vcio_shared.schemas import Currency as SharedCurrency
+from vcio_shared.schemas import ResponseModel, not_null
+from vcio_shared.schemas import TimeZone as SharedTimeZone
 
 
 @functools.cache
@@ -47,13 +49,27 @@ def _tax_rate(value: str) -> str:
     return value
 
 
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
-TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_timezone)]
-Currency = Annotated[str, StringConstraints(min_length=3, max_length=3), AfterValidator(_currency)]
+# The schema's pattern is EMAIL's, also without the control characters (and NUL) the body refuses anyway.
+_EMAIL_SCHEMA = {"type": "string", "maxLength": 254, "pattern": EMAIL.pattern.replace(",;]", ",;\\x00-\\x1f]", 1)}
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email), WithJsonSchema(_EMAIL_SCHEMA)]
+TimeZone = Annotated[SharedTimeZone, AfterValidator(_timezone)]
+Currency = Annotated[SharedCurrency, AfterValidator(_currency)]
 TaxRate = Annotated[str, StringConstraints(pattern=r"^\d{1,2}(\.\d{1,4})?$"), AfterValidator(_tax_rate)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 RefKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 RefValue = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+# Keys other than RefKey's are refused: the schema says so (pydantic writes patternProperties alone).
+RefMap = Annotated[
+    dict[RefKey, RefValue],
+    WithJsonSchema(
+        {
+            "type": "object",
+            "maxProperties": 20,
+            "patternProperties": {RefKey.__metadata__[0].pattern: {"type": "string", "minLength": 1, "maxLength": 200}},
+            "additionalProperties": False,
+        }
+    ),
+]
 
 
 class Contact(RequestModel):
@@ -71,10 +87,12 @@ class ClientCreate(RequestModel):
     tax_rate: TaxRate = "0.00"
     payment_terms_days: int = Field(default=30, ge=0, le=365)
     contacts: list[Contact] = Field(default_factory=list, max_length=50)
-    external_refs: dict[RefKey, RefValue] = Field(default_factory=dict, max_length=20)
+    external_refs: RefMap = Field(default_factory=dict, max_length=20)
 
 
 class ClientUpdate(RequestModel):
+    model_config = ConfigDict(json_schema_extra=not_null())  # a field given may not be null (the service says so)
+
     name: Name | None = None
     email: Email | None = None
     timezone: TimeZone | None = None
@@ -82,7 +100,7 @@ class ClientUpdate(RequestModel):
     tax_rate: TaxRate | None = None
     payment_terms_days: int | None = Field(default=None, ge=0, le=365)
     contacts: list[Contact] | None = Field(default=None, max_length=50)
-    external_refs: dict[RefKey, RefValue] | None = Field(default=None, max_length=20)
+    external_refs: RefMap | None = Field(default=None, max_length=20)
 
 
 class ClientPublic(ResponseModel):

@@ -7,11 +7,11 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from proposals.clients.schemas import Email, Name
 from proposals.validation import Body as RequestModel
-from vcio_shared.schemas import Date, ResponseModel
+from vcio_shared.schemas import Date, DateTime, ResponseModel
 
 BillingCycle = Literal["monthly", "quarterly", "annual"]
 Status = Literal["draft", "sent", "viewed", "accepted", "declined", "expired", "superseded"]
@@ -24,6 +24,15 @@ OptionId = Annotated[str, StringConstraints(max_length=40)]
 class OptionalItemIn(RequestModel):
     """An add-on the client may tick: one of the package's activities (taken out of the base scope), or free."""
 
+    # The schema says what _named checks: an activity or a description, not null.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["activity"], "properties": {"activity": {"type": "string"}}},
+                {"required": ["description"], "properties": {"description": {"type": "string"}}},
+            ]
+        }
+    )
     activity: Text | None = None
     description: Text | None = None
     kind: Literal["recurring", "one_time"] = "recurring"
@@ -73,7 +82,7 @@ class StaffAcceptIn(RequestModel):
 
     signer_name: Name
     signer_email: Email
-    accepted_at: dt.datetime | None = None
+    accepted_at: DateTime | None = None
     selected_options: list[OptionId] = Field(default_factory=list, max_length=50)
 
 

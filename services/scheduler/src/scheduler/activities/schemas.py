@@ -7,9 +7,9 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, Field, HttpUrl
+from pydantic import AfterValidator, Field, HttpUrl
 
-from vcio_shared.schemas import Date, RequestModel, ResponseModel
+from vcio_shared.schemas import Date, DateTime, RequestModel, ResponseModel, decimal_text
 
 Status = Literal["planned", "scheduled", "completed", "skipped", "cancelled"]
 Reason = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -24,7 +24,7 @@ def _hours(value: Decimal) -> Decimal:
 
 
 SaneDate = Date  # the platform's one date type (1970-01-01..2999-12-31, bounds in the OpenAPI schema)
-Hours = Annotated[Decimal, AfterValidator(_hours)]
+Hours = Annotated[Decimal, AfterValidator(_hours), decimal_text(r"^[0-9]{1,4}(\.[0-9]{1,2})?$", "hours, 0 to 9999.99")]
 
 
 class ScheduleRequest(RequestModel):
@@ -48,7 +48,7 @@ class AssignRequest(RequestModel):
 class CompleteRequest(RequestModel):
     outcome: Annotated[str, Field(min_length=1, max_length=5000)]
     hours_spent: Hours | None = None
-    completed_at: AwareDatetime | None = None
+    completed_at: DateTime | None = None
     deliverable_links: Annotated[list[HttpUrl], Field(max_length=50)] = []
 
 

@@ -7,10 +7,10 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from scheduler.activities.schemas import SaneDate
-from vcio_shared.schemas import RequestModel, ResponseModel
+from vcio_shared.schemas import RequestModel, ResponseModel, decimal_text, not_null
 
 Role = Literal["vcio", "account_manager", "technical_account_manager", "engineer"]
 
@@ -29,8 +29,13 @@ def _roles(value: list[str]) -> list[str]:
     return value
 
 
-Capacity = Annotated[Decimal, AfterValidator(_capacity)]
-Roles = Annotated[list[Role], Field(min_length=1, max_length=4), AfterValidator(_roles)]
+_CAPACITY_TEXT = decimal_text(
+    r"^([0-9]{1,2}|1[0-5][0-9]|16[0-7])(\.[0-9]{1,2})?$|^168(\.0{1,2})?$", "hours a week, 0 to 168"
+)
+Capacity = Annotated[Decimal, AfterValidator(_capacity), _CAPACITY_TEXT]
+Roles = Annotated[
+    list[Role], Field(min_length=1, max_length=4, json_schema_extra={"uniqueItems": True}), AfterValidator(_roles)
+]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 EmailStr = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
@@ -43,6 +48,9 @@ class StaffCreate(RequestModel):
 
 
 class StaffUpdate(RequestModel):
+    # Left out keeps a field; null is refused, but for email (null clears it).
+    model_config = ConfigDict(json_schema_extra=not_null("name", "roles", "weekly_capacity_hours", "active"))
+
     name: Name | None = None
     email: EmailStr | None = None
     roles: Roles | None = None
