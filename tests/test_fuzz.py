@@ -43,6 +43,7 @@ SEMANTIC_422: dict[str, dict[str, str]] = {
         "POST /v1/invoices/{invoice_id}/credit-notes": "amount in the invoice currency's digits, within its total",
     },
     "scheduler": {
+        "GET /v1/activities": "`due_to` not before `due_from` (two parameters)",
         "GET /v1/capacity": "`to` after `from`, at most a bounded number of days (two parameters)",
         "GET /v1/reports/delivery/{client_id}": "`to` after `from`, at most a bounded number of days",
         "PUT /v1/settings": "a holiday subdivision must be one of its country's, and needs a country",
