@@ -129,14 +129,24 @@ def parse(text: str, today: dt.date) -> Cadence:
 
 def occurrences(cadence: Cadence, start: dt.date, term_months: int) -> int:
     """How many times the cadence happens in the half-open term `[start, start + term_months)`."""
+    return sum(per_year(cadence, start, term_months))
+
+
+def per_year(cadence: Cadence, start: dt.date, term_months: int) -> list[int]:
+    """Occurrences in each year of the term: `[start + k years, start + k + 1 years)`, the last one cut at the
+    term's end (a 30-month term has three). Counted with dateutil, so any trick of the grammar that packs
+    occurrences (BYDAY of every weekday, BYMONTHDAY 1 to 31, BYSETPOS, COUNT) shows in the figure."""
     end = start + relativedelta(months=term_months)
+    years = -(-term_months // 12)
+    counts = [0] * years
     if cadence.until is not None and cadence.until < start:
-        return 0
+        return counts
     # move the term as close to 9999 as a whole number of 400-year cycles allows (see the module docstring)
     shift = ((dt.MAXYEAR - 1 - end.year) // _CYCLE_YEARS) * _CYCLE_YEARS
     body = ";".join(p for p in cadence.rule.split(";") if not p.startswith("UNTIL="))
     s_start = dt.datetime(start.year + shift, start.month, start.day)
     s_end = dt.datetime(end.year + shift, end.month, end.day)
+    bounds = [s_start + relativedelta(years=k + 1) for k in range(years)]
     try:
         rule = rrulestr(body, dtstart=s_start)
         assert isinstance(rule, rrule)
@@ -144,12 +154,14 @@ def occurrences(cadence: Cadence, start: dt.date, term_months: int) -> int:
             rule = rule.replace(
                 until=dt.datetime(cadence.until.year + shift, cadence.until.month, cadence.until.day, 23, 59, 59)
             )
-        count = 0
+        year = 0
         for when in rule:
             if when >= s_end:
                 break
-            count += 1
-        return count
+            while when >= bounds[year]:
+                year += 1
+            counts[year] += 1
+        return counts
     except (ValueError, TypeError, OverflowError, KeyError, IndexError) as exc:
         raise CadenceError(f"cannot be expanded: {exc}") from exc
 

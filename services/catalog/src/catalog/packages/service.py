@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,27 +65,43 @@ def effort_per_year(
     return {role: h.quantize(HOURS, rounding=ROUND_HALF_UP) for role, h in totals.items() if h > 0}
 
 
+# Bounds on the work a package plans, per year of its term (counted, not read off the pattern: see cadence.per_year).
+# An activity recurs at most weekly (53 fit in a year); a package plans at most 600 a year across its activities,
+# about a dozen weekly ones. Without them 50 daily-equivalent activities planned 91,300 activities per client.
+MAX_PER_ACTIVITY_YEAR = 53
+MAX_PER_PACKAGE_YEAR = 600
+
+
 @functools.lru_cache(maxsize=4096)
-def _count(text: str, today: dt.date, basis: dt.date, term_months: int) -> tuple[str, int] | str:
-    """(normalised rule, occurrences in the term), or the reason the cadence is refused."""
+def _count(text: str, today: dt.date, basis: dt.date, term_months: int) -> tuple[str, tuple[int, ...]] | str:
+    """(normalised rule, occurrences in each year of the term), or the reason the cadence is refused."""
     try:
         parsed = cadences.parse(text, today)
-        return parsed.rule, cadences.occurrences(parsed, basis, term_months)
+        return parsed.rule, tuple(cadences.per_year(parsed, basis, term_months))
     except cadences.CadenceError as exc:
         return f"cadence {exc}"
 
 
-def _check_sync(body: PackageIn, today: dt.date) -> tuple[dt.date, list[dict[str, Any]]]:
+def _year_label(basis: dt.date, year: int) -> str:
+    start = basis + relativedelta(years=year)
+    return f"the year from {start.isoformat()}"
+
+
+def _check_sync(
+    body: PackageIn, today: dt.date, prefix: Sequence[str | int] = ("body",)
+) -> tuple[dt.date, list[dict[str, Any]]]:
     basis = cadences.schedule_basis(today)
     errors: list[dict[str, Any]] = []
     activities: list[dict[str, Any]] = []
+    package_years: list[int] = []
     for i, activity in enumerate(body.activities):
-        loc = ["body", "activities", i, "cadence"]
+        loc = [*prefix, "activities", i, "cadence"]
         counted = _count(activity.cadence, today, basis, body.term_months)
         if isinstance(counted, str):
             errors.append({"loc": loc, "msg": counted})
             continue
-        rule, count = counted
+        rule, years = counted
+        count = sum(years)
         if count == 0:
             errors.append(
                 {
@@ -94,20 +111,44 @@ def _check_sync(body: PackageIn, today: dt.date) -> tuple[dt.date, list[dict[str
                 }
             )
             continue
+        busiest = max(range(len(years)), key=lambda y: years[y])
+        if years[busiest] > MAX_PER_ACTIVITY_YEAR:
+            errors.append(
+                {
+                    "loc": loc,
+                    "msg": f"activity {activity.name!r}: cadence {rule} happens {years[busiest]} times in "
+                    f"{_year_label(basis, busiest)}; an activity recurs at most weekly "
+                    f"({MAX_PER_ACTIVITY_YEAR} times a year)",
+                }
+            )
+            continue
+        package_years = [a + b for a, b in zip(package_years or [0] * len(years), years, strict=True)]
         activities.append({**activity.model_dump(), "cadence": rule, "occurrences_in_term": count})
+    if package_years and max(package_years) > MAX_PER_PACKAGE_YEAR:
+        busiest = max(range(len(package_years)), key=lambda y: package_years[y])
+        errors.append(
+            {
+                "loc": [*prefix, "activities"],
+                "msg": f"the activities happen {package_years[busiest]} times in {_year_label(basis, busiest)}; "
+                f"a package plans at most {MAX_PER_PACKAGE_YEAR} a year",
+            }
+        )
     if errors:
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)[:500]
         raise Unprocessable(detail, errors=errors)
     return basis, activities
 
 
-async def _check(body: PackageIn, clock: Clock) -> tuple[dt.date, list[dict[str, Any]]]:
-    """The checks types cannot make: each cadence is a valid RRULE and happens at least once in the term.
+async def _check(
+    body: PackageIn, clock: Clock, prefix: Sequence[str | int] = ("body",)
+) -> tuple[dt.date, list[dict[str, Any]]]:
+    """The checks types cannot make: each cadence is a valid RRULE, happens at least once in the term and within
+    the bounds above.
 
     A rule that never matches costs a scan of a few centuries (see cadence.py), so the check runs off the
     event loop, and each distinct rule is counted once.
     """
-    return await asyncio.to_thread(_check_sync, body, clock.today())
+    return await asyncio.to_thread(_check_sync, body, clock.today(), prefix)
 
 
 def _version_row(body: PackageIn, basis: dt.date, activities: list[dict[str, Any]]) -> dict[str, Any]:
@@ -376,6 +417,12 @@ async def publish(session: AsyncSession, principal: Principal, clock: Clock, pac
         raise Conflict(f"version {current.version} is already published; edit the package to open a new draft")
     if current.status == "retired":
         raise Conflict("this package is retired and cannot be published")
+    # a draft stored before the bounds existed must not reach proposals: publishing checks the cadences again
+    try:
+        draft = PackageIn.model_validate(_as_input(current))
+    except ValidationError as exc:
+        raise _errors(exc, []) from exc
+    await _check(draft, clock, prefix=())
     await repository.mark_published(session, tenant, package_id, current.version, clock.now())
     package = await _load(session, tenant, package_id)
     await audit.record(session, principal, "package.published", "package", package_id, {"version": package.version})
