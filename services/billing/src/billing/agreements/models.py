@@ -115,6 +115,28 @@ class PendingAdjustment(Base, table=True):
     )
 
 
+class AgreementRenewal(Base, table=True):
+    """One renewal: a term end renewed at most once (the unique key), whoever asks and however often."""
+
+    __tablename__ = "agreement_renewals"
+    id: uuid.UUID = col(pg.UUID(as_uuid=True), primary_key=True)
+    tenant_id: str = col(sa.Text)
+    agreement_id: uuid.UUID = col(pg.UUID(as_uuid=True), sa.ForeignKey("agreements.id"))
+    previous_end_date: dt.date = col(sa.Date)  # the term end renewed: the new term starts here
+    end_date: dt.date = col(sa.Date)
+    term_number: int = col(sa.Integer)  # the new term's number
+    renewed_by: str = col(sa.Text)  # "renewal-sweep" or the principal's subject
+    created_at: dt.datetime = col(sa.DateTime(timezone=True))
+
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "agreement_id", "previous_end_date", name="uq_agreement_renewals_agreement_id_previous_end"
+        ),
+        sa.UniqueConstraint("agreement_id", "term_number", name="uq_agreement_renewals_agreement_id_term_number"),
+        sa.CheckConstraint("end_date > previous_end_date AND term_number >= 2", name="term"),
+    )
+
+
 class MrrMovement(Base, table=True):
     """A change of MRR on a date: new, expansion, contraction or churn (the scheduled churn moves on renewal)."""
 

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.agreements.models import Agreement, Client, MrrMovement, PendingAdjustment
+from billing.agreements.models import Agreement, AgreementRenewal, Client, MrrMovement, PendingAdjustment
 from billing.tenants.models import TenantSettings
 from vcio_shared.ids import uuid7
 
@@ -22,6 +22,7 @@ S = TenantSettings.__table__.alias("s")  # type: ignore[attr-defined]  # the nam
 C: sa.Table = Client.__table__  # type: ignore[attr-defined]
 P: sa.Table = PendingAdjustment.__table__  # type: ignore[attr-defined]
 M: sa.Table = MrrMovement.__table__  # type: ignore[attr-defined]
+R: sa.Table = AgreementRenewal.__table__  # type: ignore[attr-defined]
 
 
 async def client_owner(session: AsyncSession, client_id: uuid.UUID) -> str | None:
@@ -89,6 +90,11 @@ async def list_page(
 
 async def update(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, values: Mapping[str, Any]) -> None:
     await session.execute(sa.update(A).where(A.c.tenant_id == tenant_id, A.c.id == agreement_id).values(**values))
+
+
+async def insert_renewal(session: AsyncSession, values: Mapping[str, Any]) -> None:
+    """One row per renewed term end: its unique keys refuse a second renewal of the same end (a 409)."""
+    await session.execute(sa.insert(R).values(**values))
 
 
 async def add_adjustments(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -226,7 +232,17 @@ async def ended(session: AsyncSession, now: dt.datetime, limit: int = 1000) -> S
     return (
         (
             await session.execute(
-                sa.select(A)
+                sa.select(
+                    A,
+                    # the tenant's date, for the renewal rule (service.renewal_refusal)
+                    sa.cast(
+                        sa.func.timezone(
+                            sa.func.coalesce(S.c.timezone, "UTC"),
+                            sa.bindparam("now_", now, type_=sa.DateTime(timezone=True)),
+                        ),
+                        sa.Date,
+                    ).label("local_today"),
+                )
                 .select_from(A.outerjoin(S, S.c.tenant_id == A.c.tenant_id))
                 .where(A.c.status == "active", over)
                 .order_by(A.c.id)

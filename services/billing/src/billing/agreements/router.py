@@ -11,6 +11,7 @@ from billing.agreements import service
 from billing.agreements.schemas import AgreementUpdate, CancelRequest, ChangeRequest
 from billing.deps import Reader, Writer
 from vcio_shared.db import SessionDep
+from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep
 from vcio_shared.schemas import PageDep, page_of
 
@@ -92,6 +93,10 @@ async def change_agreement(
 
 @router.post("/{agreement_id}/renew")
 async def renew_agreement(
-    agreement_id: uuid.UUID, principal: Writer, session: SessionDep, clock: ClockDep
-) -> dict[str, Any]:
-    return await service.renew_now(session, principal, agreement_id, clock.now())
+    agreement_id: uuid.UUID, principal: Writer, session: SessionDep, idem: IdempotencyDep, clock: ClockDep
+) -> Any:
+    """Renew the current term now (once per term end; 409 says why not). The same Idempotency-Key replays."""
+    if (replayed := await idem.replay(principal.tenant_id)) is not None:
+        return replayed
+    out = await service.renew_now(session, principal, agreement_id, clock.now())
+    return await idem.remember(200, out)

@@ -16,6 +16,7 @@ from billing.agreements import repository as repo
 from billing.invoices import repository as invoices_repo
 from billing.invoices import service as invoices
 from billing.runs import engine
+from billing.tenants import repository as tenants_repo
 from vcio_shared import audit, events, money
 from vcio_shared.auth import Principal
 from vcio_shared.bus import PoisonEvent
@@ -601,14 +602,50 @@ async def set_auto_renew(
     return await get_agreement(session, principal.tenant_id, agreement_id)
 
 
-async def renew(
-    session: AsyncSession, actor: Principal | str, tenant_id: str, row: Mapping[Any, Any], now: dt.datetime
-) -> dict[str, Any]:
-    """Start a new term where the current one ends; billing carries on from there."""
+def renewal_refusal(row: Mapping[Any, Any], local_today: dt.date) -> str | None:
+    """The one renewal rule, for the manual route and the sweep alike (None: it may renew now). A term end is
+    renewed once: the renewal starts the next term at that end, and that term can only be renewed in its turn
+    once it has started. Only an active agreement with `auto_renew` on renews."""
     if row["status"] != "active":
-        raise Conflict(f"this agreement is {row['status']}")
+        return f"this agreement is {row['status']}"
+    if not row["auto_renew"]:
+        return "auto_renew is off for this agreement: it expires at the end of its term (set auto_renew to renew it)"
+    if row["term_start"] > local_today:
+        if row["term_number"] > 1:
+            return (
+                f"the term ending {row['term_start']} is already renewed; the current term "
+                f"({row['term_start']} to {row['end_date']}) starts on {row['term_start']} and can be renewed from then"
+            )
+        return f"the first term has not started yet: it starts on {row['term_start']}"
+    return None
+
+
+async def renew(
+    session: AsyncSession,
+    actor: Principal | str,
+    tenant_id: str,
+    row: Mapping[Any, Any],
+    local_today: dt.date,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """Start a new term where the current one ends; billing carries on from there. `row` is locked."""
+    if (why := renewal_refusal(row, local_today)) is not None:
+        raise Conflict(why)
     previous_end = row["end_date"]
     new_end = engine.term_end(previous_end, row["term_months"])
+    await repo.insert_renewal(
+        session,
+        {
+            "id": uuid7(),
+            "tenant_id": tenant_id,
+            "agreement_id": row["id"],
+            "previous_end_date": previous_end,
+            "end_date": new_end,
+            "term_number": row["term_number"] + 1,
+            "renewed_by": actor if isinstance(actor, str) else f"principal:{actor.sub}",
+            "created_at": now,
+        },
+    )
     values: dict[str, Any] = {
         "term_start": previous_end,
         "end_date": new_end,
@@ -654,7 +691,9 @@ async def renew_now(
     session: AsyncSession, principal: Principal, agreement_id: uuid.UUID, now: dt.datetime
 ) -> dict[str, Any]:
     row = await _locked(session, principal.tenant_id, agreement_id)
-    return await renew(session, principal, principal.tenant_id, row, now)
+    timezone = (await tenants_repo.get(session, principal.tenant_id))["timezone"]
+    local_today = now.astimezone(ZoneInfo(timezone)).date()
+    return await renew(session, principal, principal.tenant_id, row, local_today, now)
 
 
 async def renewal_sweep(session: AsyncSession, now: dt.datetime) -> dict[str, int]:
@@ -682,8 +721,8 @@ async def renewal_sweep(session: AsyncSession, now: dt.datetime) -> dict[str, in
     )
     renewed = expired = 0
     for row in await repo.ended(session, now):
-        if row["auto_renew"]:
-            await renew(session, "renewal-sweep", row["tenant_id"], row, now)
+        if renewal_refusal(row, row["local_today"]) is None:
+            await renew(session, "renewal-sweep", row["tenant_id"], row, row["local_today"], now)
             renewed += 1
         else:
             await repo.update(session, row["tenant_id"], row["id"], {"status": "expired", "updated_at": now})

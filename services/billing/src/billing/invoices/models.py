@@ -36,6 +36,8 @@ class Invoice(Base, table=True):
     payment_terms_days: int = col(sa.Integer)
     amount_paid: int = col(sa.BigInteger, server_default="0")
     amount_credited: int = col(sa.BigInteger, server_default="0")
+    # what paid + credited exceed the total by: owed back to the client (a credit note on a paid invoice)
+    amount_refund_due: int = col(sa.BigInteger, server_default="0")
     run_id: uuid.UUID | None = col(pg.UUID(as_uuid=True), nullable=True)
     created_at: dt.datetime = col(sa.DateTime(timezone=True))
     issued_at: dt.datetime | None = col(sa.DateTime(timezone=True), nullable=True)
@@ -52,6 +54,13 @@ class Invoice(Base, table=True):
         sa.CheckConstraint("kind IN ('recurring', 'adjustment')", name="kind"),
         sa.CheckConstraint("total >= 0 AND subtotal >= 0 AND tax >= 0", name="not_negative"),
         sa.CheckConstraint("amount_credited <= total AND amount_paid <= total", name="not_overpaid"),
+        # Credits may reach the total, never beyond; whatever paid + credited exceed it is a refund due, stored
+        # exactly (so paid + credited - refund_due <= total), and nothing is negative.
+        sa.CheckConstraint(
+            "amount_paid >= 0 AND amount_credited >= 0 "
+            "AND amount_refund_due = GREATEST(amount_paid + amount_credited - total, 0)",
+            name="refund_due",
+        ),
     )
 
 
@@ -109,6 +118,8 @@ class CreditNote(Base, table=True):
     subtotal: int = col(sa.BigInteger)
     tax: int = col(sa.BigInteger)
     total: int = col(sa.BigInteger)
+    # the part of `total` beyond the invoice's unpaid balance when issued: money owed back to the client
+    refund_due: int = col(sa.BigInteger, server_default="0")
     lines: list[dict[str, Any]] = col(pg.JSONB)
     created_at: dt.datetime = col(sa.DateTime(timezone=True))
 
@@ -120,6 +131,7 @@ class CreditNote(Base, table=True):
             "uq_credit_notes_cancellation", "invoice_id", unique=True, postgresql_where=sa.text("kind = 'cancellation'")
         ),
         sa.CheckConstraint("total > 0 AND subtotal >= 0 AND tax >= 0", name="positive"),
+        sa.CheckConstraint("refund_due >= 0 AND refund_due <= total", name="refund_due"),
     )
 
 

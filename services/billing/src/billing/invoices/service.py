@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import uuid
 from collections.abc import Mapping, Sequence
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +40,19 @@ def _fmt(minor: int, d: int) -> str:
     sign = "-" if minor < 0 else ""
     whole, frac = divmod(abs(minor), 10**d)
     return f"{sign}{whole}.{frac:0{d}d}" if d else f"{sign}{whole}"
+
+
+def max_before_tax(limit: int, tax_rate: str) -> int:
+    """The largest pre-tax amount whose amount plus tax (half-up, as `tax_of`) stays within `limit`."""
+    if limit <= 0:
+        return 0
+    rate = Decimal(tax_rate)
+    amount = int((Decimal(limit) * 100 / (100 + rate)).to_integral_value(ROUND_FLOOR))
+    while amount + 1 + tax_of(amount + 1, tax_rate) <= limit:
+        amount += 1
+    while amount > 0 and amount + tax_of(amount, tax_rate) > limit:
+        amount -= 1
+    return amount
 
 
 def line_out(line: Mapping[Any, Any], currency: str) -> dict[str, Any]:
@@ -90,6 +104,8 @@ def invoice_out(row: Mapping[Any, Any], lines: Sequence[Mapping[Any, Any]]) -> d
         "amount_paid": _fmt(row["amount_paid"], d),
         "amount_credited": _fmt(row["amount_credited"], d),
         "amount_due": _fmt(max(due, 0) if row["status"] in ("draft", "issued") else 0, d),
+        # owed back to the client: credit notes beyond what was left unpaid
+        "refund_due": _fmt(row["amount_refund_due"], d),
         "lines": lines_out,
     }
 
@@ -109,6 +125,7 @@ def credit_note_out(row: Mapping[Any, Any]) -> dict[str, Any]:
         "subtotal": money.format(row["subtotal"], cur),
         "tax": money.format(row["tax"], cur),
         "total": money.format(row["total"], cur),
+        "refund_due": money.format(row["refund_due"], cur),
         "lines": row["lines"],
     }
 
@@ -198,7 +215,7 @@ async def record_payment(
         raise Unprocessable.field(["body", "amount"], str(exc)) from exc
     if minor <= 0:
         raise Unprocessable.field(["body", "amount"], "must be more than zero")
-    due = row["total"] - row["amount_paid"] - row["amount_credited"]
+    due = max(row["total"] - row["amount_paid"] - row["amount_credited"], 0)
     if minor > due:
         raise Unprocessable.field(
             ["body", "amount"], f"overpayment refused: {money.format(due, row['currency'])} is due"
@@ -277,7 +294,9 @@ async def credit(
 ) -> dict[str, Any]:
     """Issue a credit note against an issued or paid invoice, for `lines` (positive amounts, before tax).
 
-    Never credits more than what is left of the invoice. An issued invoice whose balance reaches zero is settled.
+    Credits bring the invoice's credited total up to its total, never beyond. The part of a credit beyond the
+    invoice's unpaid balance (it was paid) is a refund due to the client, on the note and on the invoice. An
+    issued invoice whose balance reaches zero is settled.
     """
     tenant, cur = invoice["tenant_id"], invoice["currency"]
     if invoice["status"] not in ("issued", "paid"):
@@ -286,9 +305,15 @@ async def credit(
     tax = tax_of(subtotal, invoice["tax_rate"])
     creditable = invoice["total"] - invoice["amount_credited"]
     if subtotal <= 0 or subtotal + tax > creditable:
+        # the request is before tax: quote the limit before tax too
+        limit = money.format(max_before_tax(creditable, invoice["tax_rate"]), cur)
         raise Unprocessable.field(
-            ["body", "amount"], f"a credit must be above zero and at most {money.format(creditable, cur)}"
+            ["body", "amount"],
+            f"a credit must be above zero and at most {limit} before tax "
+            f"({money.format(creditable, cur)} with tax at {invoice['tax_rate']}%)",
         )
+    unpaid = max(invoice["total"] - invoice["amount_paid"] - invoice["amount_credited"], 0)
+    refund = max(subtotal + tax - unpaid, 0)
     first = await repo.allocate_numbers(session, tenant, "CN", issue_date.year, 1)
     note_id = uuid7()
     note = {
@@ -305,6 +330,7 @@ async def credit(
         "subtotal": subtotal,
         "tax": tax,
         "total": subtotal + tax,
+        "refund_due": refund,
         "created_at": now,
         "lines": [
             line_out(
@@ -323,7 +349,10 @@ async def credit(
         ],
     }
     await repo.insert_credit_note(session, note)
-    values: dict[str, Any] = {"amount_credited": invoice["amount_credited"] + subtotal + tax}
+    values: dict[str, Any] = {
+        "amount_credited": invoice["amount_credited"] + subtotal + tax,
+        "amount_refund_due": invoice["amount_refund_due"] + refund,
+    }
     settled = invoice["status"] == "issued" and invoice["amount_paid"] + values["amount_credited"] >= invoice["total"]
     if settled:
         values.update(status="paid", paid_at=now)

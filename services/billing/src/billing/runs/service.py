@@ -192,6 +192,7 @@ async def bill_chunk(
                     "issued_at": None if draft else now,
                     "amount_paid": 0,
                     "amount_credited": 0,
+                    "amount_refund_due": 0,
                     "_lines": inv.lines,
                 }
             )

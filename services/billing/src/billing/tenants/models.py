@@ -20,3 +20,20 @@ class TenantSettings(Base, table=True):
     renewal_notice_days: int = col(sa.Integer, server_default="60")
     last_auto_run_on: dt.date | None = col(sa.Date, nullable=True)
     updated_at: dt.datetime = col(sa.DateTime(timezone=True), server_default=sa.func.now())
+
+
+class MspProfile(Base, table=True):
+    """The MSP as proposals describes it (vcio.proposals.msp_profile.updated): the seller on every invoice."""
+
+    __tablename__ = "msp_profiles"
+    tenant_id: str = col(sa.Text, primary_key=True)
+    name: str = col(sa.Text)
+    legal_name: str | None = col(sa.Text, nullable=True)
+    email: str | None = col(sa.Text, nullable=True)
+    phone: str | None = col(sa.Text, nullable=True)
+    website: str | None = col(sa.Text, nullable=True)
+    address: str | None = col(sa.Text, nullable=True)  # several lines
+    tax_id: str | None = col(sa.Text, nullable=True)
+    payment_instructions: str | None = col(sa.Text, nullable=True)  # several lines
+    terms: str | None = col(sa.Text, nullable=True)
+    updated_at: dt.datetime = col(sa.DateTime(timezone=True))  # the profile's, from the event: the latest wins

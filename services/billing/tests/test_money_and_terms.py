@@ -1,0 +1,242 @@
+"""Issue 14, money and terms: one renewal per term end, refunds due from credit notes, the pre-tax credit limit,
+auto_renew from proposal.accepted."""
+
+import asyncio
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+from billing_helpers import accept, accepted, agreement_for, invoices, run
+from sqlalchemy.exc import IntegrityError
+
+from billing.main import RENEWALS
+from vcio_shared.testing import auth
+
+PAID_AT = "2027-01-20T10:00:00+00:00"
+
+
+async def renewed_events(app) -> int:
+    async with app.state.runtime.sessionmaker() as s:
+        return int(await s.scalar(sa.text("SELECT count(*) FROM outbox WHERE type = 'vcio.billing.agreement.renewed'")))
+
+
+def renew(client, agreement_id: str, key: str | None = None):
+    headers = {**auth(), **({"Idempotency-Key": key} if key else {})}
+    return client.post(f"/v1/agreements/{agreement_id}/renew", headers=headers)
+
+
+# ---- renewal: once per term end ------------------------------------------------------------------------------
+
+
+async def test_renew_adds_one_term_replays_its_key_and_refuses_the_rest(app, client) -> None:
+    """Three calls took a 12-month agreement to 2031: now the first renews, its key replays, the rest are 409."""
+    event = accepted(start="2027-01-01", term=12)
+    await accept(app, event)
+    a = await agreement_for(client, event)
+    first = await renew(client, a["id"], "renew-1")
+    assert first.status_code == 200, first.text
+    assert (first.json()["term_start"], first.json()["end_date"], first.json()["term_number"]) == (
+        "2028-01-01",
+        "2029-01-01",
+        2,
+    )
+    again = await renew(client, a["id"], "renew-1")
+    assert (again.status_code, again.headers.get("Idempotency-Replayed"), again.json()) == (200, "true", first.json())
+    for key in ("renew-2", None):
+        r = await renew(client, a["id"], key)
+        assert r.status_code == 409, r.text
+        assert r.json()["detail"] == (
+            "the term ending 2028-01-01 is already renewed; the current term (2028-01-01 to 2029-01-01) "
+            "starts on 2028-01-01 and can be renewed from then"
+        )
+    after = await agreement_for(client, event)
+    assert (after["end_date"], after["term_number"]) == ("2029-01-01", 2)
+    assert await renewed_events(app) == 1
+
+
+async def test_renew_before_the_first_term_starts_or_without_auto_renew_is_409(app, client) -> None:
+    later = accepted(start="2027-03-01", term=12)  # the clock stands at 2027-01-04
+    await accept(app, later)
+    r = await renew(client, (await agreement_for(client, later))["id"])
+    assert (r.status_code, r.json()["detail"]) == (409, "the first term has not started yet: it starts on 2027-03-01")
+    off = accepted(start="2027-01-01", term=12)
+    await accept(app, off)
+    a = await agreement_for(client, off)
+    await client.patch(f"/v1/agreements/{a['id']}", json={"auto_renew": False}, headers=auth())
+    r = await renew(client, a["id"])
+    assert (r.status_code, r.json()["detail"]) == (
+        409,
+        "auto_renew is off for this agreement: it expires at the end of its term (set auto_renew to renew it)",
+    )
+    assert [(x["end_date"], x["term_number"]) for x in (await agreement_for(client, later), a)] == [
+        ("2028-03-01", 1),
+        ("2028-01-01", 1),
+    ]
+    assert await renewed_events(app) == 0
+
+
+async def test_two_concurrent_renewals_renew_once(app, client) -> None:
+    event = accepted(start="2027-01-01", term=12)
+    await accept(app, event)
+    a = await agreement_for(client, event)
+    answers = await asyncio.gather(*(renew(client, a["id"], f"k{i}") for i in range(4)))
+    assert sorted(r.status_code for r in answers) == [200, 409, 409, 409]
+    assert ((await agreement_for(client, event))["end_date"], await renewed_events(app)) == ("2029-01-01", 1)
+
+
+async def test_a_manual_renewal_and_the_sweep_renew_a_term_end_once(app, client, clock) -> None:
+    event = accepted(start="2027-01-01", term=12)
+    await accept(app, event)
+    a = await agreement_for(client, event)
+    assert (await renew(client, a["id"])).status_code == 200
+    clock.set(dt.date(2028, 1, 1))  # the old end: the sweep finds nothing more to renew
+    assert (await app.state.runtime.run_sweep(RENEWALS))["renewed"] == 0
+    assert (await renew(client, a["id"])).status_code == 200  # the second term has started: it may renew
+    after = await agreement_for(client, event)
+    assert (after["term_start"], after["end_date"], after["term_number"]) == ("2029-01-01", "2030-01-01", 3)
+    assert await renewed_events(app) == 2
+
+
+async def test_the_database_refuses_a_second_renewal_of_one_term_end(app, client) -> None:
+    event = accepted(start="2027-01-01", term=12)
+    await accept(app, event)
+    a = await agreement_for(client, event)
+    assert (await renew(client, a["id"])).status_code == 200
+    async with app.state.runtime.sessionmaker() as s:
+        with pytest.raises(IntegrityError):
+            await s.execute(
+                sa.text(
+                    "INSERT INTO agreement_renewals (id, tenant_id, agreement_id, previous_end_date, end_date,"
+                    " term_number, renewed_by, created_at) VALUES (gen_random_uuid(), 'tenant-a', :a, '2028-01-01',"
+                    " '2029-01-01', 3, 'x', now())"
+                ),
+                {"a": a["id"]},
+            )
+
+
+# ---- auto_renew from proposal.accepted -------------------------------------------------------------------------
+
+
+async def test_auto_renew_comes_from_the_accepted_proposal_and_defaults_to_true(app, client) -> None:
+    off, on, old = accepted(), accepted(), accepted()
+    off.data["auto_renew"] = False
+    on.data["auto_renew"] = True
+    assert "auto_renew" not in old.data  # an event sent before proposals added it
+    for event in (off, on, old):
+        await accept(app, event)
+    assert [(await agreement_for(client, e))["auto_renew"] for e in (off, on, old)] == [False, True, True]
+
+
+# ---- credit notes and refunds due ------------------------------------------------------------------------------
+
+
+async def paid_invoice(app, client, monthly: str = "2000.00", paid: str = "2000.00", **kw) -> dict:
+    await accept(app, accepted(start="2027-01-01", monthly=monthly, **kw))
+    await run(client, dt.date(2027, 1, 1))
+    [inv] = await invoices(client)
+    r = await client.post(
+        f"/v1/invoices/{inv['id']}/payments",
+        json={"amount": paid, "paid_at": PAID_AT, "reference": "x"},
+        headers=auth(),
+    )
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def credit(client, invoice_id: str, amount: str):
+    return client.post(
+        f"/v1/invoices/{invoice_id}/credit-notes", json={"amount": amount, "reason": "refund"}, headers=auth()
+    )
+
+
+async def test_a_credit_on_a_paid_invoice_is_a_refund_due(app, client) -> None:
+    """Pay 2000.00, then credit 2000.00: the 2000.00 owed back was recorded nowhere."""
+    inv = await paid_invoice(app, client)
+    r = await credit(client, inv["id"], "2000.00")
+    assert r.status_code == 201, r.text
+    assert (r.json()["total"], r.json()["refund_due"], r.json()["currency"]) == ("2000.00", "2000.00", "USD")
+    got = (await client.get(f"/v1/invoices/{inv['id']}", headers=auth())).json()
+    money = ("status", "total", "amount_paid", "amount_credited", "amount_due", "refund_due")
+    assert tuple(got[k] for k in money) == ("paid", "2000.00", "2000.00", "2000.00", "0.00", "2000.00")
+    listed = (await client.get("/v1/credit-notes", params={"invoice_id": inv["id"]}, headers=auth())).json()
+    assert [n["refund_due"] for n in listed["items"]] == ["2000.00"]
+    # nothing is left to credit or to pay
+    r = await credit(client, inv["id"], "0.01")
+    assert (r.status_code, r.json()["errors"][0]["msg"]) == (
+        422,
+        "a credit must be above zero and at most 0.00 before tax (0.00 with tax at 0%)",
+    )
+    r = await client.post(
+        f"/v1/invoices/{inv['id']}/payments",
+        json={"amount": "0.01", "paid_at": PAID_AT, "reference": "x"},
+        headers=auth(),
+    )
+    assert r.status_code == 409  # paid: no payment is taken
+
+
+async def test_a_credit_beyond_the_unpaid_balance_refunds_only_the_excess(app, client) -> None:
+    """1500.00 + 10% tax = 1650.00, 1000.00 paid, 650.00 unpaid: a 1000.00 credit (1100.00 with tax) clears the
+    650.00 and leaves 450.00 to refund."""
+    inv = await paid_invoice(app, client, monthly="1500.00", paid="1000.00", tax_rate="10")
+    r = await credit(client, inv["id"], "1000.00")
+    assert (r.status_code, r.json()["total"], r.json()["refund_due"]) == (201, "1100.00", "450.00")
+    got = (await client.get(f"/v1/invoices/{inv['id']}", headers=auth())).json()
+    money = ("status", "amount_paid", "amount_credited", "amount_due", "refund_due")
+    assert tuple(got[k] for k in money) == ("paid", "1000.00", "1100.00", "0.00", "450.00")
+    # the rest of the total can still be credited (500.00 + 50.00 tax), all of it refunded; not a cent more
+    r = await credit(client, inv["id"], "500.01")
+    assert (
+        r.json()["errors"][0]["msg"]
+        == "a credit must be above zero and at most 500.00 before tax (550.00 with tax at 10%)"
+    )
+    r = await credit(client, inv["id"], "500.00")
+    assert (r.status_code, r.json()["refund_due"]) == (201, "550.00")
+    got = (await client.get(f"/v1/invoices/{inv['id']}", headers=auth())).json()
+    assert (got["amount_credited"], got["refund_due"]) == ("1650.00", "1000.00")
+
+
+async def test_the_credit_limit_is_quoted_before_tax_like_the_request(app, client) -> None:
+    """The request is pre-tax; the message quoted 1650.00 (with tax) for a 1500.00 limit."""
+    await accept(app, accepted(start="2027-01-01", monthly="1500.00", tax_rate="10"))
+    await run(client, dt.date(2027, 1, 1))
+    [inv] = await invoices(client)
+    r = await credit(client, inv["id"], "1500.01")
+    assert r.status_code == 422
+    assert r.json()["errors"][0] == {
+        "loc": ["body", "amount"],
+        "msg": "a credit must be above zero and at most 1500.00 before tax (1650.00 with tax at 10%)",
+    }
+    # 8.25% rounds: 1000.00 + 82.50 = 1082.50 fits exactly; 1000.01 + 82.50 does not
+    await accept(app, accepted(start="2027-01-01", monthly="1000.00", tax_rate="8.25"))
+    await run(client, dt.date(2027, 1, 1))
+    [other] = [i for i in await invoices(client) if i["id"] != inv["id"]]
+    r = await credit(client, other["id"], "1000.01")
+    assert r.json()["errors"][0]["msg"] == (
+        "a credit must be above zero and at most 1000.00 before tax (1082.50 with tax at 8.25%)"
+    )
+    assert (await credit(client, other["id"], "1000.00")).status_code == 201
+
+
+async def test_concurrent_credits_never_take_credits_beyond_the_total(app, client) -> None:
+    inv = await paid_invoice(app, client)
+    answers = await asyncio.gather(*(credit(client, inv["id"], "1500.00") for _ in range(3)))
+    assert sorted(r.status_code for r in answers) == [201, 422, 422]
+    got = (await client.get(f"/v1/invoices/{inv['id']}", headers=auth())).json()
+    assert (got["amount_paid"], got["amount_credited"], got["refund_due"]) == ("2000.00", "1500.00", "1500.00")
+
+
+async def test_the_database_holds_the_invoice_totals_to_the_rule(app, client) -> None:
+    inv = await paid_invoice(app, client)
+    assert (await credit(client, inv["id"], "500.00")).status_code == 201
+    for assignment in (
+        "amount_credited = total + 1",  # credits beyond the total
+        "amount_refund_due = 0",  # a refund due that is not recorded
+        "amount_refund_due = amount_refund_due + 1",  # a refund beyond paid + credited - total
+        "amount_paid = -1, amount_refund_due = 0",  # negative
+    ):
+        async with app.state.runtime.sessionmaker() as s:
+            with pytest.raises(IntegrityError, match="ck_invoices"):
+                await s.execute(sa.text(f"UPDATE invoices SET {assignment} WHERE id = :i"), {"i": inv["id"]})
+    async with app.state.runtime.sessionmaker() as s:
+        with pytest.raises(IntegrityError, match="ck_credit_notes_refund_due"):
+            await s.execute(sa.text("UPDATE credit_notes SET refund_due = total + 1"))
