@@ -65,7 +65,14 @@ RefMap = Annotated[
         {
             "type": "object",
             "maxProperties": 20,
-            "patternProperties": {RefKey.__metadata__[0].pattern: {"type": "string", "minLength": 1, "maxLength": 200}},
+            "patternProperties": {
+                RefKey.__metadata__[0].pattern: {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 200,
+                    "pattern": r"^[^\x00]*[^\s\x00][^\x00]*$",  # no NUL, not blank once stripped
+                }
+            },
             "additionalProperties": False,
         }
     ),
