@@ -101,10 +101,15 @@ async def test_delivery_report_as_html_and_pdf(svc: Scheduler) -> None:
     assert "Acme Dental" in html.text
     assert "14 / 16" in html.text
     assert "Three recurring printer tickets closed" in html.text
+    # people read inclusive dates: the half-open [from, to) shows its last day, 31 March, never 1 April
+    assert "1 January 2027 – 31 March 2027" in html.text
+    assert "<title>Delivery report — Acme Dental — 1 January 2027 – 31 March 2027</title>" in html.text
+    assert "2027-04-01" not in html.text
     pdf = await svc.client.get(
         f"/v1/reports/delivery/{data['client']['id']}", params={**params, "format": "pdf"}, headers=H
     )
     assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-disposition"] == 'inline; filename="delivery-2027-01-01-2027-03-31.pdf"'
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Delivery report" in text
     assert "87.50%" in text

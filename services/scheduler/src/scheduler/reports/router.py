@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -42,7 +43,8 @@ async def delivery_report(
         return HTMLResponse(service.render_html(report, clock.today()))
     if format == "pdf":
         pdf = await service.render_pdf(report, clock.today())
-        filename = f"delivery-{period_from}-{period_to}.pdf"
+        # a file name is read by people too: the last included day, as in the report
+        filename = f"delivery-{period_from}-{period_to - dt.timedelta(days=1)}.pdf"
         return Response(
             pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
         )
