@@ -260,3 +260,143 @@ async def test_catalog_to_paid_invoice_and_mrr(platform: Any) -> None:
         assert [(r["currency"], r["mrr"], r["arr"], r["active_agreements"]) for r in mrr["items"]] == [
             ("USD", "2000.00", "24000.00", 1)
         ]
+
+
+# README.md's walk, as written: a package with a yearly roadmap, a proposal starting on the 1st of the month after
+# next (2027-01-01 on 2026-11-29), the roadmap completed today, before the term starts.
+WALK_PACKAGE = {
+    "name": "vCIO Essentials",
+    "tier": "essentials",
+    "currency": "USD",
+    "monthly_price": "1500.00",
+    "billing_cycle": "monthly",
+    "term_months": 12,
+    "onboarding_fee": "500.00",
+    "activities": [
+        {
+            "name": "IT strategy and roadmap",
+            "category": "it_strategy",
+            "track": "business",
+            "billing_mode": "billable",
+            "cadence": "FREQ=YEARLY",
+            "role": "vcio",
+            "effort_hours": "16",
+        },
+        {
+            "name": "Quarterly business review",
+            "category": "account_management",
+            "track": "business",
+            "billing_mode": "billable",
+            "cadence": "FREQ=MONTHLY;INTERVAL=3",
+            "role": "account_manager",
+            "effort_hours": "3",
+        },
+        {
+            "name": "NIST cybersecurity review",
+            "category": "cybersecurity",
+            "track": "technical",
+            "billing_mode": "included",
+            "cadence": "FREQ=MONTHLY;INTERVAL=3",
+            "role": "technical_account_manager",
+            "effort_hours": "4",
+        },
+    ],
+}
+
+
+async def test_readme_walk_shows_work_done_early_on_the_invoice_after_its_due_month(platform: Any) -> None:
+    """Work done before the term counts in the period it was due: the roadmap due on the term's first day, done
+    today, is January's value, listed on the invoice for February (the one after the period it counts in)."""
+    walk = auth("walk-msp")
+    start = TODAY.replace(day=1) + relativedelta(months=2)
+    catalog, proposals = platform.url("catalog"), platform.url("proposals")
+    billing, scheduler = platform.url("billing"), platform.url("scheduler")
+    async with httpx.AsyncClient(timeout=30) as http:
+        package = await _json(await http.post(f"{catalog}/v1/packages", json=WALK_PACKAGE, headers=walk), 201)
+        assert package["contract_value"] == "18500.00"
+        await _json(await http.post(f"{catalog}/v1/packages/{package['id']}/publish", headers=walk))
+
+        async def package_known() -> bool:
+            r = await http.get(f"{proposals}/v1/catalog/packages/{package['id']}", headers=walk)
+            return r.status_code == 200
+
+        await eventually(package_known, timeout=30)
+        client = await _json(
+            await http.post(
+                f"{proposals}/v1/clients",
+                headers=walk,
+                json={"name": "Northwind Dental", "email": "office@northwind.example", "timezone": "America/Chicago"},
+            ),
+            201,
+        )
+        proposal = await _json(
+            await http.post(
+                f"{proposals}/v1/proposals",
+                headers=walk,
+                json={"client_id": client["id"], "package_id": package["id"], "start_date": start.isoformat()},
+            ),
+            201,
+        )
+        sent = await _json(await http.post(f"{proposals}/v1/proposals/{proposal['id']}/send", headers=walk))
+        await _json(
+            await http.post(
+                f"{sent['accept_url']}/accept",
+                json={"signer_name": "Dr. Ada Park", "signer_email": "ada@northwind.example"},
+            )
+        )
+
+        async def plan() -> Any:
+            r = await http.get(
+                f"{scheduler}/v1/activities",
+                params={"client_id": client["id"], "due_to": (start + relativedelta(months=3)).isoformat()},
+                headers=walk,
+            )
+            items = r.json()["items"] if r.status_code == 200 else []
+            return items if any(a["name"] == "IT strategy and roadmap" for a in items) else None
+
+        roadmap = next(a for a in await eventually(plan, timeout=30) if a["name"] == "IT strategy and roadmap")
+        assert roadmap["due_date"] == business_day(start).isoformat()
+        done = await _json(
+            await http.post(
+                f"{scheduler}/v1/activities/{roadmap['id']}/complete",
+                headers=walk,
+                json={"outcome": "Roadmap agreed with the owners", "hours_spent": "14.5"},
+            )
+        )
+        assert done["completed_at"][:10] == dt.datetime.now(dt.UTC).date().isoformat()  # stamped today
+
+        for as_of in (start, start + relativedelta(months=1)):
+            await _json(
+                await http.post(f"{billing}/v1/billing-runs", json={"as_of": as_of.isoformat()}, headers=walk), 201
+            )
+        invoices = (
+            await _json(await http.get(f"{billing}/v1/invoices", params={"client_id": client["id"]}, headers=walk))
+        )["items"]
+        by_period = {i["period_start"]: i for i in invoices}
+        assert sorted(by_period) == [start.isoformat(), (start + relativedelta(months=1)).isoformat()]
+        first, second = by_period[start.isoformat()], by_period[(start + relativedelta(months=1)).isoformat()]
+        assert (first["total"], second["total"]) == ("2000.00", "1500.00")
+
+        async def delivered() -> Any:  # billing learns it from vcio.scheduler.activity.completed
+            r = await http.get(f"{billing}/v1/invoices/{second['id']}", headers=walk)
+            return r.json()["value_delivered"]["activities"] if r.status_code == 200 else None
+
+        shown = await eventually(delivered, timeout=30)
+        assert [(a["name"], a["completed_on"], a["hours_spent"], a["outcome"]) for a in shown] == [
+            ("IT strategy and roadmap", done["completed_at"][:10], "14.50", "Roadmap agreed with the owners")
+        ]
+        page = await _json(await http.get(f"{billing}/v1/invoices/{first['id']}", headers=walk))
+        assert page["value_delivered"]["activities"] == []  # December, before the term: nothing was due
+        html = await http.get(f"{billing}/v1/invoices/{second['id']}/html", headers=walk)
+        assert "IT strategy and roadmap" in html.text and "Roadmap agreed with the owners" in html.text
+        value = await _json(
+            await http.get(
+                f"{billing}/v1/metrics/activity-value",
+                params={"from": start.isoformat(), "to": (start + relativedelta(months=1)).isoformat()},
+                headers=walk,
+            )
+        )
+        assert [(v["billing_mode"], v["activities"], v["hours"]) for v in value["items"]] == [
+            ("billable", 1, "14.50"),
+            ("included", 0, "0.00"),
+        ]

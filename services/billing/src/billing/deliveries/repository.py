@@ -16,6 +16,12 @@ from billing.deliveries.models import DeliveredActivity
 
 D: sa.Table = DeliveredActivity.__table__  # type: ignore[attr-defined]
 
+# The day a delivery counts in: its due date, so work done early for an activity due in January is January's
+# value (counted on the day it was done, it fell in a period before the agreement that no invoice shows).
+# Completed_on stays the day the work was done. Invoices' one-statement read (invoices/repository._VIEW) agrees.
+COUNTS_ON = sa.func.coalesce(D.c.due_date, D.c.completed_on)
+COUNTS_ON_SQL = "COALESCE(due_date, completed_on)"
+
 
 async def owner(session: AsyncSession, activity_id: uuid.UUID) -> str | None:
     return await session.scalar(sa.select(D.c.tenant_id).where(D.c.id == activity_id))
@@ -42,10 +48,9 @@ async def for_client(
                 .where(
                     D.c.tenant_id == tenant_id,
                     D.c.client_id == client_id,
-                    D.c.completed_on >= start,
-                    D.c.completed_on < end,
+                    COUNTS_ON.between(start, end - dt.timedelta(days=1)),
                 )
-                .order_by(D.c.completed_on, D.c.id)
+                .order_by(COUNTS_ON, D.c.completed_on, D.c.id)
             )
         )
         .mappings()
@@ -60,7 +65,8 @@ async def value_by_mode(session: AsyncSession, tenant_id: str, start: dt.date, e
                 sa.text(
                     "SELECT billing_mode, count(*) AS activities, COALESCE(sum(CAST(hours_spent AS numeric)), 0) AS "
                     "hours "
-                    "FROM delivered_activities WHERE tenant_id = :t AND completed_on >= :s AND completed_on < :e "
+                    "FROM delivered_activities "
+                    f"WHERE tenant_id = :t AND {COUNTS_ON_SQL} >= :s AND {COUNTS_ON_SQL} < :e "
                     "GROUP BY billing_mode ORDER BY billing_mode"
                 ),
                 {"t": tenant_id, "s": start, "e": end},

@@ -341,8 +341,9 @@ async def list_credit_notes(
 
 
 # The whole of GET /v1/invoices/{id} in one statement: the invoice, its lines, and the activities delivered to the
-# client in the calendar period before the invoice's own (month, quarter or year by the agreement's cycle; PostgreSQL
-# quarters start in Jan/Apr/Jul/Oct like the engine's). A test compares it with the ORM path row for row.
+# client due in the calendar period before the invoice's own (deliveries.repository.COUNTS_ON; month, quarter or
+# year by the agreement's cycle; PostgreSQL quarters start in Jan/Apr/Jul/Oct like the engine's). A test compares
+# it with the ORM path row for row.
 _VIEW = """
 SELECT i.*,
        ARRAY(SELECT l FROM invoice_lines l WHERE l.tenant_id = i.tenant_id AND l.invoice_id = i.id
@@ -350,8 +351,9 @@ SELECT i.*,
        p.prev_start,
        ARRAY(SELECT d FROM delivered_activities d
              WHERE d.tenant_id = i.tenant_id AND d.client_id = i.client_id
-               AND d.completed_on >= p.prev_start AND d.completed_on < i.period_start
-             ORDER BY d.completed_on, d.id) AS delivered
+               AND COALESCE(d.due_date, d.completed_on) >= p.prev_start
+               AND COALESCE(d.due_date, d.completed_on) < i.period_start
+             ORDER BY COALESCE(d.due_date, d.completed_on), d.completed_on, d.id) AS delivered
 FROM invoices i
 LEFT JOIN agreements a ON a.tenant_id = i.tenant_id AND a.id = i.agreement_id
 CROSS JOIN LATERAL (
