@@ -1,22 +1,21 @@
-"""NATS JetStream: the connection, streams, the outbox relay and the durable pull consumer runner."""
+"""NATS JetStream: the durable pull consumer runner, the inbox and dead letters. The connection, streams and
+the outbox relay live in `vcio_shared.relay` (a lean module, so that the relay child imports no more than it
+needs) and are importable from here as before."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import nats
 import sqlalchemy as sa
 import structlog
-from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
-from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, PubAck, StorageType, StreamConfig
-from nats.js.errors import APIError, NotFoundError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,10 +24,18 @@ from vcio_shared.errors import database_unavailable
 from vcio_shared.events import CloudEvent, EventDecodeError, decode
 from vcio_shared.ids import uuid7
 from vcio_shared.logging import set_traceparent
-from vcio_shared.metrics import EVENTS_CONSUMED, EVENTS_DEAD, EVENTS_PUBLISHED, JETSTREAM_REFUSALS
+from vcio_shared.metrics import EVENTS_CONSUMED, EVENTS_DEAD
+from vcio_shared.relay import ACK_TIMEOUT_S as ACK_TIMEOUT_S
+from vcio_shared.relay import DUPLICATE_WINDOW_S as DUPLICATE_WINDOW_S
+from vcio_shared.relay import Bus as Bus
+from vcio_shared.relay import OutboxRelay as OutboxRelay
+from vcio_shared.relay import Outgoing as Outgoing
+from vcio_shared.relay import batch_stored as batch_stored
+from vcio_shared.relay import cancel_and_wait as cancel_and_wait
+from vcio_shared.relay import stream_name as stream_name
+from vcio_shared.relay import wait_event as wait_event
 
 log = structlog.get_logger("vcio.bus")
-DUPLICATE_WINDOW_S = 120.0
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 
@@ -42,363 +49,6 @@ class ReplayFailed(Exception):
 
 
 TRANSIENT = (OperationalError, InterfaceError, OSError, asyncio.TimeoutError, ConnectionError)
-
-
-async def cancel_and_wait(task: asyncio.Task[None] | None, timeout: float = 3.0) -> None:
-    """Cancel a background task and wait a bounded time: nats-py's fetch can swallow a cancellation."""
-    if task is None or task.done():
-        return
-    task.cancel()
-    await asyncio.wait([task], timeout=timeout)
-
-
-async def wait_event(event: asyncio.Event, timeout: float) -> bool:
-    """Wait for an event at most `timeout` seconds (asyncio.timeout: wait_for can lose a cancellation on 3.11)."""
-    try:
-        async with asyncio.timeout(timeout):
-            await event.wait()
-        return True
-    except TimeoutError:
-        return False
-
-
-def stream_name(service: str) -> str:
-    return service.upper()
-
-
-class Bus:
-    """One NATS connection per process, kept alive across server restarts."""
-
-    def __init__(self, url: str, service: str, *, name: str | None = None, replicas: int = 1) -> None:
-        self.url = url
-        self.replicas = replicas
-        self.service = service
-        self.nc: NATS | None = None
-        self._js: JetStreamContext | None = None
-        self.generation = 0  # bumped on every (re)connect, so consumers know to re-subscribe
-        self._task: asyncio.Task[None] | None = None
-        self._name = name or f"vcio-{service}"
-        self.connected = asyncio.Event()
-
-    @property
-    def js(self) -> JetStreamContext:
-        if self._js is None or self.nc is None or not self.nc.is_connected:
-            raise ConnectionError("NATS is not connected")
-        return self._js
-
-    @property
-    def is_connected(self) -> bool:
-        return self.nc is not None and self.nc.is_connected
-
-    async def wait_connected(self, timeout: float) -> bool:
-        """Wait up to `timeout` seconds for the connection; True once it is up.
-
-        nats-py marks the connection down before its disconnected callback (which clears `connected`) gets to
-        run. In between, waiting on the still-set event would return at once without yielding, and a loop
-        around it would spin forever: the callback and the reconnect never run (a relay child did this, and
-        piled up gigabytes of cancelled timers). So in that window this sleeps a little instead."""
-        if self.is_connected:
-            return True
-        if self.connected.is_set():
-            await asyncio.sleep(0.05)
-            return self.is_connected
-        return await wait_event(self.connected, timeout)
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._connect_forever(), name="nats-connect")
-
-    async def _connect_forever(self) -> None:
-        delay = 0.2
-        while True:
-            try:
-                self.nc = await nats.connect(
-                    self.url,
-                    name=self._name,
-                    max_reconnect_attempts=-1,
-                    reconnect_time_wait=0.5,
-                    connect_timeout=2,
-                    allow_reconnect=True,
-                    ping_interval=5,
-                    max_outstanding_pings=2,
-                    reconnected_cb=self._on_reconnect,
-                    disconnected_cb=self._on_disconnect,
-                    error_cb=self._on_error,
-                )
-                self._js = self.nc.jetstream(timeout=5)
-                await self.ensure_own_stream()
-                self.generation += 1
-                self.connected.set()
-                log.info("nats connected", url=_redact(self.url))
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # server not up yet: keep trying, readiness says so meanwhile
-                log.warning("nats connect failed", error=str(exc) or type(exc).__name__)
-                if self.nc is not None:
-                    with contextlib.suppress(Exception):
-                        await self.nc.close()
-                    self.nc = None
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-
-    async def _on_reconnect(self) -> None:
-        try:
-            await self.ensure_own_stream()
-        except Exception as exc:
-            log.warning("stream check after reconnect failed", error=str(exc))
-        self.generation += 1
-        self.connected.set()
-        log.info("nats reconnected")
-
-    async def _on_disconnect(self) -> None:
-        self.connected.clear()
-        log.warning("nats disconnected")
-
-    async def _on_error(self, exc: Exception) -> None:
-        if isinstance(exc, APIError):  # a JetStream refusal (a publish_async's, which nats-py reports only here)
-            JETSTREAM_REFUSALS.inc()
-            log.warning("jetstream refused a request", error=str(exc))
-        else:
-            log.debug("nats error", error=str(exc) or type(exc).__name__)
-
-    async def ensure_own_stream(self) -> None:
-        """Create or update this service's stream: file storage, a 2-minute duplicate window."""
-        assert self._js is not None
-        config = StreamConfig(
-            name=stream_name(self.service),
-            subjects=[f"vcio.{self.service}.>"],
-            storage=StorageType.FILE,
-            duplicate_window=DUPLICATE_WINDOW_S,
-            num_replicas=self.replicas,
-        )
-        try:
-            await self._js.add_stream(config)
-        except Exception:
-            await self._js.update_stream(config)
-
-    async def close(self) -> None:
-        await cancel_and_wait(self._task)
-        if self.nc is not None:
-            # close, not drain: every publish is acked and every fetch is unacked until handled, so nothing is
-            # lost, and drain would wait out its timeout on the pull subscriptions.
-            with contextlib.suppress(Exception):
-                await self.nc.close()
-
-
-def _redact(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    return f"{scheme}{sep}{rest.rpartition('@')[2]}" if sep else url
-
-
-ACK_TIMEOUT_S = 10.0
-
-
-class Outgoing(NamedTuple):
-    """One event of an outbox row, ready to publish: `Nats-Msg-Id` (the event id) is in its headers."""
-
-    id: str
-    subject: str
-    payload: bytes
-    headers: dict[str, str]
-
-
-def batch_stored(first: PubAck, last: PubAck, n: int) -> bool:
-    """Whether the acks of a checked batch's first and last message prove the n - 2 between were stored.
-
-    The server stores one connection's messages in the order they were sent, so when neither end is a
-    duplicate, both landed in the same stream and they are exactly n - 1 sequence numbers apart, every middle
-    message took one of the sequence numbers between. Fewer means one was refused or was a duplicate (a gap);
-    more means another publisher's message came between. Either way the batch goes again, message by message.
-    Only this service's relays publish to its stream, so a gap could hide only behind exactly as many messages
-    of another replica's relay, in the same instant; the usual cause of a silent loss, a reconnect, is checked
-    separately.
-    """
-    return not first.duplicate and not last.duplicate and first.stream == last.stream and last.seq - first.seq == n - 1
-
-
-# The oldest unpublished rows that no other relay holds, up to `n` events: a batch row counts as its events,
-# and the first row is taken whatever its size (rows locked past the cut are let go at commit). Text, not uuid
-# and jsonb: the ids go out as text, and a batch's rows mostly share one headers value, decoded once.
-_CLAIM = sa.text(
-    "WITH free AS ("
-    " SELECT seq, coalesce(cardinality(event_ids), 1) AS events FROM outbox WHERE published_at IS NULL"
-    " ORDER BY seq LIMIT :n FOR UPDATE SKIP LOCKED"
-    "), head AS (SELECT seq, sum(events) OVER (ORDER BY seq) - events AS before FROM free) "
-    "SELECT o.id::text, o.type, o.payload, o.headers::text, o.event_ids::text[] "
-    "FROM outbox o JOIN head USING (seq) WHERE head.before < :n ORDER BY o.seq"
-)
-
-
-class OutboxRelay:
-    """Publishes committed outbox rows in commit (sequence) order, then deletes them. A batch row
-    (`events.emit_batch`) goes out as one message per event, in its order, and is deleted once all are stored.
-
-    The stream is the event log; the outbox is only the queue in front of it, so a published row is deleted
-    (rows that an older relay marked `published_at` are left alone). Replicas share the work with
-    `FOR UPDATE SKIP LOCKED`. `Nats-Msg-Id` is the event id, so a row published twice (a crash between
-    publish and delete, or a checked batch sent again one by one) is dropped by the stream's duplicate window.
-
-    A batch is a "checked batch": the first and last rows are published with an ack, the rows between as
-    plain core publishes with no reply (JetStream stores them all the same, and acks cost the client far
-    more CPU than the publish). The two acks prove the middle was stored (`batch_stored`); when they do not,
-    or a reconnect happened meanwhile, the batch is published again with an ack per row and only the acked
-    prefix is deleted, as before.
-    """
-
-    def __init__(
-        self,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        bus: Bus,
-        *,
-        batch_size: int = 1000,
-        poll_interval: float = 0.5,
-    ) -> None:
-        self.sessionmaker = sessionmaker
-        self.bus = bus
-        self.batch_size = batch_size
-        self.poll_interval = poll_interval
-        self.fallbacks = 0  # checked batches that had to go again one by one
-        self.ack_timeout = ACK_TIMEOUT_S
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
-
-    async def stop(self) -> None:
-        self._stopping = True
-        await cancel_and_wait(self._task)
-
-    async def _run(self) -> None:
-        delay = 0.2
-        while not self._stopping:
-            try:
-                if not await self.bus.wait_connected(5):
-                    continue
-                sent = await self.relay_once()
-                delay = 0.2
-                if sent >= self.batch_size:
-                    continue
-            except asyncio.CancelledError:
-                raise
-            except TimeoutError:
-                # No acks in time: NATS is slow or away (the connection's own logs say which), or the stream
-                # refused a message, which nats-py leaves unanswered (nats.py issue #985; Bus._on_error logs
-                # the refusal). Nothing was deleted: the rows go again.
-                log.warning("outbox relay: no JetStream acks in time; publishing again", timeout_s=self.ack_timeout)
-                continue
-            except Exception as exc:
-                log.warning("outbox relay failed; backing off", error=str(exc) or type(exc).__name__, delay=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-                continue
-            self._wake.clear()
-            await wait_event(self._wake, self.poll_interval)
-
-    async def relay_once(self) -> int:
-        """Publish one batch; returns how many events were published (their rows deleted)."""
-        async with self.sessionmaker() as session, session.begin():
-            rows = (await session.execute(_CLAIM, {"n": self.batch_size})).all()
-            if not rows:
-                return 0
-            decoded: dict[str, dict[str, str]] = {}
-            batch: list[Outgoing] = []
-            ends: list[tuple[str, int]] = []  # each row's id, and how many messages up to its last
-            for row_id, subject, payload, headers, event_ids in rows:
-                base = decoded.get(headers)
-                if base is None:
-                    base = decoded[headers] = json.loads(headers)
-                if event_ids is None:
-                    batch.append(Outgoing(row_id, subject, bytes(payload), {**base, "Nats-Msg-Id": row_id}))
-                else:  # a batch row (events.emit_batch): one message per line, each with its own event id
-                    batch.extend(
-                        Outgoing(event_id, subject, part, {**base, "Nats-Msg-Id": event_id})
-                        for event_id, part in zip(event_ids, bytes(payload).split(b"\n"), strict=True)
-                    )
-                ends.append((row_id, len(batch)))
-            if len(batch) > 1 and await self._publish_checked(batch):
-                sent, error = len(batch), None
-            else:
-                sent, error = await self._publish_each(batch)
-            # A row goes once all its events are stored; a batch row cut short goes again whole, and the stream
-            # drops the events it already holds (Nats-Msg-Id).
-            done = [row_id for row_id, end in ends if end <= sent]
-            if done:
-                await session.execute(sa.text("DELETE FROM outbox WHERE id = ANY(CAST(:ids AS uuid[]))"), {"ids": done})
-        # Raised after the commit, so the acked prefix stays deleted; the rest goes again next time.
-        EVENTS_PUBLISHED.inc(sent)
-        if error is not None:
-            raise ConnectionError(f"publish failed: {error!r}")
-        return sent
-
-    async def _publish_checked(self, batch: list[Outgoing]) -> bool:
-        """Publish a batch with acks on its ends only; True when they prove every row was stored."""
-        js = self.bus.js
-        nc = self.bus.nc
-        assert nc is not None  # `js` raised otherwise
-        reconnects = nc.stats["reconnects"]
-        head, tail = batch[0], batch[-1]
-        futures = [await js.publish_async(head.subject, head.payload, headers=head.headers)]
-        try:
-            for m in batch[1:-1]:
-                await nc.publish(m.subject, m.payload, headers=m.headers)
-            futures.append(await js.publish_async(tail.subject, tail.payload, headers=tail.headers))
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-        # No explicit flush: nats-py writes in order, so the last ack means the middle reached the server too.
-        # No ack in time raises, as before (a server that acks neither end would not ack the rows one by one).
-        first, last = await _gather_acks(futures, self.ack_timeout)
-        proven = isinstance(first, PubAck) and isinstance(last, PubAck) and batch_stored(first, last, len(batch))
-        if proven and nc.stats["reconnects"] == reconnects:  # a reconnect may have lost some of the middle
-            return True
-        self.fallbacks += 1
-        log.info(
-            "checked batch not proven; publishing it one by one",
-            rows=len(batch),
-            first=_describe(first),
-            last=_describe(last),
-        )
-        return False
-
-    async def _publish_each(self, batch: list[Outgoing]) -> tuple[int, BaseException | None]:
-        """Publish every row with an ack; returns the length of the acked prefix and the first failure."""
-        js = self.bus.js
-        futures = []
-        try:
-            for m in batch:
-                futures.append(await js.publish_async(m.subject, m.payload, headers=m.headers))
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-        results = await _gather_acks(futures, self.ack_timeout)
-        for i, result in enumerate(results):
-            if isinstance(result, BaseException):
-                return i, result  # keep order: the rest goes again next time (duplicates are dropped by Nats-Msg-Id)
-        return len(results), None
-
-
-async def _gather_acks(futures: list[asyncio.Future[PubAck]], timeout: float) -> list[PubAck | BaseException]:
-    """Wait for every ack (failures come back as exceptions); past the timeout nothing counts as sent."""
-    gathered = asyncio.gather(*futures, return_exceptions=True)
-    try:
-        async with asyncio.timeout(timeout):
-            return await gathered
-    except BaseException:
-        gathered.cancel()  # stopping, or no acks in time: the rows stay unsent and go again
-        raise
-
-
-def _describe(ack: PubAck | BaseException) -> str:
-    if isinstance(ack, BaseException):
-        return repr(ack)[:200]
-    return f"{ack.stream}:{ack.seq}{' duplicate' if ack.duplicate else ''}"
 
 
 @dataclass(frozen=True)
