@@ -34,7 +34,11 @@ SPEC = ServiceSpec(
         ConsumerSpec(
             name="billing--proposals",
             stream="PROPOSALS",
-            subjects=("vcio.proposals.proposal.accepted", "vcio.proposals.client.updated"),
+            subjects=(
+                "vcio.proposals.proposal.accepted",
+                "vcio.proposals.client.updated",
+                "vcio.proposals.msp_profile.updated",  # the seller on invoices
+            ),
             handler=handle_proposals_event,
         ),
         ConsumerSpec(

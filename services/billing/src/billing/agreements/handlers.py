@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.agreements import service
+from billing.tenants import service as tenants
 from vcio_shared.events import CloudEvent
 
 
@@ -15,3 +16,5 @@ async def handle_proposals_event(session: AsyncSession, event: CloudEvent) -> No
         await service.activate_from_proposal(session, event.tenantid, event.data, event.id, dt.datetime.now(dt.UTC))
     elif event.type == "vcio.proposals.client.updated":
         await service.update_client(session, event.tenantid, event.data)
+    elif event.type == "vcio.proposals.msp_profile.updated":
+        await tenants.apply_msp_profile(session, event.tenantid, event.subject, event.data)

@@ -17,10 +17,32 @@ from billing.deliveries import repository as deliveries_repo
 from billing.invoices import repository as invoices_repo
 from billing.invoices import service
 from billing.runs import engine
+from billing.tenants import repository as tenants_repo
 from vcio_shared.db import Reader
 from vcio_shared.errors import NotFound
 
 _env = Environment(loader=PackageLoader("billing", "templates"), autoescape=select_autoescape(["html"]))
+
+
+def _as_date(value: str | dt.date) -> dt.date:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def human_date(value: str | dt.date | None) -> str:
+    """A date as people read it: 1 January 2027."""
+    if value is None:
+        return ""
+    d = _as_date(value)
+    return f"{d.day} {d:%B} {d.year}"
+
+
+def last_day(end_exclusive: str | dt.date) -> str:
+    """The inclusive last day of a half-open period [start, end): people see 31 January, not 1 February."""
+    return human_date(_as_date(end_exclusive) - dt.timedelta(days=1))
+
+
+_env.filters["human_date"] = human_date
+_env.filters["last_day"] = last_day
 
 
 async def delivered_before(session: AsyncSession, tenant_id: str, invoice: dict[str, Any]) -> dict[str, Any]:
@@ -69,8 +91,10 @@ async def html(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> 
     delivered = await delivered_before(session, tenant_id, invoice)
     agreement = await agreements_repo.get(session, tenant_id, uuid.UUID(invoice["agreement_id"]))
     client = await agreements_repo.get_client(session, tenant_id, uuid.UUID(invoice["client_id"]))
+    # the seller, from proposals' msp_profile.updated; until one arrives, the tenant id names it (as proposals does)
+    seller = await tenants_repo.get_msp_profile(session, tenant_id) or {"name": tenant_id}
     return _env.get_template("invoice.html").render(
-        invoice=invoice, delivered=delivered, client=client, agreement=agreement
+        invoice=invoice, delivered=delivered, client=client, agreement=agreement, seller=seller
     )
 
 

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.tenants.models import TenantSettings
+from billing.tenants.models import MspProfile, TenantSettings
 
 S: sa.Table = TenantSettings.__table__  # type: ignore[attr-defined]
+MP: sa.Table = MspProfile.__table__  # type: ignore[attr-defined]
 
 DEFAULTS: dict[str, Any] = {
     "timezone": "UTC",
@@ -38,3 +39,21 @@ async def upsert(session: AsyncSession, tenant_id: str, values: Mapping[str, Any
 
 async def mark_auto_run(session: AsyncSession, tenant_id: str, day: dt.date) -> None:
     await upsert(session, tenant_id, {"last_auto_run_on": day})
+
+
+async def upsert_msp_profile(session: AsyncSession, tenant_id: str, values: Mapping[str, Any]) -> bool:
+    """Keep the profile with the latest `updated_at`: an older or repeated event changes nothing (False)."""
+    stmt = insert(MP).values(tenant_id=tenant_id, **values)
+    result = await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[MP.c.tenant_id],
+            set_={k: stmt.excluded[k] for k in values},
+            where=MP.c.updated_at < stmt.excluded.updated_at,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def get_msp_profile(session: AsyncSession, tenant_id: str) -> dict[str, Any] | None:
+    row = (await session.execute(sa.select(MP).where(MP.c.tenant_id == tenant_id))).mappings().first()
+    return dict(row) if row else None

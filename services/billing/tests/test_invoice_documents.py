@@ -1,0 +1,175 @@
+"""Invoice HTML and PDF name the MSP (from proposals' msp_profile.updated, over JetStream), show what was paid,
+credited and is due, how to pay, and inclusive end dates."""
+
+import datetime as dt
+import re
+import subprocess
+from collections.abc import AsyncIterator
+
+import nats
+import pytest
+import sqlalchemy as sa
+from billing_helpers import accepted, invoices, run
+from nats.js.api import StreamConfig
+
+from billing.main import build_app
+from vcio_shared.events import build, encode
+from vcio_shared.testing import auth, eventually, running
+
+PROFILE = {
+    "name": "Bluewave IT",
+    "legal_name": "Bluewave IT Services LLC",
+    "email": "billing@bluewave.example",
+    "phone": "+1 312 555 0188",
+    "website": "https://bluewave.example",
+    "address": "200 W Madison St, Suite 900\nChicago, IL 60606",
+    "tax_id": "EIN 36-4455667",
+    "payment_instructions": "ACH to First Midwest Bank\nRouting 071000013, account 4455667788",
+    "terms": "Net 30.",
+    "updated_at": "2027-01-02T09:00:00+00:00",
+}
+
+
+@pytest.fixture
+async def live(settings, clock) -> AsyncIterator[tuple]:
+    nc = await nats.connect(settings.nats_url)
+    js = nc.jetstream()
+    for name in ("PROPOSALS", "SCHEDULER"):
+        await js.add_stream(StreamConfig(name=name, subjects=[f"vcio.{name.lower()}.>"], duplicate_window=120))
+    app = build_app(settings, clock=clock, run_background=True)
+    async with running(app) as client:
+        yield app, client, js
+    await nc.close()
+
+
+async def publish(js, event) -> None:
+    await js.publish(event.type, encode(event), headers={"Nats-Msg-Id": event.id})
+
+
+def profile_event(tenant: str = "tenant-a", subject: str | None = None, **changes):
+    return build(
+        "proposals", "vcio.proposals.msp_profile.updated", tenant, {**PROFILE, **changes}, subject=subject or tenant
+    )
+
+
+async def processed(app, event) -> bool:
+    async with app.state.runtime.sessionmaker() as s:
+        q = (
+            "SELECT EXISTS (SELECT FROM inbox WHERE event_id = :e) "
+            "OR EXISTS (SELECT FROM dead_letters WHERE event_id = :e)"
+        )
+        return bool(await s.scalar(sa.text(q), {"e": event.id}))
+
+
+def text_of(html: str) -> str:
+    """The page's body as a reader sees it: tags gone, whitespace collapsed."""
+    body = html.split("<body>", 1)[1]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body.replace("&amp;", "&"))).strip()
+
+
+def pdf_text(pdf: bytes) -> str:
+    out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout
+    return re.sub(r"\s+", " ", out.decode()).strip()
+
+
+async def billed(app, client, js, tenant: str = "tenant-a") -> dict:
+    """A 1500.00 + 10% tax January invoice, 1000.00 paid and 100.00 (110.00 with tax) credited: 540.00 due."""
+    event = accepted(tenant, start="2027-01-01", monthly="1500.00", tax_rate="10")
+    await publish(js, event)
+    await eventually(lambda: processed(app, event))
+    await run(client, dt.date(2027, 1, 1), tenant)
+    [inv] = await invoices(client, tenant)
+    h = auth(tenant)
+    pay = {"amount": "1000.00", "paid_at": "2027-01-20T10:00:00+00:00", "reference": "ACH 4471"}
+    assert (await client.post(f"/v1/invoices/{inv['id']}/payments", json=pay, headers=h)).status_code == 201
+    note = {"amount": "100.00", "reason": "goodwill"}
+    assert (await client.post(f"/v1/invoices/{inv['id']}/credit-notes", json=note, headers=h)).status_code == 201
+    return inv
+
+
+async def test_invoice_html_and_pdf_name_the_msp_and_show_the_balance(live) -> None:
+    app, client, js = live
+    profile = profile_event()
+    await publish(js, profile)
+    await eventually(lambda: processed(app, profile))
+    inv = await billed(app, client, js)
+    html = await client.get(f"/v1/invoices/{inv['id']}/html", headers=auth())
+    pdf = await client.get(f"/v1/invoices/{inv['id']}/pdf", headers=auth())
+    seller = (
+        "Bluewave IT Bluewave IT Services LLC 200 W Madison St, Suite 900 Chicago, IL 60606 "
+        "billing@bluewave.example +1 312 555 0188 Tax ID: EIN 36-4455667"
+    )
+    page = text_of(html.text)
+    assert page.startswith(f"Invoice INV-2027-000001 {seller} Bill to Acme Dental")
+    for expected in (
+        "Period: 1 January 2027 – 31 January 2027",
+        "vCIO Growth, monthly subscription 1 January 2027 – 31 January 2027 1 1500.00 1500.00",
+        "Subtotal 1500.00 USD Tax (10%) 150.00 USD Total 1650.00 USD Amount paid 1000.00 USD "
+        "Credits 110.00 USD Balance due 540.00 USD",
+        "How to pay ACH to First Midwest Bank Routing 071000013, account 4455667788",
+        "Issue date: 1 January 2027",
+        "Due date: 31 January 2027",
+    ):
+        assert expected in page, expected
+    assert "Refund due" not in page and "1 February 2027" not in page
+    text = pdf_text(pdf.content)
+    for expected in (
+        "Bluewave IT",
+        "Bluewave IT Services LLC",
+        "200 W Madison St, Suite 900",
+        "Chicago, IL 60606",
+        "billing@bluewave.example",
+        "+1 312 555 0188",
+        "Tax ID: EIN 36-4455667",
+        "Bill to",
+        "Acme Dental",
+        "Period: 1 January 2027 – 31 January 2027",
+        "Total 1650.00 USD",
+        "Amount paid 1000.00 USD",
+        "Credits 110.00 USD",
+        "Balance due 540.00 USD",
+        "How to pay",
+        "ACH to First Midwest Bank",
+        "Routing 071000013, account 4455667788",
+    ):
+        assert expected in text, (expected, text)
+    assert "1 February 2027" not in text
+
+
+async def test_the_newest_profile_wins_and_an_older_redelivery_changes_nothing(live) -> None:
+    app, client, js = live
+    inv = await billed(app, client, js)
+    newer = profile_event(name="Bluewave Technology", updated_at="2027-02-01T00:00:00Z", payment_instructions=None)
+    older = profile_event(name="Bluewave IT (old)", updated_at="2027-01-15T00:00:00Z")
+    for event in (newer, older):
+        await publish(js, event)
+        await eventually(lambda e=event: processed(app, e))
+    page = text_of((await client.get(f"/v1/invoices/{inv['id']}/html", headers=auth())).text)
+    assert "Bluewave Technology Bluewave IT Services LLC" in page
+    assert "(old)" not in page and "How to pay" not in page
+    async with app.state.runtime.sessionmaker() as s:
+        row = (await s.execute(sa.text("SELECT name, updated_at FROM msp_profiles"))).one()
+    assert (row.name, row.updated_at) == ("Bluewave Technology", dt.datetime(2027, 2, 1, tzinfo=dt.UTC))
+
+
+async def test_without_a_profile_the_tenant_names_the_seller_and_a_foreign_profile_is_refused(live) -> None:
+    app, client, js = live
+    intruder = profile_event("tenant-a", subject="tenant-b", name="Not tenant-b's MSP")
+    await publish(js, intruder)
+    await eventually(lambda: processed(app, intruder))
+    inv = await billed(app, client, js, "tenant-b")
+    page = text_of((await client.get(f"/v1/invoices/{inv['id']}/html", headers=auth("tenant-b"))).text)
+    assert page.startswith("Invoice INV-2027-000001 tenant-b Bill to Acme Dental")
+    async with app.state.runtime.sessionmaker() as s:
+        assert await s.scalar(sa.text("SELECT count(*) FROM msp_profiles")) == 0
+        assert await s.scalar(sa.text("SELECT count(*) FROM dead_letters")) == 1
+
+
+async def test_a_refund_due_shows_on_the_invoice(live) -> None:
+    app, client, js = live
+    inv = await billed(app, client, js)
+    note = {"amount": "500.00", "reason": "service credit"}  # 550.00: 540.00 clears the balance, 10.00 is refunded
+    r = await client.post(f"/v1/invoices/{inv['id']}/credit-notes", json=note, headers=auth())
+    assert (r.status_code, r.json()["refund_due"]) == (201, "10.00")
+    page = text_of((await client.get(f"/v1/invoices/{inv['id']}/html", headers=auth())).text)
+    assert "Amount paid 1000.00 USD Credits 660.00 USD Balance due 0.00 USD Refund due to you 10.00 USD" in page
