@@ -173,3 +173,34 @@ async def test_a_refund_due_shows_on_the_invoice(live) -> None:
     assert (r.status_code, r.json()["refund_due"]) == (201, "10.00")
     page = text_of((await client.get(f"/v1/invoices/{inv['id']}/html", headers=auth())).text)
     assert "Amount paid 1000.00 USD Credits 660.00 USD Balance due 0.00 USD Refund due to you 10.00 USD" in page
+
+
+async def test_a_consumer_made_before_the_profile_subject_takes_it_after_an_upgrade(settings, clock) -> None:
+    """billing--proposals already exists (durable) with the two subjects of older releases: the profile
+    event was never delivered to it."""
+    from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+    nc = await nats.connect(settings.nats_url)
+    js = nc.jetstream()
+    for name in ("PROPOSALS", "SCHEDULER"):
+        await js.add_stream(StreamConfig(name=name, subjects=[f"vcio.{name.lower()}.>"], duplicate_window=120))
+    old = ["vcio.proposals.proposal.accepted", "vcio.proposals.client.updated"]
+    await js.add_consumer(
+        "PROPOSALS",
+        ConsumerConfig(
+            durable_name="billing--proposals",
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            filter_subjects=old,
+        ),
+    )
+    app = build_app(settings, clock=clock, run_background=True)
+    try:
+        async with running(app):
+            profile = profile_event()
+            await publish(js, profile)
+            await eventually(lambda: processed(app, profile))
+        info = await js.consumer_info("PROPOSALS", "billing--proposals")
+        assert sorted(info.config.filter_subjects) == sorted([*old, "vcio.proposals.msp_profile.updated"])
+    finally:
+        await nc.close()

@@ -145,9 +145,13 @@ class ConsumerRunner:
             filter_subject=self.spec.subjects[0] if len(self.spec.subjects) == 1 else None,
         )
         try:
-            await js.consumer_info(self.spec.stream, self.spec.name)
+            info = await js.consumer_info(self.spec.stream, self.spec.name)
         except NotFoundError:
             await js.add_consumer(self.spec.stream, config)
+        else:
+            had = info.config.filter_subjects or [info.config.filter_subject]
+            if set(had) != set(self.spec.subjects):  # a release changed the subjects: the durable consumer follows
+                await js.add_consumer(self.spec.stream, config)
         return await js.pull_subscribe_bind(self.spec.name, stream=self.spec.stream)
 
     async def _run(self) -> None:
