@@ -240,3 +240,66 @@ async def test_the_database_holds_the_invoice_totals_to_the_rule(app, client) ->
     async with app.state.runtime.sessionmaker() as s:
         with pytest.raises(IntegrityError, match="ck_credit_notes_refund_due"):
             await s.execute(sa.text("UPDATE credit_notes SET refund_due = total + 1"))
+
+
+def test_migration_0005_records_the_refunds_already_owed(database_factory) -> None:
+    """Credits given on paid invoices before 0005: the excess becomes a refund due, on the latest notes first."""
+    import psycopg
+    from alembic import command
+
+    from vcio_shared.migrations import alembic_config
+
+    url = database_factory("billing")
+    command.downgrade(alembic_config("billing", url), "0004")
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "INSERT INTO agreements (id, tenant_id, proposal_id, client_id, package_name, status, start_date,"
+            " end_date, term_start, term_months, term_number, billing_cycle, currency, monthly_amount,"
+            " one_time_amount, price_schedule, created_at, updated_at) VALUES ('00000000-0000-7000-8000-000000000001',"
+            " 't', gen_random_uuid(), '00000000-0000-7000-8000-0000000000c1', 'p', 'active', '2027-01-01',"
+            " '2028-01-01', '2027-01-01', 12, 1, 'monthly', 'USD', 120000, 0, '[]', now(), now())"
+        )
+        invoice = (
+            "INSERT INTO invoices (id, tenant_id, agreement_id, client_id, kind, status, period_start, period_end,"
+            " currency, subtotal, tax, total, tax_rate, payment_terms_days, amount_paid, amount_credited, created_at)"
+            " VALUES (%s, 't', '00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-0000000000c1',"
+            " 'recurring', 'paid', %s, %s, 'USD', %s, 0, %s, '0', 30, %s, %s, now())"
+        )
+        conn.execute(
+            invoice,
+            ("00000000-0000-7000-8000-0000000000a1", "2027-01-01", "2027-02-01", 200000, 200000, 120000, 150000),
+        )
+        conn.execute(
+            invoice, ("00000000-0000-7000-8000-0000000000a2", "2027-02-01", "2027-03-01", 120000, 120000, 0, 50000)
+        )
+        note = (
+            "INSERT INTO credit_notes (id, tenant_id, number, invoice_id, agreement_id, client_id, kind, reason,"
+            " issue_date, currency, subtotal, tax, total, lines, created_at) VALUES (%s, 't', %s, %s,"
+            " '00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-0000000000c1', 'manual', 'x',"
+            " '2027-02-01', 'USD', %s, 0, %s, '[]', %s)"
+        )
+        for n, (invoice_id, amount, at) in enumerate(
+            [
+                ("a1", 100000, "2027-02-01T00:00Z"),
+                ("a1", 50000, "2027-02-02T00:00Z"),
+                ("a2", 50000, "2027-02-03T00:00Z"),
+            ]
+        ):
+            conn.execute(
+                note,
+                (
+                    f"00000000-0000-7000-8000-0000000000b{n}",
+                    f"CN-{n}",
+                    f"00000000-0000-7000-8000-0000000000{invoice_id}",
+                    amount,
+                    amount,
+                    at,
+                ),
+            )
+    command.upgrade(alembic_config("billing", url), "head")
+    with psycopg.connect(url) as conn:
+        invoices = conn.execute("SELECT amount_refund_due FROM invoices ORDER BY id").fetchall()
+        notes = conn.execute("SELECT number, refund_due FROM credit_notes ORDER BY number").fetchall()
+    # a1: 1200.00 paid + 1500.00 credited on 2000.00 is 700.00 owed back: the latest note's 500.00, then 200.00
+    assert [r[0] for r in invoices] == [70000, 0]
+    assert notes == [("CN-0", 20000), ("CN-1", 50000), ("CN-2", 0)]
