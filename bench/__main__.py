@@ -1,4 +1,4 @@
-"""`python -m bench [--scale 0.05] [--only latency,billing,read,write,plans] [--duration 6] [--rounds 3]
+"""`python -m bench [--scale 0.05] [--only memory,latency,billing,read,write,plans] [--duration 6] [--rounds 3]
 [--profile]`."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from pathlib import Path
 from bench import stack as stack_mod
 from bench.results import Results, console
 
-SECTIONS = ("latency", "billing", "read", "write", "plans")
+SECTIONS = ("memory", "latency", "billing", "read", "write", "plans")
+ALONE = ("memory",)  # sections that start their own platform, before the shared one (see bench/memory.py)
 
 
 def parse() -> argparse.Namespace:
@@ -64,13 +65,27 @@ def main() -> None:
     console.print(
         f"[bold]vcio bench[/] sizes {sizes}; HTTP figures: {args.rounds} rounds of {args.duration:g} s of load"
     )
+    if "memory" in only:
+        console.rule("memory")
+        started = time.monotonic()
+        try:
+            from bench import memory
+
+            memory.run(results, keep=args.keep)
+        except Exception as exc:
+            traceback.print_exc()
+            results.failed("memory", f"{type(exc).__name__}: {exc}")
+        console.print(f"[dim]memory took {time.monotonic() - started:.1f}s[/]")
     t0 = time.monotonic()
-    stack = stack_mod.start(keep=args.keep)
+    stack = stack_mod.start(keep=args.keep) if any(s not in ALONE for s in only) else None
+    if stack is None:
+        finish(results, args, only, sizes)
+        return
     console.print(f"platform up in {time.monotonic() - t0:.1f}s (data in {stack.data_dir})")
     state: dict[str, object] = {}
     try:
         for section in SECTIONS:
-            if section not in only:
+            if section not in only or section in ALONE:
                 continue
             console.rule(section)
             started = time.monotonic()
@@ -82,6 +97,10 @@ def main() -> None:
             console.print(f"[dim]{section} took {time.monotonic() - started:.1f}s[/]")
     finally:
         stack.stop()
+    finish(results, args, only, sizes)
+
+
+def finish(results: Results, args: argparse.Namespace, only: list[str], sizes: dict[str, int]) -> None:
     console.print(results.table())
     path = results.write(
         args.out,

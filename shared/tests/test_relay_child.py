@@ -30,8 +30,9 @@ SITECUSTOMIZE = """
 import atexit, os, sys
 def _dump():
     path = os.path.join(os.environ["VCIO_TEST_MODULES_DIR"], f"{os.getpid()}.modules")
+    loaded = sorted(name for name, module in sys.modules.items() if module is not None)
     with open(path, "w") as f:
-        f.write(" ".join(sys.argv) + "\\n" + "\\n".join(sorted(sys.modules)))
+        f.write(" ".join(sys.argv) + "\\n" + "\\n".join(loaded))
 atexit.register(_dump)
 """
 
@@ -158,9 +159,10 @@ async def test_the_relay_child_imports_neither_the_app_nor_weasyprint(
     dump = tmp_path / f"{child}.modules"
     assert dump.exists(), "the relay child did not exit cleanly with its service"
     argv, *modules = dump.read_text().splitlines()
-    assert argv.split()[0].endswith("vcio_shared/relay.py")  # `python -m vcio_shared.relay <service> <fd>`
-    assert "nats" in modules and "asyncpg" in modules  # it did relay
-    heavy = {"fastapi", "starlette", "weasyprint", "sqlalchemy", "sqlmodel", "pydantic", "shared.tests.noteservice"}
+    assert argv.startswith("-c catalog ")  # `python -c "$CHILD" <service> <wake fd> <report fd>`
+    assert "vcio_shared.relay" in modules and "nats" in modules and "asyncpg" in modules  # it did relay
+    heavy = {"fastapi", "starlette", "weasyprint", "sqlalchemy", "sqlmodel", "pydantic", "rich", "pygments"}
+    heavy |= {"shared.tests.noteservice"}
     assert sorted(heavy & set(modules)) == []
     assert [m for m in modules if m.startswith(("vcio_shared.runtime", "vcio_shared.db", "vcio_shared.bus"))] == []
 
