@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import nats
 import pytest
 import sqlalchemy as sa
-from billing_helpers import accepted, invoices, run
+from billing_helpers import accept, accepted, agreement_for, invoices, run
 from nats.js.api import StreamConfig
 
 from billing.main import build_app
@@ -204,3 +204,20 @@ async def test_a_consumer_made_before_the_profile_subject_takes_it_after_an_upgr
         assert sorted(info.config.filter_subjects) == sorted([*old, "vcio.proposals.msp_profile.updated"])
     finally:
         await nc.close()
+
+
+async def test_adjustment_and_cancellation_lines_read_with_inclusive_ends(app, client) -> None:
+    """Line descriptions are text people read: 'Credit for 2027-07-01 to 2028-01-01' named the next year."""
+    event = accepted(start="2027-01-01", cycle="annual", monthly="1000.00", term=12)
+    await accept(app, event)
+    await run(client, dt.date(2027, 1, 1))
+    a = await agreement_for(client, event)
+    change = {"effective_date": "2027-07-01", "monthly_amount": "1200.00"}
+    invoice = (await client.post(f"/v1/agreements/{a['id']}/change", json=change, headers=auth())).json()
+    assert [ln["description"] for ln in invoice["settled_by"]["invoice"]["lines"]] == [
+        "Credit for 2027-07-01 to 2027-12-31 at the previous price",
+        "Charge for 2027-07-01 to 2027-12-31 at the new price",
+    ]
+    r = await client.post(f"/v1/agreements/{a['id']}/cancel", json={"effective_date": "2027-10-01"}, headers=auth())
+    [note] = r.json()["credit_notes"]
+    assert [ln["description"] for ln in note["lines"]] == ["Unused days 2027-10-01 to 2027-12-31 (cancellation)"]

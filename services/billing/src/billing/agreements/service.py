@@ -272,6 +272,11 @@ async def update_client(session: AsyncSession, tenant_id: str, data: Mapping[Any
 # ---- commands -----------------------------------------------------------------------------------------------
 
 
+def _last_day(end_exclusive: dt.date) -> dt.date:
+    """Descriptions are read by people, who read an end date as included; periods stay half-open in the API."""
+    return end_exclusive - dt.timedelta(days=1)
+
+
 async def _locked(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID) -> Mapping[Any, Any]:
     row = await repo.get(session, tenant_id, agreement_id, for_update=True)
     if row is None:
@@ -322,7 +327,7 @@ async def cancel(
                 credit_lines.append(
                     engine.Line(
                         "credit",
-                        f"Unused days {first_unused} to {line['period_end']} (cancellation)",
+                        f"Unused days {first_unused} to {_last_day(line['period_end'])} (cancellation)",
                         first_unused,
                         line["period_end"],
                         1,
@@ -422,8 +427,8 @@ async def change(
         old_amount = engine.prorated_charge(old_price, cycle, effective, billed_through)
         new_amount = engine.prorated_charge(new_price, cycle, effective, billed_through)
         for desc, amount in (
-            (f"Credit for {effective} to {billed_through} at the previous price", -old_amount),
-            (f"Charge for {effective} to {billed_through} at the new price", new_amount),
+            (f"Credit for {effective} to {_last_day(billed_through)} at the previous price", -old_amount),
+            (f"Charge for {effective} to {_last_day(billed_through)} at the new price", new_amount),
         ):
             if amount:
                 adjustments.append(
