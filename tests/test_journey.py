@@ -304,6 +304,15 @@ WALK_PACKAGE = {
 }
 
 
+WALK_PROFILE = {
+    "name": "Summit Technology Partners",
+    "email": "billing@summit.example",
+    "address": "400 Main Street\nSpringfield, IL 62701",
+    "payment_instructions": "ACH to account 000123456, routing 071000013",
+    "terms": "Invoices are due within 30 days.",
+}
+
+
 async def test_readme_walk_shows_work_done_early_on_the_invoice_after_its_due_month(platform: Any) -> None:
     """Work done before the term counts in the period it was due: the roadmap due on the term's first day, done
     today, is January's value, listed on the invoice for February (the one after the period it counts in)."""
@@ -312,6 +321,7 @@ async def test_readme_walk_shows_work_done_early_on_the_invoice_after_its_due_mo
     catalog, proposals = platform.url("catalog"), platform.url("proposals")
     billing, scheduler = platform.url("billing"), platform.url("scheduler")
     async with httpx.AsyncClient(timeout=30) as http:
+        await _json(await http.put(f"{proposals}/v1/msp-profile", json=WALK_PROFILE, headers=walk))
         package = await _json(await http.post(f"{catalog}/v1/packages", json=WALK_PACKAGE, headers=walk), 201)
         assert package["contract_value"] == "18500.00"
         await _json(await http.post(f"{catalog}/v1/packages/{package['id']}/publish", headers=walk))
@@ -389,6 +399,9 @@ async def test_readme_walk_shows_work_done_early_on_the_invoice_after_its_due_mo
         assert page["value_delivered"]["activities"] == []  # December, before the term: nothing was due
         html = await http.get(f"{billing}/v1/invoices/{second['id']}/html", headers=walk)
         assert "IT strategy and roadmap" in html.text and "Roadmap agreed with the owners" in html.text
+        # the invoice names the MSP (billing learns the profile from vcio.proposals.msp_profile.updated)
+        for shown_text in ("Summit Technology Partners", "400 Main Street", "ACH to account 000123456", "1500.00"):
+            assert shown_text in html.text
         value = await _json(
             await http.get(
                 f"{billing}/v1/metrics/activity-value",
