@@ -7,6 +7,7 @@ import os
 import pwd
 import subprocess
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -36,7 +37,8 @@ def test_workers_starting_together_create_the_user_once_and_agree_on_its_uid() -
             p.join(timeout=30)
         uid = pwd.getpwnam(name).pw_uid
         assert results == [uid] * 6
-        assert [line.split(":")[0] for line in open("/etc/passwd")].count(name) == 1
+        users = Path("/etc/passwd").read_text().splitlines()
+        assert [line.split(":")[0] for line in users].count(name) == 1
     finally:
         subprocess.run(["userdel", name], capture_output=True)
         subprocess.run(["groupdel", name], capture_output=True)
