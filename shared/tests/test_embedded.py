@@ -9,9 +9,10 @@ import subprocess
 import uuid
 from pathlib import Path
 
+import asyncpg
 import pytest
 
-from vcio_shared.embedded import _as_pg_user
+from vcio_shared.embedded import Postgres, _as_pg_user
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="postgres runs as its own user only when we are root")
 
@@ -42,3 +43,19 @@ def test_workers_starting_together_create_the_user_once_and_agree_on_its_uid() -
     finally:
         subprocess.run(["userdel", name], capture_output=True)
         subprocess.run(["groupdel", name], capture_output=True)
+
+
+async def test_a_kept_server_answers_a_commit_only_once_it_is_on_disk(tmp_path: Path) -> None:
+    """`vcio dev` keeps its data: a commit it answered survives a kill -9 of PostgreSQL. Throwaway servers skip
+    the wait."""
+    os.chmod(tmp_path, 0o755)  # the postgres user reaches its data directory
+    settings = {}
+    for durable in (True, False):
+        server = Postgres(tmp_path / f"data-{durable}", durable=durable).start()
+        try:
+            conn = await asyncpg.connect(server.url)
+            settings[durable] = await conn.fetchval("SHOW synchronous_commit")
+            await conn.close()
+        finally:
+            server.stop()
+    assert settings == {True: "on", False: "off"}

@@ -130,7 +130,7 @@ class Platform:
         missing = [s for s in SERVICES if not env.get(f"{s.upper()}_DATABASE_URL")]
         if missing:
             self.postgres = Postgres(
-                self.data_dir / "postgres", port=_pick_port(int(env.get("VCIO_PG_PORT", 5432)))
+                self.data_dir / "postgres", port=_pick_port(int(env.get("VCIO_PG_PORT", 5432))), durable=True
             ).start()
             console.print(f"[green]postgres[/] {self.postgres.url} (data in {self.postgres.data_dir})")
             self.restarts["postgres"] = Restarts(time.monotonic())

@@ -103,7 +103,10 @@ def _make_traversable(path: Path) -> None:
 class Postgres:
     """A PostgreSQL server as a child process, listening on 127.0.0.1:port."""
 
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, *, durable: bool = False) -> None:
+        """`durable`: every commit is on disk before it is answered (`vcio dev`, whose data is kept). Throwaway
+        servers (tests, benchmarks) skip that wait: a crash of theirs may lose the last few hundred milliseconds."""
+        self.durable = durable
         self.data_dir = data_dir.resolve()
         self.port = port or free_port()
         self.proc: subprocess.Popen[bytes] | None = None
@@ -170,7 +173,7 @@ class Postgres:
                 "-c",
                 "shared_buffers=256MB",
                 "-c",
-                "synchronous_commit=off",
+                "synchronous_commit=on" if self.durable else "synchronous_commit=off",
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
