@@ -130,3 +130,36 @@ def test_openapi_declares_bearer_security_and_problem_details(apps: dict[str, Fa
     proposals = apps["proposals"].openapi()["paths"]
     assert proposals["/p/{token}"]["get"]["responses"]["422"]["content"] == PROBLEM  # the token's own 422
     assert "security" not in apps["scheduler"].openapi()["paths"]["/calendars/{token}.ics"]["get"]
+
+
+def _patterns(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "pattern" and isinstance(value, str):
+                yield value
+            else:
+                yield from _patterns(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _patterns(value)
+
+
+def test_no_schema_pattern_leans_on_regex_whitespace_classes(apps: dict[str, FastAPI]) -> None:
+    """\\s means other characters to Python, to pydantic's regex engine and to JSON Schema's ECMAScript (U+0085):
+    schemathesis generated an e-mail with U+0085 that the schema allowed and the validator refused."""
+    leaning = sorted(
+        {f"{service}: {p}" for service, app in apps.items() for p in _patterns(app.openapi()) if "\\s" in p.lower()}
+    )
+    assert leaning == []
+
+
+def test_an_email_with_a_c1_control_is_refused_by_the_schema_and_the_validator(apps: dict[str, FastAPI]) -> None:
+    import re
+
+    from proposals.proposals.calc import EMAIL
+
+    schema = apps["proposals"].openapi()["components"]["schemas"]["ClientCreate"]["properties"]["email"]
+    for address in ("a\x85b@example.com", "a\ufeffb@example.com", "a\u2028b@example.com"):
+        assert re.search(schema["pattern"], address) is None
+        assert EMAIL.match(address) is None
+    assert re.search(schema["pattern"], "ada@northwind.example") and EMAIL.match("ada@northwind.example")

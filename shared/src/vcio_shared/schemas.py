@@ -21,6 +21,11 @@ from vcio_shared.errors import Unprocessable
 
 T = TypeVar("T")
 
+# The characters a pattern's "no space" class leaves out: controls (C0, DEL, C1) and Unicode spaces, listed
+# rather than written \s or \S, because Python, pydantic's regex engine and the ECMAScript regexes of JSON Schema
+# disagree on what \s holds (U+0085, U+FEFF): a schema would then admit what the validator refuses.
+SPACE_OR_CONTROL = r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
 # Every date the API takes lies in these bounds (README): beyond them PostgreSQL and Python's date arithmetic
 # (year 10000) fail, and no MSP plans a term in 1900 or 3000.
 DATE_MIN = dt.date(1970, 1, 1)
@@ -83,7 +88,8 @@ class RequestModel(BaseModel):
 def _text_pattern(schema: dict[str, Any]) -> None:
     if schema.get("type") != "string" or {"pattern", "enum", "const", "format"} & schema.keys():
         return
-    schema["pattern"] = r"^[^\x00]*[^\s\x00][^\x00]*$" if schema.get("minLength", 0) >= 1 else r"^[^\x00]*$"
+    not_blank = rf"^[^\x00]*[^{SPACE_OR_CONTROL}][^\x00]*$"
+    schema["pattern"] = not_blank if schema.get("minLength", 0) >= 1 else r"^[^\x00]*$"
 
 
 def not_null(*names: str) -> Callable[[dict[str, Any]], None]:

@@ -14,8 +14,8 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, WithJ
 from proposals.proposals.calc import EMAIL, format_percent
 from proposals.validation import Body as RequestModel
 from vcio_shared import money
+from vcio_shared.schemas import SPACE_OR_CONTROL, ResponseModel, not_null
 from vcio_shared.schemas import Currency as SharedCurrency
-from vcio_shared.schemas import ResponseModel, not_null
 from vcio_shared.schemas import TimeZone as SharedTimeZone
 
 
@@ -49,8 +49,7 @@ def _tax_rate(value: str) -> str:
     return value
 
 
-# The schema's pattern is EMAIL's, also without the control characters (and NUL) the body refuses anyway.
-_EMAIL_SCHEMA = {"type": "string", "maxLength": 254, "pattern": EMAIL.pattern.replace(",;]", ",;\\x00-\\x1f]", 1)}
+_EMAIL_SCHEMA = {"type": "string", "maxLength": 254, "pattern": EMAIL.pattern}
 Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email), WithJsonSchema(_EMAIL_SCHEMA)]
 TimeZone = Annotated[SharedTimeZone, AfterValidator(_timezone)]
 Currency = Annotated[SharedCurrency, AfterValidator(_currency)]
@@ -70,7 +69,7 @@ RefMap = Annotated[
                     "type": "string",
                     "minLength": 1,
                     "maxLength": 200,
-                    "pattern": r"^[^\x00]*[^\s\x00][^\x00]*$",  # no NUL, not blank once stripped
+                    "pattern": rf"^[^\x00]*[^{SPACE_OR_CONTROL}][^\x00]*$",  # no NUL, not blank once stripped
                 }
             },
             "additionalProperties": False,

@@ -10,7 +10,7 @@ from pydantic import StringConstraints, field_validator
 from proposals.clients.schemas import Email, Name
 from proposals.msp.models import TERMS_MAX
 from proposals.validation import Body as RequestModel
-from vcio_shared.schemas import ResponseModel
+from vcio_shared.schemas import SPACE_OR_CONTROL, ResponseModel
 
 # Free text, several lines allowed; trimmed, and blank counts as unset (the documents then leave it out).
 LegalName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -19,6 +19,8 @@ TaxId = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)]
 PaymentInstructions = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Terms = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TERMS_MAX)]
 
+Website = Annotated[str, StringConstraints(max_length=200, pattern=rf"^https?://[^{SPACE_OR_CONTROL}]+$")]
+
 
 class MspProfileIn(RequestModel):
     """The whole profile (PUT replaces it: a field left out becomes unset)."""
@@ -26,7 +28,7 @@ class MspProfileIn(RequestModel):
     name: Name
     email: Email | None = None
     phone: Annotated[str, StringConstraints(max_length=50)] | None = None
-    website: Annotated[str, StringConstraints(max_length=200, pattern=r"^https?://\S+$")] | None = None
+    website: Website | None = None
     legal_name: LegalName | None = None
     address: Address | None = None
     tax_id: TaxId | None = None

@@ -19,6 +19,7 @@ from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
 from vcio_shared import money
+from vcio_shared.schemas import SPACE_OR_CONTROL
 
 MAX_OCCURRENCES = 20_000  # a guard against absurd cadences; no real vCIO activity comes near it
 
@@ -249,4 +250,7 @@ def month_label(ym: str) -> str:
     return f"{_MONTHS[int(m)]} {y}"
 
 
-EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
+EMAIL = re.compile(
+    rf"^[^@<>\"',;{SPACE_OR_CONTROL}]{{1,64}}"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$"
+)

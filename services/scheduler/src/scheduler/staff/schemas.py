@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, ConfigDict, Field
 
 from scheduler.activities.schemas import SaneDate
-from vcio_shared.schemas import RequestModel, ResponseModel, decimal_text, not_null
+from vcio_shared.schemas import SPACE_OR_CONTROL, RequestModel, ResponseModel, decimal_text, not_null
 
 Role = Literal["vcio", "account_manager", "technical_account_manager", "engineer"]
 
@@ -37,7 +37,9 @@ Roles = Annotated[
     list[Role], Field(min_length=1, max_length=4, json_schema_extra={"uniqueItems": True}), AfterValidator(_roles)
 ]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-EmailStr = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+EmailStr = Annotated[
+    str, Field(max_length=254, pattern=rf"^[^@{SPACE_OR_CONTROL}]+@[^@{SPACE_OR_CONTROL}]+\.[^@{SPACE_OR_CONTROL}]+$")
+]
 
 
 class StaffCreate(RequestModel):
