@@ -109,3 +109,13 @@ def test_percent_of_refuses_what_is_not_a_number() -> None:
             money.percent_of(1000, bad)
     assert money.percent_of(1000, "8.25") == 83  # 82.5 rounds up
     assert money.percent_of(-1000, "8.25") == -83  # and away from zero below it
+
+
+@given(st.integers(min_value=-(10**17), max_value=10**17), st.sampled_from(["USD", "JPY", "KWD", "EUR", "CLP"]))
+def test_format_digits_is_format_and_the_decimal_text(minor: int, currency: str) -> None:
+    """The fast form (digits looked up once by the caller, cached) writes what `format` writes, and both write
+    the amount as Decimal does with exactly the currency's digits."""
+    places = money.digits(currency)
+    expected = f"{Decimal(minor).scaleb(-places):.{places}f}"
+    assert money.format_digits(minor, places) == money.format(minor, currency) == expected
+    assert money.format_digits(minor, places) == expected  # a second time: from the cache

@@ -12,7 +12,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vcio_shared.ids import uuid7
+from vcio_shared.ids import uuid7, uuid7_strings
 from vcio_shared.logging import current_trace_headers
 
 SPECVERSION = "1.0"
@@ -128,6 +128,45 @@ def build(
         subject=subject,
         time=(now or dt.datetime.now(dt.UTC)).isoformat(),
     )
+
+
+def encode_heads(
+    service: str, type_: str, tenant_id: str, subjects: Sequence[str | None], *, now: dt.datetime
+) -> list[tuple[str, bytes]]:
+    """The fast form of `build` and `encode` for many events of one type at one time: for each subject, a new
+    event id and the event's JSON up to its data (`finish` adds the data). Byte for byte what `encode` writes
+    (shared/tests/test_events.py holds the two equal); only the id and subject differ from one event to the
+    next, so the rest is serialised once, not once per event (a billing run emits one event per invoice)."""
+    _check_type(service, type_)
+    before_id = b'{"specversion":' + orjson.dumps(SPECVERSION) + b',"id":"'
+    after_id = b'","source":' + orjson.dumps(f"/vcio/{service}") + b',"type":' + orjson.dumps(type_)
+    tail = (
+        b',"time":'
+        + orjson.dumps(now.isoformat())
+        + b',"tenantid":'
+        + orjson.dumps(tenant_id)
+        + b',"datacontenttype":"application/json","data":'
+    )
+    return [
+        (
+            event_id,
+            b"".join(
+                (
+                    before_id,
+                    event_id.encode(),
+                    after_id,
+                    b"" if subject is None else b',"subject":' + orjson.dumps(subject),
+                    tail,
+                )
+            ),
+        )
+        for subject, event_id in zip(subjects, uuid7_strings(len(subjects)), strict=False)
+    ]
+
+
+def finish(head: bytes, data: bytes) -> bytes:
+    """An event's JSON from its head (`encode_heads`) and its data's JSON (an object, as orjson writes it)."""
+    return head + data + b"}"
 
 
 async def emit(

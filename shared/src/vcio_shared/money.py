@@ -53,10 +53,16 @@ def parse(amount: str, currency: str, *, allow_negative: bool = False) -> int:
 
 def format(minor: int, currency: str) -> str:  # noqa: A001 - the trade's word
     """Format minor units as the contract's decimal string: exactly the currency's digits."""
-    d = digits(currency)
+    return format_digits(int(minor), digits(currency))
+
+
+@functools.lru_cache(maxsize=65_536)
+def format_digits(minor: int, places: int) -> str:
+    """`format` with the currency's digits looked up by the caller (once per document, not per amount).
+    Cached: bulk work formats the same few prices over and over (a billing run, eight amounts per invoice)."""
     sign = "-" if minor < 0 else ""
-    whole, frac = divmod(abs(int(minor)), 10**d)
-    return f"{sign}{whole}.{frac:0{d}d}" if d else f"{sign}{whole}"
+    whole, frac = divmod(abs(minor), 10**places)
+    return f"{sign}{whole}.{frac:0{places}d}" if places else f"{sign}{whole}"
 
 
 def round_half_up(value: Decimal) -> int:

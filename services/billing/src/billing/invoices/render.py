@@ -16,6 +16,7 @@ from billing.agreements import repository as agreements_repo
 from billing.deliveries import repository as deliveries_repo
 from billing.invoices import repository as invoices_repo
 from billing.invoices import service
+from billing.invoices.views import invoice_out
 from billing.runs import engine
 from billing.tenants import repository as tenants_repo
 from vcio_shared.db import Reader
@@ -81,7 +82,7 @@ async def invoice_json(reader: Reader, tenant_id: str, invoice_id: uuid.UUID) ->
     row = await invoices_repo.fetch_view(reader, tenant_id, invoice_id)
     if row is None:
         raise NotFound("no such invoice")
-    out = service.invoice_out(row, row["lines"])
+    out = invoice_out(row, row["lines"])
     out["value_delivered"] = delivered_out(row["prev_start"], row["period_start"], row["delivered"])
     return orjson.dumps(out)
 
