@@ -2,7 +2,7 @@
 
 Zero 5xx answers, zero answers that break their own documented schema, and zero schema-valid requests refused
 (positive_data_acceptance: the schemas state the validation). `make fuzz` runs this file alone; `make test` runs it
-too. VCIO_FUZZ_EXAMPLES sets the examples per operation (default 15).
+too. VCIO_FUZZ_EXAMPLES sets the examples per operation (default 15), VCIO_FUZZ_SEED the seed (default 20261125).
 """
 
 import json
@@ -16,6 +16,7 @@ import pytest
 from vcio_shared.testing import token
 
 EXAMPLES = int(os.environ.get("VCIO_FUZZ_EXAMPLES", "15"))
+SEED = os.environ.get("VCIO_FUZZ_SEED", "20261125")
 ST = str(Path(sys.executable).parent / "st")
 HOOKS = Path(__file__).with_name("fuzz_hooks.py")
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]  # schemathesis's default for the check
@@ -79,7 +80,7 @@ def fuzz(platform: object, service: str, report_dir: Path) -> dict[str, object]:
         "--max-examples",
         str(EXAMPLES),
         "--seed",
-        "20261125",
+        SEED,
         "--workers",
         "1",
         "--request-timeout",
