@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.agreements import service as agreements
+from billing.agreements.renewals import renewal_sweep
 from billing.runs import repository as runs_repo
 from billing.runs import service as runs
 from billing.tenants import repository as tenants_repo
 
 
 async def renewals(session: AsyncSession, runtime: Any) -> dict[str, int]:
-    return await agreements.renewal_sweep(session, runtime.clock.now())
+    return await renewal_sweep(session, runtime.clock.now())
 
 
 async def automatic_billing(session: AsyncSession, runtime: Any) -> list[str]:

@@ -7,13 +7,20 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from billing.agreements import service
-from billing.agreements.schemas import AgreementUpdate, CancelRequest, ChangeRequest
+from billing.agreements import flows, renewals, service
+from billing.agreements.schemas import (
+    AgreementOut,
+    AgreementUpdate,
+    CancelRequest,
+    CancelResult,
+    ChangeRequest,
+    ChangeResult,
+)
 from billing.deps import Reader, Writer
 from vcio_shared.db import SessionDep
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep
-from vcio_shared.schemas import PageDep, page_of
+from vcio_shared.schemas import Page, PageDep, page_of
 
 router = APIRouter(prefix="/v1/agreements", tags=["agreements"])
 
@@ -26,7 +33,7 @@ async def list_agreements(
     client_id: uuid.UUID | None = None,
     proposal_id: uuid.UUID | None = None,
     status: Annotated[Literal["active", "cancelled", "expired"] | None, Query()] = None,
-) -> dict[str, Any]:
+) -> Page[AgreementOut]:
     items = await service.list_agreements(
         session,
         principal.tenant_id,
@@ -36,67 +43,52 @@ async def list_agreements(
         after=page.after,
         limit=page.limit,
     )
-    return page_of(items, page.limit, id_of=lambda x: x["id"]).model_dump()
+    return page_of(items, page.limit)
 
 
 @router.get("/{agreement_id}")
-async def get_agreement(agreement_id: uuid.UUID, principal: Reader, session: SessionDep) -> dict[str, Any]:
+async def get_agreement(agreement_id: uuid.UUID, principal: Reader, session: SessionDep) -> AgreementOut:
     return await service.get_agreement(session, principal.tenant_id, agreement_id)
 
 
 @router.patch("/{agreement_id}")
 async def update_agreement(
-    agreement_id: uuid.UUID,
-    body: AgreementUpdate,
-    principal: Writer,
-    session: SessionDep,
-    clock: ClockDep,
-) -> dict[str, Any]:
+    agreement_id: uuid.UUID, body: AgreementUpdate, principal: Writer, session: SessionDep, clock: ClockDep
+) -> AgreementOut:
     return await service.set_auto_renew(session, principal, agreement_id, body.auto_renew, clock.now())
 
 
 @router.post("/{agreement_id}/cancel")
 async def cancel_agreement(
-    agreement_id: uuid.UUID,
-    body: CancelRequest,
-    principal: Writer,
-    session: SessionDep,
-    clock: ClockDep,
-) -> dict[str, Any]:
-    result = await service.cancel(
-        session, principal, agreement_id, body.effective_date, body.reason, clock.today(), clock.now()
+    agreement_id: uuid.UUID, body: CancelRequest, principal: Writer, session: SessionDep, clock: ClockDep
+) -> CancelResult:
+    return await flows.cancel(
+        session, principal, agreement_id, effective=body.effective_date, reason=body.reason, clock=clock
     )
-    return {**result["agreement"], "credit_notes": result["credit_notes"]}
 
 
 @router.post("/{agreement_id}/change")
 async def change_agreement(
-    agreement_id: uuid.UUID,
-    body: ChangeRequest,
-    principal: Writer,
-    session: SessionDep,
-    clock: ClockDep,
-) -> dict[str, Any]:
-    package = body.package.model_dump() if body.package else None
-    return await service.change(
+    agreement_id: uuid.UUID, body: ChangeRequest, principal: Writer, session: SessionDep, clock: ClockDep
+) -> ChangeResult:
+    return await flows.change(
         session,
         principal,
         agreement_id,
-        body.effective_date,
-        body.monthly_amount,
-        package,
-        body.activities,
-        clock.today(),
-        clock.now(),
+        effective=body.effective_date,
+        monthly_amount=body.monthly_amount,
+        package=body.package.model_dump() if body.package else None,
+        activities=body.activities,
+        clock=clock,
     )
 
 
-@router.post("/{agreement_id}/renew")
+@router.post("/{agreement_id}/renew", response_model=AgreementOut)
 async def renew_agreement(
     agreement_id: uuid.UUID, principal: Writer, session: SessionDep, idem: IdempotencyDep, clock: ClockDep
 ) -> Any:
     """Renew the current term now (once per term end; 409 says why not). The same Idempotency-Key replays."""
     if (replayed := await idem.replay(principal.tenant_id)) is not None:
         return replayed
-    out = await service.renew_now(session, principal, agreement_id, clock.now())
+    out = await renewals.renew_now(session, principal, agreement_id, clock.now())
     return await idem.remember(200, out)
