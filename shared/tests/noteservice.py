@@ -9,7 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from vcio_shared import audit, events
 from vcio_shared.auth import scoped
-from vcio_shared.bus import ConsumerSpec, PoisonEvent
+from vcio_shared.consumers import ConsumerSpec, PoisonEvent
 from vcio_shared.db import SessionDep, make_registry
 from vcio_shared.errors import Conflict
 from vcio_shared.events import CloudEvent

@@ -11,7 +11,7 @@ import psycopg
 
 from shared.tests import noteservice
 from shared.tests.conftest import sql
-from vcio_shared.bus import ConsumerRunner, handle_once
+from vcio_shared.consumers import ConsumerRunner, handle_once
 from vcio_shared.embedded import NatsServer
 from vcio_shared.events import build, decode, encode
 from vcio_shared.testing import auth, eventually, running

@@ -13,9 +13,10 @@ from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.tests.conftest import sql
-from vcio_shared.bus import Bus, OutboxRelay, Outgoing, batch_stored
+from vcio_shared.connection import Bus
 from vcio_shared.db import create_engine, make_sessionmaker
 from vcio_shared.events import CloudEvent, build, encode
+from vcio_shared.outbox import OutboxRelay, Outgoing, batch_stored
 from vcio_shared.settings import to_driver_url
 
 TYPE = "vcio.catalog.note.created"

@@ -41,7 +41,6 @@ async def published(app, js, subject: str) -> list:
         async with app.state.runtime.sessionmaker() as s:
             return await s.scalar(sa.text("SELECT NOT EXISTS (SELECT FROM outbox)"))
 
-    app.state.runtime.relay.wake()
     await eventually(drained)
     return await stream_events(js, subject)
 

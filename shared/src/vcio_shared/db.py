@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import asyncpg
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import registry
+from sqlalchemy.orm import Session, registry
 
 from vcio_shared.errors import Unavailable, database_unavailable
 
@@ -36,6 +36,12 @@ def make_registry() -> registry:
 
 def add_platform_tables(metadata: sa.MetaData) -> None:
     """The outbox, inbox, dead letters, idempotency keys and audit log, identical in every service database."""
+    _add_event_tables(metadata)
+    _add_request_tables(metadata)
+
+
+def _add_event_tables(metadata: sa.MetaData) -> None:
+    """The event path's tables: the outbox (events to publish), the inbox (events handled), dead letters."""
     sa.Table(
         "outbox",
         metadata,
@@ -74,6 +80,10 @@ def add_platform_tables(metadata: sa.MetaData) -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.Column("replayed_at", sa.DateTime(timezone=True)),
     )
+
+
+def _add_request_tables(metadata: sa.MetaData) -> None:
+    """The request path's tables: idempotency keys and the audit log."""
     sa.Table(
         "idempotency_keys",
         metadata,
@@ -136,8 +146,32 @@ def _refuse_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) 
         raise sa.exc.DisconnectionError("PostgreSQL closed this connection")
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+OUTBOX_WRITTEN = "outbox_written"  # set in `session.info` by `events.emit*` when the transaction wrote outbox rows
+
+
+def make_sessionmaker(
+    engine: AsyncEngine, *, on_outbox_commit: Callable[[], None] | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """The service's session factory. With `on_outbox_commit` (the runtime passes the relay's `wake`), every
+    commit that wrote outbox rows calls it, whoever committed: a route's unit of work, a consumer's handler, a
+    sweep, a billing run's chunk. So an event leaves as soon as it is committed, not at the relay's next poll."""
+    if on_outbox_commit is None:
+        return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+    wake = on_outbox_commit
+
+    class OutboxSession(Session):
+        """A Session class of this factory's own, so its hooks fire for this factory only."""
+
+    def after_commit(session: Session) -> None:
+        if session.info.pop(OUTBOX_WRITTEN, False):
+            wake()
+
+    def after_rollback(session: Session) -> None:
+        session.info.pop(OUTBOX_WRITTEN, None)  # rolled back: nothing to publish
+
+    sa.event.listen(OutboxSession, "after_commit", after_commit)
+    sa.event.listen(OutboxSession, "after_rollback", after_rollback)
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True, sync_session_class=OutboxSession)
 
 
 async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
@@ -148,7 +182,8 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work: services never commit; this commits once, after the route returns."""
+    """The request's unit of work: services never commit; this commits once, after the route returns (the
+    session factory wakes the relay if it wrote events)."""
     runtime: Runtime = request.app.state.runtime
     async with runtime.sessionmaker() as session:
         try:
@@ -157,8 +192,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
-    if session.info.get("outbox_written"):
-        runtime.relay.wake()
 
 
 class Reader:
@@ -172,6 +205,7 @@ class Reader:
         self.pool = pool
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        """One row of one statement, or None; 503 when the database is away."""
         try:
             async with self.pool.acquire() as conn:
                 return await conn.fetchrow(query, *args)

@@ -50,6 +50,7 @@ class PlatformMiddleware:
         self.max_body_bytes = max_body_bytes
         self.hot_reads = tuple(hot_reads)
 
+    # long: every request passes here, and a split would add a call to each
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)

@@ -1,21 +1,19 @@
-"""Publishing the outbox: the NATS connection (`Bus`), the relay (`OutboxRelay`), and the relay as a child
-process of its service (`RelayProcess`, `VCIO_RELAY_PROCESS=1`, which `vcio dev` and deploy/ set).
+"""The outbox relay as a child process of its service (`RelayProcess`, `VCIO_RELAY_PROCESS=1`, which `vcio dev`
+and deploy/ set). The NATS connection is `vcio_shared.connection`, the relay itself `vcio_shared.outbox`.
 
-Publishing is pure Python in nats-py: in one process it took a fifth of a 100,000-invoice billing run's CPU, on
-the same interpreter lock as the run itself and as the API. As a child, it runs on the other core. The parent
-wakes it through a pipe after every commit that wrote outbox rows (what `OutboxRelay.wake` does in-process),
-restarts it if it dies, and takes it down with itself: the child stops when the pipe closes, and the kernel
-signals it if the parent is killed outright. At-least-once and order are the relay's own: which process runs
-it changes nothing, and two relays (a restart racing an old child) share rows by SKIP LOCKED.
+Publishing is pure Python in nats-py and would share the interpreter lock with the API and a billing run; as a
+child it runs on another core. The parent wakes it through a pipe after every commit that wrote outbox rows
+(the session factory's hook, `db.make_sessionmaker`), restarts it if it dies, and takes it down with itself: the
+child stops when the pipe closes, and the kernel signals it if the parent is killed outright. At-least-once and
+order are the relay's own: which process runs it changes nothing, and two relays (a restart racing an old child)
+share rows by SKIP LOCKED.
 
-The child is lean: this module imports only what relaying needs (nats-py, asyncpg, structlog, prometheus-client),
-never the service's app, FastAPI, SQLAlchemy or pydantic, so a child takes a third of a service's memory. In the
-child the relay reads and deletes outbox rows over a bare asyncpg pool; in-process, over the asyncpg connection
-under a SQLAlchemy session. The child's counters reach the service's `/metrics`: every quarter second, when they
-changed, it writes its totals (`metrics.totals`) to a second pipe, and the parent adds what grew since that
-child's previous report to its own metrics (`metrics.add_totals`). Totals, not increments, so a lost or repeated
-report miscounts nothing; a restarted child starts from zero, and the parent's counters go on from where the
-dead child's last report left them.
+The child is lean: it imports only what relaying needs (nats-py, asyncpg, structlog, prometheus-client), never
+the service's app, FastAPI, SQLAlchemy or pydantic, so it takes a fraction of a service's memory. It reads and
+deletes outbox rows over a bare asyncpg pool. Its counters reach the service's `/metrics`: every quarter second,
+when they changed, it writes its totals (`metrics.totals`) to a second pipe, and the parent adds what grew since
+that child's previous report (`metrics.add_totals`). Totals, not increments, so a lost or repeated report
+miscounts nothing; after a restart the parent's counters go on from the dead child's last report.
 
 Run as `python -c "$CHILD" <service> <wake fd> <report fd>` (or `python -m vcio_shared.relay ...`) with its
 settings in VCIO_RELAY_SETTINGS.
@@ -30,405 +28,26 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
-import nats
 import structlog
-from nats.aio.client import Client as NATS
-from nats.js import JetStreamContext
-from nats.js.api import PubAck, StorageType, StreamConfig
-from nats.js.errors import APIError
 
 from vcio_shared import logging as vlog
+from vcio_shared.connection import Bus, cancel_and_wait
 from vcio_shared.embedded import die_with_parent
-from vcio_shared.metrics import EVENTS_PUBLISHED, JETSTREAM_REFUSALS, add_totals, totals
+from vcio_shared.metrics import add_totals, totals
+from vcio_shared.outbox import OutboxRelay
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
     from vcio_shared.settings import Settings
 
-log = structlog.get_logger("vcio.bus")
 relay_log = structlog.get_logger("vcio.relay")
-DUPLICATE_WINDOW_S = 120.0
 SETTINGS_ENV = "VCIO_RELAY_SETTINGS"
 REPORT_INTERVAL_S = 0.25
 # The child's command. structlog imports Rich (and Pygments) when it is installed, for console tracebacks the
 # JSON logs never use; marked missing, it is not loaded (5 MiB less in each child).
 CHILD = "import sys; sys.modules['rich'] = None; from vcio_shared.relay import main; main()"
-
-
-async def cancel_and_wait(task: asyncio.Task[None] | None, timeout: float = 3.0) -> None:
-    """Cancel a background task and wait a bounded time: nats-py's fetch can swallow a cancellation."""
-    if task is None or task.done():
-        return
-    task.cancel()
-    await asyncio.wait([task], timeout=timeout)
-
-
-async def wait_event(event: asyncio.Event, timeout: float) -> bool:
-    """Wait for an event at most `timeout` seconds (asyncio.timeout: wait_for can lose a cancellation on 3.11)."""
-    try:
-        async with asyncio.timeout(timeout):
-            await event.wait()
-        return True
-    except TimeoutError:
-        return False
-
-
-def stream_name(service: str) -> str:
-    return service.upper()
-
-
-class Bus:
-    """One NATS connection per process, kept alive across server restarts."""
-
-    def __init__(self, url: str, service: str, *, name: str | None = None, replicas: int = 1) -> None:
-        self.url = url
-        self.replicas = replicas
-        self.service = service
-        self.nc: NATS | None = None
-        self._js: JetStreamContext | None = None
-        self.generation = 0  # bumped on every (re)connect, so consumers know to re-subscribe
-        self._task: asyncio.Task[None] | None = None
-        self._name = name or f"vcio-{service}"
-        self.connected = asyncio.Event()
-
-    @property
-    def js(self) -> JetStreamContext:
-        if self._js is None or self.nc is None or not self.nc.is_connected:
-            raise ConnectionError("NATS is not connected")
-        return self._js
-
-    @property
-    def is_connected(self) -> bool:
-        return self.nc is not None and self.nc.is_connected
-
-    async def wait_connected(self, timeout: float) -> bool:
-        """Wait up to `timeout` seconds for the connection; True once it is up.
-
-        nats-py marks the connection down before its disconnected callback (which clears `connected`) gets to
-        run. In between, waiting on the still-set event would return at once without yielding, and a loop
-        around it would spin forever: the callback and the reconnect never run (a relay child did this, and
-        piled up gigabytes of cancelled timers). So in that window this sleeps a little instead."""
-        if self.is_connected:
-            return True
-        if self.connected.is_set():
-            await asyncio.sleep(0.05)
-            return self.is_connected
-        return await wait_event(self.connected, timeout)
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._connect_forever(), name="nats-connect")
-
-    async def _connect_forever(self) -> None:
-        delay = 0.2
-        while True:
-            try:
-                self.nc = await nats.connect(
-                    self.url,
-                    name=self._name,
-                    max_reconnect_attempts=-1,
-                    reconnect_time_wait=0.5,
-                    connect_timeout=2,
-                    allow_reconnect=True,
-                    ping_interval=5,
-                    max_outstanding_pings=2,
-                    reconnected_cb=self._on_reconnect,
-                    disconnected_cb=self._on_disconnect,
-                    error_cb=self._on_error,
-                )
-                self._js = self.nc.jetstream(timeout=5)
-                await self.ensure_own_stream()
-                self.generation += 1
-                self.connected.set()
-                log.info("nats connected", url=_redact(self.url))
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # server not up yet: keep trying, readiness says so meanwhile
-                log.warning("nats connect failed", error=str(exc) or type(exc).__name__)
-                if self.nc is not None:
-                    with contextlib.suppress(Exception):
-                        await self.nc.close()
-                    self.nc = None
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-
-    async def _on_reconnect(self) -> None:
-        try:
-            await self.ensure_own_stream()
-        except Exception as exc:
-            log.warning("stream check after reconnect failed", error=str(exc))
-        self.generation += 1
-        self.connected.set()
-        log.info("nats reconnected")
-
-    async def _on_disconnect(self) -> None:
-        self.connected.clear()
-        log.warning("nats disconnected")
-
-    async def _on_error(self, exc: Exception) -> None:
-        if isinstance(exc, APIError):  # a JetStream refusal (a publish_async's, which nats-py reports only here)
-            JETSTREAM_REFUSALS.inc()
-            log.warning("jetstream refused a request", error=str(exc))
-        else:
-            log.debug("nats error", error=str(exc) or type(exc).__name__)
-
-    async def ensure_own_stream(self) -> None:
-        """Create or update this service's stream: file storage, a 2-minute duplicate window."""
-        assert self._js is not None
-        config = StreamConfig(
-            name=stream_name(self.service),
-            subjects=[f"vcio.{self.service}.>"],
-            storage=StorageType.FILE,
-            duplicate_window=DUPLICATE_WINDOW_S,
-            num_replicas=self.replicas,
-        )
-        try:
-            await self._js.add_stream(config)
-        except Exception:
-            await self._js.update_stream(config)
-
-    async def close(self) -> None:
-        await cancel_and_wait(self._task)
-        if self.nc is not None:
-            # close, not drain: every publish is acked and every fetch is unacked until handled, so nothing is
-            # lost, and drain would wait out its timeout on the pull subscriptions.
-            with contextlib.suppress(Exception):
-                await self.nc.close()
-
-
-def _redact(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    return f"{scheme}{sep}{rest.rpartition('@')[2]}" if sep else url
-
-
-ACK_TIMEOUT_S = 10.0
-
-
-class Outgoing(NamedTuple):
-    """One event of an outbox row, ready to publish: `Nats-Msg-Id` (the event id) is in its headers."""
-
-    id: str
-    subject: str
-    payload: bytes
-    headers: dict[str, str]
-
-
-def batch_stored(first: PubAck, last: PubAck, n: int) -> bool:
-    """Whether the acks of a checked batch's first and last message prove the n - 2 between were stored.
-
-    The server stores one connection's messages in the order they were sent, so when neither end is a
-    duplicate, both landed in the same stream and they are exactly n - 1 sequence numbers apart, every middle
-    message took one of the sequence numbers between. Fewer means one was refused or was a duplicate (a gap);
-    more means another publisher's message came between. Either way the batch goes again, message by message.
-    Only this service's relays publish to its stream, so a gap could hide only behind exactly as many messages
-    of another replica's relay, in the same instant; the usual cause of a silent loss, a reconnect, is checked
-    separately.
-    """
-    return not first.duplicate and not last.duplicate and first.stream == last.stream and last.seq - first.seq == n - 1
-
-
-# The oldest unpublished rows that no other relay holds, up to `n` events: a batch row counts as its events,
-# and the first row is taken whatever its size (rows locked past the cut are let go at commit). Text, not uuid
-# and jsonb: the ids go out as text, and a batch's rows mostly share one headers value, decoded once.
-_CLAIM = (
-    "WITH free AS ("
-    " SELECT seq, coalesce(cardinality(event_ids), 1) AS events FROM outbox WHERE published_at IS NULL"
-    " ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED"
-    "), head AS (SELECT seq, sum(events) OVER (ORDER BY seq) - events AS before FROM free) "
-    "SELECT o.id::text, o.type, o.payload, o.headers::text, o.event_ids::text[] "
-    "FROM outbox o JOIN head USING (seq) WHERE head.before < $1 ORDER BY o.seq"
-)
-_DELETE = "DELETE FROM outbox WHERE id = ANY($1::text[]::uuid[])"
-
-
-class OutboxRelay:
-    """Publishes committed outbox rows in commit (sequence) order, then deletes them. A batch row
-    (`events.emit_batch`) goes out as one message per event, in its order, and is deleted once all are stored.
-
-    The stream is the event log; the outbox is only the queue in front of it, so a published row is deleted
-    (rows that an older relay marked `published_at` are left alone). Replicas share the work with
-    `FOR UPDATE SKIP LOCKED`. `Nats-Msg-Id` is the event id, so a row published twice (a crash between
-    publish and delete, or a checked batch sent again one by one) is dropped by the stream's duplicate window.
-
-    A batch is a "checked batch": the first and last rows are published with an ack, the rows between as
-    plain core publishes with no reply (JetStream stores them all the same, and acks cost the client far
-    more CPU than the publish). The two acks prove the middle was stored (`batch_stored`); when they do not,
-    or a reconnect happened meanwhile, the batch is published again with an ack per row and only the acked
-    prefix is deleted, as before.
-
-    `sessionmaker` is the service's SQLAlchemy sessionmaker (in-process) or a bare asyncpg pool (the child);
-    either way the two statements run on asyncpg, in one transaction.
-    """
-
-    def __init__(
-        self,
-        sessionmaker: async_sessionmaker[AsyncSession] | asyncpg.Pool,
-        bus: Bus,
-        *,
-        batch_size: int = 1000,
-        poll_interval: float = 0.5,
-    ) -> None:
-        self.sessionmaker = sessionmaker
-        self.bus = bus
-        self.batch_size = batch_size
-        self.poll_interval = poll_interval
-        self.fallbacks = 0  # checked batches that had to go again one by one
-        self.ack_timeout = ACK_TIMEOUT_S
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
-
-    async def stop(self) -> None:
-        self._stopping = True
-        await cancel_and_wait(self._task)
-
-    async def _run(self) -> None:
-        delay = 0.2
-        while not self._stopping:
-            try:
-                if not await self.bus.wait_connected(5):
-                    continue
-                sent = await self.relay_once()
-                delay = 0.2
-                if sent >= self.batch_size:
-                    continue
-            except asyncio.CancelledError:
-                raise
-            except TimeoutError:
-                # No acks in time: NATS is slow or away (the connection's own logs say which), or the stream
-                # refused a message, which nats-py leaves unanswered (nats.py issue #985; Bus._on_error logs
-                # the refusal). Nothing was deleted: the rows go again.
-                log.warning("outbox relay: no JetStream acks in time; publishing again", timeout_s=self.ack_timeout)
-                continue
-            except Exception as exc:
-                log.warning("outbox relay failed; backing off", error=str(exc) or type(exc).__name__, delay=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-                continue
-            self._wake.clear()
-            await wait_event(self._wake, self.poll_interval)
-
-    @contextlib.asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[asyncpg.Connection]:
-        if isinstance(self.sessionmaker, asyncpg.Pool):
-            async with self.sessionmaker.acquire() as conn, conn.transaction():
-                yield conn
-            return
-        async with self.sessionmaker() as session, session.begin():
-            raw = await (await session.connection()).get_raw_connection()
-            yield raw.driver_connection  # type: ignore[misc]
-
-    async def relay_once(self) -> int:
-        """Publish one batch; returns how many events were published (their rows deleted)."""
-        async with self._transaction() as conn:
-            rows = await conn.fetch(_CLAIM, self.batch_size)
-            if not rows:
-                return 0
-            decoded: dict[str, dict[str, str]] = {}
-            batch: list[Outgoing] = []
-            ends: list[tuple[str, int]] = []  # each row's id, and how many messages up to its last
-            for row_id, subject, payload, headers, event_ids in rows:
-                base = decoded.get(headers)
-                if base is None:
-                    base = decoded[headers] = json.loads(headers)
-                if event_ids is None:
-                    batch.append(Outgoing(row_id, subject, bytes(payload), {**base, "Nats-Msg-Id": row_id}))
-                else:  # a batch row (events.emit_batch): one message per line, each with its own event id
-                    batch.extend(
-                        Outgoing(event_id, subject, part, {**base, "Nats-Msg-Id": event_id})
-                        for event_id, part in zip(event_ids, bytes(payload).split(b"\n"), strict=True)
-                    )
-                ends.append((row_id, len(batch)))
-            if len(batch) > 1 and await self._publish_checked(batch):
-                sent, error = len(batch), None
-            else:
-                sent, error = await self._publish_each(batch)
-            # A row goes once all its events are stored; a batch row cut short goes again whole, and the stream
-            # drops the events it already holds (Nats-Msg-Id).
-            done = [row_id for row_id, end in ends if end <= sent]
-            if done:
-                await conn.execute(_DELETE, done)
-        # Raised after the commit, so the acked prefix stays deleted; the rest goes again next time.
-        EVENTS_PUBLISHED.inc(sent)
-        if error is not None:
-            raise ConnectionError(f"publish failed: {error!r}")
-        return sent
-
-    async def _publish_checked(self, batch: list[Outgoing]) -> bool:
-        """Publish a batch with acks on its ends only; True when they prove every row was stored."""
-        js = self.bus.js
-        nc = self.bus.nc
-        assert nc is not None  # `js` raised otherwise
-        reconnects = nc.stats["reconnects"]
-        head, tail = batch[0], batch[-1]
-        futures = [await js.publish_async(head.subject, head.payload, headers=head.headers)]
-        try:
-            for m in batch[1:-1]:
-                await nc.publish(m.subject, m.payload, headers=m.headers)
-            futures.append(await js.publish_async(tail.subject, tail.payload, headers=tail.headers))
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-        # No explicit flush: nats-py writes in order, so the last ack means the middle reached the server too.
-        # No ack in time raises, as before (a server that acks neither end would not ack the rows one by one).
-        first, last = await _gather_acks(futures, self.ack_timeout)
-        proven = isinstance(first, PubAck) and isinstance(last, PubAck) and batch_stored(first, last, len(batch))
-        if proven and nc.stats["reconnects"] == reconnects:  # a reconnect may have lost some of the middle
-            return True
-        self.fallbacks += 1
-        log.info(
-            "checked batch not proven; publishing it one by one",
-            rows=len(batch),
-            first=_describe(first),
-            last=_describe(last),
-        )
-        return False
-
-    async def _publish_each(self, batch: list[Outgoing]) -> tuple[int, BaseException | None]:
-        """Publish every row with an ack; returns the length of the acked prefix and the first failure."""
-        js = self.bus.js
-        futures = []
-        try:
-            for m in batch:
-                futures.append(await js.publish_async(m.subject, m.payload, headers=m.headers))
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-        results = await _gather_acks(futures, self.ack_timeout)
-        for i, result in enumerate(results):
-            if isinstance(result, BaseException):
-                return i, result  # keep order: the rest goes again next time (duplicates are dropped by Nats-Msg-Id)
-        return len(results), None
-
-
-async def _gather_acks(futures: list[asyncio.Future[PubAck]], timeout: float) -> list[PubAck | BaseException]:
-    """Wait for every ack (failures come back as exceptions); past the timeout nothing counts as sent."""
-    gathered = asyncio.gather(*futures, return_exceptions=True)
-    try:
-        async with asyncio.timeout(timeout):
-            return await gathered
-    except BaseException:
-        gathered.cancel()  # stopping, or no acks in time: the rows stay unsent and go again
-        raise
-
-
-def _describe(ack: PubAck | BaseException) -> str:
-    if isinstance(ack, BaseException):
-        return repr(ack)[:200]
-    return f"{ack.stream}:{ack.seq}{' duplicate' if ack.duplicate else ''}"
 
 
 class RelayProcess:
@@ -446,6 +65,7 @@ class RelayProcess:
         self._stopping = False
 
     def start(self) -> None:
+        """Start the child and the watch that restarts it."""
         self._spawn()
         self._watch = asyncio.create_task(self._supervise(), name="outbox-relay-process")
 
@@ -523,6 +143,7 @@ class RelayProcess:
             os.close(fd)
 
     def wake(self) -> None:
+        """Tell the child to publish now: one byte down the pipe, never blocking."""
         if self._wake_fd is None:
             return
         # A full pipe already holds more wake-ups than the child needs; a dead child is restarted and polls.
@@ -538,6 +159,7 @@ class RelayProcess:
                 self._spawn()
 
     async def stop(self) -> None:
+        """Close the pipe (the child stops after its batch), wait for it, read its last report."""
         self._stopping = True
         await cancel_and_wait(self._watch)
         if self._wake_fd is not None:
@@ -567,6 +189,7 @@ class _Reporter:
         os.set_blocking(fd, False)
 
     def report(self) -> None:
+        """Write the totals if they changed since the last report."""
         if not self.unsent:
             now = totals()
             if now == self.last:
@@ -583,6 +206,7 @@ class _Reporter:
         self.unsent = self.unsent[written:]
 
     async def run(self) -> None:
+        """Report every `REPORT_INTERVAL_S` seconds."""
         while True:
             await asyncio.sleep(REPORT_INTERVAL_S)
             self.report()
@@ -637,6 +261,7 @@ async def _serve(settings: dict[str, Any], service: str, wake_fd: int, report_fd
 
 
 def main() -> None:
+    """The child: read the settings and pipes from the command line and environment, relay until told to stop."""
     import uvloop
 
     service, wake_fd, report_fd = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])

@@ -19,12 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from vcio_shared import logging as vlog
 from vcio_shared.auth import Principal, TokenVerifier, require
-from vcio_shared.bus import Bus, ConsumerRunner, ConsumerSpec, OutboxRelay, ReplayFailed, replay_dead_letter
 from vcio_shared.clock import Clock
+from vcio_shared.connection import Bus
+from vcio_shared.consumers import ConsumerRunner, ConsumerSpec, ReplayFailed, replay_dead_letter
 from vcio_shared.db import Reader, SessionDep, advisory_xact_lock, create_engine, make_sessionmaker
 from vcio_shared.errors import Conflict, NotFound, install_handlers
 from vcio_shared.http import HotRead, PlatformMiddleware
 from vcio_shared.openapi import install_openapi
+from vcio_shared.outbox import OutboxRelay
 from vcio_shared.relay import RelayProcess
 from vcio_shared.schemas import Page, PageDep, ResponseModel, page_of
 from vcio_shared.settings import Settings, to_driver_url
@@ -76,7 +78,9 @@ class Runtime:
         self.settings = settings
         self.clock = clock or Clock()
         self.engine = engine or create_engine(settings.async_database_url)
-        self.sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
+        self.sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(
+            self.engine, on_outbox_commit=self._wake_relay
+        )
         self.verifier = TokenVerifier(settings)
         self.bus = Bus(settings.nats_url, spec.name, replicas=settings.stream_replicas)
         self.relay: OutboxRelay | RelayProcess = (
@@ -105,6 +109,7 @@ class Runtime:
         self.extras: dict[str, Any] = {}
 
     async def start(self) -> None:
+        """Open the reader pool and the bus; with background work, start the relay, consumers and sweeps."""
         await self.reader_pool
         self.bus.start()
         if not self.run_background:
@@ -118,6 +123,7 @@ class Runtime:
             await hook(self)
 
     async def stop(self) -> None:
+        """Stop sweeps, consumers and the relay, then close NATS and the database pools."""
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -140,10 +146,11 @@ class Runtime:
         async with self.sessionmaker() as session, session.begin():
             if not await advisory_xact_lock(session, f"{self.spec.name}:{task.name}"):
                 return None
-            result = await task.run(session, self)
-            if session.info.get("outbox_written"):
-                self.relay.wake()
-            return result
+            return await task.run(session, self)
+
+    def _wake_relay(self) -> None:
+        """Called by the session factory after each commit that wrote outbox rows."""
+        self.relay.wake()
 
     async def _periodic(self, task: PeriodicTask) -> None:
         while True:
@@ -156,6 +163,7 @@ class Runtime:
             await asyncio.sleep(task.interval)
 
     async def readiness(self) -> dict[str, str]:
+        """Each dependency "ok" or "down", for `/readyz`."""
         checks = {"database": "ok", "nats": "ok" if self.bus.is_connected else "down"}
         try:
             async with asyncio.timeout(2):
@@ -189,9 +197,15 @@ class AuditEntry(ResponseModel):
 
 
 def _platform_router(service: str) -> APIRouter:
+    """The routes every service serves besides its own."""
     router = APIRouter()
-    Reader = Annotated[Principal, Depends(require(f"{service}:read"))]
-    Writer = Annotated[Principal, Depends(require(f"{service}:write"))]
+    _add_probes(router)
+    _add_operations(router, service)
+    return router
+
+
+def _add_probes(router: APIRouter) -> None:
+    """`/healthz`, `/readyz` and `/metrics`."""
 
     @router.get("/healthz", tags=["platform"])
     async def healthz() -> dict[str, str]:
@@ -208,6 +222,12 @@ def _platform_router(service: str) -> APIRouter:
     @router.get("/metrics", tags=["platform"], response_class=PlainTextResponse)
     async def metrics() -> PlainTextResponse:
         return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _add_operations(router: APIRouter, service: str) -> None:
+    """Dead letters (list, replay) and the audit log, each under the service's own read or write scope."""
+    Reader = Annotated[Principal, Depends(require(f"{service}:read"))]
+    Writer = Annotated[Principal, Depends(require(f"{service}:write"))]
 
     @router.get("/v1/dead-letters", tags=["operations"])
     async def list_dead_letters(
@@ -241,7 +261,6 @@ def _platform_router(service: str) -> APIRouter:
             raise Conflict(f"the handler failed again: {exc}") from exc
         if result is None:
             raise NotFound("no such dead letter")
-        runtime.relay.wake()
         return result
 
     @router.get("/v1/audit", tags=["operations"])
@@ -265,8 +284,6 @@ def _platform_router(service: str) -> APIRouter:
             .all()
         )
         return page_of([AuditEntry.model_validate(dict(r)) for r in rows], page.limit)
-
-    return router
 
 
 def create_app(
@@ -310,6 +327,7 @@ def create_app(
 
 
 async def get_clock(request: Request) -> Clock:  # async: no thread-pool hop per request
+    """The service's clock, for `ClockDep`."""
     return request.app.state.runtime.clock  # type: ignore[no-any-return]
 
 
@@ -317,6 +335,7 @@ ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
 async def get_runtime(request: Request) -> Runtime:
+    """The service's runtime, for `RuntimeDep`."""
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 

@@ -31,7 +31,7 @@ async def automatic_billing(session: AsyncSession, runtime: Any) -> list[str]:
             run = await runs.start(
                 own, t["tenant_id"], local.date(), trigger="schedule", created_by="schedule", now=now
             )
-        await runs.execute(runtime.sessionmaker, runtime.clock, run, on_progress=runtime.relay.wake)
+        await runs.execute(runtime.sessionmaker, runtime.clock, run)
         await tenants_repo.mark_auto_run(session, t["tenant_id"], local.date())
         started.append(str(run["id"]))
     return started

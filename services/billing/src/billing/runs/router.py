@@ -10,16 +10,24 @@ from fastapi.responses import JSONResponse
 
 from billing.deps import Reader, Writer
 from billing.runs import service
-from billing.runs.schemas import BillingRunRequest
+from billing.runs.schemas import BillingRunRequest, DryRunOut, RunOut
 from vcio_shared.db import SessionDep
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep, RuntimeDep
-from vcio_shared.schemas import PageDep, page_of
+from vcio_shared.schemas import Page, PageDep, page_of
 
 router = APIRouter(prefix="/v1/billing-runs", tags=["billing runs"])
 
 
-@router.post("", status_code=201, responses={202: {"description": "started in the background"}})
+@router.post(
+    "",
+    status_code=201,
+    response_model=RunOut,
+    responses={
+        200: {"model": DryRunOut, "description": "a dry run: what a real run would make; nothing written"},
+        202: {"model": RunOut, "description": "started in the background"},
+    },
+)
 async def create_run(
     body: BillingRunRequest,
     principal: Writer,
@@ -39,20 +47,20 @@ async def create_run(
             own, principal.tenant_id, body.as_of, trigger="api", created_by=principal.sub, now=clock.now()
         )
     if body.background:
-        service.spawn(runtime, service.execute(runtime.sessionmaker, clock, run, on_progress=runtime.relay.wake))
+        service.spawn(runtime, service.execute(runtime.sessionmaker, clock, run))
         out = service.run_out({**run})
         await idem.remember(202, out)
         return JSONResponse(out, status_code=202)
-    out = await service.execute(runtime.sessionmaker, clock, run, on_progress=runtime.relay.wake)
+    out = await service.execute(runtime.sessionmaker, clock, run)
     return await idem.remember(201, out)
 
 
-@router.get("")
+@router.get("", response_model=Page[RunOut])
 async def list_runs(principal: Reader, session: SessionDep, page: PageDep) -> dict[str, Any]:
     items = await service.list_runs(session, principal.tenant_id, page.after, page.limit)
     return page_of(items, page.limit, id_of=lambda x: x["id"]).model_dump()
 
 
-@router.get("/{run_id}")
+@router.get("/{run_id}", response_model=RunOut)
 async def get_run(run_id: uuid.UUID, principal: Reader, session: SessionDep) -> dict[str, Any]:
     return await service.get_run(session, principal.tenant_id, run_id)
