@@ -6,26 +6,27 @@ import re
 import uuid
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.types import Scope
 
 from billing.deps import Reader, Writer
 from billing.invoices import render, service
-from billing.invoices.schemas import CreditNoteRequest, PaymentRequest
+from billing.invoices.schemas import CreditNoteOut, CreditNoteRequest, InvoiceOut, InvoiceView, PaymentRequest
 from vcio_shared.auth import bearer_principal
 from vcio_shared.db import SessionDep, reader_of
 from vcio_shared.errors import NotFound
 from vcio_shared.http import HotRead
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep
-from vcio_shared.schemas import PageDep, page_of
+from vcio_shared.schemas import Page, PageDep, page_of
 
 router = APIRouter(tags=["invoices"])
 Status = Literal["draft", "issued", "paid", "void", "uncollectible"]
 
 
-@router.get("/v1/invoices")
+@router.get("/v1/invoices", response_model=Page[InvoiceOut])
 async def list_invoices(
     principal: Reader,
     session: SessionDep,
@@ -48,13 +49,12 @@ async def list_invoices(
     return page_of(items, page.limit, id_of=lambda x: x["id"]).model_dump()
 
 
-@router.get("/v1/invoices/{invoice_id}", response_model=dict[str, Any])
-async def get_invoice(invoice_id: uuid.UUID, principal: Reader, request: Request) -> Response:
+@router.get("/v1/invoices/{invoice_id}", response_model=InvoiceView)
+async def get_invoice(invoice_id: uuid.UUID, principal: Reader, request: Request) -> Any:
     """The invoice with its lines and the value delivered in the period before it. The API's hottest read: a
-    plain request is answered by `hot_get_invoice` before it gets here; this route answers the rest (errors,
-    query strings) and is what OpenAPI documents."""
-    answer = await render.invoice_json(reader_of(request), principal.tenant_id, invoice_id)
-    return Response(answer, media_type="application/json")
+    plain request is answered by `hot_get_invoice` before it gets here, with the same bytes (a test holds
+    them equal); this route answers the rest (errors, query strings) through the model."""
+    return orjson.loads(await render.invoice_json(reader_of(request), principal.tenant_id, invoice_id))
 
 
 _INVOICE_PATH = re.compile(
@@ -88,14 +88,14 @@ async def invoice_pdf(invoice_id: uuid.UUID, principal: Reader, session: Session
     return Response(await render.pdf(session, principal.tenant_id, invoice_id), media_type="application/pdf")
 
 
-@router.post("/v1/invoices/{invoice_id}/issue")
+@router.post("/v1/invoices/{invoice_id}/issue", response_model=InvoiceOut)
 async def issue_invoice(
     invoice_id: uuid.UUID, principal: Writer, session: SessionDep, clock: ClockDep
 ) -> dict[str, Any]:
     return await service.approve(session, principal, invoice_id, clock.today(), clock.now())
 
 
-@router.post("/v1/invoices/{invoice_id}/payments", status_code=201)
+@router.post("/v1/invoices/{invoice_id}/payments", status_code=201, response_model=InvoiceOut)
 async def pay_invoice(
     invoice_id: uuid.UUID,
     body: PaymentRequest,
@@ -112,19 +112,19 @@ async def pay_invoice(
     return await idem.remember(201, out)
 
 
-@router.post("/v1/invoices/{invoice_id}/void")
+@router.post("/v1/invoices/{invoice_id}/void", response_model=InvoiceOut)
 async def void_invoice(
     invoice_id: uuid.UUID, principal: Writer, session: SessionDep, clock: ClockDep
 ) -> dict[str, Any]:
     return await service.void(session, principal, invoice_id, clock.now())
 
 
-@router.post("/v1/invoices/{invoice_id}/mark-uncollectible")
+@router.post("/v1/invoices/{invoice_id}/mark-uncollectible", response_model=InvoiceOut)
 async def uncollectible(invoice_id: uuid.UUID, principal: Writer, session: SessionDep) -> dict[str, Any]:
     return await service.mark_uncollectible(session, principal, invoice_id)
 
 
-@router.post("/v1/invoices/{invoice_id}/credit-notes", status_code=201)
+@router.post("/v1/invoices/{invoice_id}/credit-notes", status_code=201, response_model=CreditNoteOut)
 async def credit_invoice(
     invoice_id: uuid.UUID,
     body: CreditNoteRequest,
@@ -141,7 +141,7 @@ async def credit_invoice(
     return await idem.remember(201, out)
 
 
-@router.get("/v1/credit-notes")
+@router.get("/v1/credit-notes", response_model=Page[CreditNoteOut])
 async def list_credit_notes(
     principal: Reader,
     session: SessionDep,
@@ -160,6 +160,6 @@ async def list_credit_notes(
     return page_of(items, page.limit, id_of=lambda x: x["id"]).model_dump()
 
 
-@router.get("/v1/credit-notes/{credit_note_id}")
+@router.get("/v1/credit-notes/{credit_note_id}", response_model=CreditNoteOut)
 async def get_credit_note(credit_note_id: uuid.UUID, principal: Reader, session: SessionDep) -> dict[str, Any]:
     return await service.get_credit_note(session, principal.tenant_id, credit_note_id)

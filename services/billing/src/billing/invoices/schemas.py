@@ -1,10 +1,13 @@
+"""Invoice and credit-note requests and answers (money as decimal strings beside `currency`)."""
+
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
-from vcio_shared.schemas import DateTime, RequestModel
+from vcio_shared.schemas import DateTime, RequestModel, ResponseModel
 
 
 class PaymentRequest(RequestModel):
@@ -25,3 +28,87 @@ class PaymentRequest(RequestModel):
 class CreditNoteRequest(RequestModel):
     amount: str = Field(max_length=40, description="before tax; tax is added at the invoice's rate")
     reason: str = Field(min_length=1, max_length=1000)
+
+
+class ExactResponse(ResponseModel):
+    """An answer's model: a key the model does not name is an error (a 500 in tests), never dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class InvoiceLineOut(ExactResponse):
+    kind: str = Field(description="e.g. recurring, one_time, adjustment")
+    description: str
+    period_start: dt.date | None
+    period_end: dt.date | None = Field(description="exclusive: the period is [period_start, period_end)")
+    quantity: int
+    unit_amount: str = Field(description="decimal string in the currency's digits")
+    amount: str
+
+
+class InvoiceOut(ExactResponse):
+    """An invoice as the API answers it and as its events carry it."""
+
+    id: uuid.UUID
+    number: str | None = Field(description="INV-<year>-<n>; none while a draft")
+    agreement_id: uuid.UUID
+    client_id: uuid.UUID
+    kind: str
+    status: str = Field(description="draft, issued, paid, void or uncollectible")
+    period_start: dt.date
+    period_end: dt.date = Field(description="exclusive")
+    issue_date: dt.date | None
+    due_date: dt.date | None
+    currency: str
+    subtotal: str
+    tax_rate: str = Field(description="percent, e.g. 8.25")
+    tax: str
+    total: str
+    amount_paid: str
+    amount_credited: str
+    amount_due: str
+    refund_due: str = Field(description="owed back to the client: credit notes beyond what was left unpaid")
+    lines: list[InvoiceLineOut]
+
+
+class DeliveredActivity(ExactResponse):
+    id: uuid.UUID
+    name: str
+    category: str
+    billing_mode: str
+    role: str
+    completed_on: dt.date
+    outcome: str
+    hours_spent: str
+
+
+class ValueDelivered(ExactResponse):
+    """The activities due in the period before the invoice's own."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    from_: dt.date = Field(alias="from")
+    to: dt.date = Field(description="exclusive: the invoice's period_start")
+    activities: list[DeliveredActivity]
+
+
+class InvoiceView(InvoiceOut):
+    """GET /v1/invoices/{id}: the invoice and the value delivered before it."""
+
+    value_delivered: ValueDelivered
+
+
+class CreditNoteOut(ExactResponse):
+    id: uuid.UUID
+    number: str
+    invoice_id: uuid.UUID
+    agreement_id: uuid.UUID
+    client_id: uuid.UUID
+    kind: str = Field(description="e.g. manual, adjustment")
+    reason: str
+    issue_date: dt.date
+    currency: str
+    subtotal: str
+    tax: str
+    total: str
+    refund_due: str
+    lines: list[InvoiceLineOut]

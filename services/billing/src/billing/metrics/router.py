@@ -9,21 +9,23 @@ from fastapi import APIRouter, Query
 from billing.dates import Day
 from billing.deps import Reader
 from billing.metrics import service
+from billing.metrics.schemas import ActivityValueOut, MovementOut, MrrOut
 from vcio_shared.db import SessionDep
 from vcio_shared.errors import Unprocessable
 from vcio_shared.runtime import ClockDep
+from vcio_shared.schemas import Page
 
 router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
 
 
-@router.get("/mrr")
+@router.get("/mrr", response_model=Page[MrrOut])
 async def mrr(
     principal: Reader, session: SessionDep, clock: ClockDep, as_of: Annotated[Day | None, Query()] = None
 ) -> dict[str, Any]:
     return {"items": await service.mrr(session, principal.tenant_id, as_of or clock.today()), "next_cursor": None}
 
 
-@router.get("/movements")
+@router.get("/movements", response_model=Page[MovementOut])
 async def movements(
     principal: Reader, session: SessionDep, from_: Annotated[Day, Query(alias="from")], to: Annotated[Day, Query()]
 ) -> dict[str, Any]:
@@ -32,7 +34,7 @@ async def movements(
     return {"items": await service.movements(session, principal.tenant_id, from_, to), "next_cursor": None}
 
 
-@router.get("/activity-value")
+@router.get("/activity-value", response_model=Page[ActivityValueOut])
 async def activity_value(
     principal: Reader, session: SessionDep, from_: Annotated[Day, Query(alias="from")], to: Annotated[Day, Query()]
 ) -> dict[str, Any]:
