@@ -129,25 +129,7 @@ class Postgres:
                 with contextlib.suppress(PermissionError):
                     p.chmod(p.stat().st_mode | 0o005)
         if not (self.data_dir / "PG_VERSION").exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            if user:
-                os.chown(self.data_dir, user["user"], user["group"])
-            subprocess.run(
-                [
-                    str(_pg_bin() / "initdb"),
-                    "-D",
-                    str(self.data_dir),
-                    "-U",
-                    PG_USER,
-                    "--auth=trust",
-                    "--encoding=UTF8",
-                    "--no-sync",
-                    "--locale=C",
-                ],
-                check=True,
-                capture_output=True,
-                **user,  # type: ignore[call-overload]
-            )
+            self._initdb(user)
         pidfile = self.data_dir / "postmaster.pid"
         if pidfile.exists():
             self._stop_leftover(pidfile)
@@ -156,25 +138,7 @@ class Postgres:
             with contextlib.suppress(OSError):
                 os.chown(self.log_path, user["user"], user["group"])
         self.proc = subprocess.Popen(
-            [
-                str(_pg_bin() / "postgres"),
-                "-D",
-                str(self.data_dir),
-                "-p",
-                str(self.port),
-                "-h",
-                "127.0.0.1",
-                "-k",
-                "",
-                "-c",
-                "max_connections=300",
-                "-c",
-                "fsync=off" if os.environ.get("VCIO_PG_FSYNC") == "off" else "fsync=on",
-                "-c",
-                "shared_buffers=256MB",
-                "-c",
-                "synchronous_commit=on" if self.durable else "synchronous_commit=off",
-            ],
+            self._command(),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -183,6 +147,31 @@ class Postgres:
         )
         self._wait_ready(timeout)
         return self
+
+    def _initdb(self, user: dict[str, int]) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if user:
+            os.chown(self.data_dir, user["user"], user["group"])
+        subprocess.run(
+            [str(_pg_bin() / "initdb"), "-D", str(self.data_dir), "-U", PG_USER]
+            + ["--auth=trust", "--encoding=UTF8", "--no-sync", "--locale=C"],
+            check=True,
+            capture_output=True,
+            **user,  # type: ignore[call-overload]
+        )
+
+    def _command(self) -> list[str]:
+        settings = {
+            "max_connections": "300",
+            "fsync": "off" if os.environ.get("VCIO_PG_FSYNC") == "off" else "on",
+            "shared_buffers": "256MB",
+            "synchronous_commit": "on" if self.durable else "off",
+        }
+        command = [str(_pg_bin() / "postgres"), "-D", str(self.data_dir), "-p", str(self.port), "-h", "127.0.0.1"]
+        command += ["-k", ""]
+        for name, value in settings.items():
+            command += ["-c", f"{name}={value}"]
+        return command
 
     @staticmethod
     def _stop_leftover(pidfile: Path) -> None:
