@@ -75,8 +75,8 @@ class Bus:
 
         nats-py marks the connection down before its disconnected callback (which clears `connected`) gets to
         run. In between, waiting on the still-set event would return at once without yielding, and a loop
-        around it would spin forever: the callback and the reconnect never run (a relay child did this, and
-        piled up gigabytes of cancelled timers). So in that window this sleeps a little instead."""
+        around it would spin forever: the callback and the reconnect never run, and cancelled
+        timers pile up. So in that window this sleeps a little instead."""
         if self.is_connected:
             return True
         if self.connected.is_set():

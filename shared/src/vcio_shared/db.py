@@ -113,21 +113,20 @@ def _add_request_tables(metadata: sa.MetaData) -> None:
 
 def create_engine(async_url: str, **kwargs: Any) -> AsyncEngine:
     """An asyncpg engine. No pre-ping: the asyncpg dialect pings with BEGIN, `;` and ROLLBACK, three round trips
-    on every checkout (a third of a read's cost in the bench). Instead a checkout refuses a connection asyncpg
-    knows is closed (PostgreSQL restarted: tests/test_journey.py runs after tests/test_faults.py restarts it). A
+    on every checkout. Instead a checkout refuses a connection asyncpg knows is closed (PostgreSQL restarted). A
     connection that dies unnoticed fails its statement as a disconnect: SQLAlchemy invalidates the whole pool,
     and that request is answered 503 with Retry-After."""
     # Keep as many connections as requests in flight: an overflow connection is closed when it comes back to a
-    # full pool, and reopening one costs a backend fork in PostgreSQL and a handshake (the bench saw it
-    # at 32 connections over a pool of 20). Hot reads have their own pool (`reader_of`).
+    # full pool, and reopening one costs a backend fork in PostgreSQL and a handshake. Hot reads have their own
+    # pool (`reader_of`).
     kwargs.setdefault("pool_size", 24)
     kwargs.setdefault("max_overflow", 8)
     kwargs.setdefault("pool_pre_ping", False)
     kwargs.setdefault("pool_timeout", 5)
-    # JIT compiles plans for milliseconds on queries that run in microseconds (the bench's statement log).
+    # JIT compiles plans for milliseconds on queries that run in microseconds.
     kwargs.setdefault("connect_args", {"timeout": 5, "command_timeout": 60, "server_settings": {"jit": "off"}})
-    # JSON and JSONB columns through orjson, not the standard library (a tenth of POST /v1/proposals' CPU went to
-    # json.dumps and json.loads). Integer keys become strings, as json.dumps makes them.
+    # JSON and JSONB columns through orjson, faster than the standard library on write-heavy routes. Integer keys
+    # become strings, as json.dumps makes them.
     kwargs.setdefault("json_serializer", _json_dumps)
     kwargs.setdefault("json_deserializer", orjson.loads)
     engine = create_async_engine(async_url, **kwargs)
@@ -217,7 +216,7 @@ class Reader:
 
 def reader_of(request: Request) -> Reader:
     """The app's bare reader. Taken in the route from its `Request`, not as a dependency: in FastAPI each
-    dependency costs tens of microseconds a request, a fifth of what the hottest read spends on the rest."""
+    dependency costs tens of microseconds a request, a large share of the hottest read."""
     return request.app.state.runtime.reader  # type: ignore[no-any-return]
 
 

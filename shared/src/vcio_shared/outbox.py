@@ -74,7 +74,7 @@ class OutboxRelay:
     plain core publishes with no reply (JetStream stores them all the same, and acks cost the client far
     more CPU than the publish). The two acks prove the middle was stored (`batch_stored`); when they do not,
     or a reconnect happened meanwhile, the batch is published again with an ack per row and only the acked
-    prefix is deleted, as before.
+    prefix is deleted.
 
     `sessionmaker` is the service's SQLAlchemy sessionmaker (in-process) or a bare asyncpg pool (the child);
     either way the two statements run on asyncpg, in one transaction.
@@ -200,7 +200,7 @@ class OutboxRelay:
                 future.cancel()
             raise
         # No explicit flush: nats-py writes in order, so the last ack means the middle reached the server too.
-        # No ack in time raises, as before (a server that acks neither end would not ack the rows one by one).
+        # No ack in time raises (a server that acks neither end would not ack the rows one by one either).
         first, last = await _gather_acks(futures, self.ack_timeout)
         proven = isinstance(first, PubAck) and isinstance(last, PubAck) and batch_stored(first, last, len(batch))
         if proven and nc.stats["reconnects"] == reconnects:  # a reconnect may have lost some of the middle

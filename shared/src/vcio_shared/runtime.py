@@ -299,7 +299,7 @@ def create_app(
         await runtime.start()
         # What is alive now (modules, routes, the OpenAPI models) lives as long as the process: keep the cyclic
         # collector off it, and collect the young generation less often. Requests and billing runs allocate
-        # many short-lived acyclic objects; at the default threshold (700) collections took a tenth of a read.
+        # many short-lived acyclic objects, and at the default threshold (700) collections run too often.
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 20, 20)
@@ -308,8 +308,8 @@ def create_app(
         finally:
             await runtime.stop()
 
-    # FastAPI's native OpenTelemetry hooks look up the tracer/meter/logger providers on every request (6 % of a
-    # cached read); the platform has its own metrics (/metrics) and structured logs, so they are off.
+    # FastAPI's native OpenTelemetry hooks look up the tracer/meter/logger providers on every request; the
+    # platform has its own metrics (/metrics) and structured logs, so they are off.
     app = FastAPI(
         title=spec.title,
         description=spec.description,
