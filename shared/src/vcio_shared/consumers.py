@@ -124,6 +124,7 @@ class ConsumerRunner:
         self.sessionmaker = sessionmaker
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._delay = 0.2  # the back-off before the next subscription attempt
 
     def start(self) -> None:
         """Consume in the background."""
@@ -162,34 +163,38 @@ class ConsumerRunner:
         return await js.pull_subscribe_bind(self.spec.name, stream=self.spec.stream)
 
     async def _run(self) -> None:
-        delay = 0.2
+        self._delay = 0.2
         while not self._stopping:
             try:
-                if not await self.bus.wait_connected(5):
-                    continue
-                generation = self.bus.generation
-                sub = await self._subscribe()
-                delay = 0.2
-                idle = 0
-                while generation == self.bus.generation and not self._stopping:
-                    try:
-                        msgs = await sub.fetch(self.spec.batch, timeout=1.0)
-                    except (TimeoutError, nats.errors.TimeoutError):
-                        idle += 1
-                        if idle % 10 == 0:  # a restarted server may have lost the consumer: check it exists
-                            await self.bus.js.consumer_info(self.spec.stream, self.spec.name)
-                        continue
-                    idle = 0
-                    for msg in msgs:
-                        await self.process(msg)
-                with contextlib.suppress(Exception):
-                    await sub.unsubscribe()
+                await self._consume()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.info("consumer (re)subscribing", consumer=self.spec.name, reason=str(exc) or type(exc).__name__)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                await asyncio.sleep(self._delay)
+                self._delay = min(self._delay * 2, 5.0)
+
+    async def _consume(self) -> None:
+        """Once connected, subscribe and handle messages until the connection changes or the runner stops."""
+        if not await self.bus.wait_connected(5):
+            return
+        generation = self.bus.generation
+        sub = await self._subscribe()
+        self._delay = 0.2  # subscribed: the next failure backs off from the start again
+        idle = 0
+        while generation == self.bus.generation and not self._stopping:
+            try:
+                msgs = await sub.fetch(self.spec.batch, timeout=1.0)
+            except (TimeoutError, nats.errors.TimeoutError):
+                idle += 1
+                if idle % 10 == 0:  # a restarted server may have lost the consumer: check it exists
+                    await self.bus.js.consumer_info(self.spec.stream, self.spec.name)
+                continue
+            idle = 0
+            for msg in msgs:
+                await self.process(msg)
+        with contextlib.suppress(Exception):
+            await sub.unsubscribe()
 
     async def process(self, msg: Msg) -> None:
         """Handle one message and answer NATS: ack, nak with a delay, or term after dead-lettering."""

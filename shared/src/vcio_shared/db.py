@@ -40,18 +40,28 @@ def add_platform_tables(metadata: sa.MetaData) -> None:
     _add_request_tables(metadata)
 
 
+def _uuid_id() -> sa.Column[Any]:
+    """A uuid primary key named `id` (a uuid7, so ids sort in creation order)."""
+    return sa.Column("id", pg.UUID(as_uuid=True), primary_key=True)
+
+
+def _written_at(name: str) -> sa.Column[Any]:
+    """A timestamp PostgreSQL fills in when the row is written."""
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+
+
 def _add_event_tables(metadata: sa.MetaData) -> None:
     """The event path's tables: the outbox (events to publish), the inbox (events handled), dead letters."""
     sa.Table(
         "outbox",
         metadata,
-        sa.Column("id", pg.UUID(as_uuid=True), primary_key=True),
+        _uuid_id(),
         sa.Column("seq", sa.BigInteger, sa.Identity(always=True), nullable=False, unique=True),
         sa.Column("tenant_id", sa.Text, nullable=False),
         sa.Column("type", sa.Text, nullable=False),
         sa.Column("payload", sa.LargeBinary, nullable=False),
         sa.Column("headers", pg.JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        _written_at("created_at"),
         # Kept for databases written before the relay deleted what it published (migration 0002 cleared them).
         sa.Column("published_at", sa.DateTime(timezone=True)),
         # A batch row (`events.emit_batch`): the ids of the events in `payload`, one JSON document per line.
@@ -63,12 +73,12 @@ def _add_event_tables(metadata: sa.MetaData) -> None:
         metadata,
         sa.Column("consumer", sa.Text, primary_key=True),
         sa.Column("event_id", sa.Text, primary_key=True),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        _written_at("processed_at"),
     )
     sa.Table(
         "dead_letters",
         metadata,
-        sa.Column("id", pg.UUID(as_uuid=True), primary_key=True),
+        _uuid_id(),
         sa.Column("consumer", sa.Text, nullable=False),
         sa.Column("event_id", sa.Text),
         sa.Column("subject", sa.Text, nullable=False),
@@ -77,7 +87,7 @@ def _add_event_tables(metadata: sa.MetaData) -> None:
         sa.Column("error", sa.Text, nullable=False),
         sa.Column("deliveries", sa.Integer, nullable=False),
         sa.Column("status", sa.Text, nullable=False, server_default="dead"),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        _written_at("created_at"),
         sa.Column("replayed_at", sa.DateTime(timezone=True)),
     )
 
@@ -94,12 +104,12 @@ def _add_request_tables(metadata: sa.MetaData) -> None:
         sa.Column("request_hash", sa.Text, nullable=False),
         sa.Column("status_code", sa.Integer),
         sa.Column("response", pg.JSONB),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        _written_at("created_at"),
     )
     sa.Table(
         "audit_log",
         metadata,
-        sa.Column("id", pg.UUID(as_uuid=True), primary_key=True),
+        _uuid_id(),
         sa.Column("tenant_id", sa.Text, nullable=False),
         sa.Column("actor", sa.Text, nullable=False),
         sa.Column("action", sa.Text, nullable=False),

@@ -7,7 +7,7 @@ import gc
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import asyncpg
 import sqlalchemy as sa
@@ -28,11 +28,12 @@ from vcio_shared.http import HotRead, PlatformMiddleware
 from vcio_shared.openapi import install_openapi
 from vcio_shared.outbox import OutboxRelay
 from vcio_shared.relay import RelayProcess
-from vcio_shared.schemas import Page, PageDep, ResponseModel, page_of
+from vcio_shared.schemas import Page, PageDep, PageParams, ResponseModel, page_of
 from vcio_shared.settings import Settings, to_driver_url
 
 log = structlog.get_logger("vcio.runtime")
 
+M = TypeVar("M", bound=ResponseModel)
 Sweep = Callable[[AsyncSession, "Runtime"], Awaitable[Any]]
 
 
@@ -196,6 +197,27 @@ class AuditEntry(ResponseModel):
     at: dt.datetime
 
 
+async def _tenant_page(
+    session: AsyncSession, table: str, column: str, value: str | None, tenant_id: str, page: PageParams, model: type[M]
+) -> Page[M]:
+    """A page of a platform table's rows of one tenant, in id order, where `column` equals `value` if given.
+    `table` and `column` are names from this module, never input."""
+    rows = (
+        (
+            await session.execute(
+                sa.text(
+                    f"SELECT * FROM {table} WHERE tenant_id = :t AND (CAST(:v AS text) IS NULL OR {column} = :v) "  # noqa: S608
+                    "AND (CAST(:after AS uuid) IS NULL OR id > :after) ORDER BY id LIMIT :n"
+                ),
+                {"t": tenant_id, "v": value, "after": page.after, "n": page.limit + 1},
+            )
+        )
+        .mappings()
+        .all()
+    )
+    return page_of([model.model_validate(dict(r)) for r in rows], page.limit)
+
+
 def _platform_router(service: str) -> APIRouter:
     """The routes every service serves besides its own."""
     router = APIRouter()
@@ -236,20 +258,7 @@ def _add_operations(router: APIRouter, service: str) -> None:
         page: PageDep,
         status: Annotated[str | None, Query(pattern="^(dead|replayed)$")] = None,
     ) -> Page[DeadLetter]:
-        rows = (
-            (
-                await session.execute(
-                    sa.text(
-                        "SELECT * FROM dead_letters WHERE tenant_id = :t AND (CAST(:s AS text) IS NULL OR status = :s) "
-                        "AND (CAST(:after AS uuid) IS NULL OR id > :after) ORDER BY id LIMIT :n"
-                    ),
-                    {"t": principal.tenant_id, "s": status, "after": page.after, "n": page.limit + 1},
-                )
-            )
-            .mappings()
-            .all()
-        )
-        return page_of([DeadLetter.model_validate(dict(r)) for r in rows], page.limit)
+        return await _tenant_page(session, "dead_letters", "status", status, principal.tenant_id, page, DeadLetter)
 
     @router.post("/v1/dead-letters/{dead_letter_id}/replay", tags=["operations"])
     async def replay(dead_letter_id: uuid.UUID, principal: Writer, request: Request) -> dict[str, Any]:
@@ -270,20 +279,7 @@ def _add_operations(router: APIRouter, service: str) -> None:
         page: PageDep,
         entity_id: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")] = None,
     ) -> Page[AuditEntry]:
-        rows = (
-            (
-                await session.execute(
-                    sa.text(
-                        "SELECT * FROM audit_log WHERE tenant_id = :t AND (CAST(:e AS text) IS NULL OR entity_id = :e) "
-                        "AND (CAST(:after AS uuid) IS NULL OR id > :after) ORDER BY id LIMIT :n"
-                    ),
-                    {"t": principal.tenant_id, "e": entity_id, "after": page.after, "n": page.limit + 1},
-                )
-            )
-            .mappings()
-            .all()
-        )
-        return page_of([AuditEntry.model_validate(dict(r)) for r in rows], page.limit)
+        return await _tenant_page(session, "audit_log", "entity_id", entity_id, principal.tenant_id, page, AuditEntry)
 
 
 def create_app(
