@@ -182,6 +182,25 @@ async def get(
     return (await session.execute(stmt)).mappings().first()
 
 
+async def _page(
+    session: AsyncSession,
+    table: sa.Table,
+    tenant_id: str,
+    filters: Mapping[str, Any],
+    after: uuid.UUID | None,
+    limit: int,
+) -> Sequence[RowMapping]:
+    """A keyset page of the tenant's rows, by id: the filters that are not None, and one row more than `limit`
+    (it tells the caller a next page exists)."""
+    stmt = sa.select(table).where(table.c.tenant_id == tenant_id)
+    for column, value in filters.items():
+        if value is not None:
+            stmt = stmt.where(table.c[column] == value)
+    if after is not None:
+        stmt = stmt.where(table.c.id > after)
+    return (await session.execute(stmt.order_by(table.c.id).limit(limit + 1))).mappings().all()
+
+
 async def list_page(
     session: AsyncSession,
     tenant_id: str,
@@ -193,18 +212,8 @@ async def list_page(
     after: uuid.UUID | None,
     limit: int,
 ) -> Sequence[RowMapping]:
-    stmt = sa.select(I).where(I.c.tenant_id == tenant_id)
-    if agreement_id is not None:
-        stmt = stmt.where(I.c.agreement_id == agreement_id)
-    if client_id is not None:
-        stmt = stmt.where(I.c.client_id == client_id)
-    if status is not None:
-        stmt = stmt.where(I.c.status == status)
-    if run_id is not None:
-        stmt = stmt.where(I.c.run_id == run_id)
-    if after is not None:
-        stmt = stmt.where(I.c.id > after)
-    return (await session.execute(stmt.order_by(I.c.id).limit(limit + 1))).mappings().all()
+    filters = {"agreement_id": agreement_id, "client_id": client_id, "status": status, "run_id": run_id}
+    return await _page(session, I, tenant_id, filters, after, limit)
 
 
 async def lines_for(
@@ -330,14 +339,7 @@ async def list_credit_notes(
     after: uuid.UUID | None,
     limit: int,
 ) -> Sequence[RowMapping]:
-    stmt = sa.select(CN).where(CN.c.tenant_id == tenant_id)
-    if invoice_id is not None:
-        stmt = stmt.where(CN.c.invoice_id == invoice_id)
-    if agreement_id is not None:
-        stmt = stmt.where(CN.c.agreement_id == agreement_id)
-    if after is not None:
-        stmt = stmt.where(CN.c.id > after)
-    return (await session.execute(stmt.order_by(CN.c.id).limit(limit + 1))).mappings().all()
+    return await _page(session, CN, tenant_id, {"invoice_id": invoice_id, "agreement_id": agreement_id}, after, limit)
 
 
 # The whole of GET /v1/invoices/{id} in one statement: the invoice, its lines, and the activities delivered to the

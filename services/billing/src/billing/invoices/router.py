@@ -20,7 +20,7 @@ from vcio_shared.errors import NotFound
 from vcio_shared.http import HotRead
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep
-from vcio_shared.schemas import Page, PageDep, page_of
+from vcio_shared.schemas import Page, PageDep
 
 router = APIRouter(tags=["invoices"])
 Status = Literal["draft", "issued", "paid", "void", "uncollectible"]
@@ -36,17 +36,8 @@ async def list_invoices(
     status: Annotated[Status | None, Query()] = None,
     run_id: uuid.UUID | None = None,
 ) -> dict[str, Any]:
-    items = await service.list_invoices(
-        session,
-        principal.tenant_id,
-        agreement_id=agreement_id,
-        client_id=client_id,
-        status=status,
-        run_id=run_id,
-        after=page.after,
-        limit=page.limit,
-    )
-    return page_of(items, page.limit, id_of=lambda x: x["id"]).model_dump()
+    filters = {"agreement_id": agreement_id, "client_id": client_id, "status": status, "run_id": run_id}
+    return await service.list_invoices(session, principal.tenant_id, page, **filters)
 
 
 @router.get("/v1/invoices/{invoice_id}", response_model=InvoiceView)
@@ -149,15 +140,8 @@ async def list_credit_notes(
     invoice_id: uuid.UUID | None = None,
     agreement_id: uuid.UUID | None = None,
 ) -> dict[str, Any]:
-    items = await service.list_credit_notes(
-        session,
-        principal.tenant_id,
-        invoice_id=invoice_id,
-        agreement_id=agreement_id,
-        after=page.after,
-        limit=page.limit,
-    )
-    return page_of(items, page.limit, id_of=lambda x: x["id"]).model_dump()
+    filters = {"invoice_id": invoice_id, "agreement_id": agreement_id}
+    return await service.list_credit_notes(session, principal.tenant_id, page, **filters)
 
 
 @router.get("/v1/credit-notes/{credit_note_id}", response_model=CreditNoteOut)

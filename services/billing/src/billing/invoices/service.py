@@ -17,6 +17,7 @@ from vcio_shared import audit, events, money
 from vcio_shared.auth import Principal
 from vcio_shared.errors import Conflict, NotFound, Unprocessable
 from vcio_shared.ids import uuid7
+from vcio_shared.schemas import PageParams, page_of
 
 SERVICE = "billing"
 
@@ -60,6 +61,22 @@ def line_rows(tenant_id: str, invoice_id: uuid.UUID, lines: Sequence[Line]) -> l
     ]
 
 
+async def _locked(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> Mapping[Any, Any]:
+    """The invoice, locked until commit (FOR UPDATE), or a 404."""
+    row = await repo.get(session, tenant_id, invoice_id, for_update=True)
+    if row is None:
+        raise NotFound("no such invoice")
+    return row
+
+
+def _amount(amount: str, currency: str) -> int:
+    """A request's `amount` in minor units, or a 422 naming it."""
+    try:
+        return money.parse(amount, currency)
+    except money.MoneyError as exc:
+        raise Unprocessable.field(["body", "amount"], str(exc)) from exc
+
+
 async def get_invoice(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> dict[str, Any]:
     row = await repo.get(session, tenant_id, invoice_id)
     if row is None:
@@ -68,10 +85,15 @@ async def get_invoice(session: AsyncSession, tenant_id: str, invoice_id: uuid.UU
     return invoice_out(row, lines[row["id"]])
 
 
-async def list_invoices(session: AsyncSession, tenant_id: str, *, limit: int, **filters: Any) -> list[dict[str, Any]]:
-    rows = await repo.list_page(session, tenant_id, limit=limit, **filters)
+async def list_invoices(session: AsyncSession, tenant_id: str, page: PageParams, **filters: Any) -> dict[str, Any]:
+    """A page of `{"items", "next_cursor"}`."""
+    rows = await repo.list_page(session, tenant_id, after=page.after, limit=page.limit, **filters)
     lines = await repo.lines_for(session, tenant_id, [r["id"] for r in rows])
-    return [invoice_out(r, lines[r["id"]]) for r in rows]
+    return _page([invoice_out(r, lines[r["id"]]) for r in rows], page)
+
+
+def _page(items: list[dict[str, Any]], page: PageParams) -> dict[str, Any]:
+    return page_of(items, page.limit, id_of=lambda x: x["id"]).model_dump()
 
 
 async def issue_one(
@@ -96,9 +118,7 @@ async def issue_one(
 async def approve(
     session: AsyncSession, principal: Principal, invoice_id: uuid.UUID, today: dt.date, now: dt.datetime
 ) -> dict[str, Any]:
-    row = await repo.get(session, principal.tenant_id, invoice_id, for_update=True)
-    if row is None:
-        raise NotFound("no such invoice")
+    row = await _locked(session, principal.tenant_id, invoice_id)
     if row["status"] != "draft":
         raise Conflict(f"only a draft can be issued; this invoice is {row['status']}")
     issued = await issue_one(session, row, today, now)
@@ -116,15 +136,10 @@ async def record_payment(
     now: dt.datetime,
 ) -> dict[str, Any]:
     tenant = principal.tenant_id
-    row = await repo.get(session, tenant, invoice_id, for_update=True)
-    if row is None:
-        raise NotFound("no such invoice")
+    row = await _locked(session, tenant, invoice_id)
     if row["status"] != "issued":
         raise Conflict(f"payments are taken on issued invoices; this invoice is {row['status']}")
-    try:
-        minor = money.parse(amount, row["currency"])
-    except money.MoneyError as exc:
-        raise Unprocessable.field(["body", "amount"], str(exc)) from exc
+    minor = _amount(amount, row["currency"])
     if minor <= 0:
         raise Unprocessable.field(["body", "amount"], "must be more than zero")
     due = max(row["total"] - row["amount_paid"] - row["amount_credited"], 0)
@@ -167,9 +182,7 @@ async def record_payment(
 
 async def void(session: AsyncSession, principal: Principal, invoice_id: uuid.UUID, now: dt.datetime) -> dict[str, Any]:
     tenant = principal.tenant_id
-    row = await repo.get(session, tenant, invoice_id, for_update=True)
-    if row is None:
-        raise NotFound("no such invoice")
+    row = await _locked(session, tenant, invoice_id)
     if row["status"] not in ("draft", "issued"):
         raise Conflict(f"a {row['status']} invoice cannot be voided")
     if row["amount_paid"] > 0:
@@ -183,9 +196,7 @@ async def void(session: AsyncSession, principal: Principal, invoice_id: uuid.UUI
 
 async def mark_uncollectible(session: AsyncSession, principal: Principal, invoice_id: uuid.UUID) -> dict[str, Any]:
     tenant = principal.tenant_id
-    row = await repo.get(session, tenant, invoice_id, for_update=True)
-    if row is None:
-        raise NotFound("no such invoice")
+    row = await _locked(session, tenant, invoice_id)
     if row["status"] != "issued":
         raise Conflict(f"only an issued invoice can be marked uncollectible; this one is {row['status']}")
     await repo.update(session, tenant, invoice_id, {"status": "uncollectible"})
@@ -312,13 +323,8 @@ async def manual_credit(
     today: dt.date,
     now: dt.datetime,
 ) -> dict[str, Any]:
-    row = await repo.get(session, principal.tenant_id, invoice_id, for_update=True)
-    if row is None:
-        raise NotFound("no such invoice")
-    try:
-        minor = money.parse(amount, row["currency"])
-    except money.MoneyError as exc:
-        raise Unprocessable.field(["body", "amount"], str(exc)) from exc
+    row = await _locked(session, principal.tenant_id, invoice_id)
+    minor = _amount(amount, row["currency"])
     return await credit(
         session,
         principal,
@@ -338,7 +344,7 @@ async def get_credit_note(session: AsyncSession, tenant_id: str, credit_note_id:
     return credit_note_out(row)
 
 
-async def list_credit_notes(
-    session: AsyncSession, tenant_id: str, *, limit: int, **filters: Any
-) -> list[dict[str, Any]]:
-    return [credit_note_out(r) for r in await repo.list_credit_notes(session, tenant_id, limit=limit, **filters)]
+async def list_credit_notes(session: AsyncSession, tenant_id: str, page: PageParams, **filters: Any) -> dict[str, Any]:
+    """A page of `{"items", "next_cursor"}`."""
+    rows = await repo.list_credit_notes(session, tenant_id, after=page.after, limit=page.limit, **filters)
+    return _page([credit_note_out(r) for r in rows], page)

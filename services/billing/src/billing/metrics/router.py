@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from billing.dates import Day
 from billing.deps import Reader
@@ -25,19 +26,21 @@ async def mrr(
     return {"items": await service.mrr(session, principal.tenant_id, as_of or clock.today()), "next_cursor": None}
 
 
-@router.get("/movements", response_model=Page[MovementOut])
-async def movements(
-    principal: Reader, session: SessionDep, from_: Annotated[Day, Query(alias="from")], to: Annotated[Day, Query()]
-) -> dict[str, Any]:
+async def _period(from_: Annotated[Day, Query(alias="from")], to: Annotated[Day, Query()]) -> tuple[dt.date, dt.date]:
+    """The query's days `from` and `to`, in order."""
     if to < from_:
         raise Unprocessable.field(["query", "to"], "must not be before from")
-    return {"items": await service.movements(session, principal.tenant_id, from_, to), "next_cursor": None}
+    return from_, to
+
+
+Period = Annotated[tuple[dt.date, dt.date], Depends(_period)]
+
+
+@router.get("/movements", response_model=Page[MovementOut])
+async def movements(principal: Reader, session: SessionDep, period: Period) -> dict[str, Any]:
+    return {"items": await service.movements(session, principal.tenant_id, *period), "next_cursor": None}
 
 
 @router.get("/activity-value", response_model=Page[ActivityValueOut])
-async def activity_value(
-    principal: Reader, session: SessionDep, from_: Annotated[Day, Query(alias="from")], to: Annotated[Day, Query()]
-) -> dict[str, Any]:
-    if to < from_:
-        raise Unprocessable.field(["query", "to"], "must not be before from")
-    return {"items": await service.activity_value(session, principal.tenant_id, from_, to), "next_cursor": None}
+async def activity_value(principal: Reader, session: SessionDep, period: Period) -> dict[str, Any]:
+    return {"items": await service.activity_value(session, principal.tenant_id, *period), "next_cursor": None}
