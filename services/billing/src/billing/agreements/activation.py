@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.agreements import repository as repo
 from billing.agreements.schemas import AcceptedProposal, ClientData
 from billing.agreements.service import SERVICE, agreement_out, client_brief, event_data
-from billing.runs import engine
 from vcio_shared import audit, events, money
 from vcio_shared.bus import PoisonEvent
+from vcio_shared.dates import term_end
 from vcio_shared.ids import uuid7
 
 
@@ -77,7 +77,7 @@ def _agreement_row(
         "package_tier": p.package.tier,
         "status": "active",
         "start_date": p.start_date,
-        "end_date": engine.term_end(p.start_date, p.term_months),
+        "end_date": term_end(p.start_date, p.term_months),
         "term_start": p.start_date,
         "term_months": p.term_months,
         "term_number": 1,

@@ -11,10 +11,18 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.agreements import repository as repo
-from billing.agreements.schemas import AdjustmentOut, AgreementOut, CancelResult, ChangeResult
+from billing.agreements.schemas import (
+    AdjustmentOut,
+    AgreementOut,
+    CancelResult,
+    ChangeResult,
+    SettledByCreditNote,
+    SettledByInvoice,
+)
 from billing.agreements.service import SERVICE, event_data, get_agreement, locked
 from billing.invoices import repository as invoices_repo
 from billing.invoices import service as invoices
+from billing.invoices.schemas import CreditNoteOut, InvoiceOut
 from billing.runs import engine
 from vcio_shared import audit, events, money
 from vcio_shared.auth import Principal
@@ -143,7 +151,7 @@ async def cancel(
         {"effective_date": effective.isoformat(), "credit_notes": [n["number"] for n in notes]},
     )
     out = await get_agreement(session, tenant, agreement_id)
-    return CancelResult(**dict(out), credit_notes=notes)
+    return CancelResult(**dict(out), credit_notes=[CreditNoteOut.model_validate(n) for n in notes])
 
 
 # ---- change -------------------------------------------------------------------------------------------------
@@ -313,7 +321,7 @@ async def _settle_now(
     period: tuple[dt.date, dt.date],
     today: dt.date,
     now: dt.datetime,
-) -> dict[str, Any] | None:
+) -> SettledByInvoice | SettledByCreditNote | None:
     """No invoice follows in this term: settle the adjustments of `period` at once (an adjustment invoice, or a
     credit note when they net to a credit). None: left pending, with nothing issued to credit against."""
     tenant, (effective, billed_through) = principal.tenant_id, period
@@ -335,12 +343,13 @@ async def _settle_now(
             now=now,
         )
         await repo.settle_adjustments(session, tenant, ids, credit_note_id=uuid.UUID(note["id"]))
-        return {"credit_note": note}
+        return SettledByCreditNote(credit_note=CreditNoteOut.model_validate(note))
     invoice_id = await _adjustment_invoice(session, row, adjustments, period, now)
     await repo.settle_adjustments(session, tenant, ids, invoice_id=invoice_id)
     inv_row = await invoices_repo.get(session, tenant, invoice_id)
     assert inv_row is not None
-    return {"invoice": await invoices.issue_one(session, inv_row, today, now)}
+    invoice = await invoices.issue_one(session, inv_row, today, now)
+    return SettledByInvoice(invoice=InvoiceOut.model_validate(invoice))
 
 
 async def _adjustment_invoice(

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.agreements import repository as repo
 from billing.agreements.schemas import AgreementOut
 from billing.agreements.service import SERVICE, client_brief, event_data, get_agreement, locked
-from billing.runs import engine
 from billing.tenants import repository as tenants_repo
 from vcio_shared import audit, events
 from vcio_shared.auth import Principal
+from vcio_shared.dates import term_end
 from vcio_shared.errors import Conflict
 from vcio_shared.ids import uuid7
 
@@ -74,7 +74,7 @@ async def renew(
     if (why := renewal_refusal(row, local_today)) is not None:
         raise Conflict(why)
     previous_end = row["end_date"]
-    new_end = engine.term_end(previous_end, row["term_months"])
+    new_end = term_end(previous_end, row["term_months"])
     await repo.insert_renewal(
         session,
         {

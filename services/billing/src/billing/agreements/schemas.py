@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from billing.dates import Day
+from billing.invoices.schemas import CreditNoteOut, ExactResponse, InvoiceOut
 from vcio_shared.schemas import RequestModel, ResponseModel
 
 # An instant as billing has always written it: `datetime.isoformat()` ("+00:00", not pydantic's "Z").
@@ -92,7 +93,7 @@ class AgreementOut(ResponseModel):
 class CancelResult(AgreementOut):
     """The cancelled agreement, with the credit notes issued for the unused days it had been invoiced."""
 
-    credit_notes: list[dict[str, Any]]
+    credit_notes: list[CreditNoteOut]
 
 
 class AdjustmentOut(ResponseModel):
@@ -102,12 +103,23 @@ class AdjustmentOut(ResponseModel):
     amount: str
 
 
+class SettledByInvoice(ExactResponse):
+    """A change whose adjustments net to a charge, with no invoice left in the term: an adjustment invoice."""
+
+    invoice: InvoiceOut
+
+
+class SettledByCreditNote(ExactResponse):
+    """A change whose adjustments net to a credit, with no invoice left in the term: a credit note."""
+
+    credit_note: CreditNoteOut
+
+
 class ChangeResult(ResponseModel):
-    """`settled_by` is null, or what settled the change at once: `{"invoice": ...}` (an adjustment invoice) or
-    `{"credit_note": ...}`."""
+    """`settled_by` is null unless the change was settled at once (no invoice follows in the term)."""
 
     agreement: AgreementOut
-    settled_by: dict[str, dict[str, Any]] | None
+    settled_by: SettledByInvoice | SettledByCreditNote | None
     adjustments: list[AdjustmentOut]
 
 
