@@ -52,6 +52,10 @@ Date = Annotated[dt.date, AfterValidator(_date_in_range), WithJsonSchema(DATE_JS
 """The one date type of every request body field and query parameter: outside DATE_MIN..DATE_MAX is a 422."""
 
 
+NO_NUL = r"^[^\x00]*$"
+"""The pattern of a free-text query parameter: PostgreSQL cannot store or compare text holding NUL."""
+
+
 def _has_nul(value: object) -> bool:
     if isinstance(value, str):
         return "\x00" in value
@@ -89,7 +93,7 @@ def _text_pattern(schema: dict[str, Any]) -> None:
     if schema.get("type") != "string" or {"pattern", "enum", "const", "format"} & schema.keys():
         return
     not_blank = rf"^[^\x00]*[^{SPACE_OR_CONTROL}][^\x00]*$"
-    schema["pattern"] = not_blank if schema.get("minLength", 0) >= 1 else r"^[^\x00]*$"
+    schema["pattern"] = not_blank if schema.get("minLength", 0) >= 1 else NO_NUL
 
 
 def not_null(*names: str) -> Callable[[dict[str, Any]], None]:

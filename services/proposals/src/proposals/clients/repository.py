@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from proposals.clients.models import Client
+from vcio_shared.pages import keyset_query
 
 T = Client.__table__  # type: ignore[attr-defined]
 
@@ -35,9 +36,5 @@ async def update(session: AsyncSession, tenant_id: str, client_id: uuid.UUID, va
 async def list_page(
     session: AsyncSession, tenant_id: str, after: uuid.UUID | None, limit: int, email: str | None
 ) -> list[Any]:
-    query = sa.select(T).where(T.c.tenant_id == tenant_id)
-    if email is not None:
-        query = query.where(T.c.email == email)
-    if after is not None:
-        query = query.where(T.c.id > after)
-    return list((await session.execute(query.order_by(T.c.id).limit(limit + 1))).all())
+    query = keyset_query(T, tenant_id, {"email": email}, after=after, limit=limit)
+    return list((await session.execute(query)).all())

@@ -10,11 +10,10 @@ from fastapi import APIRouter, Query
 from proposals.clients import repository, service
 from proposals.clients.schemas import ClientCreate, ClientPublic, ClientUpdate, public
 from proposals.deps import Reader, Writer
-from proposals.validation import NO_NUL
 from vcio_shared.db import SessionDep
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep
-from vcio_shared.schemas import Page, PageDep, page_of
+from vcio_shared.schemas import NO_NUL, Page, PageDep, page_of
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"])
 

@@ -12,9 +12,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from proposals.proposals.calc import EMAIL, format_percent
-from proposals.validation import Body as RequestModel
 from vcio_shared import money
-from vcio_shared.schemas import SPACE_OR_CONTROL, ResponseModel, not_null
+from vcio_shared.schemas import SPACE_OR_CONTROL, RequestModel, ResponseModel, not_null
 from vcio_shared.schemas import Currency as SharedCurrency
 from vcio_shared.schemas import TimeZone as SharedTimeZone
 

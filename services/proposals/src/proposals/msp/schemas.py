@@ -9,8 +9,7 @@ from pydantic import StringConstraints, field_validator
 
 from proposals.clients.schemas import Email, Name
 from proposals.msp.models import TERMS_MAX
-from proposals.validation import Body as RequestModel
-from vcio_shared.schemas import SPACE_OR_CONTROL, ResponseModel
+from vcio_shared.schemas import SPACE_OR_CONTROL, RequestModel, ResponseModel
 
 # Free text, several lines allowed; trimmed, and blank counts as unset (the documents then leave it out).
 LegalName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]

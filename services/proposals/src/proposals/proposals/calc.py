@@ -19,14 +19,10 @@ from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
 from vcio_shared import money
+from vcio_shared.dates import term_end
 from vcio_shared.schemas import SPACE_OR_CONTROL
 
 MAX_OCCURRENCES = 20_000  # a guard against absurd cadences; no real vCIO activity comes near it
-
-
-def term_end(start: dt.date, term_months: int) -> dt.date:
-    """The first day after the term: the term is the half-open interval [start, end)."""
-    return start + relativedelta(months=term_months)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -19,6 +19,7 @@ from typing import Any
 from proposals.proposals import calc
 from proposals.proposals.render import long_date
 from vcio_shared import money
+from vcio_shared.dates import term_end, term_last_day
 
 # v2 added auto_renew, renewal_terms and msp.terms; v1 documents (accepted before) had none of them.
 FORMAT = "vcio.proposal.v2"
@@ -27,7 +28,7 @@ LEGACY_FORMAT = "vcio.proposal.v1"
 
 def last_day(start: dt.date, term_months: int) -> dt.date:
     """The term's last day, as people read it (the end date in the API is the day after)."""
-    return calc.term_end(start, term_months) - dt.timedelta(days=1)
+    return term_last_day(start, term_months)
 
 
 def renewal_terms(row: Any) -> str:
@@ -74,7 +75,7 @@ def canonical_document(row: Any, selected: list[str]) -> dict[str, Any]:
         },
         "currency": cur,
         "start_date": row.start_date.isoformat(),
-        "end_date": calc.term_end(row.start_date, row.term_months).isoformat(),
+        "end_date": term_end(row.start_date, row.term_months).isoformat(),
         "term_months": row.term_months,
         "billing_cycle": row.billing_cycle,
         "auto_renew": row.auto_renew,
@@ -146,7 +147,7 @@ def present(
         },
         "currency": cur,
         "start_date": row.start_date,
-        "end_date": calc.term_end(row.start_date, row.term_months),
+        "end_date": term_end(row.start_date, row.term_months),
         "last_day": last_day(row.start_date, row.term_months),
         "term_months": row.term_months,
         "billing_cycle": row.billing_cycle,
@@ -238,7 +239,7 @@ def accepted_event_data(row: Any, now: dt.datetime) -> dict[str, Any]:
         "discount_percent": calc.format_percent(Decimal(row.discount_percent)),
         "discount_reason": row.discount_reason,
         "start_date": row.start_date.isoformat(),
-        "end_date": calc.term_end(row.start_date, row.term_months).isoformat(),
+        "end_date": term_end(row.start_date, row.term_months).isoformat(),
         "term_months": row.term_months,
         "billing_cycle": row.billing_cycle,
         "auto_renew": row.auto_renew,

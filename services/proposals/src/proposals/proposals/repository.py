@@ -6,12 +6,11 @@ import datetime as dt
 import uuid
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from proposals.proposals.models import OPEN_STATUSES, Proposal
-from vcio_shared.ids import uuid7
+from vcio_shared.pages import keyset_query
 
 T = Proposal.__table__  # type: ignore[attr-defined]
 
@@ -53,16 +52,8 @@ async def list_page(
     status: str | None,
     package_id: uuid.UUID | None,
 ) -> list[Any]:
-    query = sa.select(T).where(T.c.tenant_id == tenant_id)
-    if client_id is not None:
-        query = query.where(T.c.client_id == client_id)
-    if status is not None:
-        query = query.where(T.c.status == status)
-    if package_id is not None:
-        query = query.where(T.c.package_id == package_id)
-    if after is not None:
-        query = query.where(T.c.id > after)
-    return list((await session.execute(query.order_by(T.c.id).limit(limit + 1))).all())
+    filters = {"client_id": client_id, "status": status, "package_id": package_id}
+    return list((await session.execute(keyset_query(T, tenant_id, filters, after=after, limit=limit))).all())
 
 
 async def expiry_candidates(session: AsyncSession, latest_date: dt.date) -> list[Any]:
@@ -92,30 +83,6 @@ async def mark_expired(session: AsyncSession, ids: list[uuid.UUID], now: dt.date
                 .returning(T.c.id, T.c.tenant_id, T.c.client_id)
             )
         ).all()
-    )
-
-
-async def audit_many(session: AsyncSession, actor: str, action: str, rows: list[Any], at: dt.datetime) -> None:
-    """Audit rows for a bulk change, in one round trip."""
-    if not rows:
-        return
-    await session.execute(
-        sa.text(
-            "INSERT INTO audit_log (id, tenant_id, actor, action, entity_type, entity_id, changes, at) "
-            "VALUES (:id, :t, :a, :act, 'proposal', :eid, CAST(:c AS jsonb), :at)"
-        ),
-        [
-            {
-                "id": uuid7(),
-                "t": r.tenant_id,
-                "a": actor,
-                "act": action,
-                "eid": str(r.id),
-                "c": orjson.dumps({"status": {"to": "expired"}}).decode(),
-                "at": at,
-            }
-            for r in rows
-        ],
     )
 
 

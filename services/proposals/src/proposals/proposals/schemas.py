@@ -10,8 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from proposals.clients.schemas import Email, Name
-from proposals.validation import Body as RequestModel
-from vcio_shared.schemas import Date, DateTime, ResponseModel
+from vcio_shared.schemas import Date, DateTime, RequestModel, ResponseModel
 
 BillingCycle = Literal["monthly", "quarterly", "annual"]
 Status = Literal["draft", "sent", "viewed", "accepted", "declined", "expired", "superseded"]

@@ -575,7 +575,14 @@ async def open_page(session: AsyncSession, token: str, now: dt.datetime) -> Any:
 
 
 async def _announce_expired(session: AsyncSession, rows: list[Any], now: dt.datetime) -> None:
-    await repository.audit_many(session, "system", "proposal.expired", rows, now)
+    changes = {"status": {"to": "expired"}}
+    await audit.record_many(
+        session,
+        [
+            audit.entry("system", "proposal.expired", "proposal", r.id, changes, tenant_id=r.tenant_id, at=now)
+            for r in rows
+        ],
+    )
     await events.emit_many(
         session,
         [
