@@ -1,130 +1,17 @@
-"""Issue 14, money and terms: one renewal per term end, refunds due from credit notes, the pre-tax credit limit,
-auto_renew from proposal.accepted."""
+"""Issue 14, money and terms: refunds due from credit notes, the pre-tax credit limit, the invoice totals the
+database holds (the renewal and auto_renew tests are in agreements/)."""
 
 import asyncio
 import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from billing_helpers import accept, accepted, agreement_for, invoices, run
+from billing_helpers import accept, accepted, invoices, run
 from sqlalchemy.exc import IntegrityError
 
-from billing.main import RENEWALS
 from vcio_shared.testing import auth
 
 PAID_AT = "2027-01-20T10:00:00+00:00"
-
-
-async def renewed_events(app) -> int:
-    async with app.state.runtime.sessionmaker() as s:
-        return int(await s.scalar(sa.text("SELECT count(*) FROM outbox WHERE type = 'vcio.billing.agreement.renewed'")))
-
-
-def renew(client, agreement_id: str, key: str | None = None):
-    headers = {**auth(), **({"Idempotency-Key": key} if key else {})}
-    return client.post(f"/v1/agreements/{agreement_id}/renew", headers=headers)
-
-
-# ---- renewal: once per term end ------------------------------------------------------------------------------
-
-
-async def test_renew_adds_one_term_replays_its_key_and_refuses_the_rest(app, client) -> None:
-    """Three calls took a 12-month agreement to 2031: now the first renews, its key replays, the rest are 409."""
-    event = accepted(start="2027-01-01", term=12)
-    await accept(app, event)
-    a = await agreement_for(client, event)
-    first = await renew(client, a["id"], "renew-1")
-    assert first.status_code == 200, first.text
-    assert (first.json()["term_start"], first.json()["end_date"], first.json()["term_number"]) == (
-        "2028-01-01",
-        "2029-01-01",
-        2,
-    )
-    again = await renew(client, a["id"], "renew-1")
-    assert (again.status_code, again.headers.get("Idempotency-Replayed"), again.json()) == (200, "true", first.json())
-    for key in ("renew-2", None):
-        r = await renew(client, a["id"], key)
-        assert r.status_code == 409, r.text
-        assert r.json()["detail"] == (
-            "the term ending 2028-01-01 is already renewed; the current term (2028-01-01 to 2029-01-01) "
-            "starts on 2028-01-01 and can be renewed from then"
-        )
-    after = await agreement_for(client, event)
-    assert (after["end_date"], after["term_number"]) == ("2029-01-01", 2)
-    assert await renewed_events(app) == 1
-
-
-async def test_renew_before_the_first_term_starts_or_without_auto_renew_is_409(app, client) -> None:
-    later = accepted(start="2027-03-01", term=12)  # the clock stands at 2027-01-04
-    await accept(app, later)
-    r = await renew(client, (await agreement_for(client, later))["id"])
-    assert (r.status_code, r.json()["detail"]) == (409, "the first term has not started yet: it starts on 2027-03-01")
-    off = accepted(start="2027-01-01", term=12)
-    await accept(app, off)
-    a = await agreement_for(client, off)
-    await client.patch(f"/v1/agreements/{a['id']}", json={"auto_renew": False}, headers=auth())
-    r = await renew(client, a["id"])
-    assert (r.status_code, r.json()["detail"]) == (
-        409,
-        "auto_renew is off for this agreement: it expires at the end of its term (set auto_renew to renew it)",
-    )
-    assert [(x["end_date"], x["term_number"]) for x in (await agreement_for(client, later), a)] == [
-        ("2028-03-01", 1),
-        ("2028-01-01", 1),
-    ]
-    assert await renewed_events(app) == 0
-
-
-async def test_two_concurrent_renewals_renew_once(app, client) -> None:
-    event = accepted(start="2027-01-01", term=12)
-    await accept(app, event)
-    a = await agreement_for(client, event)
-    answers = await asyncio.gather(*(renew(client, a["id"], f"k{i}") for i in range(4)))
-    assert sorted(r.status_code for r in answers) == [200, 409, 409, 409]
-    assert ((await agreement_for(client, event))["end_date"], await renewed_events(app)) == ("2029-01-01", 1)
-
-
-async def test_a_manual_renewal_and_the_sweep_renew_a_term_end_once(app, client, clock) -> None:
-    event = accepted(start="2027-01-01", term=12)
-    await accept(app, event)
-    a = await agreement_for(client, event)
-    assert (await renew(client, a["id"])).status_code == 200
-    clock.set(dt.date(2028, 1, 1))  # the old end: the sweep finds nothing more to renew
-    assert (await app.state.runtime.run_sweep(RENEWALS))["renewed"] == 0
-    assert (await renew(client, a["id"])).status_code == 200  # the second term has started: it may renew
-    after = await agreement_for(client, event)
-    assert (after["term_start"], after["end_date"], after["term_number"]) == ("2029-01-01", "2030-01-01", 3)
-    assert await renewed_events(app) == 2
-
-
-async def test_the_database_refuses_a_second_renewal_of_one_term_end(app, client) -> None:
-    event = accepted(start="2027-01-01", term=12)
-    await accept(app, event)
-    a = await agreement_for(client, event)
-    assert (await renew(client, a["id"])).status_code == 200
-    async with app.state.runtime.sessionmaker() as s:
-        with pytest.raises(IntegrityError):
-            await s.execute(
-                sa.text(
-                    "INSERT INTO agreement_renewals (id, tenant_id, agreement_id, previous_end_date, end_date,"
-                    " term_number, renewed_by, created_at) VALUES (gen_random_uuid(), 'tenant-a', :a, '2028-01-01',"
-                    " '2029-01-01', 3, 'x', now())"
-                ),
-                {"a": a["id"]},
-            )
-
-
-# ---- auto_renew from proposal.accepted -------------------------------------------------------------------------
-
-
-async def test_auto_renew_comes_from_the_accepted_proposal_and_defaults_to_true(app, client) -> None:
-    off, on, old = accepted(), accepted(), accepted()
-    off.data["auto_renew"] = False
-    on.data["auto_renew"] = True
-    assert "auto_renew" not in old.data  # an event sent before proposals added it
-    for event in (off, on, old):
-        await accept(app, event)
-    assert [(await agreement_for(client, e))["auto_renew"] for e in (off, on, old)] == [False, True, True]
 
 
 # ---- credit notes and refunds due ------------------------------------------------------------------------------
