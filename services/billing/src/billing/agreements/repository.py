@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.agreements.models import Agreement, AgreementRenewal, Client, MrrMovement, PendingAdjustment
 from billing.tenants.models import TenantSettings
 from vcio_shared.ids import uuid7
+from vcio_shared.pages import keyset_query
 
 A: sa.Table = Agreement.__table__  # type: ignore[attr-defined]
 S = TenantSettings.__table__.alias("s")  # type: ignore[attr-defined]  # the name _LOCAL_TODAY uses
@@ -61,31 +62,15 @@ async def get(
     session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, *, for_update: bool = False
 ) -> RowMapping | None:
     stmt = sa.select(A).where(A.c.tenant_id == tenant_id, A.c.id == agreement_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).mappings().first()
+    return (await session.execute(stmt.with_for_update() if for_update else stmt)).mappings().first()
 
 
 async def list_page(
-    session: AsyncSession,
-    tenant_id: str,
-    *,
-    client_id: uuid.UUID | None,
-    proposal_id: uuid.UUID | None,
-    status: str | None,
-    after: uuid.UUID | None,
-    limit: int,
+    session: AsyncSession, tenant_id: str, *, after: uuid.UUID | None, limit: int, **filters: uuid.UUID | str | None
 ) -> Sequence[RowMapping]:
-    stmt = sa.select(A).where(A.c.tenant_id == tenant_id)
-    if client_id is not None:
-        stmt = stmt.where(A.c.client_id == client_id)
-    if proposal_id is not None:
-        stmt = stmt.where(A.c.proposal_id == proposal_id)
-    if status is not None:
-        stmt = stmt.where(A.c.status == status)
-    if after is not None:
-        stmt = stmt.where(A.c.id > after)
-    return (await session.execute(stmt.order_by(A.c.id).limit(limit + 1))).mappings().all()
+    """A keyset page of the tenant's agreements; `filters` are columns (client_id, proposal_id, status), None
+    meaning any."""
+    return (await session.execute(keyset_query(A, tenant_id, filters, after=after, limit=limit))).mappings().all()
 
 
 async def update(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, values: Mapping[str, Any]) -> None:
