@@ -12,7 +12,7 @@ import orjson
 from fastapi import FastAPI
 from nats.js.api import StreamConfig
 
-from proposals.catalog.handlers import CONSUMER
+from proposals.main import CATALOG_CONSUMER as CONSUMER
 from vcio_shared.bus import handle_once
 from vcio_shared.events import CloudEvent, build
 from vcio_shared.testing import auth, eventually

@@ -4,7 +4,7 @@ from decimal import Decimal
 import httpx
 from fastapi import FastAPI
 
-from proposals.proposals.sweeps import EXPIRY
+from proposals.main import EXPIRY
 from services.proposals.tests.support import (
     await_published,
     create_client,

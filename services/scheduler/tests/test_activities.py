@@ -3,7 +3,7 @@
 import datetime as dt
 import uuid
 
-from scheduler.activities.sweeps import OVERDUE_SWEEP
+from scheduler.main import OVERDUE_SWEEP
 from scheduler.testkit import OTHER, Scheduler, activity, auth_headers
 
 H = auth_headers()

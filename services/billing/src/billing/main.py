@@ -20,8 +20,25 @@ from vcio_shared.settings import Settings, load_settings
 
 SERVICE = "billing"
 
-RENEWALS = PeriodicTask("renewals", 300.0, sweeps.renewals)
-AUTOMATIC_BILLING = PeriodicTask("automatic-billing", 60.0, sweeps.automatic_billing)
+# The consumers and sweeps, declared here in every service; the domain modules hold their functions.
+PROPOSALS_CONSUMER = ConsumerSpec(
+    name="billing--proposals",
+    stream="PROPOSALS",
+    subjects=(
+        "vcio.proposals.proposal.accepted",
+        "vcio.proposals.client.updated",
+        "vcio.proposals.msp_profile.updated",  # the seller on invoices
+    ),
+    handler=handle_proposals_event,
+)
+SCHEDULER_CONSUMER = ConsumerSpec(
+    name="billing--scheduler",
+    stream="SCHEDULER",
+    subjects=("vcio.scheduler.activity.completed",),
+    handler=handle_activity_completed,
+)
+RENEWALS = PeriodicTask(name="renewals", interval=300.0, run=sweeps.renewals)
+AUTOMATIC_BILLING = PeriodicTask(name="automatic-billing", interval=60.0, run=sweeps.automatic_billing)
 
 SPEC = ServiceSpec(
     name=SERVICE,
@@ -30,24 +47,7 @@ SPEC = ServiceSpec(
     # Routes are matched in order: invoices first, as integrations read invoices most (GET /v1/invoices/{id}).
     routers=[invoices_router, agreements_router, runs_router, metrics_router, settings_router],
     hot_reads=HOT_READS,  # GET /v1/invoices/{id} before the router: see invoices.router.hot_get_invoice
-    consumers=[
-        ConsumerSpec(
-            name="billing--proposals",
-            stream="PROPOSALS",
-            subjects=(
-                "vcio.proposals.proposal.accepted",
-                "vcio.proposals.client.updated",
-                "vcio.proposals.msp_profile.updated",  # the seller on invoices
-            ),
-            handler=handle_proposals_event,
-        ),
-        ConsumerSpec(
-            name="billing--scheduler",
-            stream="SCHEDULER",
-            subjects=("vcio.scheduler.activity.completed",),
-            handler=handle_activity_completed,
-        ),
-    ],
+    consumers=[PROPOSALS_CONSUMER, SCHEDULER_CONSUMER],
     periodic=[RENEWALS, AUTOMATIC_BILLING],
 )
 

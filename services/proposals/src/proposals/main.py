@@ -7,22 +7,32 @@ import secrets
 
 from fastapi import FastAPI
 
-from proposals.catalog.handlers import CONSUMER as CATALOG_CONSUMER
+from proposals.catalog import handlers as catalog_handlers
 from proposals.catalog.router import router as catalog_router
 from proposals.client_page.router import router as client_page_router
 from proposals.client_page.security import Csrf, PageSecurityHeaders
 from proposals.clients.router import router as clients_router
 from proposals.msp.router import router as msp_router
+from proposals.proposals import sweeps
 from proposals.proposals.pdf import PdfRenderer
 from proposals.proposals.router import router as proposals_router
-from proposals.proposals.sweeps import EXPIRY
 from proposals.validation import RefuseNulInQuery
+from vcio_shared.bus import ConsumerSpec
 from vcio_shared.clock import Clock
 from vcio_shared.ratelimit import RateLimiter
-from vcio_shared.runtime import ServiceSpec, create_app
+from vcio_shared.runtime import PeriodicTask, ServiceSpec, create_app
 from vcio_shared.settings import Settings, load_settings
 
 SERVICE = "proposals"
+
+# The consumers and sweeps, declared here in every service; the domain modules hold their functions.
+CATALOG_CONSUMER = ConsumerSpec(
+    name="proposals--catalog",
+    stream="CATALOG",
+    subjects=(catalog_handlers.PUBLISHED, catalog_handlers.RETIRED),
+    handler=catalog_handlers.handle,
+)
+EXPIRY = PeriodicTask(name="expire-proposals", interval=60.0, run=sweeps.expire_proposals)
 
 SPEC = ServiceSpec(
     name=SERVICE,

@@ -4,19 +4,34 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from scheduler.activities import sweeps as activity_sweeps
 from scheduler.activities.router import router as activities_router
-from scheduler.activities.sweeps import OVERDUE_SWEEP
 from scheduler.calendars.router import router as calendars_router
-from scheduler.plans.handlers import BILLING_CONSUMER
+from scheduler.plans.handlers import handle_billing_event
 from scheduler.plans.router import router as plans_router
 from scheduler.reports.router import router as reports_router
 from scheduler.staff.router import router as staff_router
 from scheduler.tenants.router import router as tenants_router
+from vcio_shared.bus import ConsumerSpec
 from vcio_shared.clock import Clock
-from vcio_shared.runtime import ServiceSpec, create_app
+from vcio_shared.runtime import PeriodicTask, ServiceSpec, create_app
 from vcio_shared.settings import Settings, load_settings
 
 SERVICE = "scheduler"
+
+# The consumers and sweeps, declared here in every service; the domain modules hold their functions.
+BILLING_CONSUMER = ConsumerSpec(
+    name="scheduler--billing",
+    stream="BILLING",
+    subjects=(
+        "vcio.billing.agreement.activated",
+        "vcio.billing.agreement.changed",
+        "vcio.billing.agreement.renewed",
+        "vcio.billing.agreement.cancelled",
+    ),
+    handler=handle_billing_event,
+)
+OVERDUE_SWEEP = PeriodicTask(name="overdue", interval=300.0, run=activity_sweeps.run_overdue_sweep)
 
 SPEC = ServiceSpec(
     name=SERVICE,

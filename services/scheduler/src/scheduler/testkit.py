@@ -13,7 +13,7 @@ import orjson
 import sqlalchemy as sa
 from nats.js.api import DeliverPolicy, StorageType, StreamConfig
 
-from scheduler.plans.handlers import BILLING_CONSUMER
+from scheduler.main import BILLING_CONSUMER
 from vcio_shared.bus import handle_once, stream_name
 from vcio_shared.clock import FixedClock
 from vcio_shared.events import CloudEvent, build, decode, encode

@@ -11,7 +11,7 @@ from proposals.catalog import repository
 from proposals.catalog.schemas import PackagePublished, PackageRetired
 from proposals.proposals.calc import is_valid_cadence
 from vcio_shared import money
-from vcio_shared.bus import ConsumerSpec, PoisonEvent
+from vcio_shared.bus import PoisonEvent
 from vcio_shared.events import CloudEvent
 
 PUBLISHED = "vcio.catalog.package.published"
@@ -74,6 +74,3 @@ async def handle(session: AsyncSession, event: CloudEvent) -> None:
         await on_retired(session, event)
     else:
         raise PoisonEvent(f"proposals--catalog does not handle {event.type}")
-
-
-CONSUMER = ConsumerSpec(name="proposals--catalog", stream="CATALOG", subjects=(PUBLISHED, RETIRED), handler=handle)

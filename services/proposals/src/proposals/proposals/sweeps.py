@@ -1,4 +1,4 @@
-"""The expiry sweep: a PeriodicTask, run by one replica at a time under an advisory lock."""
+"""The expiry sweep (declared in `main.py`), run by one replica at a time under an advisory lock."""
 
 from __future__ import annotations
 
@@ -6,12 +6,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from proposals.proposals import service
-from vcio_shared.runtime import PeriodicTask
+from proposals.proposals import flows
 
 
 async def expire_proposals(session: AsyncSession, runtime: Any) -> int:
-    return await service.expire_due(session, runtime.clock.now())
-
-
-EXPIRY = PeriodicTask(name="expire-proposals", interval=60.0, run=expire_proposals)
+    return await flows.expire_due(session, runtime.clock.now())

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.plans import service
-from vcio_shared.bus import ConsumerSpec, PoisonEvent
+from vcio_shared.bus import PoisonEvent
 from vcio_shared.events import CloudEvent
 
 
@@ -27,16 +27,3 @@ async def handle_billing_event(session: AsyncSession, event: CloudEvent) -> None
             raise PoisonEvent(f"scheduler--billing does not handle {event.type}")
     except service.PlanningError as exc:
         raise PoisonEvent(str(exc)) from exc
-
-
-BILLING_CONSUMER = ConsumerSpec(
-    name="scheduler--billing",
-    stream="BILLING",
-    subjects=(
-        "vcio.billing.agreement.activated",
-        "vcio.billing.agreement.changed",
-        "vcio.billing.agreement.renewed",
-        "vcio.billing.agreement.cancelled",
-    ),
-    handler=handle_billing_event,
-)
