@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from dateutil.relativedelta import relativedelta
 
@@ -17,3 +18,8 @@ def term_end(start: dt.date, term_months: int) -> dt.date:
 def term_last_day(start: dt.date, term_months: int) -> dt.date:
     """The last day inside a term (the day before `term_end`)."""
     return term_end(start, term_months) - dt.timedelta(days=1)
+
+
+def local_date(now: dt.datetime, timezone: str) -> dt.date:
+    """The calendar date at instant `now` in an IANA time zone (a client's or tenant's "today")."""
+    return now.astimezone(zoneinfo.ZoneInfo(timezone)).date()

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 
 from proposals.client_page.security import CSRF_COOKIE, Csrf
-from proposals.proposals import document, service
+from proposals.proposals import document, flows, service
 from proposals.proposals.models import OPEN_STATUSES
 from proposals.proposals.render import render_notice, render_page
 from proposals.proposals.schemas import ClientAcceptIn, DeclineIn, QuoteIn
@@ -127,7 +127,7 @@ def _closed_notice(request: Request, row: Any) -> HTMLResponse | None:
 async def show(token: str, request: Request, session: SessionDep, clock: ClockDep) -> Response:
     try:
         _guard(request, token, clock)
-        row = await service.open_page(session, token, clock.now())
+        row = await flows.open_page(session, token, clock.now())
     except NotFound as exc:
         return _notice(request, exc)
     return _closed_notice(request, row) or _page(request, row, token)
@@ -201,7 +201,7 @@ async def accept(token: str, request: Request, session: SessionDep, clock: Clock
     if kind == "application/json":
         body = await _json(request, ClientAcceptIn)
         row = await service.by_token(session, token, for_update=True)
-        row = await service.accept(
+        row = await flows.accept(
             session,
             row,
             signer_name=body.signer_name,
@@ -246,7 +246,7 @@ async def accept(token: str, request: Request, session: SessionDep, clock: Clock
         errors = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
         return _page(request, row, token, selected=selected, status=422, errors=errors)
     try:
-        row = await service.accept(
+        row = await flows.accept(
             session,
             row,
             signer_name=body.signer_name,
@@ -269,7 +269,7 @@ async def decline(token: str, request: Request, session: SessionDep, clock: Cloc
     if kind == "application/json":
         body = await _json(request, DeclineIn)
         row = await service.by_token(session, token, for_update=True)
-        row = await service.decline(session, row, body.reason, clock.now())
+        row = await flows.decline(session, row, body.reason, clock.now())
         return JSONResponse(
             {
                 "proposal_id": str(row.id),
@@ -290,7 +290,7 @@ async def decline(token: str, request: Request, session: SessionDep, clock: Cloc
     except ValidationError:
         return _page(request, row, token, status=422, errors=["reason: please say why you decline"])
     try:
-        row = await service.decline(session, row, reason, clock.now())
+        row = await flows.decline(session, row, reason, clock.now())
     except (Conflict, Gone) as exc:
         return _closed_notice(request, row) or _notice(request, exc, row.msp_name)
     return _page(request, row, token, notice="Your answer is recorded. Thank you for considering us.")

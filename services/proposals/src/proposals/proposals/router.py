@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from proposals.deps import Reader, Writer
-from proposals.proposals import document, repository, service
+from proposals.proposals import document, flows, repository, service
 from proposals.proposals.schemas import (
     Pipeline,
     ProposalCreate,
@@ -92,7 +92,7 @@ async def send_proposal(
     runtime: RuntimeDep,
     body: SendIn | None = None,
 ) -> ProposalPublic:
-    row = await service.send(
+    row = await flows.send(
         session,
         principal,
         proposal_id,
@@ -115,7 +115,7 @@ async def revise_proposal(
 ) -> Any:
     if (replayed := await idem.replay(principal.tenant_id)) is not None:
         return replayed
-    row = await service.revise(session, principal, proposal_id, body or ProposalUpdate(), clock.now())
+    row = await flows.revise(session, principal, proposal_id, body or ProposalUpdate(), clock.now())
     return await idem.remember(201, _public(row, runtime))
 
 
@@ -129,7 +129,7 @@ async def record_acceptance(
     runtime: RuntimeDep,
 ) -> ProposalPublic:
     """Staff record a contract signed on paper; the hash covers the document as it stood, with these options."""
-    row = await service.staff_accept(
+    row = await flows.staff_accept(
         session,
         principal,
         proposal_id,

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from proposals.proposals import service
+from proposals.proposals import flows
 
 
 async def expire_proposals(session: AsyncSession, runtime: Any) -> int:
-    return await service.expire_due(session, runtime.clock.now())
+    return await flows.expire_due(session, runtime.clock.now())
