@@ -12,17 +12,19 @@ from proposals.catalog.schemas import PackagePublished, PackageRetired
 from proposals.proposals.calc import is_valid_cadence
 from vcio_shared import money
 from vcio_shared.bus import PoisonEvent
+from vcio_shared.clock import Clock
 from vcio_shared.events import CloudEvent
 
 PUBLISHED = "vcio.catalog.package.published"
 RETIRED = "vcio.catalog.package.retired"
+SYSTEM_CLOCK = Clock()
 
 
 class RetiredBeforePublished(Exception):
     """The retirement of a version we have not seen yet: retried (the publication may still be on its way)."""
 
 
-async def on_published(session: AsyncSession, event: CloudEvent) -> None:
+async def on_published(session: AsyncSession, event: CloudEvent, now: dt.datetime) -> None:
     try:
         pkg = PackagePublished.model_validate(event.data)
         monthly = money.parse(pkg.monthly_price, pkg.currency)
@@ -51,7 +53,7 @@ async def on_published(session: AsyncSession, event: CloudEvent) -> None:
             "data": data,
             "published_at": pkg.published_at,
             "retired_at": None,
-            "received_at": dt.datetime.now(dt.UTC),
+            "received_at": now,
         },
     )
 
@@ -67,9 +69,10 @@ async def on_retired(session: AsyncSession, event: CloudEvent) -> None:
     await repository.retire(session, event.tenantid, msg.package_id, msg.version, at)
 
 
-async def handle(session: AsyncSession, event: CloudEvent) -> None:
+async def handle(session: AsyncSession, event: CloudEvent, clock: Clock = SYSTEM_CLOCK) -> None:
+    """The consumer runner calls `(session, event)`; a caller with its own clock passes it (row timestamps only)."""
     if event.type == PUBLISHED:
-        await on_published(session, event)
+        await on_published(session, event, clock.now())
     elif event.type == RETIRED:
         await on_retired(session, event)
     else:

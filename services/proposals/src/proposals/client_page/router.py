@@ -14,12 +14,14 @@ from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from proposals.client_page.security import CSRF_COOKIE, Csrf
 from proposals.proposals import document, flows, service
 from proposals.proposals.models import OPEN_STATUSES
 from proposals.proposals.render import render_notice, render_page
 from proposals.proposals.schemas import ClientAcceptIn, DeclineIn, QuoteIn
+from vcio_shared.clock import Clock
 from vcio_shared.db import SessionDep
 from vcio_shared.errors import Conflict, Forbidden, Gone, NotFound, ProblemError, TooManyRequests, Unprocessable
 from vcio_shared.ratelimit import RateLimiter
@@ -192,42 +194,48 @@ async def quote(token: str, request: Request, session: SessionDep, clock: ClockD
     return _closed_notice(request, row) or _page(request, row, token, selected=_options(form))
 
 
+async def _accept(session: AsyncSession, row: Any, body: ClientAcceptIn, request: Request, clock: Clock) -> Any:
+    """The client's acceptance, with the address and browser it came from."""
+    return await flows.accept(
+        session,
+        row,
+        signer_name=body.signer_name,
+        signer_email=body.signer_email,
+        selected=body.selected_options,
+        channel="client_page",
+        now=clock.now(),
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+def _accepted(row: Any) -> JSONResponse:
+    view = document.present(row, calendar=False)
+    return JSONResponse(
+        {
+            "proposal_id": str(row.id),
+            "status": row.status,
+            "accepted_at": row.accepted_at.isoformat(),
+            "signer_name": row.signer_name,
+            "signer_email": row.signer_email,
+            "selected_options": row.selected_options,
+            "currency": row.currency,
+            "monthly_total": view["monthly_total"],
+            "one_time_total": view["one_time_total"],
+            "contract_value": view["contract_value"],
+            "document_sha256": row.document_sha256,
+        }
+    )
+
+
 @router.post("/{token}/accept")
 async def accept(token: str, request: Request, session: SessionDep, clock: ClockDep) -> Response:
     _guard(request, token, clock)
     kind = _content_type(request)
-    ip = request.client.host if request.client else None
-    agent = request.headers.get("user-agent")
     if kind == "application/json":
         body = await _json(request, ClientAcceptIn)
         row = await service.by_token(session, token, for_update=True)
-        row = await flows.accept(
-            session,
-            row,
-            signer_name=body.signer_name,
-            signer_email=body.signer_email,
-            selected=body.selected_options,
-            channel="client_page",
-            now=clock.now(),
-            ip=ip,
-            user_agent=agent,
-        )
-        view = document.present(row, calendar=False)
-        return JSONResponse(
-            {
-                "proposal_id": str(row.id),
-                "status": row.status,
-                "accepted_at": row.accepted_at.isoformat(),
-                "signer_name": row.signer_name,
-                "signer_email": row.signer_email,
-                "selected_options": row.selected_options,
-                "currency": row.currency,
-                "monthly_total": view["monthly_total"],
-                "one_time_total": view["one_time_total"],
-                "contract_value": view["contract_value"],
-                "document_sha256": row.document_sha256,
-            }
-        )
+        return _accepted(await _accept(session, row, body, request, clock))
     if kind not in FORM_TYPES:
         raise _unsupported()
     try:
@@ -246,17 +254,7 @@ async def accept(token: str, request: Request, session: SessionDep, clock: Clock
         errors = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
         return _page(request, row, token, selected=selected, status=422, errors=errors)
     try:
-        row = await flows.accept(
-            session,
-            row,
-            signer_name=body.signer_name,
-            signer_email=body.signer_email,
-            selected=body.selected_options,
-            channel="client_page",
-            now=clock.now(),
-            ip=ip,
-            user_agent=agent,
-        )
+        row = await _accept(session, row, body, request, clock)
     except (Conflict, Gone, Unprocessable) as exc:
         return _closed_notice(request, row) or _notice(request, exc, row.msp_name)
     return _page(request, row, token, notice="Thank you: your acceptance is recorded.")

@@ -45,6 +45,12 @@ def _signed_legacy(row: Any) -> bool:
     return row.accepted_document is not None and json.loads(row.accepted_document).get("format") == LEGACY_FORMAT
 
 
+def _package(row: Any, package_id: Any) -> dict[str, Any]:
+    """The package a version was composed from; `package_id` as the caller writes it (UUID or text)."""
+    package = row.package
+    return {"id": package_id, "version": row.package_version, "name": package["name"], "tier": package.get("tier")}
+
+
 def _money(minor: int, currency: str) -> str:
     return money.format(minor, currency)
 
@@ -67,12 +73,7 @@ def canonical_document(row: Any, selected: list[str]) -> dict[str, Any]:
         "version": row.version,
         "msp": {"name": row.msp_name, "terms": row.msp_terms},
         "client": {k: row.client_snapshot[k] for k in ("id", "name", "email")},
-        "package": {
-            "id": str(row.package_id),
-            "version": row.package_version,
-            "name": row.package["name"],
-            "tier": row.package.get("tier"),
-        },
+        "package": _package(row, str(row.package_id)),
         "currency": cur,
         "start_date": row.start_date.isoformat(),
         "end_date": term_end(row.start_date, row.term_months).isoformat(),
@@ -139,12 +140,7 @@ def present(
         "client_id": row.client_id,
         "client": {k: row.client_snapshot.get(k) for k in ("id", "name", "email", "timezone")},
         "msp_name": row.msp_name,
-        "package": {
-            "id": row.package_id,
-            "version": row.package_version,
-            "name": row.package["name"],
-            "tier": row.package.get("tier"),
-        },
+        "package": _package(row, row.package_id),
         "currency": cur,
         "start_date": row.start_date,
         "end_date": term_end(row.start_date, row.term_months),
@@ -158,21 +154,7 @@ def present(
         "discount_percent": calc.format_percent(Decimal(row.discount_percent)),
         "discount_reason": row.discount_reason,
         "valid_until": row.valid_until,
-        "lines": [
-            {
-                "id": ln["id"],
-                "kind": ln["kind"],
-                "description": ln["description"],
-                "list_amount": _money(ln["list_amount"], cur),
-                "discount_amount": _money(ln["discount_amount"], cur),
-                "amount": _money(ln["amount"], cur),
-                "optional": ln["optional"],
-                "selected": (not ln["optional"]) or ln["id"] in chosen,
-                "has_discount": ln["discount_amount"] > 0,
-                "activity": ln["activity"]["name"] if ln.get("activity") else None,
-            }
-            for ln in row.lines
-        ],
+        "lines": [_line_view(ln, cur, chosen) for ln in row.lines],
         "selected_options": chosen,
         "monthly_total": _money(t.monthly, cur),
         "one_time_total": _money(t.one_time, cur),
@@ -180,31 +162,11 @@ def present(
         "first_invoice_estimate": calc.first_invoice_estimate(
             t.monthly, t.one_time, row.start_date, row.billing_cycle, tax_rate, cur
         ),
-        "schedule_summary": [
-            {
-                k: s[k]
-                for k in ("name", "cadence", "role", "occurrences", "optional", "option_id", "description", "category")
-            }
-            for s in row.schedule_summary
-        ],
+        "schedule_summary": [{k: s[k] for k in _SUMMARY_KEYS} for s in row.schedule_summary],
         "activities": activities,
         "accept_url": f"{base_url.rstrip('/')}/p/{row.token}" if base_url and row.token else None,
-        "sent_at": row.sent_at,
-        "viewed_at": row.viewed_at,
-        "accepted_at": row.accepted_at,
-        "declined_at": row.declined_at,
-        "expired_at": row.expired_at,
-        "decline_reason": row.decline_reason,
-        "signer_name": row.signer_name,
-        "signer_email": row.signer_email,
-        "acceptance": None
-        if row.accepted_at is None
-        else {
-            "channel": row.acceptance_channel,
-            "ip": row.signer_ip,
-            "user_agent": row.signer_user_agent,
-            "recorded_by": row.accepted_by,
-        },
+        **{k: getattr(row, k) for k in _OUTCOME_COLUMNS},
+        "acceptance": _acceptance(row),
         "document_sha256": row.document_sha256,
         "shown_document_sha256": row.document_sha256 if row.status == "accepted" else sha256(doc),
         "supersedes_id": row.supersedes_id,
@@ -217,6 +179,46 @@ def present(
     return out
 
 
+_OUTCOME_COLUMNS = (
+    "sent_at",
+    "viewed_at",
+    "accepted_at",
+    "declined_at",
+    "expired_at",
+    "decline_reason",
+    "signer_name",
+    "signer_email",
+)
+_SUMMARY_KEYS = ("name", "cadence", "role", "occurrences", "optional", "option_id", "description", "category")
+
+
+def _line_view(ln: dict[str, Any], cur: str, chosen: list[str]) -> dict[str, Any]:
+    return {
+        "id": ln["id"],
+        "kind": ln["kind"],
+        "description": ln["description"],
+        "list_amount": _money(ln["list_amount"], cur),
+        "discount_amount": _money(ln["discount_amount"], cur),
+        "amount": _money(ln["amount"], cur),
+        "optional": ln["optional"],
+        "selected": (not ln["optional"]) or ln["id"] in chosen,
+        "has_discount": ln["discount_amount"] > 0,
+        "activity": ln["activity"]["name"] if ln.get("activity") else None,
+    }
+
+
+def _acceptance(row: Any) -> dict[str, Any] | None:
+    """How an accepted version was accepted (None before)."""
+    if row.accepted_at is None:
+        return None
+    return {
+        "channel": row.acceptance_channel,
+        "ip": row.signer_ip,
+        "user_agent": row.signer_user_agent,
+        "recorded_by": row.accepted_by,
+    }
+
+
 def accepted_event_data(row: Any, now: dt.datetime) -> dict[str, Any]:
     """`vcio.proposals.proposal.accepted`: everything billing and scheduler need (docs/events.md)."""
     cur = row.currency
@@ -226,12 +228,7 @@ def accepted_event_data(row: Any, now: dt.datetime) -> dict[str, Any]:
         "proposal_id": str(row.id),
         "version": row.version,
         "client": {k: c[k] for k in ("id", "name", "email", "timezone", "currency", "tax_rate", "payment_terms_days")},
-        "package": {
-            "id": str(row.package_id),
-            "version": row.package_version,
-            "name": row.package["name"],
-            "tier": row.package.get("tier"),
-        },
+        "package": _package(row, str(row.package_id)),
         "currency": cur,
         "monthly_total": _money(row.monthly_total_minor, cur),
         "one_time_total": _money(row.one_time_total_minor, cur),
