@@ -19,7 +19,7 @@ from billing.agreements.schemas import (
     SettledByCreditNote,
     SettledByInvoice,
 )
-from billing.agreements.service import SERVICE, event_data, get_agreement, locked
+from billing.agreements.service import SERVICE, adjustment_lines, event_data, get_agreement, locked
 from billing.invoices import repository as invoices_repo
 from billing.invoices import service as invoices
 from billing.invoices.schemas import CreditNoteOut, InvoiceOut
@@ -365,10 +365,7 @@ async def _adjustment_invoice(
     rate = client["tax_rate"] if client else "0"
     terms = client["payment_terms_days"] if client else 30
     invoice_id = uuid7()
-    lines = [
-        engine.Line("adjustment", a["description"], a["period_start"], a["period_end"], 1, a["amount"], a["amount"])
-        for a in adjustments
-    ]
+    lines = adjustment_lines(adjustments)
     net = sum(a["amount"] for a in adjustments)
     tax = engine.tax_of(net, rate)
     invoice = {
