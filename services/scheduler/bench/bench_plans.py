@@ -21,8 +21,8 @@ from pathlib import Path
 import psycopg
 
 from scheduler.plans import repository as repo
+from scheduler.plans.bulk import COPY_CHUNK_AGREEMENTS, AgreementPlan, TenantRules, plan_agreements, rows_for, with_ids
 from scheduler.plans.schemas import AgreementActivated
-from scheduler.plans.service import COPY_CHUNK_AGREEMENTS, AgreementPlan, _rows_for, _with_ids, plan_agreements
 from vcio_shared.db import create_engine, make_sessionmaker
 from vcio_shared.embedded import Postgres
 from vcio_shared.migrations import upgrade
@@ -149,16 +149,14 @@ async def main(n: int) -> None:
         for p in plans:
             e = p.event
             records.extend(
-                _with_ids(
-                    _rows_for(
+                with_ids(
+                    rows_for(
                         p.tenant_id,
-                        e.the_agreement_id,
-                        e.client.id,
+                        (e.the_agreement_id, e.client.id, e.client.timezone),
                         e.activities,
                         e.start_date,
                         (e.start_date, e.end_date),
-                        e.client.timezone,
-                        None,
+                        TenantRules(None, "skip"),
                         None,
                         now,
                     )

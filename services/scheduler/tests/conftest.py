@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import httpx
 import pytest
 
+sys.path.insert(0, str(Path(__file__).parent))  # scheduler_helpers (import-mode=importlib adds no path)
+
+from scheduler_helpers import Scheduler, create_billing_stream
+
 from scheduler.main import build_app
-from scheduler.testkit import Scheduler, create_billing_stream
 from vcio_shared.clock import FixedClock
 from vcio_shared.settings import load_settings
 from vcio_shared.testing import TEST_SECRET, running

@@ -3,8 +3,9 @@
 import datetime as dt
 import uuid
 
+from scheduler_helpers import OTHER, Scheduler, activity, auth_headers
+
 from scheduler.main import OVERDUE_SWEEP
-from scheduler.testkit import OTHER, Scheduler, activity, auth_headers
 
 H = auth_headers()
 

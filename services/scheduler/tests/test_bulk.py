@@ -3,9 +3,10 @@
 import datetime as dt
 import uuid
 
+from scheduler_helpers import TENANT, Scheduler, activated_data, activity
+
+from scheduler.plans.bulk import AgreementPlan, plan_agreements
 from scheduler.plans.schemas import AgreementActivated
-from scheduler.plans.service import AgreementPlan, plan_agreements
-from scheduler.testkit import TENANT, Scheduler, activated_data, activity
 
 PACKAGE = (
     [activity(f"Monthly {i}", "FREQ=MONTHLY", "technical_account_manager", "1") for i in range(8)]

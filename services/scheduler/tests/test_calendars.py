@@ -5,8 +5,7 @@ import uuid
 from zoneinfo import ZoneInfo
 
 import icalendar
-
-from scheduler.testkit import OTHER, Scheduler, activity, auth_headers
+from scheduler_helpers import OTHER, Scheduler, activity, auth_headers
 
 H = auth_headers()
 

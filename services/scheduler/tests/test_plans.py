@@ -3,7 +3,8 @@
 import datetime as dt
 import uuid
 
-from scheduler.testkit import OTHER, TENANT, Scheduler, activated_data, activity, auth_headers, billing_event
+from scheduler_helpers import OTHER, TENANT, Scheduler, activated_data, activity, auth_headers, billing_event
+
 from vcio_shared.testing import eventually
 
 ACTIVATED = "vcio.billing.agreement.activated"

@@ -4,9 +4,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from fastapi.routing import APIRoute
+from scheduler_helpers import auth_headers
 
 from scheduler.main import build_app
-from scheduler.testkit import auth_headers
 from vcio_shared.settings import load_settings
 from vcio_shared.testing import TEST_SECRET, eventually
 

@@ -2,7 +2,7 @@
 
 import uuid
 
-from scheduler.testkit import OTHER, Scheduler, activity, auth_headers
+from scheduler_helpers import OTHER, Scheduler, activity, auth_headers
 
 H = auth_headers()
 

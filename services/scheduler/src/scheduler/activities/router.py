@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from scheduler.activities import service
 from scheduler.activities.repository import ActivityFilter
@@ -20,14 +20,12 @@ from scheduler.activities.schemas import (
     SkipRequest,
     Status,
 )
-from vcio_shared.auth import Principal, require
+from scheduler.deps import Reader, Writer
 from vcio_shared.db import SessionDep
 from vcio_shared.runtime import ClockDep
 from vcio_shared.schemas import Page, PageDep
 
 router = APIRouter(prefix="/v1/activities", tags=["activities"])
-Reader = Annotated[Principal, Depends(require("scheduler:read"))]
-Writer = Annotated[Principal, Depends(require("scheduler:write"))]
 
 
 @router.get("")

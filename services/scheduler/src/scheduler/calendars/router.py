@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from scheduler.calendars import service
 from scheduler.calendars.schemas import SubscriptionCreate, SubscriptionCreated, SubscriptionOut
-from vcio_shared.auth import Principal, require
+from scheduler.deps import Reader, Writer
 from vcio_shared.db import SessionDep
 from vcio_shared.errors import TooManyRequests
 from vcio_shared.idempotency import IdempotencyDep
@@ -19,8 +19,6 @@ from vcio_shared.runtime import ClockDep, RuntimeDep
 from vcio_shared.schemas import Page, PageDep
 
 router = APIRouter(tags=["calendars"])
-Reader = Annotated[Principal, Depends(require("scheduler:read"))]
-Writer = Annotated[Principal, Depends(require("scheduler:write"))]
 ICS = "text/calendar; charset=utf-8"
 _ICS_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/calendar": {}}}}
 

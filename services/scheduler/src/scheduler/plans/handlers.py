@@ -3,17 +3,19 @@ inbox row, so a redelivered event changes nothing."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.plans import service
 from vcio_shared.bus import PoisonEvent
+from vcio_shared.clock import Clock
 from vcio_shared.events import CloudEvent
 
+SYSTEM_CLOCK = Clock()
 
-async def handle_billing_event(session: AsyncSession, event: CloudEvent) -> None:
-    now = dt.datetime.now(dt.UTC)  # row timestamps only; no rule depends on it
+
+async def handle_billing_event(session: AsyncSession, event: CloudEvent, clock: Clock = SYSTEM_CLOCK) -> None:
+    """The consumer runner calls `(session, event)`; a caller with its own clock passes it (row timestamps only)."""
+    now = clock.now()
     try:
         if event.type == "vcio.billing.agreement.activated":
             await service.on_activated(session, event.tenantid, event.data, now)

@@ -12,6 +12,8 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vcio_shared.db import driver_connection
+
 ACTIVITY_COPY_COLUMNS = (
     "id",
     "tenant_id",
@@ -34,13 +36,6 @@ ACTIVITY_COPY_COLUMNS = (
     "created_at",
     "updated_at",
 )
-
-
-async def driver_connection(session: AsyncSession) -> Any:
-    """The asyncpg connection under the session, inside the session's transaction (for COPY)."""
-    conn = await session.connection()
-    raw = await conn.get_raw_connection()
-    return raw.driver_connection
 
 
 async def insert_new_agreements(
@@ -267,19 +262,4 @@ async def active_staff(session: AsyncSession, tenant_ids: Sequence[str]) -> list
                 {"t": list(tenant_ids)},
             )
         ).all()
-    )
-
-
-async def insert_audit_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """One audit row per planned agreement, in one round trip."""
-    if not rows:
-        return
-    await session.execute(
-        sa.text(
-            "INSERT INTO audit_log (id, tenant_id, actor, action, entity_type, entity_id, changes, at) "
-            "SELECT * FROM unnest(CAST(:id AS uuid[]), CAST(:t AS text[]), CAST(:a AS text[]), CAST(:act AS text[]), "
-            "CAST(:et AS text[]), CAST(:eid AS text[]), CAST(CAST(:c AS text[]) AS jsonb[]), "
-            "CAST(:at AS timestamptz[]))"
-        ),
-        {k: [r[k] for r in rows] for k in ("id", "t", "a", "act", "et", "eid", "c", "at")},
     )

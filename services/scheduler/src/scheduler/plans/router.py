@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
+from scheduler.deps import Reader
 from scheduler.plans import service
 from scheduler.plans.schemas import PlanSummary
-from vcio_shared.auth import Principal, require
 from vcio_shared.db import SessionDep
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
-Reader = Annotated[Principal, Depends(require("scheduler:read"))]
 
 
 @router.get("/{agreement_id}")

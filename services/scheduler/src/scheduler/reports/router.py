@@ -6,19 +6,17 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from scheduler.activities.schemas import SaneDate
+from scheduler.deps import Reader
 from scheduler.reports import service
 from scheduler.reports.schemas import DeliveryReport
-from vcio_shared.auth import Principal, require
 from vcio_shared.db import SessionDep
 from vcio_shared.runtime import ClockDep
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
-Reader = Annotated[Principal, Depends(require("scheduler:read"))]
-Writer = Annotated[Principal, Depends(require("scheduler:write"))]
 
 
 @router.get(

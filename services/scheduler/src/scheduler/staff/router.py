@@ -5,20 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from scheduler.activities.schemas import SaneDate
+from scheduler.deps import Reader, Writer
 from scheduler.staff import service
 from scheduler.staff.schemas import CapacityReport, Role, StaffCreate, StaffOut, StaffUpdate
-from vcio_shared.auth import Principal, require
 from vcio_shared.db import SessionDep
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep
 from vcio_shared.schemas import Page, PageDep
 
 router = APIRouter(tags=["staff"])
-Reader = Annotated[Principal, Depends(require("scheduler:read"))]
-Writer = Annotated[Principal, Depends(require("scheduler:write"))]
 
 
 @router.post("/v1/staff", status_code=201, response_model=StaffOut)

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-
+from scheduler.deps import Reader, Writer
 from scheduler.tenants import service
 from scheduler.tenants.schemas import SettingsOut, SettingsUpdate
-from vcio_shared.auth import Principal, require
 from vcio_shared.db import SessionDep
 from vcio_shared.runtime import ClockDep
 
 router = APIRouter(prefix="/v1/settings", tags=["settings"])
-Reader = Annotated[Principal, Depends(require("scheduler:read"))]
-Writer = Annotated[Principal, Depends(require("scheduler:write"))]
 
 
 @router.get("")

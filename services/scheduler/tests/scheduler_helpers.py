@@ -1,5 +1,5 @@
-"""Test support for the scheduler's suite (and for anyone driving it in-process): event builders and a handle on a
-running app. Like vcio_shared.testing, it ships with the package so tests can import it under importlib mode."""
+"""Test support for the scheduler's suite: event builders and a handle on a running app (conftest.py puts this
+directory on sys.path, as import-mode=importlib adds none)."""
 
 from __future__ import annotations
 
