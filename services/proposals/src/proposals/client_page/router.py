@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from proposals.client_page.security import CSRF_COOKIE, Csrf
 from proposals.proposals import document, flows, service
 from proposals.proposals.models import OPEN_STATUSES
+from proposals.proposals.pdf import pdf_response
 from proposals.proposals.render import render_notice, render_page
 from proposals.proposals.schemas import ClientAcceptIn, DeclineIn, QuoteIn
 from vcio_shared.clock import Clock
@@ -168,6 +169,19 @@ def _unsupported() -> ProblemError:
     return UnsupportedMediaType("send JSON (application/json) or a form (application/x-www-form-urlencoded)")
 
 
+async def _form_and_row(
+    request: Request, session: AsyncSession, token: str, *, for_update: bool
+) -> tuple[Any, Any] | Response:
+    """A form post's fields (its CSRF token checked) and the proposal; a refusal is the notice page to answer."""
+    if _content_type(request) not in FORM_TYPES:
+        raise _unsupported()
+    try:
+        form = await _form(request, token)
+        return form, await service.by_token(session, token, for_update=for_update)
+    except ProblemError as exc:
+        return _notice(request, exc)
+
+
 @router.post("/{token}/quote")
 async def quote(token: str, request: Request, session: SessionDep, clock: ClockDep) -> Response:
     """Totals and document hash for a choice of optional items (the page's script, or its no-script button)."""
@@ -184,13 +198,10 @@ async def quote(token: str, request: Request, session: SessionDep, clock: ClockD
                 "document_sha256": view["shown_document_sha256"],
             }
         )
-    if kind not in FORM_TYPES:
-        raise _unsupported()
-    try:
-        form = await _form(request, token)
-        row = await service.by_token(session, token)
-    except ProblemError as exc:
-        return _notice(request, exc)
+    got = await _form_and_row(request, session, token, for_update=False)
+    if isinstance(got, Response):
+        return got
+    form, row = got
     return _closed_notice(request, row) or _page(request, row, token, selected=_options(form))
 
 
@@ -236,13 +247,10 @@ async def accept(token: str, request: Request, session: SessionDep, clock: Clock
         body = await _json(request, ClientAcceptIn)
         row = await service.by_token(session, token, for_update=True)
         return _accepted(await _accept(session, row, body, request, clock))
-    if kind not in FORM_TYPES:
-        raise _unsupported()
-    try:
-        form = await _form(request, token)
-        row = await service.by_token(session, token, for_update=True)
-    except ProblemError as exc:
-        return _notice(request, exc)
+    got = await _form_and_row(request, session, token, for_update=True)
+    if isinstance(got, Response):
+        return got
+    form, row = got
     selected = _options(form)
     try:
         body = ClientAcceptIn(
@@ -276,13 +284,10 @@ async def decline(token: str, request: Request, session: SessionDep, clock: Cloc
                 "reason": row.decline_reason,
             }
         )
-    if kind not in FORM_TYPES:
-        raise _unsupported()
-    try:
-        form = await _form(request, token)
-        row = await service.by_token(session, token, for_update=True)
-    except ProblemError as exc:
-        return _notice(request, exc)
+    got = await _form_and_row(request, session, token, for_update=True)
+    if isinstance(got, Response):
+        return got
+    form, row = got
     try:
         reason = DeclineIn(reason=_form_field(form, "reason") or "").reason
     except ValidationError:
@@ -301,10 +306,4 @@ async def pdf(token: str, request: Request, session: SessionDep, clock: ClockDep
     if row.status not in (*OPEN_STATUSES, "accepted", "declined"):
         raise Gone(f"this proposal is {row.status}")
     view = document.present(row)
-    await session.commit()  # only a read: give the connection back before a render that may wait and take long
-    data = await request.app.state.pdf.render(view)
-    return Response(
-        data,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="proposal-v{row.version}.pdf"'},
-    )
+    return await pdf_response(session, request.app.state.pdf, view, f"proposal-v{row.version}.pdf")

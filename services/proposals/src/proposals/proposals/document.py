@@ -84,19 +84,7 @@ def canonical_document(row: Any, selected: list[str]) -> dict[str, Any]:
         "valid_until": row.valid_until.isoformat() if row.valid_until else None,
         "discount_percent": calc.format_percent(Decimal(row.discount_percent)),
         "discount_reason": row.discount_reason,
-        "lines": [
-            {
-                "id": ln["id"],
-                "kind": ln["kind"],
-                "description": ln["description"],
-                "list_amount": _money(ln["list_amount"], cur),
-                "discount_amount": _money(ln["discount_amount"], cur),
-                "amount": _money(ln["amount"], cur),
-                "optional": ln["optional"],
-                "included": (not ln["optional"]) or ln["id"] in chosen,
-            }
-            for ln in row.lines
-        ],
+        "lines": [{**_line(ln, cur), "included": (not ln["optional"]) or ln["id"] in chosen} for ln in row.lines],
         "selected_options": sorted(chosen),
         "scope": [
             {
@@ -192,7 +180,8 @@ _OUTCOME_COLUMNS = (
 _SUMMARY_KEYS = ("name", "cadence", "role", "occurrences", "optional", "option_id", "description", "category")
 
 
-def _line_view(ln: dict[str, Any], cur: str, chosen: list[str]) -> dict[str, Any]:
+def _line(ln: dict[str, Any], cur: str) -> dict[str, Any]:
+    """A line as the document and the view state it, money formatted."""
     return {
         "id": ln["id"],
         "kind": ln["kind"],
@@ -201,6 +190,12 @@ def _line_view(ln: dict[str, Any], cur: str, chosen: list[str]) -> dict[str, Any
         "discount_amount": _money(ln["discount_amount"], cur),
         "amount": _money(ln["amount"], cur),
         "optional": ln["optional"],
+    }
+
+
+def _line_view(ln: dict[str, Any], cur: str, chosen: list[str]) -> dict[str, Any]:
+    return {
+        **_line(ln, cur),
         "selected": (not ln["optional"]) or ln["id"] in chosen,
         "has_discount": ln["discount_amount"] > 0,
         "activity": ln["activity"]["name"] if ln.get("activity") else None,

@@ -18,6 +18,8 @@ from collections import OrderedDict
 from typing import Any
 
 import anyio
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
 
 from proposals.proposals.render import html_to_pdf, render_pdf_html
 from vcio_shared.errors import Unavailable
@@ -120,3 +122,12 @@ class PdfRenderer:
         while len(self._cache) > self.max_entries or self._cached_bytes > self.max_bytes:
             _, old = self._cache.popitem(last=False)
             self._cached_bytes -= len(old)
+
+
+async def pdf_response(session: AsyncSession, renderer: PdfRenderer, view: dict[str, Any], filename: str) -> Response:
+    """The PDF of a view, shown inline. The request only read: its connection goes back to the pool before a
+    render that may wait and take long."""
+    await session.commit()
+    data = await renderer.render(view)
+    headers = {"Content-Disposition": f'inline; filename="{filename}"'}
+    return Response(data, media_type="application/pdf", headers=headers)

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from proposals.deps import Reader, Writer
 from proposals.proposals import document, flows, repository, service
+from proposals.proposals.pdf import pdf_response
 from proposals.proposals.schemas import (
     Pipeline,
     ProposalCreate,
@@ -162,13 +163,7 @@ async def proposal_pdf(
 ) -> Response:
     row = await service.get(session, principal.tenant_id, proposal_id)
     view = document.present(row, base_url=runtime.settings.public_base_url)
-    await session.commit()  # only a read: give the connection back before a render that may wait and take long
-    pdf = await request.app.state.pdf.render(view)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="proposal-{row.id}-v{row.version}.pdf"'},
-    )
+    return await pdf_response(session, request.app.state.pdf, view, f"proposal-{row.id}-v{row.version}.pdf")
 
 
 @router.get("/v1/pipeline", tags=["pipeline"])
