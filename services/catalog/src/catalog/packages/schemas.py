@@ -12,25 +12,9 @@ from pydantic_core import PydanticCustomError
 
 from vcio_shared import money
 from vcio_shared.schemas import Currency, RequestModel, ResponseModel, decimal_text
+from vcio_shared.vocabulary import BillingCycle, BillingMode, Category, Role, Track
 
-Category = Literal[
-    "it_strategy",
-    "business_applications",
-    "data_and_bi",
-    "office_productivity",
-    "proposals",
-    "system_integrations",
-    "cybersecurity",
-    "infrastructure",
-    "account_management",
-]
-Role = Literal["vcio", "account_manager", "technical_account_manager", "engineer"]
-Track = Literal["business", "technical"]
-BillingMode = Literal["billable", "included"]
-BillingCycle = Literal["monthly", "quarterly", "annual"]
 Status = Literal["draft", "published", "retired"]
-CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
-ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
 
 # A price above this is a typo, and keeping it bounded keeps contract values inside BigInteger for any currency.
 MAX_AMOUNT = Decimal("1000000000")

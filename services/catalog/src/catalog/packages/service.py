@@ -14,7 +14,6 @@ from dateutil.relativedelta import relativedelta
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.packages import cadence as cadences
 from catalog.packages import repository
 from catalog.packages.schemas import (
     PackageIn,
@@ -27,6 +26,7 @@ from catalog.packages.schemas import (
     parse_amount,
 )
 from vcio_shared import audit, events, money
+from vcio_shared import cadence as cadences
 from vcio_shared.auth import Principal
 from vcio_shared.clock import Clock
 from vcio_shared.errors import Conflict, NotFound, Unprocessable

@@ -1,22 +1,28 @@
-"""Activity cadences: RFC 5545 RRULEs without DTSTART, checked strictly before python-dateutil sees them.
+"""Activity cadences: RFC 5545 RRULEs without DTSTART, written once for every service.
 
-dateutil alone is not safe on user input: `INTERVAL=0` never returns, a `DTSTART` line overrides the start,
-and a rule that can never match (`BYMONTH=2;BYMONTHDAY=30`) is iterated until the year 9999. So the grammar
-is whitelisted here, frequencies are weekly or slower (a package schedules reviews, not daily chores), and
-occurrences are counted on the same term moved forward by whole 400-year Gregorian cycles, which repeat
-every weekday and ISO week exactly, so an impossible rule runs out of calendar within a few centuries.
+`parse` checks user input strictly before python-dateutil sees it, because dateutil alone is not safe on it:
+`INTERVAL=0` never returns, a `DTSTART` line overrides the start, and a rule that can never match
+(`BYMONTH=2;BYMONTHDAY=30`) is iterated until the year 9999. So the grammar is whitelisted, frequencies are
+weekly or slower (a package schedules reviews, not daily chores), and `per_year` counts occurrences on the same
+term moved forward by whole 400-year Gregorian cycles, which repeat every weekday and ISO week exactly, so an
+impossible rule runs out of calendar within a few centuries.
+
+`expand` and `count` give the dates of a stored rule with DTSTART = the start, inside `[start, end)`: what a
+proposal prices, and what the scheduler plans. `next_weekday` is the weekend rule both apply.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import re
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrule, rrulestr
 
-MAX_LENGTH = 300
+MAX_LENGTH = 300  # the longest rule `parse` accepts
 FREQUENCIES = ("YEARLY", "MONTHLY", "WEEKLY")
 _WEEKDAY = r"(MO|TU|WE|TH|FR|SA|SU)"
 _INT_LIST = r"[+-]?\d{1,3}(,[+-]?\d{1,3})*"
@@ -49,6 +55,21 @@ class Cadence:
 
 def parse(text: str, today: dt.date) -> Cadence:
     """Check an RRULE against the whitelist; refuse DTSTART, UNTIL in the past and sub-weekly frequencies."""
+    rule = _rule_text(text)
+    parts = _split(rule)
+    freq = _check_numbers(parts)
+    _check_days(parts, freq)
+    until = _until(parts, today)
+    body = ";".join(f"{k}={v}" for k, v in parts.items())
+    try:
+        rrulestr(body, dtstart=dt.datetime(2000, 1, 3))  # checks what the grammar cannot (e.g. BYDAY ordinals)
+    except (ValueError, TypeError, OverflowError, KeyError, IndexError) as exc:
+        raise CadenceError(f"is not a valid RRULE: {exc}") from exc
+    return Cadence(rule=rule, until=until)
+
+
+def _rule_text(text: str) -> str:
+    """The rule upper-cased without its "RRULE:" prefix, or why it is not one rule."""
     if not isinstance(text, str):
         raise CadenceError("must be an RRULE string such as FREQ=MONTHLY")
     rule = text.strip().upper()
@@ -62,6 +83,11 @@ def parse(text: str, today: dt.date) -> Cadence:
         raise CadenceError("must not carry DTSTART: an activity starts with the client's agreement")
     if any(c in rule for c in "\r\n:"):
         raise CadenceError("must be a single RRULE, such as FREQ=MONTHLY;INTERVAL=3")
+    return rule
+
+
+def _split(rule: str) -> dict[str, str]:
+    """KEY=VALUE parts, each whitelisted, once, with a value of its grammar."""
     parts: dict[str, str] = {}
     for chunk in rule.split(";"):
         key, sep, value = chunk.partition("=")
@@ -74,6 +100,11 @@ def parse(text: str, today: dt.date) -> Cadence:
         if not _PARTS[key].match(value):
             raise CadenceError(f"is not a valid RRULE: bad {key} value {value!r}")
         parts[key] = value
+    return parts
+
+
+def _check_numbers(parts: dict[str, str]) -> str:
+    """FREQ weekly or slower, and every number in its range; returns FREQ."""
     freq = parts.get("FREQ")
     if freq is None:
         raise CadenceError("is not a valid RRULE: FREQ is required")
@@ -91,6 +122,11 @@ def parse(text: str, today: dt.date) -> Cadence:
         for number in parts.get(key, "").split(",") if key in parts else ():
             if not 1 <= abs(int(number)) <= top:
                 raise CadenceError(f"{key} values must be between 1 and {top} (or -{top} and -1)")
+    return freq
+
+
+def _check_days(parts: dict[str, str], freq: str) -> None:
+    """BYDAY ordinals, and the BYxxx parts each frequency may carry."""
     days = parts["BYDAY"].split(",") if "BYDAY" in parts else []
     for day in days:
         ordinal = day[:-2].lstrip("+-")
@@ -110,6 +146,10 @@ def parse(text: str, today: dt.date) -> Cadence:
         per_week = len(days) or 1
         if any(abs(int(p)) > per_week for p in parts["BYSETPOS"].split(",")):
             raise CadenceError(f"BYSETPOS cannot exceed the {per_week} occurrence(s) a week holds")
+
+
+def _until(parts: dict[str, str], today: dt.date) -> dt.date | None:
+    """UNTIL taken out of the parts as a date, refused when it is in the past."""
     until: dt.date | None = None
     if "UNTIL" in parts:
         raw = parts.pop("UNTIL")
@@ -119,12 +159,7 @@ def parse(text: str, today: dt.date) -> Cadence:
             raise CadenceError(f"UNTIL {raw} is not a date") from exc
         if until < today:
             raise CadenceError(f"UNTIL {until.isoformat()} is in the past")
-    body = ";".join(f"{k}={v}" for k, v in parts.items())
-    try:
-        rrulestr(body, dtstart=dt.datetime(2000, 1, 3))  # checks what the grammar cannot (e.g. BYDAY ordinals)
-    except (ValueError, TypeError, OverflowError, KeyError, IndexError) as exc:
-        raise CadenceError(f"is not a valid RRULE: {exc}") from exc
-    return Cadence(rule=rule, until=until)
+    return until
 
 
 def occurrences(cadence: Cadence, start: dt.date, term_months: int) -> int:
@@ -169,3 +204,45 @@ def per_year(cadence: Cadence, start: dt.date, term_months: int) -> list[int]:
 def schedule_basis(today: dt.date) -> dt.date:
     """The term effort is counted on: agreements usually start on the first of a month, so the next one."""
     return today.replace(day=1) + relativedelta(months=1)
+
+
+# a guard against absurd cadences when expanding a stored rule; no real vCIO activity comes near it
+MAX_EXPANDED = 20_000
+
+
+@functools.lru_cache(maxsize=4096)
+def expand(rule: str, start: dt.date, end: dt.date) -> tuple[dt.date, ...]:
+    """Dates of a cadence (RRULE without DTSTART) with DTSTART = `start`, inside `[start, end)`.
+
+    Cached: it is pure, dateutil spends milliseconds on a year of a weekly rule, and a proposal asks for every
+    activity twice (its schedule summary and its delivery calendar) on a handful of packages and start dates."""
+    parsed = rrulestr(rule, dtstart=dt.datetime.combine(start, dt.time()))
+    limit = dt.datetime.combine(end, dt.time())
+    out: list[dt.date] = []
+    for when in itertools.islice(parsed, MAX_EXPANDED):  # type: ignore[call-overload]
+        if when >= limit:
+            break
+        out.append(when.date())
+    return tuple(out)
+
+
+def count(rule: str, start: dt.date, end: dt.date) -> int:
+    """How many times a cadence happens inside `[start, end)`, DTSTART = `start` (the length of `expand`)."""
+    return len(expand(rule, start, end))
+
+
+def is_valid(rule: str) -> bool:
+    """dateutil can read the rule and it carries no DTSTART (the lenient check for rules already stored)."""
+    try:
+        if "DTSTART" in rule.upper():
+            return False
+        rrulestr(rule, dtstart=dt.datetime(2000, 1, 1))
+        return True
+    except (ValueError, TypeError, OverflowError, IndexError, KeyError):
+        return False
+
+
+def next_weekday(day: dt.date) -> dt.date:
+    """The weekend rule: Saturday and Sunday move to the following Monday."""
+    wd = day.weekday()
+    return day + dt.timedelta(days=7 - wd) if wd >= 5 else day

@@ -1,4 +1,4 @@
-"""The cadence checker and counter (pure functions; no servers needed)."""
+"""vcio_shared.cadence: the checker, counter and expansion (pure functions; no servers needed)."""
 
 import datetime as dt
 import time
@@ -9,7 +9,8 @@ from dateutil.rrule import rrulestr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalog.packages.cadence import CadenceError, occurrences, parse, schedule_basis
+from vcio_shared import cadence, vocabulary
+from vcio_shared.cadence import CadenceError, occurrences, parse, schedule_basis
 
 TODAY = dt.date(2027, 1, 4)
 START = dt.date(2027, 2, 1)
@@ -88,3 +89,38 @@ RULES = st.sampled_from(
 def test_counting_on_the_shifted_calendar_equals_counting_on_the_real_one(rule: str, start: dt.date, term: int) -> None:
     # the Gregorian calendar repeats every 400 years, so moving the term by whole cycles changes nothing
     assert occurrences(parse(rule, dt.date(2000, 1, 1)), start, term) == _plain_count(rule, start, term)
+
+
+def test_expand_gives_exact_dates_inside_the_half_open_window() -> None:
+    assert cadence.expand("FREQ=MONTHLY;INTERVAL=3", dt.date(2027, 1, 31), dt.date(2028, 1, 31)) == (
+        dt.date(2027, 1, 31),
+        dt.date(2027, 7, 31),  # no 31 April: RFC 5545 skips it
+        dt.date(2027, 10, 31),
+    )
+    assert cadence.expand("FREQ=WEEKLY;BYDAY=MO", dt.date(2027, 3, 1), dt.date(2027, 3, 15)) == (
+        dt.date(2027, 3, 1),
+        dt.date(2027, 3, 8),
+    )
+    assert cadence.count("FREQ=MONTHLY", dt.date(2027, 2, 1), dt.date(2028, 2, 1)) == 12
+    assert cadence.count("FREQ=YEARLY", dt.date(2027, 2, 1), dt.date(2027, 2, 1)) == 0
+
+
+def test_expand_counts_what_parse_and_occurrences_count() -> None:
+    rule = parse("FREQ=MONTHLY;BYDAY=1MO", TODAY)
+    end = START + relativedelta(months=12)
+    assert cadence.count(rule.rule, START, end) == occurrences(rule, START, 12) == 12
+
+
+def test_is_valid_and_next_weekday() -> None:
+    assert cadence.is_valid("FREQ=MONTHLY")
+    assert not cadence.is_valid("DTSTART:20270101\nRRULE:FREQ=MONTHLY")
+    assert not cadence.is_valid("FREQ=NEVER")
+    assert cadence.next_weekday(dt.date(2027, 3, 6)) == dt.date(2027, 3, 8)  # Saturday
+    assert cadence.next_weekday(dt.date(2027, 3, 7)) == dt.date(2027, 3, 8)  # Sunday
+    assert cadence.next_weekday(dt.date(2027, 3, 8)) == dt.date(2027, 3, 8)
+
+
+def test_vocabulary() -> None:
+    assert vocabulary.CATEGORIES[0] == "it_strategy" and len(vocabulary.CATEGORIES) == 9
+    assert vocabulary.ROLES == ("vcio", "account_manager", "technical_account_manager", "engineer")
+    assert vocabulary.BILLING_CYCLES == ("monthly", "quarterly", "annual")
