@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
+from catalog.deps import Reader, Writer
 from catalog.packages import service
 from catalog.packages.schemas import (
     Category,
@@ -20,7 +21,6 @@ from catalog.packages.schemas import (
     Status,
 )
 from vcio_shared import money
-from vcio_shared.auth import Principal, require
 from vcio_shared.db import SessionDep
 from vcio_shared.errors import Unprocessable
 from vcio_shared.idempotency import IdempotencyDep
@@ -31,8 +31,6 @@ router = APIRouter(prefix="/v1/packages", tags=["packages"])
 starter_router = APIRouter(prefix="/v1/starter-catalog", tags=["packages"])
 
 # the long form of vcio_shared.auth.scoped(...), which mypy can read as a type
-Reader = Annotated[Principal, Depends(require("catalog:read"))]
-Writer = Annotated[Principal, Depends(require("catalog:write"))]
 VersionQuery = Annotated[int | None, Query(ge=1, le=1_000_000, description="an older version; default the latest")]
 
 

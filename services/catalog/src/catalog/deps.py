@@ -1,0 +1,10 @@
+"""Route dependencies: the catalog scopes (what `vcio_shared.auth.scoped` gives, spelled so mypy can read it)."""
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from vcio_shared.auth import Principal, require
+
+Reader = Annotated[Principal, Depends(require("catalog:read"))]
+Writer = Annotated[Principal, Depends(require("catalog:write"))]
