@@ -9,8 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from proposals.catalog import repository
 from proposals.catalog.schemas import PackagePublished, PackageRetired
-from proposals.proposals.calc import is_valid_cadence
-from vcio_shared import money
+from vcio_shared import cadence, money
 from vcio_shared.bus import PoisonEvent
 from vcio_shared.clock import Clock
 from vcio_shared.events import CloudEvent
@@ -32,7 +31,7 @@ async def on_published(session: AsyncSession, event: CloudEvent, now: dt.datetim
     except (ValidationError, money.MoneyError) as exc:
         raise PoisonEvent(f"invalid package payload: {exc}") from exc
     for activity in pkg.activities:
-        if not is_valid_cadence(activity.cadence):
+        if not cadence.is_valid(activity.cadence):
             raise PoisonEvent(f"activity {activity.name!r} has an invalid cadence")
     data = pkg.model_dump(mode="json")
     data["onboarding_fee"] = money.format(onboarding, pkg.currency)

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from vcio_shared.schemas import ResponseModel
+from vcio_shared.vocabulary import BillingCycle, BillingMode, Track
 
 
 class _Event(BaseModel):
@@ -19,8 +20,8 @@ class _Event(BaseModel):
 class ActivityIn(_Event):
     name: str = Field(min_length=1, max_length=200)
     category: str = Field(max_length=60)
-    track: Literal["business", "technical"]
-    billing_mode: Literal["billable", "included"]
+    track: Track
+    billing_mode: BillingMode
     cadence: str = Field(min_length=1, max_length=2000)
     role: str = Field(max_length=60)
     effort_hours: str = Field(max_length=20)
@@ -35,7 +36,7 @@ class PackagePublished(_Event):
     description: str | None = Field(default=None, max_length=10_000)
     currency: str
     monthly_price: str
-    billing_cycle: Literal["monthly", "quarterly", "annual"]
+    billing_cycle: BillingCycle
     term_months: int = Field(ge=1, le=120)
     onboarding_fee: str | None = None
     published_at: dt.datetime | None = None

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import functools
-import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,47 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from dateutil.rrule import rrulestr
 
-from vcio_shared import money
+from vcio_shared import cadence, money
 from vcio_shared.dates import term_end
 from vcio_shared.schemas import SPACE_OR_CONTROL
-
-MAX_OCCURRENCES = 20_000  # a guard against absurd cadences; no real vCIO activity comes near it
-
-
-@functools.lru_cache(maxsize=4096)
-def occurrences(cadence: str, start: dt.date, end: dt.date) -> tuple[dt.date, ...]:
-    """Dates of a cadence (RRULE without DTSTART) from `start`, inside [start, end).
-
-    Cached: it is pure, dateutil spends milliseconds on a year of a weekly rule, a proposal asks for every
-    activity twice (the schedule summary and the delivery calendar), and an MSP's proposals share a handful of
-    packages and start dates (it was a third of POST /v1/proposals' CPU)."""
-    rule = rrulestr(cadence, dtstart=dt.datetime.combine(start, dt.time()))
-    limit = dt.datetime.combine(end, dt.time())
-    out: list[dt.date] = []
-    for when in itertools.islice(rule, MAX_OCCURRENCES):  # type: ignore[call-overload]
-        if when >= limit:
-            break
-        out.append(when.date())
-    return tuple(out)
-
-
-def is_valid_cadence(cadence: str) -> bool:
-    try:
-        if "DTSTART" in cadence.upper():
-            return False
-        rrulestr(cadence, dtstart=dt.datetime(2000, 1, 1))
-        return True
-    except (ValueError, TypeError, OverflowError, IndexError, KeyError):
-        return False
-
-
-def following_weekday(day: dt.date) -> dt.date:
-    """Saturday and Sunday move to the following Monday (as the scheduler plans them)."""
-    wd = day.weekday()
-    return day + dt.timedelta(days=7 - wd) if wd >= 5 else day
-
 
 _FREQ_WORDS = {
     "YEARLY": ("annually", "year"),
@@ -162,7 +123,7 @@ def schedule_summary(
     offered += [(ln["activity"], ln["id"]) for ln in lines if ln["optional"] and ln.get("activity")]
     out = []
     for activity, option_id in offered:
-        count = len(occurrences(activity["cadence"], start, end))
+        count = cadence.count(activity["cadence"], start, end)
         out.append(
             {
                 "name": activity["name"],
@@ -186,8 +147,8 @@ def delivery_calendar(
     end = min(term_end(start, term_months), term_end(start, months))
     items = []
     for activity in activities:
-        for day in occurrences(activity["cadence"], start, end):
-            items.append({"date": following_weekday(day), "name": activity["name"], "role": activity["role"]})
+        for day in cadence.expand(activity["cadence"], start, end):
+            items.append({"date": cadence.next_weekday(day), "name": activity["name"], "role": activity["role"]})
     items.sort(key=lambda i: (i["date"], i["name"]))
     grouped: dict[str, list[dict[str, Any]]] = {}
     for item in items:

@@ -11,8 +11,8 @@ from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from proposals.clients.schemas import Email, Name
 from vcio_shared.schemas import Date, DateTime, RequestModel, ResponseModel
+from vcio_shared.vocabulary import BillingCycle
 
-BillingCycle = Literal["monthly", "quarterly", "annual"]
 Status = Literal["draft", "sent", "viewed", "accepted", "declined", "expired", "superseded"]
 Amount = Annotated[str, StringConstraints(max_length=40)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=300)]
