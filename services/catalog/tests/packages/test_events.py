@@ -12,6 +12,7 @@ PUBLISHED = "vcio.catalog.package.published"
 RETIRED = "vcio.catalog.package.retired"
 
 
+# long: one literal of the whole expected event, so a reader sees every field the version carries
 async def test_published_event_is_a_cloudevent_carrying_the_whole_version(
     client: httpx.AsyncClient, js: JetStreamContext, create: Create
 ) -> None:

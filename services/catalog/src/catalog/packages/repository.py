@@ -122,6 +122,16 @@ async def insert_version(
     await session.execute(sa.insert(activities_t), [dict(a) for a in activities])
 
 
+def _draft(tenant_id: str, package_id: uuid.UUID, version: int) -> tuple[sa.ColumnElement[bool], ...]:
+    """The version's row, while it is still a draft."""
+    return (
+        packages_t.c.tenant_id == tenant_id,
+        packages_t.c.id == package_id,
+        packages_t.c.version == version,
+        packages_t.c.status == "draft",
+    )
+
+
 async def replace_draft(
     session: AsyncSession,
     tenant_id: str,
@@ -131,16 +141,7 @@ async def replace_draft(
     activities: Sequence[Mapping[str, Any]],
 ) -> None:
     """Overwrite a draft version and its activities (only drafts are ever overwritten)."""
-    await session.execute(
-        sa.update(packages_t)
-        .where(
-            packages_t.c.tenant_id == tenant_id,
-            packages_t.c.id == package_id,
-            packages_t.c.version == version,
-            packages_t.c.status == "draft",
-        )
-        .values(**values)
-    )
+    await session.execute(sa.update(packages_t).where(*_draft(tenant_id, package_id, version)).values(**values))
     await session.execute(
         sa.delete(activities_t).where(
             activities_t.c.tenant_id == tenant_id,
@@ -154,12 +155,7 @@ async def replace_draft(
 async def mark_published(session: AsyncSession, tenant_id: str, package_id: uuid.UUID, version: int, at: Any) -> None:
     await session.execute(
         sa.update(packages_t)
-        .where(
-            packages_t.c.tenant_id == tenant_id,
-            packages_t.c.id == package_id,
-            packages_t.c.version == version,
-            packages_t.c.status == "draft",
-        )
+        .where(*_draft(tenant_id, package_id, version))
         .values(status="published", published_at=at, updated_at=at)
     )
 
