@@ -20,6 +20,7 @@ from vcio_shared.testing import auth
 SIGNER = {"signer_name": "Dr. Ada Smith", "signer_email": "ada@acme-dental.example"}
 
 
+# long: the whole accepted event, stated field by field as billing and the scheduler read it
 async def test_the_accepted_event_carries_what_billing_and_scheduler_need(
     client: httpx.AsyncClient, app: FastAPI, nats_url: str
 ) -> None:

@@ -67,6 +67,7 @@ def server(database_factory: Callable[[str], str], nats_url: str, tmp_path: Path
         log.close()
 
 
+# long: one browser journey, from ticking an option to the confirmation page
 async def test_a_client_ticks_an_option_accepts_and_sees_the_confirmation(
     server: str, nats_url: str, tmp_path: Path
 ) -> None:
