@@ -43,6 +43,36 @@ def _technical(name: str, category: str, cadence: str, role: str, hours: str, de
     return _a(name, category, cadence, role, hours, deliverable, track="technical", mode="included")
 
 
+# the reviews every tier holds, deeper and longer in higher tiers
+
+
+def _nist(hours: str, deliverable: str) -> dict[str, str]:
+    return _technical("NIST cybersecurity review", "cybersecurity", QUARTERLY, TAM, hours, deliverable)
+
+
+def _infrastructure(hours: str, deliverable: str) -> dict[str, str]:
+    return _technical("Infrastructure and lifecycle review", "infrastructure", QUARTERLY, TAM, hours, deliverable)
+
+
+def _ticket_review(hours: str) -> dict[str, str]:
+    deliverable = "Ticket trends and recurring issues"
+    return _technical("Service delivery and ticket review", "infrastructure", MONTHLY, TAM, hours, deliverable)
+
+
+def _posture_check(hours: str) -> dict[str, str]:
+    deliverable = "Monthly security posture summary"
+    return _technical("Security posture check", "cybersecurity", MONTHLY, TAM, hours, deliverable)
+
+
+def _qbr(hours: str) -> dict[str, str]:
+    return _a("Quarterly business review (QBR)", "account_management", QUARTERLY, AM, hours, "QBR deck and action list")
+
+
+def _renewal(hours: str) -> dict[str, str]:
+    deliverable = "Renewal recommendation and satisfaction survey"
+    return _a("Renewal and satisfaction review", "account_management", YEARLY, AM, hours, deliverable)
+
+
 ESSENTIALS = [
     _a(
         "Annual IT strategy and roadmap",
@@ -78,27 +108,11 @@ ESSENTIALS = [
         "Annual IT budget with priced project proposals",
     ),
     _a("System integration review", "system_integrations", YEARLY, VCIO, "3", "Integration map with quick wins"),
-    _technical("NIST cybersecurity review", "cybersecurity", QUARTERLY, TAM, "3", "NIST CSF scorecard"),
-    _technical(
-        "Infrastructure and lifecycle review",
-        "infrastructure",
-        QUARTERLY,
-        TAM,
-        "2",
-        "Asset lifecycle and warranty report",
-    ),
-    _technical(
-        "Service delivery and ticket review", "infrastructure", MONTHLY, TAM, "1", "Ticket trends and recurring issues"
-    ),
-    _a("Quarterly business review (QBR)", "account_management", QUARTERLY, AM, "2", "QBR deck and action list"),
-    _a(
-        "Renewal and satisfaction review",
-        "account_management",
-        YEARLY,
-        AM,
-        "2",
-        "Renewal recommendation and satisfaction survey",
-    ),
+    _nist("3", "NIST CSF scorecard"),
+    _infrastructure("2", "Asset lifecycle and warranty report"),
+    _ticket_review("1"),
+    _qbr("2"),
+    _renewal("2"),
 ]
 
 GROWTH = [
@@ -132,35 +146,12 @@ GROWTH = [
         "3",
         "Integration roadmap and data-flow diagram",
     ),
-    _technical(
-        "NIST cybersecurity review", "cybersecurity", QUARTERLY, TAM, "4", "NIST CSF scorecard and remediation plan"
-    ),
-    _technical("Security posture check", "cybersecurity", MONTHLY, TAM, "1.5", "Monthly security posture summary"),
-    _technical(
-        "Infrastructure and lifecycle review",
-        "infrastructure",
-        QUARTERLY,
-        TAM,
-        "3",
-        "Asset lifecycle, capacity and warranty report",
-    ),
-    _technical(
-        "Service delivery and ticket review",
-        "infrastructure",
-        MONTHLY,
-        TAM,
-        "1.5",
-        "Ticket trends and recurring issues",
-    ),
-    _a("Quarterly business review (QBR)", "account_management", QUARTERLY, AM, "3", "QBR deck and action list"),
-    _a(
-        "Renewal and satisfaction review",
-        "account_management",
-        YEARLY,
-        AM,
-        "2",
-        "Renewal recommendation and satisfaction survey",
-    ),
+    _nist("4", "NIST CSF scorecard and remediation plan"),
+    _posture_check("1.5"),
+    _infrastructure("3", "Asset lifecycle, capacity and warranty report"),
+    _ticket_review("1.5"),
+    _qbr("3"),
+    _renewal("2"),
 ]
 
 STRATEGIC = [
@@ -206,31 +197,13 @@ STRATEGIC = [
         "6",
         "Integration architecture and implementation plan",
     ),
-    _technical(
-        "NIST cybersecurity review", "cybersecurity", QUARTERLY, TAM, "6", "NIST CSF scorecard and remediation plan"
-    ),
-    _technical("Security posture check", "cybersecurity", MONTHLY, TAM, "2", "Monthly security posture summary"),
+    _nist("6", "NIST CSF scorecard and remediation plan"),
+    _posture_check("2"),
     _technical("Annual vulnerability assessment", "cybersecurity", YEARLY, ENG, "8", "Vulnerability assessment report"),
-    _technical(
-        "Infrastructure and lifecycle review",
-        "infrastructure",
-        QUARTERLY,
-        TAM,
-        "4",
-        "Asset lifecycle, capacity and warranty report",
-    ),
-    _technical(
-        "Service delivery and ticket review", "infrastructure", MONTHLY, TAM, "2", "Ticket trends and recurring issues"
-    ),
-    _a("Quarterly business review (QBR)", "account_management", QUARTERLY, AM, "4", "QBR deck and action list"),
-    _a(
-        "Renewal and satisfaction review",
-        "account_management",
-        YEARLY,
-        AM,
-        "3",
-        "Renewal recommendation and satisfaction survey",
-    ),
+    _infrastructure("4", "Asset lifecycle, capacity and warranty report"),
+    _ticket_review("2"),
+    _qbr("4"),
+    _renewal("3"),
 ]
 
 
