@@ -169,6 +169,14 @@ def _unsupported() -> ProblemError:
     return UnsupportedMediaType("send JSON (application/json) or a form (application/x-www-form-urlencoded)")
 
 
+async def _json_and_row(
+    request: Request, session: AsyncSession, token: str, model: type[Any], *, for_update: bool
+) -> tuple[Any, Any]:
+    """A JSON post's body (validated as `model`) and the proposal."""
+    body = await _json(request, model)
+    return body, await service.by_token(session, token, for_update=for_update)
+
+
 async def _form_and_row(
     request: Request, session: AsyncSession, token: str, *, for_update: bool
 ) -> tuple[Any, Any] | Response:
@@ -186,10 +194,8 @@ async def _form_and_row(
 async def quote(token: str, request: Request, session: SessionDep, clock: ClockDep) -> Response:
     """Totals and document hash for a choice of optional items (the page's script, or its no-script button)."""
     _guard(request, token, clock)
-    kind = _content_type(request)
-    if kind == "application/json":
-        body = await _json(request, QuoteIn)
-        row = await service.by_token(session, token)
+    if _content_type(request) == "application/json":
+        body, row = await _json_and_row(request, session, token, QuoteIn, for_update=False)
         view = document.present(row, body.selected_options, calendar=False)
         return JSONResponse(
             {k: view[k] for k in ("currency", "monthly_total", "one_time_total", "contract_value", "selected_options")}
@@ -242,10 +248,8 @@ def _accepted(row: Any) -> JSONResponse:
 @router.post("/{token}/accept")
 async def accept(token: str, request: Request, session: SessionDep, clock: ClockDep) -> Response:
     _guard(request, token, clock)
-    kind = _content_type(request)
-    if kind == "application/json":
-        body = await _json(request, ClientAcceptIn)
-        row = await service.by_token(session, token, for_update=True)
+    if _content_type(request) == "application/json":
+        body, row = await _json_and_row(request, session, token, ClientAcceptIn, for_update=True)
         return _accepted(await _accept(session, row, body, request, clock))
     got = await _form_and_row(request, session, token, for_update=True)
     if isinstance(got, Response):
@@ -271,10 +275,8 @@ async def accept(token: str, request: Request, session: SessionDep, clock: Clock
 @router.post("/{token}/decline")
 async def decline(token: str, request: Request, session: SessionDep, clock: ClockDep) -> Response:
     _guard(request, token, clock)
-    kind = _content_type(request)
-    if kind == "application/json":
-        body = await _json(request, DeclineIn)
-        row = await service.by_token(session, token, for_update=True)
+    if _content_type(request) == "application/json":
+        body, row = await _json_and_row(request, session, token, DeclineIn, for_update=True)
         row = await flows.decline(session, row, body.reason, clock.now())
         return JSONResponse(
             {
