@@ -10,9 +10,26 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scheduler.activities.models import Activity
+from scheduler.plans.models import Agreement
+from scheduler.staff.models import StaffMember
+from scheduler.tenants.models import TenantSettings
 from vcio_shared.db import driver_connection
+
+_agreements: sa.Table = Agreement.__table__  # type: ignore[attr-defined]
+_activities: sa.Table = Activity.__table__  # type: ignore[attr-defined]
+_staff: sa.Table = StaffMember.__table__  # type: ignore[attr-defined]
+_settings: sa.Table = TenantSettings.__table__  # type: ignore[attr-defined]
+OPEN = ("planned", "scheduled")
+
+
+def _any_text(values: Sequence[str]) -> Any:
+    """`= ANY(:array)`: one parameter however many values (an IN list would bind one each)."""
+    return sa.any_(sa.bindparam("tenant_ids", list(values), type_=pg.ARRAY(sa.Text)))
+
 
 ACTIVITY_COPY_COLUMNS = (
     "id",
@@ -38,6 +55,34 @@ ACTIVITY_COPY_COLUMNS = (
 )
 
 
+_AGREEMENT_INPUT = (
+    "id",
+    "tenant_id",
+    "client_id",
+    "client_name",
+    "client_email",
+    "timezone",
+    "package_id",
+    "package_version",
+    "package_name",
+    "start_date",
+    "end_date",
+    "activities",
+)
+
+
+def _unnest(table: sa.Table, columns: Sequence[str], types: dict[str, Any]) -> Any:
+    """`unnest(CAST(:c AS type[]), ...) AS u(c, ...)`: one array parameter per column, one row per index, so a
+    bulk write is one statement whatever its size. Types come from the table, or `types` where given. The
+    parameters are named `u_<column>` (an UPDATE reserves the column names): see `_arrays`."""
+    arrays = [sa.cast(sa.bindparam(f"u_{c}"), pg.ARRAY(types.get(c, table.c[c].type))) for c in columns]
+    return sa.func.unnest(*arrays).table_valued(*columns).render_derived(name="u")
+
+
+def _arrays(columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    return {f"u_{c}": v for c, v in columns.items()}
+
+
 async def insert_new_agreements(
     session: AsyncSession, rows: Sequence[dict[str, Any]], now: dt.datetime
 ) -> set[uuid.UUID]:
@@ -47,25 +92,28 @@ async def insert_new_agreements(
     never made twice: the caller plans only what this returns."""
     if not rows:
         return set()
-    cols = {k: [r[k] for r in rows] for k in rows[0]}
-    result = await session.execute(
-        sa.text(
-            "INSERT INTO agreements (id, tenant_id, client_id, client_name, client_email, timezone, package_id, "
-            "package_version, package_name, status, start_date, term_start, end_date, activities, "
-            "created_at, updated_at) "
-            "SELECT u.id, u.tenant_id, u.client_id, u.client_name, u.client_email, u.timezone, u.package_id, "
-            "u.package_version, u.package_name, 'active', u.start_date, u.start_date, u.end_date, "
-            "CAST(u.activities AS jsonb), "
-            ":now, :now FROM unnest(CAST(:id AS uuid[]), CAST(:tenant_id AS text[]), CAST(:client_id AS uuid[]), "
-            "CAST(:client_name AS text[]), CAST(:client_email AS text[]), CAST(:timezone AS text[]), "
-            "CAST(:package_id AS uuid[]), CAST(:package_version AS int[]), CAST(:package_name AS text[]), "
-            "CAST(:start_date AS date[]), CAST(:end_date AS date[]), CAST(:activities AS text[])) "
-            "AS u(id, tenant_id, client_id, client_name, client_email, timezone, package_id, package_version, "
-            "package_name, start_date, end_date, activities) "
-            "ON CONFLICT (id) DO NOTHING RETURNING id"
-        ),
-        {**cols, "activities": [orjson.dumps(a).decode() for a in cols["activities"]], "now": now},
+    u = _unnest(_agreements, _AGREEMENT_INPUT, {"activities": sa.Text()})
+    at = sa.bindparam("now", type_=sa.DateTime(timezone=True))
+    select = sa.select(
+        *(u.c[c] for c in _AGREEMENT_INPUT[:9]),
+        sa.literal("active"),
+        u.c.start_date,
+        u.c.start_date,
+        u.c.end_date,
+        sa.cast(u.c.activities, pg.JSONB),
+        at,
+        at,
     )
+    target = [*_AGREEMENT_INPUT[:9], "status", "start_date", "term_start", "end_date", "activities"]
+    statement = (
+        pg.insert(_agreements)
+        .from_select([*target, "created_at", "updated_at"], select)
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(_agreements.c.id)
+    )
+    cols = {k: [r[k] for r in rows] for k in rows[0]}
+    cols["activities"] = [orjson.dumps(a).decode() for a in cols["activities"]]
+    result = await session.execute(statement, {**_arrays(cols), "now": now})
     return {r[0] for r in result}
 
 
@@ -74,7 +122,7 @@ async def copy_activities(session: AsyncSession, records: list[tuple[Any, ...]])
     if not records:
         return 0
     conn = await driver_connection(session)
-    await conn.copy_records_to_table("activities", records=records, columns=ACTIVITY_COPY_COLUMNS)
+    await conn.copy_records_to_table(_activities.name, records=records, columns=ACTIVITY_COPY_COLUMNS)
     return len(records)
 
 
@@ -82,19 +130,14 @@ async def insert_activities(session: AsyncSession, records: list[tuple[Any, ...]
     """Insert activity rows that may already exist (re-plan, renewal): the unique key keeps the first."""
     if not records:
         return 0
-    cols = list(zip(*records, strict=True))
-    result = await session.execute(
-        sa.text(
-            "INSERT INTO activities (" + ", ".join(ACTIVITY_COPY_COLUMNS) + ") "
-            "SELECT * FROM unnest(CAST(:c0 AS uuid[]), CAST(:c1 AS text[]), CAST(:c2 AS uuid[]), CAST(:c3 AS uuid[]), "
-            "CAST(:c4 AS text[]), CAST(:c5 AS text[]), CAST(:c6 AS text[]), CAST(:c7 AS text[]), CAST(:c8 AS text[]), "
-            "CAST(:c9 AS text[]), CAST(:c10 AS text[]), CAST(:c11 AS numeric[]), CAST(:c12 AS text[]), "
-            "CAST(:c13 AS date[]), CAST(:c14 AS date[]), CAST(:c15 AS date[]), CAST(:c16 AS text[]), "
-            "CAST(:c17 AS uuid[]), CAST(:c18 AS timestamptz[]), CAST(:c19 AS timestamptz[])) "
-            "ON CONFLICT (agreement_id, template_key, occurrence_date) DO NOTHING"
-        ),
-        {f"c{i}": list(c) for i, c in enumerate(cols)},
+    u = _unnest(_activities, ACTIVITY_COPY_COLUMNS, {"effort_hours": sa.Numeric()})
+    statement = (
+        pg.insert(_activities)
+        .from_select(list(ACTIVITY_COPY_COLUMNS), sa.select(*u.c))
+        .on_conflict_do_nothing(index_elements=["agreement_id", "template_key", "occurrence_date"])
     )
+    columns = dict(zip(ACTIVITY_COPY_COLUMNS, map(list, zip(*records, strict=True)), strict=True))
+    result = await session.execute(statement, _arrays(columns))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -102,19 +145,18 @@ async def tenant_holiday_calendars(
     session: AsyncSession, tenant_ids: Sequence[str]
 ) -> dict[str, tuple[str, str | None]]:
     rows = await session.execute(
-        sa.text(
-            "SELECT tenant_id, holiday_country, holiday_subdivision FROM tenant_settings "
-            "WHERE tenant_id = ANY(:t) AND holiday_country IS NOT NULL"
-        ),
-        {"t": list(tenant_ids)},
+        sa.select(_settings.c.tenant_id, _settings.c.holiday_country, _settings.c.holiday_subdivision).where(
+            _settings.c.tenant_id == _any_text(tenant_ids), _settings.c.holiday_country.is_not(None)
+        )
     )
     return {r.tenant_id: (r.holiday_country, r.holiday_subdivision) for r in rows}
 
 
 async def tenants_with_month_end_last_day(session: AsyncSession, tenant_ids: Sequence[str]) -> set[str]:
     rows = await session.execute(
-        sa.text("SELECT tenant_id FROM tenant_settings WHERE tenant_id = ANY(:t) AND month_end = 'last_day'"),
-        {"t": list(tenant_ids)},
+        sa.select(_settings.c.tenant_id).where(
+            _settings.c.tenant_id == _any_text(tenant_ids), _settings.c.month_end == "last_day"
+        )
     )
     return {r.tenant_id for r in rows}
 
@@ -122,33 +164,35 @@ async def tenants_with_month_end_last_day(session: AsyncSession, tenant_ids: Seq
 async def get_agreement(
     session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, *, for_update: bool = False
 ) -> Any:
-    sql = "SELECT * FROM agreements WHERE tenant_id = :t AND id = :id"
+    query = sa.select(_agreements).where(_agreements.c.tenant_id == tenant_id, _agreements.c.id == agreement_id)
     if for_update:
-        sql += " FOR UPDATE"
-    return (await session.execute(sa.text(sql), {"t": tenant_id, "id": agreement_id})).mappings().first()
+        query = query.with_for_update()
+    return (await session.execute(query)).mappings().first()
 
 
 async def update_agreement(
     session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, now: dt.datetime, **values: Any
 ) -> None:
-    if "activities" in values:
-        values["activities"] = orjson.dumps(values["activities"]).decode()
-    sets = ", ".join(f"{k} = CAST(:{k} AS jsonb)" if k == "activities" else f"{k} = :{k}" for k in values)
     await session.execute(
-        sa.text(f"UPDATE agreements SET {sets}, updated_at = :now WHERE tenant_id = :t AND id = :id"),
-        {**values, "now": now, "t": tenant_id, "id": agreement_id},
+        sa.update(_agreements)
+        .where(_agreements.c.tenant_id == tenant_id, _agreements.c.id == agreement_id)
+        .values(**values, updated_at=now)
     )
 
 
 async def cancel_open_activities(
     session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, from_date: dt.date, reason: str, now: dt.datetime
 ) -> int:
+    a = _activities.c
     result = await session.execute(
-        sa.text(
-            "UPDATE activities SET status = 'cancelled', cancel_reason = :r, updated_at = :now "
-            "WHERE tenant_id = :t AND agreement_id = :a AND status IN ('planned','scheduled') AND due_date >= :d"
-        ),
-        {"r": reason, "now": now, "t": tenant_id, "a": agreement_id, "d": from_date},
+        sa.update(_activities)
+        .where(
+            a.tenant_id == tenant_id,
+            a.agreement_id == agreement_id,
+            a.status.in_(OPEN),
+            a.due_date >= from_date,
+        )
+        .values(status="cancelled", cancel_reason=reason, updated_at=now)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -157,18 +201,17 @@ async def future_activities(
     session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, from_date: dt.date
 ) -> list[Any]:
     """Activities of an agreement due (or originally occurring) on or after a date, locked for a re-plan."""
-    return list(
-        (
-            await session.execute(
-                sa.text(
-                    "SELECT id, template_key, occurrence_date, status, cancel_reason FROM activities "
-                    "WHERE tenant_id = :t AND agreement_id = :a AND (due_date >= :d OR "
-                    "occurrence_date >= :d) FOR UPDATE"
-                ),
-                {"t": tenant_id, "a": agreement_id, "d": from_date},
-            )
-        ).all()
+    a = _activities.c
+    query = (
+        sa.select(a.id, a.template_key, a.occurrence_date, a.status, a.cancel_reason)
+        .where(
+            a.tenant_id == tenant_id,
+            a.agreement_id == agreement_id,
+            sa.or_(a.due_date >= from_date, a.occurrence_date >= from_date),
+        )
+        .with_for_update()
     )
+    return list((await session.execute(query)).all())
 
 
 async def set_status(
@@ -181,12 +224,11 @@ async def set_status(
 ) -> int:
     if not ids:
         return 0
+    any_ids = sa.bindparam("ids", ids, type_=pg.ARRAY(sa.Uuid))
     result = await session.execute(
-        sa.text(
-            "UPDATE activities SET status = :s, cancel_reason = :r, updated_at = :now WHERE "
-            "tenant_id = :t AND id = ANY(:ids)"
-        ),
-        {"s": status, "r": cancel_reason, "now": now, "t": tenant_id, "ids": ids},
+        sa.update(_activities)
+        .where(_activities.c.tenant_id == tenant_id, _activities.c.id == sa.any_(any_ids))
+        .values(status=status, cancel_reason=cancel_reason, updated_at=now)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -202,36 +244,32 @@ async def refresh_templates(
     """Carry a new package version's details (name, role, effort...) onto the open activities it keeps."""
     if not templates:
         return 0
-    cols = {
-        k: [t[k] for t in templates]
-        for k in ("key", "name", "category", "track", "billing_mode", "role", "effort_hours", "deliverable")
-    }
-    result = await session.execute(
-        sa.text(
-            "UPDATE activities a SET name = u.name, category = u.category, track = u.track, "
-            "billing_mode = u.billing_mode, "
-            "role = u.role, effort_hours = u.effort_hours, deliverable = u.deliverable, updated_at = :now "
-            "FROM unnest(CAST(:key AS text[]), CAST(:name AS text[]), CAST(:category AS text[]), "
-            "CAST(:track AS text[]), "
-            "CAST(:billing_mode AS text[]), CAST(:role AS text[]), CAST(:effort_hours AS numeric[]), "
-            "CAST(:deliverable AS text[])) AS u(key, name, category, track, billing_mode, role, "
-            "effort_hours, deliverable) "
-            "WHERE a.tenant_id = :t AND a.agreement_id = :a AND a.template_key = u.key "
-            "AND a.status IN ('planned','scheduled') AND a.due_date >= :d "
-            "AND (a.name, a.category, a.track, a.billing_mode, a.role, a.effort_hours, a.deliverable) IS DISTINCT FROM "
-            "(u.name, u.category, u.track, u.billing_mode, u.role, u.effort_hours, u.deliverable)"
-        ),
-        {**cols, "now": now, "t": tenant_id, "a": agreement_id, "d": from_date},
+    details = ("name", "category", "track", "billing_mode", "role", "effort_hours", "deliverable")
+    u = _unnest(_activities, ("template_key", *details), {"effort_hours": sa.Numeric()})
+    a = _activities.c
+    statement = (
+        sa.update(_activities)
+        .where(
+            a.tenant_id == tenant_id,
+            a.agreement_id == agreement_id,
+            a.template_key == u.c.template_key,
+            a.status.in_(OPEN),
+            a.due_date >= from_date,
+            sa.tuple_(*(a[c] for c in details)).is_distinct_from(sa.tuple_(*(u.c[c] for c in details))),
+        )
+        .values({**{c: u.c[c] for c in details}, "updated_at": now})
     )
+    params = {c: [t[c] for t in templates] for c in details}
+    result = await session.execute(statement, _arrays({**params, "template_key": [t["key"] for t in templates]}))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def plan_summary(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID) -> dict[str, int]:
+    a = _activities.c
     rows = await session.execute(
-        sa.text(
-            "SELECT status, count(*) AS n FROM activities WHERE tenant_id = :t AND agreement_id = :a GROUP BY status"
-        ),
-        {"t": tenant_id, "a": agreement_id},
+        sa.select(a.status, sa.func.count().label("n"))
+        .where(a.tenant_id == tenant_id, a.agreement_id == agreement_id)
+        .group_by(a.status)
     )
     return {r.status: int(r.n) for r in rows}
 
@@ -240,26 +278,27 @@ async def booked_hours_by_week(
     session: AsyncSession, tenant_ids: Sequence[str], start: dt.date, end: dt.date
 ) -> list[tuple[uuid.UUID, dt.date, Decimal]]:
     """Hours already on each person's plate per ISO week (Monday), for load-balanced assignment."""
+    a = _activities.c
+    week = sa.cast(sa.func.date_trunc("week", a.due_date), sa.Date).label("week")
     rows = await session.execute(
-        sa.text(
-            "SELECT assignee_id, CAST(date_trunc('week', due_date) AS date) AS week, sum(effort_hours) AS hours "
-            "FROM activities WHERE tenant_id = ANY(:t) AND assignee_id IS NOT NULL "
-            "AND status IN ('planned','scheduled') AND due_date >= :s AND due_date < :e GROUP BY 1, 2"
-        ),
-        {"t": list(tenant_ids), "s": start, "e": end},
+        sa.select(a.assignee_id, week, sa.func.sum(a.effort_hours).label("hours"))
+        .where(
+            a.tenant_id == _any_text(tenant_ids),
+            a.assignee_id.is_not(None),
+            a.status.in_(OPEN),
+            a.due_date >= start,
+            a.due_date < end,
+        )
+        .group_by(a.assignee_id, week)
     )
     return [(r.assignee_id, r.week, r.hours) for r in rows]
 
 
 async def active_staff(session: AsyncSession, tenant_ids: Sequence[str]) -> list[Any]:
-    return list(
-        (
-            await session.execute(
-                sa.text(
-                    "SELECT id, tenant_id, roles, weekly_capacity_hours FROM staff_members "
-                    "WHERE tenant_id = ANY(:t) AND active ORDER BY id"
-                ),
-                {"t": list(tenant_ids)},
-            )
-        ).all()
+    s = _staff.c
+    query = (
+        sa.select(s.id, s.tenant_id, s.roles, s.weekly_capacity_hours)
+        .where(s.tenant_id == _any_text(tenant_ids), s.active)
+        .order_by(s.id)
     )
+    return list((await session.execute(query)).all())
