@@ -6,15 +6,17 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler.tenants.models import TenantSettings
+
+_settings: sa.Table = TenantSettings.__table__  # type: ignore[attr-defined]
 
 
 async def get(session: AsyncSession, tenant_id: str) -> Any:
-    return (
-        (await session.execute(sa.text("SELECT * FROM tenant_settings WHERE tenant_id = :t"), {"t": tenant_id}))
-        .mappings()
-        .first()
-    )
+    query = sa.select(_settings).where(_settings.c.tenant_id == tenant_id)
+    return (await session.execute(query)).mappings().first()
 
 
 async def upsert(
@@ -25,12 +27,8 @@ async def upsert(
     month_end: str,
     now: dt.datetime,
 ) -> None:
+    row = {"holiday_country": country, "holiday_subdivision": subdivision, "month_end": month_end, "updated_at": now}
+    insert = pg.insert(_settings).values(tenant_id=tenant_id, **row)
     await session.execute(
-        sa.text(
-            "INSERT INTO tenant_settings (tenant_id, holiday_country, holiday_subdivision, month_end, updated_at) "
-            "VALUES (:t, :c, :s, :m, :now) ON CONFLICT (tenant_id) DO UPDATE SET "
-            "holiday_country = EXCLUDED.holiday_country, holiday_subdivision = EXCLUDED.holiday_subdivision, "
-            "month_end = EXCLUDED.month_end, updated_at = EXCLUDED.updated_at"
-        ),
-        {"t": tenant_id, "c": country, "s": subdivision, "m": month_end, "now": now},
+        insert.on_conflict_do_update(index_elements=["tenant_id"], set_={c: insert.excluded[c] for c in row})
     )
