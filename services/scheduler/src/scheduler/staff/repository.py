@@ -9,80 +9,71 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scheduler.activities.models import Activity
+from scheduler.staff.models import StaffMember
+
+_staff: sa.Table = StaffMember.__table__  # type: ignore[attr-defined]
+_activities: sa.Table = Activity.__table__  # type: ignore[attr-defined]
+
 
 async def insert(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(
-        sa.text(
-            "INSERT INTO staff_members (id, tenant_id, name, email, roles, weekly_capacity_hours, active, created_at, "
-            "updated_at) VALUES (:id, :tenant_id, :name, :email, :roles, :weekly_capacity_hours, true, :now, :now)"
-        ),
-        row,
-    )
+    values = {k: v for k, v in row.items() if k != "now"}
+    await session.execute(sa.insert(_staff).values(**values, active=True, created_at=row["now"], updated_at=row["now"]))
 
 
 async def get(session: AsyncSession, tenant_id: str, staff_id: uuid.UUID, *, for_update: bool = False) -> Any:
-    sql = "SELECT * FROM staff_members WHERE tenant_id = :t AND id = :id" + (" FOR UPDATE" if for_update else "")
-    return (await session.execute(sa.text(sql), {"t": tenant_id, "id": staff_id})).mappings().first()
+    query = sa.select(_staff).where(_staff.c.tenant_id == tenant_id, _staff.c.id == staff_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).mappings().first()
 
 
 async def update(session: AsyncSession, tenant_id: str, staff_id: uuid.UUID, now: dt.datetime, **values: Any) -> None:
-    sets = ", ".join(f"{k} = :{k}" for k in values)
     await session.execute(
-        sa.text(f"UPDATE staff_members SET {sets}, updated_at = :now WHERE tenant_id = :t AND id = :id"),
-        {**values, "now": now, "t": tenant_id, "id": staff_id},
+        sa.update(_staff)
+        .where(_staff.c.tenant_id == tenant_id, _staff.c.id == staff_id)
+        .values(**values, updated_at=now)
     )
 
 
 async def list_(
     session: AsyncSession, tenant_id: str, role: str | None, active: bool | None, after: uuid.UUID | None, limit: int
 ) -> list[Any]:
-    return list(
-        (
-            await session.execute(
-                sa.text(
-                    "SELECT * FROM staff_members WHERE tenant_id = :t AND (CAST(:role AS text) IS "
-                    "NULL OR :role = ANY(roles)) "
-                    "AND (CAST(:active AS boolean) IS NULL OR active = :active) "
-                    "AND (CAST(:after AS uuid) IS NULL OR id > :after) ORDER BY id LIMIT :n"
-                ),
-                {"t": tenant_id, "role": role, "active": active, "after": after, "n": limit},
-            )
-        )
-        .mappings()
-        .all()
-    )
+    s = _staff.c
+    query = sa.select(_staff).where(s.tenant_id == tenant_id)
+    if role is not None:
+        query = query.where(s.roles.any(role))
+    if active is not None:
+        query = query.where(s.active == active)
+    if after is not None:
+        query = query.where(s.id > after)
+    return list((await session.execute(query.order_by(s.id).limit(limit))).mappings().all())
 
 
 async def all_staff(session: AsyncSession, tenant_id: str, staff_id: uuid.UUID | None, role: str | None) -> list[Any]:
-    return list(
-        (
-            await session.execute(
-                sa.text(
-                    "SELECT * FROM staff_members WHERE tenant_id = :t AND (CAST(:s AS uuid) IS NULL OR id = :s) "
-                    "AND (CAST(:role AS text) IS NULL OR :role = ANY(roles)) ORDER BY name, id"
-                ),
-                {"t": tenant_id, "s": staff_id, "role": role},
-            )
-        )
-        .mappings()
-        .all()
-    )
+    s = _staff.c
+    query = sa.select(_staff).where(s.tenant_id == tenant_id)
+    if staff_id is not None:
+        query = query.where(s.id == staff_id)
+    if role is not None:
+        query = query.where(s.roles.any(role))
+    return list((await session.execute(query.order_by(s.name, s.id))).mappings().all())
 
 
 async def booked(session: AsyncSession, tenant_id: str, period: str, start: dt.date, end: dt.date) -> list[Any]:
     """Booked hours per person per week/month: the planned effort of open work, the hours spent on done work."""
-    return list(
-        (
-            await session.execute(
-                sa.text(
-                    "SELECT assignee_id, CAST(date_trunc(:p, due_date) AS date) AS period_start, count(*) AS n, "
-                    "sum(CASE WHEN status = 'completed' THEN coalesce(hours_spent, effort_hours) "
-                    "ELSE effort_hours END) AS hours "
-                    "FROM activities WHERE tenant_id = :t AND assignee_id IS NOT NULL "
-                    "AND status IN ('planned','scheduled','completed') AND due_date >= :s AND "
-                    "due_date < :e GROUP BY 1, 2"
-                ),
-                {"p": period, "t": tenant_id, "s": start, "e": end},
-            )
-        ).all()
+    a = _activities.c
+    period_start = sa.cast(sa.func.date_trunc(period, a.due_date), sa.Date).label("period_start")
+    hours = sa.case((a.status == "completed", sa.func.coalesce(a.hours_spent, a.effort_hours)), else_=a.effort_hours)
+    query = (
+        sa.select(a.assignee_id, period_start, sa.func.count().label("n"), sa.func.sum(hours).label("hours"))
+        .where(
+            a.tenant_id == tenant_id,
+            a.assignee_id.is_not(None),
+            a.status.in_(("planned", "scheduled", "completed")),
+            a.due_date >= start,
+            a.due_date < end,
+        )
+        .group_by(a.assignee_id, period_start)
     )
+    return list((await session.execute(query)).all())
