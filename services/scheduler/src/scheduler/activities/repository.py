@@ -7,26 +7,66 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scheduler.activities.models import Activity, ActivityChange
+from scheduler.plans.models import Agreement
+from scheduler.staff.models import StaffMember
 from vcio_shared.ids import uuid7
 
-_COLUMNS = (
-    "a.id, a.tenant_id, a.agreement_id, a.client_id, a.name, a.category, a.track, a.billing_mode, a.cadence, a.role, "
-    "a.effort_hours, a.deliverable, a.occurrence_date, a.planned_date, a.due_date, a.scheduled_time, a.status, "
-    "a.assignee_id, a.completed_at, a.outcome, a.hours_spent, a.deliverable_links, a.skip_reason, a.cancel_reason, "
-    "a.overdue_at, a.created_at, a.updated_at, ag.timezone, "
-    "(a.status IN ('planned','scheduled') AND a.due_date < CAST(CAST(:now AS timestamptz) AT TIME "
-    "ZONE ag.timezone AS date)) "
-    "AS overdue"
+_activities: sa.Table = Activity.__table__  # type: ignore[attr-defined]
+_agreements: sa.Table = Agreement.__table__  # type: ignore[attr-defined]
+_changes: sa.Table = ActivityChange.__table__  # type: ignore[attr-defined]
+_staff: sa.Table = StaffMember.__table__  # type: ignore[attr-defined]
+_SHOWN = [
+    "id",
+    "tenant_id",
+    "agreement_id",
+    "client_id",
+    "name",
+    "category",
+    "track",
+    "billing_mode",
+    "cadence",
+    "role",
+    "effort_hours",
+    "deliverable",
+    "occurrence_date",
+    "planned_date",
+    "due_date",
+    "scheduled_time",
+    "status",
+    "assignee_id",
+    "completed_at",
+    "outcome",
+    "hours_spent",
+    "deliverable_links",
+    "skip_reason",
+    "cancel_reason",
+    "overdue_at",
+    "created_at",
+    "updated_at",
+]
+_JOINED = _activities.join(
+    _agreements,
+    sa.and_(_agreements.c.id == _activities.c.agreement_id, _agreements.c.tenant_id == _activities.c.tenant_id),
 )
-_FROM = " FROM activities a JOIN agreements ag ON ag.id = a.agreement_id AND ag.tenant_id = a.tenant_id "
-_OVERDUE = (
-    "a.status IN ('planned','scheduled') "
-    "AND a.due_date < CAST(CAST(:now AS timestamptz) AT TIME ZONE ag.timezone AS date)"
-)
+
+
+def _overdue() -> Any:
+    """Open and due before today in the client's time zone (`:now` is the caller's clock)."""
+    a = _activities.c
+    now = sa.cast(sa.bindparam("now"), sa.DateTime(timezone=True))
+    today = sa.cast(sa.func.timezone(_agreements.c.timezone, now), sa.Date)
+    return sa.and_(a.status.in_(("planned", "scheduled")), a.due_date < today)
+
+
+def _shown() -> Any:
+    """An activity as the API shows it: its columns, its client's time zone and whether it is overdue."""
+    columns = [_activities.c[c] for c in _SHOWN]
+    return sa.select(*columns, _agreements.c.timezone, _overdue().label("overdue")).select_from(_JOINED)
 
 
 @dataclass
@@ -43,48 +83,41 @@ class ActivityFilter:
 async def get(
     session: AsyncSession, tenant_id: str, activity_id: uuid.UUID, now: dt.datetime, *, for_update: bool = False
 ) -> Any:
-    sql = f"SELECT {_COLUMNS}{_FROM}WHERE a.tenant_id = :t AND a.id = :id"
+    query = _shown().where(_activities.c.tenant_id == tenant_id, _activities.c.id == activity_id)
     if for_update:
-        sql += " FOR UPDATE OF a"
-    return (await session.execute(sa.text(sql), {"t": tenant_id, "id": activity_id, "now": now})).mappings().first()
+        query = query.with_for_update(of=_activities)
+    return (await session.execute(query, {"now": now})).mappings().first()
 
 
 async def list_(
     session: AsyncSession, tenant_id: str, f: ActivityFilter, after: uuid.UUID | None, limit: int, now: dt.datetime
 ) -> list[Any]:
-    where = ["a.tenant_id = :t"]
-    params: dict[str, Any] = {"t": tenant_id, "now": now, "n": limit}
+    a = _activities.c
+    query = _shown().where(a.tenant_id == tenant_id)
     for name in ("agreement_id", "client_id", "assignee_id", "status"):
         value = getattr(f, name)
         if value is not None:
-            where.append(f"a.{name} = :{name}")
-            params[name] = value
+            query = query.where(a[name] == value)
     if f.due_from is not None:
-        where.append("a.due_date >= :due_from")
-        params["due_from"] = f.due_from
+        query = query.where(a.due_date >= f.due_from)
     if f.due_to is not None:
-        where.append("a.due_date <= :due_to")
-        params["due_to"] = f.due_to
+        query = query.where(a.due_date <= f.due_to)
     if f.overdue is True:
-        where.append(_OVERDUE)
+        query = query.where(_overdue())
     elif f.overdue is False:
-        where.append(f"NOT ({_OVERDUE})")
+        query = query.where(sa.not_(_overdue()))
     if after is not None:
-        where.append("a.id > :after")
-        params["after"] = after
-    sql = f"SELECT {_COLUMNS}{_FROM}WHERE {' AND '.join(where)} ORDER BY a.id LIMIT :n"
-    return list((await session.execute(sa.text(sql), params)).mappings().all())
+        query = query.where(a.id > after)
+    return list((await session.execute(query.order_by(a.id).limit(limit), {"now": now})).mappings().all())
 
 
 async def update(
     session: AsyncSession, tenant_id: str, activity_id: uuid.UUID, now: dt.datetime, **values: Any
 ) -> None:
-    if "deliverable_links" in values:
-        values["deliverable_links"] = orjson.dumps(values["deliverable_links"]).decode()
-    sets = ", ".join(f"{k} = CAST(:{k} AS jsonb)" if k == "deliverable_links" else f"{k} = :{k}" for k in values)
     await session.execute(
-        sa.text(f"UPDATE activities SET {sets}, updated_at = :now WHERE tenant_id = :t AND id = :id"),
-        {**values, "now": now, "t": tenant_id, "id": activity_id},
+        sa.update(_activities)
+        .where(_activities.c.tenant_id == tenant_id, _activities.c.id == activity_id)
+        .values(**values, updated_at=now)
     )
 
 
@@ -102,75 +135,47 @@ async def add_change(
     to_time: dt.time | None = None,
     reason: str | None = None,
 ) -> None:
+    row = {"from_date": from_date, "to_date": to_date, "from_time": from_time, "to_time": to_time, "reason": reason}
     await session.execute(
-        sa.text(
-            "INSERT INTO activity_changes (id, tenant_id, activity_id, action, actor, from_date, to_date, from_time, "
-            "to_time, reason, at) VALUES (:id, :t, :a, :action, :actor, :fd, :td, :ft, :tt, :r, :at)"
-        ),
-        {
-            "id": uuid7(),
-            "t": tenant_id,
-            "a": activity_id,
-            "action": action,
-            "actor": actor,
-            "fd": from_date,
-            "td": to_date,
-            "ft": from_time,
-            "tt": to_time,
-            "r": reason,
-            "at": at,
-        },
+        sa.insert(_changes).values(
+            id=uuid7(), tenant_id=tenant_id, activity_id=activity_id, action=action, actor=actor, at=at, **row
+        )
     )
 
 
 async def list_changes(
     session: AsyncSession, tenant_id: str, activity_id: uuid.UUID, after: uuid.UUID | None, limit: int
 ) -> list[Any]:
-    return list(
-        (
-            await session.execute(
-                sa.text(
-                    "SELECT * FROM activity_changes WHERE tenant_id = :t AND activity_id = :a "
-                    "AND (CAST(:after AS uuid) IS NULL OR id > :after) ORDER BY id LIMIT :n"
-                ),
-                {"t": tenant_id, "a": activity_id, "after": after, "n": limit},
-            )
-        )
-        .mappings()
-        .all()
-    )
+    c = _changes.c
+    query = sa.select(_changes).where(c.tenant_id == tenant_id, c.activity_id == activity_id)
+    if after is not None:
+        query = query.where(c.id > after)
+    return list((await session.execute(query.order_by(c.id).limit(limit))).mappings().all())
 
 
 async def staff_member_exists(session: AsyncSession, tenant_id: str, staff_id: uuid.UUID) -> bool:
+    s = _staff.c
     return bool(
-        await session.scalar(
-            sa.text("SELECT EXISTS (SELECT 1 FROM staff_members WHERE tenant_id = :t AND id = :id AND active)"),
-            {"t": tenant_id, "id": staff_id},
-        )
+        await session.scalar(sa.select(sa.exists().where(s.tenant_id == tenant_id, s.id == staff_id, s.active)))
     )
 
 
 async def flag_overdue(session: AsyncSession, now: dt.datetime, limit: int) -> list[Any]:
     """Mark open activities whose due date has passed (client's time zone) and were never flagged; return them
     as the API shows them. Runs for every tenant: it is the sweep, not a request."""
-    rows = await session.execute(
-        sa.text(
-            "WITH due AS (SELECT a.id FROM activities a JOIN agreements ag ON ag.id = a.agreement_id "
-            f"AND ag.tenant_id = a.tenant_id WHERE a.overdue_at IS NULL AND {_OVERDUE} "
-            "ORDER BY a.due_date, a.id LIMIT :n FOR UPDATE OF a SKIP LOCKED) "
-            "UPDATE activities SET overdue_at = :now FROM due WHERE activities.id = due.id RETURNING activities.id"
-        ),
-        {"now": now, "n": limit},
+    a = _activities.c
+    due = (
+        sa.select(a.id)
+        .select_from(_JOINED)
+        .where(a.overdue_at.is_(None), _overdue())
+        .order_by(a.due_date, a.id)
+        .limit(limit)
+        .with_for_update(of=_activities, skip_locked=True)
+        .cte("due")
     )
-    ids = [r[0] for r in rows]
+    flag = sa.update(_activities).where(a.id == due.c.id).values(overdue_at=sa.bindparam("now")).returning(a.id)
+    ids = [r[0] for r in await session.execute(flag, {"now": now})]
     if not ids:
         return []
-    return list(
-        (
-            await session.execute(
-                sa.text(f"SELECT {_COLUMNS}{_FROM}WHERE a.id = ANY(:ids) ORDER BY a.id"), {"ids": ids, "now": now}
-            )
-        )
-        .mappings()
-        .all()
-    )
+    shown = _shown().where(a.id == sa.any_(sa.bindparam("ids", ids, type_=pg.ARRAY(sa.Uuid)))).order_by(a.id)
+    return list((await session.execute(shown, {"now": now})).mappings().all())
