@@ -20,35 +20,8 @@ _activities: sa.Table = Activity.__table__  # type: ignore[attr-defined]
 _agreements: sa.Table = Agreement.__table__  # type: ignore[attr-defined]
 _changes: sa.Table = ActivityChange.__table__  # type: ignore[attr-defined]
 _staff: sa.Table = StaffMember.__table__  # type: ignore[attr-defined]
-_SHOWN = [
-    "id",
-    "tenant_id",
-    "agreement_id",
-    "client_id",
-    "name",
-    "category",
-    "track",
-    "billing_mode",
-    "cadence",
-    "role",
-    "effort_hours",
-    "deliverable",
-    "occurrence_date",
-    "planned_date",
-    "due_date",
-    "scheduled_time",
-    "status",
-    "assignee_id",
-    "completed_at",
-    "outcome",
-    "hours_spent",
-    "deliverable_links",
-    "skip_reason",
-    "cancel_reason",
-    "overdue_at",
-    "created_at",
-    "updated_at",
-]
+# every column but template_key (an internal key the API never shows)
+_SHOWN = [c for c in _activities.columns if c.name != "template_key"]
 _JOINED = _activities.join(
     _agreements,
     sa.and_(_agreements.c.id == _activities.c.agreement_id, _agreements.c.tenant_id == _activities.c.tenant_id),
@@ -65,8 +38,7 @@ def _overdue() -> Any:
 
 def _shown() -> Any:
     """An activity as the API shows it: its columns, its client's time zone and whether it is overdue."""
-    columns = [_activities.c[c] for c in _SHOWN]
-    return sa.select(*columns, _agreements.c.timezone, _overdue().label("overdue")).select_from(_JOINED)
+    return sa.select(*_SHOWN, _agreements.c.timezone, _overdue().label("overdue")).select_from(_JOINED)
 
 
 @dataclass
