@@ -15,6 +15,7 @@ import uuid
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +35,21 @@ def _percent(num: int, den: int) -> str | None:
     if den == 0:
         return None
     return str((Decimal(num) * 100 / Decimal(den)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _outcome(r: Any, spent: Decimal, on_time: bool) -> Outcome:
+    return Outcome(
+        activity_id=r["id"],
+        name=r["name"],
+        category=r["category"],
+        role=r["role"],
+        due_date=r["due_date"],
+        completed_on=r["completed_on"],
+        on_time=on_time,
+        hours_spent=f"{spent:.2f}",
+        outcome=r["outcome"] or "",
+        deliverable_links=list(r["deliverable_links"] or []),
+    )
 
 
 async def delivery_report(
@@ -68,20 +84,7 @@ async def delivery_report(
             cats[r["category"]][1] += 1
             timely = r["completed_on"] <= r["due_date"]
             on_time += timely
-            outcomes.append(
-                Outcome(
-                    activity_id=r["id"],
-                    name=r["name"],
-                    category=r["category"],
-                    role=r["role"],
-                    due_date=r["due_date"],
-                    completed_on=r["completed_on"],
-                    on_time=timely,
-                    hours_spent=f"{spent:.2f}",
-                    outcome=r["outcome"] or "",
-                    deliverable_links=list(r["deliverable_links"] or []),
-                )
-            )
+            outcomes.append(_outcome(r, spent, timely))
     planned = len(rows) - counts["cancelled"]
     delivered = counts["completed"]
     return DeliveryReport(
