@@ -294,24 +294,35 @@ async def test_kill_9_billing_mid_run_then_rerun_bills_each_period_once(platform
     async with httpx.AsyncClient(timeout=120) as http:
         # 2,000 events through the real consumer path, one transaction each: minutes on a loaded 2-core machine
         await eventually(lambda: _eq(count(http, f"{billing}/v1/agreements", tenant), n), timeout=900, interval=3)
+        # Chunks of 100 agreements, so the run commits as it goes (at the default 2,000 these 2,000 agreements
+        # were one chunk: the run was all or nothing, and a quarter of it finished inside a fixed 0.5 s wait).
+        platform.env["BILLING_RUN_CHUNK_SIZE"] = "100"
+        platform.services["billing"].send_signal(signal.SIGTERM)
+        platform.services["billing"].wait()
+        platform.start_service("billing")
+        await asyncio.to_thread(platform.wait_ready, ["billing"], 60)
         r = await http.post(
-            f"{billing}/v1/billing-runs", headers=auth(tenant), json={"as_of": "2027-03-01", "background": True}
+            f"{billing}/v1/billing-runs", headers=auth(tenant), json={"as_of": "2027-12-01", "background": True}
         )
         assert r.status_code == 202, r.text
 
-        await asyncio.sleep(0.5)  # the run is under way (its chunks commit as they go): pull the plug
+        async def under_way() -> bool:  # its first chunks have committed: pull the plug
+            run = (await http.get(f"{billing}/v1/billing-runs/{r.json()['id']}", headers=auth(tenant))).json()
+            return run["invoices_created"] > 0
+
+        await eventually(under_way, timeout=60, interval=0.05)
         platform.services["billing"].send_signal(signal.SIGKILL)
         platform.services["billing"].wait()
         platform.start_service("billing")
         await asyncio.to_thread(platform.wait_ready, ["billing"], 60)
         before = await count(http, f"{billing}/v1/invoices", tenant)
-        assert 0 <= before < n * 3  # the killed run did not finish
-        rerun = await http.post(f"{billing}/v1/billing-runs", headers=auth(tenant), json={"as_of": "2027-03-01"})
+        assert 0 < before < n * 12  # the killed run had begun and did not finish
+        rerun = await http.post(f"{billing}/v1/billing-runs", headers=auth(tenant), json={"as_of": "2027-12-01"})
         assert rerun.status_code == 201, rerun.text
         invoices = await count(http, f"{billing}/v1/invoices", tenant)
-        assert invoices == n * 3  # January, February, March: exactly one each
+        assert invoices == n * 12  # January to December: exactly one each
         again = (
-            await http.post(f"{billing}/v1/billing-runs", headers=auth(tenant), json={"as_of": "2027-03-01"})
+            await http.post(f"{billing}/v1/billing-runs", headers=auth(tenant), json={"as_of": "2027-12-01"})
         ).json()
         assert again["invoices_created"] == 0
 
