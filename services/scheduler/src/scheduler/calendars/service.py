@@ -149,7 +149,7 @@ async def feed_by_token(session: AsyncSession, token: str, today: dt.date) -> by
 
 
 async def list_subscriptions(session: AsyncSession, tenant_id: str, page: PageParams) -> Page[SubscriptionOut]:
-    rows = await repo.list_subscriptions(session, tenant_id, page.after, page.limit + 1)
+    rows = await repo.list_subscriptions(session, tenant_id, page.after, page.limit)
     return page_of([SubscriptionOut.model_validate(dict(r)) for r in rows], page.limit)
 
 
