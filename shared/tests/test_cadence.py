@@ -3,6 +3,7 @@
 import datetime as dt
 import time
 
+import dateutil.rrule
 import pytest
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
@@ -10,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vcio_shared import cadence, vocabulary
-from vcio_shared.cadence import CadenceError, occurrences, parse, schedule_basis
+from vcio_shared.cadence import CadenceError, dates, occurrences, parse, schedule_basis
+
+D = dt.date
 
 TODAY = dt.date(2027, 1, 4)
 START = dt.date(2027, 2, 1)
@@ -124,3 +127,158 @@ def test_vocabulary() -> None:
     assert vocabulary.CATEGORIES[0] == "it_strategy" and len(vocabulary.CATEGORIES) == 9
     assert vocabulary.ROLES == ("vcio", "account_manager", "technical_account_manager", "engineer")
     assert vocabulary.BILLING_CYCLES == ("monthly", "quarterly", "annual")
+
+
+# dates: the expansion the scheduler plans with (and expand/count, what a proposal prices)
+
+
+def test_monthly_on_the_31st_skips_shorter_months_as_rfc_5545_says() -> None:
+    assert dates("FREQ=MONTHLY", D(2027, 1, 31), D(2027, 1, 31), D(2028, 1, 31)) == (
+        D(2027, 1, 31),
+        D(2027, 3, 31),
+        D(2027, 5, 31),
+        D(2027, 7, 31),
+        D(2027, 8, 31),
+        D(2027, 10, 31),
+        D(2027, 12, 31),
+    )
+
+
+def test_monthly_on_the_31st_with_last_day_falls_on_the_end_of_shorter_months() -> None:
+    assert dates("FREQ=MONTHLY", D(2027, 1, 31), D(2027, 1, 31), D(2028, 1, 31), "last_day") == (
+        D(2027, 1, 31),
+        D(2027, 2, 28),
+        D(2027, 3, 31),
+        D(2027, 4, 30),
+        D(2027, 5, 31),
+        D(2027, 6, 30),
+        D(2027, 7, 31),
+        D(2027, 8, 31),
+        D(2027, 9, 30),
+        D(2027, 10, 31),
+        D(2027, 11, 30),
+        D(2027, 12, 31),
+    )
+
+
+def test_explicit_bymonthday_31_is_expanded_exactly_as_written() -> None:
+    for month_end in ("skip", "last_day"):
+        assert dates("FREQ=MONTHLY;BYMONTHDAY=31", D(2027, 1, 1), D(2027, 1, 1), D(2027, 7, 1), month_end) == (
+            D(2027, 1, 31),
+            D(2027, 3, 31),
+            D(2027, 5, 31),
+        )
+
+
+def test_quarterly_from_30_november_with_last_day_in_a_leap_year_uses_29_february() -> None:
+    assert dates("FREQ=MONTHLY;INTERVAL=3", D(2027, 11, 30), D(2027, 11, 30), D(2028, 11, 30), "last_day") == (
+        D(2027, 11, 30),
+        D(2028, 2, 29),
+        D(2028, 5, 30),
+        D(2028, 8, 30),
+    )
+
+
+def test_annual_from_29_february_happens_in_leap_years_only() -> None:
+    assert dates("FREQ=YEARLY", D(2028, 2, 29), D(2028, 2, 29), D(2033, 2, 28)) == (
+        D(2028, 2, 29),
+        D(2032, 2, 29),
+    )
+
+
+def test_weekly_every_other_tuesday() -> None:
+    assert dates("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU", D(2027, 1, 5), D(2027, 1, 5), D(2027, 3, 5)) == (
+        D(2027, 1, 5),
+        D(2027, 1, 19),
+        D(2027, 2, 2),
+        D(2027, 2, 16),
+        D(2027, 3, 2),
+    )
+
+
+def test_weekly_every_other_tuesday_from_a_friday_starts_in_the_second_week() -> None:
+    # RFC 5545: the first week is the one containing DTSTART (its Tuesday is before it), so the next is two later
+    assert dates("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU", D(2027, 1, 1), D(2027, 1, 1), D(2027, 2, 10)) == (
+        D(2027, 1, 12),
+        D(2027, 1, 26),
+        D(2027, 2, 9),
+    )
+
+
+def test_dates_across_a_dst_change_stay_on_their_weekday() -> None:
+    # Sydney leaves daylight saving on 2027-04-04: calendar dates take no time zone, so none can drift to a Sunday
+    days = dates("FREQ=WEEKLY", D(2027, 3, 22), D(2027, 3, 22), D(2027, 4, 20))
+    assert days == (D(2027, 3, 22), D(2027, 3, 29), D(2027, 4, 5), D(2027, 4, 12), D(2027, 4, 19))
+    assert all(d.weekday() == 0 for d in days)
+
+
+def test_dates_across_the_us_spring_forward() -> None:
+    # New York springs forward on 2027-03-14
+    days = dates("FREQ=WEEKLY;BYDAY=MO", D(2027, 3, 1), D(2027, 3, 1), D(2027, 3, 30))
+    assert days == (D(2027, 3, 1), D(2027, 3, 8), D(2027, 3, 15), D(2027, 3, 22), D(2027, 3, 29))
+
+
+def test_window_is_half_open() -> None:
+    assert dates("FREQ=MONTHLY", D(2027, 1, 4), D(2027, 1, 4), D(2027, 4, 4)) == (
+        D(2027, 1, 4),
+        D(2027, 2, 4),
+        D(2027, 3, 4),
+    )
+
+
+@pytest.mark.parametrize(
+    "cadence", ["FREQ=HOURLY", "FREQ=SECONDLY", "BOGUS", "FREQ=FORTNIGHTLY", "DTSTART=20270101;FREQ=DAILY"]
+)
+def test_unusable_cadences_are_refused(cadence: str) -> None:
+    with pytest.raises(CadenceError):
+        dates(cadence, D(2027, 1, 1), D(2027, 1, 1), D(2028, 1, 1))
+
+
+def test_a_rule_that_never_matches_expands_to_nothing() -> None:
+    # without the search bound this daily rule would be searched day by day until the year 9999
+    assert dates("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", D(2027, 1, 1), D(2027, 1, 1), D(2030, 1, 1)) == ()
+    assert dates("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", D(2027, 1, 1), D(2027, 1, 1), D(2030, 1, 1)) == ()
+
+
+def test_a_count_limited_rule_stops_at_its_count() -> None:
+    assert dates("FREQ=MONTHLY;COUNT=2", D(2027, 1, 4), D(2027, 1, 4), D(2028, 1, 4)) == (
+        D(2027, 1, 4),
+        D(2027, 2, 4),
+    )
+
+
+def test_the_search_bound_does_not_leak_into_dateutil() -> None:
+    # __wrapped__: a fresh expansion, not the cached answer of an earlier test
+    never = dates.__wrapped__("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", D(2027, 1, 1), D(2027, 1, 1), D(2028, 1, 1))
+    assert never == ()
+    assert dateutil.rrule.datetime is dt  # type: ignore[attr-defined]
+    far = dateutil.rrule.rrule(dateutil.rrule.YEARLY, dtstart=dt.datetime(2399, 3, 1), count=3)
+    assert [d.year for d in far] == [2399, 2400, 2401]
+
+
+@pytest.mark.parametrize("until", ["20270401", "20270401T000000", "20270401T000000Z", "20270401T235959Z"])
+def test_until_is_a_date_whose_day_is_included_whatever_its_form(until: str) -> None:
+    # the form `parse` accepts in all four spellings; a proposal and the scheduler read each the same way
+    assert dates(f"FREQ=MONTHLY;UNTIL={until}", D(2027, 1, 1), D(2027, 1, 1), D(2028, 1, 1)) == (
+        D(2027, 1, 1),
+        D(2027, 2, 1),
+        D(2027, 3, 1),
+        D(2027, 4, 1),
+    )
+    assert cadence.count(f"FREQ=MONTHLY;UNTIL={until}", D(2027, 1, 1), D(2028, 1, 1)) == 4
+    assert occurrences(parse(f"FREQ=MONTHLY;UNTIL={until}", D(2027, 1, 1)), D(2027, 1, 1), 12) == 4
+
+
+def test_a_window_after_the_start_keeps_the_starts_rhythm() -> None:
+    # a change or renewal plans from a later day, with the agreement's start as DTSTART
+    assert dates("FREQ=MONTHLY;INTERVAL=3", D(2027, 1, 15), D(2027, 5, 1), D(2028, 1, 1)) == (
+        D(2027, 7, 15),
+        D(2027, 10, 15),
+    )
+
+
+def test_is_valid_is_the_expansions_verdict() -> None:
+    assert cadence.is_valid("FREQ=DAILY")
+    assert cadence.is_valid("RRULE:freq=monthly;interval=2")
+    assert not cadence.is_valid("FREQ=HOURLY")
+    assert not cadence.is_valid("INTERVAL=2")

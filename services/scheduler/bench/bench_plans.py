@@ -152,7 +152,7 @@ async def main(n: int) -> None:
                 with_ids(
                     rows_for(
                         p.tenant_id,
-                        (e.the_agreement_id, e.client.id, e.client.timezone),
+                        (e.the_agreement_id, e.client.id),
                         e.activities,
                         e.start_date,
                         (e.start_date, e.end_date),

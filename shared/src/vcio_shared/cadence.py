@@ -7,18 +7,23 @@ weekly or slower (a package schedules reviews, not daily chores), and `per_year`
 term moved forward by whole 400-year Gregorian cycles, which repeat every weekday and ISO week exactly, so an
 impossible rule runs out of calendar within a few centuries.
 
-`expand` and `count` give the dates of a stored rule with DTSTART = the start, inside `[start, end)`: what a
-proposal prices, and what the scheduler plans. `next_weekday` is the weekend rule both apply.
+`dates` expands a stored rule inside a window: what the scheduler plans. `expand` and `count` are the same
+expansion with DTSTART = the start, inside `[start, end)`: what a proposal prices, so the two always agree.
+`is_valid` is the same expansion's verdict, and `next_weekday` the weekend rule both apply.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import itertools
 import re
+import types
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import dateutil.rrule
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrule, rrulestr
 
@@ -206,24 +211,118 @@ def schedule_basis(today: dt.date) -> dt.date:
     return today.replace(day=1) + relativedelta(months=1)
 
 
-# a guard against absurd cadences when expanding a stored rule; no real vCIO activity comes near it
-MAX_EXPANDED = 20_000
+MONTH_END_RULES = ("skip", "last_day")
+MAX_OCCURRENCES = 3700  # ten years of a daily rule: no real vCIO activity comes near it
+_SUB_DAILY = ("HOURLY", "MINUTELY", "SECONDLY")
+_DAY_SOURCES = {"BYMONTHDAY", "BYDAY", "BYYEARDAY", "BYWEEKNO", "BYSETPOS", "BYEASTER"}
+# dateutil checks UNTIL only when a candidate matches: a rule that never matches (FREQ=DAILY;BYMONTH=2;
+# BYMONTHDAY=30) is searched day by day until `datetime.MAXYEAR`, about 20 s of CPU, which dateutil reads from its
+# module global `datetime`. While `dates` iterates, that global is a view of the datetime module whose MAXYEAR is
+# SEARCH_MAX_YEAR, so such a search ends there. Windows end before it (the scheduler plans terms starting before
+# SEARCH_MAX_YEAR - 10, ten years at most).
+SEARCH_MAX_YEAR = 2200
 
 
-@functools.lru_cache(maxsize=4096)
+class _BoundedDatetime(types.ModuleType):
+    MAXYEAR = SEARCH_MAX_YEAR
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(dt, name)
+
+
+_BOUNDED = _BoundedDatetime("datetime")
+
+
+@contextlib.contextmanager
+def _bounded_search() -> Iterator[None]:
+    """Only while `dates` iterates a rule (synchronously, so no other task sees it): `per_year`, which moves terms
+    by 400-year cycles towards 9999, and any other code in the process keep dateutil's real MAXYEAR."""
+    original = dateutil.rrule.datetime  # type: ignore[attr-defined]
+    dateutil.rrule.datetime = _BOUNDED  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        dateutil.rrule.datetime = original  # type: ignore[attr-defined]
+
+
+def stored_parts(rule: str) -> dict[str, str]:
+    """The KEY=VALUE parts of a stored rule (upper case, without "RRULE:"), read leniently: rules reach the
+    expansion already checked by `parse`, or from another service's event. FREQ is required, DTSTART refused."""
+    text = rule.strip().upper().removeprefix("RRULE:")
+    parts: dict[str, str] = {}
+    for chunk in text.split(";"):
+        if not chunk.strip():
+            continue
+        key, sep, value = chunk.partition("=")
+        if not sep:
+            raise CadenceError(f"invalid cadence {rule!r}")
+        parts[key.strip()] = value.strip()
+    if "FREQ" not in parts:
+        raise CadenceError(f"cadence {rule!r} has no FREQ")
+    if "DTSTART" in parts:
+        raise CadenceError("a cadence carries no DTSTART: the agreement's start is the DTSTART")
+    return parts
+
+
+def anchored_rule(parts: dict[str, str], start: dt.date, month_end: str = "skip") -> str:
+    """The rule as expanded. By default (`skip`) exactly RFC 5545: a month without the start's day is skipped.
+    With `last_day` (a scheduler tenant's setting), a monthly or yearly cadence whose day comes from a start on
+    the 29th-31st falls on the month's last day in shorter months (`BYMONTHDAY=31,-1;BYSETPOS=1`): a monthly
+    review sold from 31 January then happens every month, on the 28th in February."""
+    freq = parts["FREQ"]
+    moves = month_end == "last_day" and start.day > 28 and freq in ("MONTHLY", "YEARLY")
+    if moves and not _DAY_SOURCES & parts.keys() and not (freq == "YEARLY" and "BYMONTH" in parts):
+        parts = {**parts, "BYMONTHDAY": f"{start.day},-1", "BYSETPOS": "1"}
+        if freq == "YEARLY":
+            parts["BYMONTH"] = str(start.month)
+    return ";".join(f"{k}={v}" for k, v in parts.items())
+
+
+@functools.lru_cache(maxsize=65536)
+def dates(
+    rule: str, dtstart: dt.date, window_start: dt.date, window_end: dt.date, month_end: str = "skip"
+) -> tuple[dt.date, ...]:
+    """The dates of a cadence with DTSTART = `dtstart`, inside `[window_start, window_end)`: what the scheduler
+    plans and (through `expand`) what a proposal prices and shows.
+
+    Dates are calendar dates: no time zone enters, so a daylight-saving change cannot move one. UNTIL counts as a
+    date, its last day included, as `parse` reads it (a time or a Z after it changes nothing). Cached: pure."""
+    parts = stored_parts(rule)
+    if parts["FREQ"] in _SUB_DAILY:
+        raise CadenceError(f"cadence {rule!r} is more frequent than daily")
+    stop = min(window_end, _after_until(rule, parts.pop("UNTIL", None)) or window_end)
+    if stop <= dtstart:
+        return ()
+    try:
+        parsed = rrulestr(anchored_rule(parts, dtstart, month_end), dtstart=dt.datetime.combine(dtstart, dt.time()))
+        assert isinstance(parsed, rrule)
+        # stop at the window's end whatever the rule says (see SEARCH_MAX_YEAR for a rule that never matches)
+        parsed = parsed.replace(until=dt.datetime.combine(stop, dt.time()) - dt.timedelta(microseconds=1))
+        with _bounded_search():
+            found = [when.date() for when in itertools.islice(parsed, MAX_OCCURRENCES * 4 + 2)]
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+        raise CadenceError(f"invalid cadence {rule!r}: {exc}") from exc
+    # a rule with BYHOUR may fall twice on one day: a day is planned once
+    out = tuple(dict.fromkeys(day for day in found if day >= window_start))
+    if len(found) > MAX_OCCURRENCES * 4 + 1 or len(out) > MAX_OCCURRENCES:
+        raise CadenceError(f"cadence {rule!r} expands to too many occurrences")
+    return out
+
+
+def _after_until(rule: str, until: str | None) -> dt.date | None:
+    """The day after UNTIL's date (the window's end it sets), if the rule has one."""
+    if until is None:
+        return None
+    try:
+        return dt.datetime.strptime(until[:8], "%Y%m%d").date() + dt.timedelta(days=1)
+    except ValueError as exc:
+        raise CadenceError(f"cadence {rule!r}: UNTIL {until} is not a date") from exc
+
+
 def expand(rule: str, start: dt.date, end: dt.date) -> tuple[dt.date, ...]:
-    """Dates of a cadence (RRULE without DTSTART) with DTSTART = `start`, inside `[start, end)`.
-
-    Cached: it is pure, dateutil spends milliseconds on a year of a weekly rule, and a proposal asks for every
-    activity twice (its schedule summary and its delivery calendar) on a handful of packages and start dates."""
-    parsed = rrulestr(rule, dtstart=dt.datetime.combine(start, dt.time()))
-    limit = dt.datetime.combine(end, dt.time())
-    out: list[dt.date] = []
-    for when in itertools.islice(parsed, MAX_EXPANDED):  # type: ignore[call-overload]
-        if when >= limit:
-            break
-        out.append(when.date())
-    return tuple(out)
+    """Dates of a cadence with DTSTART = `start`, inside `[start, end)`: the dates the scheduler plans for an
+    agreement of that term (with the RFC 5545 month-end rule, the default)."""
+    return dates(rule, start, start, end)
 
 
 def count(rule: str, start: dt.date, end: dt.date) -> int:
@@ -232,14 +331,12 @@ def count(rule: str, start: dt.date, end: dt.date) -> int:
 
 
 def is_valid(rule: str) -> bool:
-    """dateutil can read the rule and it carries no DTSTART (the lenient check for rules already stored)."""
+    """`dates` can expand the rule (the lenient check for rules already stored, as the scheduler reads them)."""
     try:
-        if "DTSTART" in rule.upper():
-            return False
-        rrulestr(rule, dtstart=dt.datetime(2000, 1, 1))
-        return True
-    except (ValueError, TypeError, OverflowError, IndexError, KeyError):
+        dates(rule, dt.date(2000, 1, 31), dt.date(2000, 1, 31), dt.date(2000, 2, 1))
+    except CadenceError:
         return False
+    return True
 
 
 def next_weekday(day: dt.date) -> dt.date:

@@ -8,13 +8,13 @@ import hashlib
 import secrets
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import icalendar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.calendars import repository as repo
 from scheduler.calendars.schemas import SubscriptionCreate, SubscriptionCreated, SubscriptionOut
-from scheduler.plans.cadence import zone
 from vcio_shared.audit import record
 from vcio_shared.auth import Principal
 from vcio_shared.errors import NotFound
@@ -42,7 +42,7 @@ def _event(row: Any, *, with_client: bool) -> icalendar.Event:
     summary = f"{row['name']} — {row['client_name']}" if with_client else row["name"]
     ev.add("summary", summary)
     if row["scheduled_time"] is not None:
-        start = dt.datetime.combine(row["due_date"], row["scheduled_time"], tzinfo=zone(row["timezone"]))
+        start = dt.datetime.combine(row["due_date"], row["scheduled_time"], tzinfo=ZoneInfo(row["timezone"]))
         minutes = max(30, int(float(row["effort_hours"]) * 60))
         ev.add("dtstart", start)
         ev.add("dtend", start + dt.timedelta(minutes=minutes))

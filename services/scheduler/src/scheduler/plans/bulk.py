@@ -10,14 +10,16 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.plans import repository as repo
 from scheduler.plans.assignment import Assigner
-from scheduler.plans.cadence import PLAN_MAX_YEAR, CadenceError, business_day, occurrence_dates, zone
+from scheduler.plans.business_days import business_day
 from scheduler.plans.schemas import ActivityTemplate, AgreementActivated
 from vcio_shared.audit import entry, record_many
+from vcio_shared.cadence import SEARCH_MAX_YEAR, CadenceError, dates
 from vcio_shared.events import CloudEvent, build, emit_many
 from vcio_shared.ids import uuid7_strings
 
@@ -77,7 +79,7 @@ async def tenant_rules(session: AsyncSession, tenant_ids: list[str]) -> dict[str
 
 def rows_for(
     tenant_id: str,
-    agreement: tuple[uuid.UUID, uuid.UUID, str],
+    agreement: tuple[uuid.UUID, uuid.UUID],
     templates: list[ActivityTemplate],
     dtstart: dt.date,
     window: tuple[dt.date, dt.date],
@@ -85,18 +87,18 @@ def rows_for(
     assigner: Assigner | None,
     now: dt.datetime,
 ) -> list[list[Any]]:
-    """The activity rows of one agreement (id, client id, time zone) in `window`, in `repo.ACTIVITY_COLUMNS`
-    order, without ids (see `with_ids`)."""
-    agreement_id, client_id, timezone = agreement
+    """The activity rows of one agreement (id, client id) in `window`, in `repo.ACTIVITY_COLUMNS` order, without
+    ids (see `with_ids`). The dates are `vcio_shared.cadence.dates`, the expansion a proposal counts with."""
+    agreement_id, client_id = agreement
     country, subdivision = rules.holidays if rules.holidays else (None, None)
     rows: list[list[Any]] = []
     for key, t in keyed(templates):
         try:
-            dates = occurrence_dates(t.cadence, dtstart, window[0], window[1], timezone, rules.month_end)
+            occurrences = dates(t.cadence, dtstart, window[0], window[1], rules.month_end)
         except CadenceError as exc:
             raise PlanningError(f"activity {t.name!r}: {exc}") from exc
         effort = Decimal(str(t.effort_hours))
-        for occurrence in dates:
+        for occurrence in occurrences:
             due = business_day(occurrence, country, subdivision)
             assignee = assigner.pick(tenant_id, t.role, due, effort) if assigner else None
             rows.append(
@@ -146,15 +148,15 @@ async def assigner_for(session: AsyncSession, tenant_ids: list[str], start: dt.d
 
 def _check_agreement(event: AgreementActivated) -> None:
     try:
-        zone(event.client.timezone)
-    except CadenceError as exc:
-        raise PlanningError(str(exc)) from exc
+        ZoneInfo(event.client.timezone)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise PlanningError(f"unknown time zone {event.client.timezone!r}") from exc
     if event.end_date <= event.start_date:
         raise PlanningError("end_date must be after start_date")
     if (event.end_date - event.start_date).days > 366 * 10:
         raise PlanningError("a term longer than ten years is not planned")
-    if not dt.date(2000, 1, 1) <= event.start_date < dt.date(PLAN_MAX_YEAR - 10, 1, 1):
-        raise PlanningError(f"start_date must be between 2000 and {PLAN_MAX_YEAR - 11}")
+    if not dt.date(2000, 1, 1) <= event.start_date < dt.date(SEARCH_MAX_YEAR - 10, 1, 1):
+        raise PlanningError(f"start_date must be between 2000 and {SEARCH_MAX_YEAR - 11}")
 
 
 def _agreement_row(p: AgreementPlan) -> dict[str, Any]:
@@ -204,7 +206,7 @@ async def plan_agreements(session: AsyncSession, plans: list[AgreementPlan], now
             e = p.event
             agreement_rows = rows_for(
                 p.tenant_id,
-                (e.the_agreement_id, e.client.id, e.client.timezone),
+                (e.the_agreement_id, e.client.id),
                 e.activities,
                 e.start_date,
                 (e.start_date, e.end_date),

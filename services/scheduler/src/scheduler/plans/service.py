@@ -135,7 +135,7 @@ async def _replan(
     assigner = await assigner_for(session, [tenant_id], window[0], window[1])
     wanted = rows_for(
         tenant_id,
-        (agreement["id"], agreement["client_id"], agreement["timezone"]),
+        (agreement["id"], agreement["client_id"]),
         templates,
         dtstart,
         window,

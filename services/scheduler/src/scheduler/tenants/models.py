@@ -16,7 +16,7 @@ class TenantSettings(Base, table=True):
     tenant_id: str = Field(sa_column=sa.Column(sa.Text, primary_key=True))
     holiday_country: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     holiday_subdivision: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
-    # "skip" (RFC 5545, the default) or "last_day": see scheduler.plans.cadence.anchored_rule
+    # "skip" (RFC 5545, the default) or "last_day": see vcio_shared.cadence.anchored_rule
     month_end: str = Field(
         default="skip", sa_column=sa.Column(sa.Text, nullable=False, server_default=sa.text("'skip'"))
     )
