@@ -11,19 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vcio_shared.schemas import ResponseModel
 
-CATEGORIES = (
-    "it_strategy",
-    "business_applications",
-    "data_and_bi",
-    "office_productivity",
-    "proposals",
-    "system_integrations",
-    "cybersecurity",
-    "infrastructure",
-    "account_management",
-)
-ROLES = ("vcio", "account_manager", "technical_account_manager", "engineer")
-
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 
 

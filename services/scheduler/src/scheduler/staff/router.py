@@ -10,11 +10,12 @@ from fastapi import APIRouter, Query
 from scheduler.activities.schemas import SaneDate
 from scheduler.deps import Reader, Writer
 from scheduler.staff import service
-from scheduler.staff.schemas import CapacityReport, Role, StaffCreate, StaffOut, StaffUpdate
+from scheduler.staff.schemas import CapacityReport, StaffCreate, StaffOut, StaffUpdate
 from vcio_shared.db import SessionDep
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep
 from vcio_shared.schemas import Page, PageDep
+from vcio_shared.vocabulary import Role
 
 router = APIRouter(tags=["staff"])
 

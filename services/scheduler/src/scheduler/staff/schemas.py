@@ -11,8 +11,7 @@ from pydantic import AfterValidator, ConfigDict, Field
 
 from scheduler.activities.schemas import SaneDate
 from vcio_shared.schemas import SPACE_OR_CONTROL, RequestModel, ResponseModel, decimal_text, not_null
-
-Role = Literal["vcio", "account_manager", "technical_account_manager", "engineer"]
+from vcio_shared.vocabulary import Role
 
 
 def _capacity(value: Decimal) -> Decimal:
