@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from scheduler.calendars import service
-from scheduler.calendars.schemas import SubscriptionCreate, SubscriptionCreated, SubscriptionOut
+from scheduler.calendars.schemas import SubscriptionCreate, SubscriptionCreatedOut, SubscriptionOut
 from scheduler.deps import Reader, Writer
 from vcio_shared.db import SessionDep
 from vcio_shared.errors import TooManyRequests
@@ -35,7 +35,7 @@ async def staff_calendar(staff_id: uuid.UUID, principal: Reader, session: Sessio
     return Response(body, media_type=ICS)
 
 
-@router.post("/v1/calendars/subscriptions", status_code=201, response_model=SubscriptionCreated)
+@router.post("/v1/calendars/subscriptions", status_code=201, response_model=SubscriptionCreatedOut)
 async def create_subscription(
     body: SubscriptionCreate,
     principal: Writer,

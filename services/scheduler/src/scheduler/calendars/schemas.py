@@ -22,5 +22,5 @@ class SubscriptionOut(ResponseModel):
     revoked_at: dt.datetime | None
 
 
-class SubscriptionCreated(SubscriptionOut):
+class SubscriptionCreatedOut(SubscriptionOut):
     url: str

@@ -14,7 +14,7 @@ import icalendar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.calendars import repository as repo
-from scheduler.calendars.schemas import SubscriptionCreate, SubscriptionCreated, SubscriptionOut
+from scheduler.calendars.schemas import SubscriptionCreate, SubscriptionCreatedOut, SubscriptionOut
 from vcio_shared.audit import record
 from vcio_shared.auth import Principal
 from vcio_shared.errors import NotFound
@@ -100,7 +100,7 @@ def _hash(token: str) -> str:
 
 async def subscribe(
     session: AsyncSession, principal: Principal, body: SubscriptionCreate, base_url: str, now: dt.datetime
-) -> SubscriptionCreated:
+) -> SubscriptionCreatedOut:
     if body.kind == "client":
         if await repo.client_name(session, principal.tenant_id, body.subject_id) is None:
             raise NotFound("no such client")
@@ -127,7 +127,7 @@ async def subscribe(
         sub_id,
         {"kind": body.kind, "subject_id": body.subject_id},
     )
-    return SubscriptionCreated(
+    return SubscriptionCreatedOut(
         id=sub_id,
         kind=body.kind,
         subject_id=body.subject_id,

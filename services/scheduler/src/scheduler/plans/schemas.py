@@ -90,7 +90,7 @@ class AgreementCancelled(_Event):
     effective_date: dt.date
 
 
-class PlanSummary(ResponseModel):
+class PlanOut(ResponseModel):
     agreement_id: uuid.UUID
     client_id: uuid.UUID
     client_name: str

@@ -30,7 +30,7 @@ from scheduler.plans.schemas import (
     AgreementCancelled,
     AgreementChanged,
     AgreementRenewed,
-    PlanSummary,
+    PlanOut,
 )
 from vcio_shared.audit import record
 from vcio_shared.errors import NotFound
@@ -219,12 +219,12 @@ async def on_renewed(session: AsyncSession, tenant_id: str, data: dict[str, Any]
     return counts
 
 
-async def get_plan(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID) -> PlanSummary:
+async def get_plan(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID) -> PlanOut:
     agreement = await repo.get_agreement(session, tenant_id, agreement_id)
     if agreement is None:
         raise NotFound("no such agreement")
     by_status = await repo.plan_summary(session, tenant_id, agreement_id)
-    return PlanSummary(
+    return PlanOut(
         agreement_id=agreement["id"],
         client_id=agreement["client_id"],
         client_name=agreement["client_name"],

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from scheduler.activities.schemas import SaneDate
 from scheduler.deps import Reader
 from scheduler.reports import service
-from scheduler.reports.schemas import DeliveryReport
+from scheduler.reports.schemas import DeliveryReportOut
 from vcio_shared.db import SessionDep
 from vcio_shared.runtime import ClockDep
 
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 @router.get(
     "/delivery/{client_id}",
-    response_model=DeliveryReport,
+    response_model=DeliveryReportOut,
     response_model_by_alias=True,
     responses={200: {"content": {"text/html": {}, "application/pdf": {}}}},
 )

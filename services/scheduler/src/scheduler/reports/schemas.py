@@ -10,19 +10,19 @@ from pydantic import Field
 from vcio_shared.schemas import ResponseModel
 
 
-class RoleHours(ResponseModel):
+class RoleHoursOut(ResponseModel):
     role: str
     planned_hours: str
     delivered_hours: str
 
 
-class CategoryCount(ResponseModel):
+class CategoryCountOut(ResponseModel):
     category: str
     planned: int
     delivered: int
 
 
-class Outcome(ResponseModel):
+class OutcomeOut(ResponseModel):
     activity_id: uuid.UUID
     name: str
     category: str
@@ -35,7 +35,7 @@ class Outcome(ResponseModel):
     deliverable_links: list[str]
 
 
-class DeliveryReport(ResponseModel):
+class DeliveryReportOut(ResponseModel):
     client_id: uuid.UUID
     client_name: str
     period_from: dt.date = Field(serialization_alias="from")
@@ -49,7 +49,7 @@ class DeliveryReport(ResponseModel):
     on_time: int
     delivery_rate_percent: str | None
     on_time_rate_percent: str | None
-    hours_by_role: list[RoleHours]
-    by_category: list[CategoryCount]
-    outcomes: list[Outcome]
+    hours_by_role: list[RoleHoursOut]
+    by_category: list[CategoryCountOut]
+    outcomes: list[OutcomeOut]
     skipped_reasons: list[dict[str, str]]

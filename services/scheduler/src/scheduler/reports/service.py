@@ -21,7 +21,7 @@ import jinja2
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.reports import repository as repo
-from scheduler.reports.schemas import CategoryCount, DeliveryReport, Outcome, RoleHours
+from scheduler.reports.schemas import CategoryCountOut, DeliveryReportOut, OutcomeOut, RoleHoursOut
 from vcio_shared.errors import NotFound, Unprocessable
 
 MAX_DAYS = 3700
@@ -37,8 +37,8 @@ def _percent(num: int, den: int) -> str | None:
     return str((Decimal(num) * 100 / Decimal(den)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def _outcome(r: Any, spent: Decimal, on_time: bool) -> Outcome:
-    return Outcome(
+def _outcome(r: Any, spent: Decimal, on_time: bool) -> OutcomeOut:
+    return OutcomeOut(
         activity_id=r["id"],
         name=r["name"],
         category=r["category"],
@@ -54,7 +54,7 @@ def _outcome(r: Any, spent: Decimal, on_time: bool) -> Outcome:
 
 async def delivery_report(
     session: AsyncSession, tenant_id: str, client_id: uuid.UUID, start: dt.date, end: dt.date, today: dt.date
-) -> DeliveryReport:
+) -> DeliveryReportOut:
     if end <= start:
         raise Unprocessable.field(["query", "to"], "to must be after from")
     if (end - start).days > MAX_DAYS:
@@ -87,7 +87,7 @@ async def delivery_report(
             outcomes.append(_outcome(r, spent, timely))
     planned = len(rows) - counts["cancelled"]
     delivered = counts["completed"]
-    return DeliveryReport(
+    return DeliveryReportOut(
         client_id=client_id,
         client_name=client.client_name,
         period_from=start,
@@ -102,10 +102,10 @@ async def delivery_report(
         delivery_rate_percent=_percent(delivered, planned),
         on_time_rate_percent=_percent(on_time, delivered),
         hours_by_role=[
-            RoleHours(role=role, planned_hours=f"{planned_h[role]:.2f}", delivered_hours=f"{done_h[role]:.2f}")
+            RoleHoursOut(role=role, planned_hours=f"{planned_h[role]:.2f}", delivered_hours=f"{done_h[role]:.2f}")
             for role in sorted(planned_h)
         ],
-        by_category=[CategoryCount(category=c, planned=v[0], delivered=v[1]) for c, v in sorted(cats.items())],
+        by_category=[CategoryCountOut(category=c, planned=v[0], delivered=v[1]) for c, v in sorted(cats.items())],
         outcomes=outcomes,
         skipped_reasons=skipped,
     )
@@ -136,7 +136,7 @@ def _day(d: dt.date) -> str:
     return f"{d.day} {d:%B %Y}"
 
 
-def render_html(report: DeliveryReport, generated_on: dt.date) -> str:
+def render_html(report: DeliveryReportOut, generated_on: dt.date) -> str:
     last_day = report.period_to - dt.timedelta(days=1)  # the period is half-open: show its last included day
     return _env.get_template("delivery.html").render(
         r=report,
@@ -152,6 +152,6 @@ def _pdf(html: str) -> bytes:
     return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
 
 
-async def render_pdf(report: DeliveryReport, generated_on: dt.date) -> bytes:
+async def render_pdf(report: DeliveryReportOut, generated_on: dt.date) -> bytes:
     # WeasyPrint is CPU-bound: keep the event loop free for other requests.
     return await asyncio.to_thread(_pdf, render_html(report, generated_on))

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from scheduler.activities.schemas import SaneDate
 from scheduler.deps import Reader, Writer
 from scheduler.staff import service
-from scheduler.staff.schemas import CapacityReport, StaffCreate, StaffOut, StaffUpdate
+from scheduler.staff.schemas import CapacityReportOut, StaffCreate, StaffOut, StaffUpdate
 from vcio_shared.db import SessionDep
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep
@@ -49,7 +49,7 @@ async def update_staff_member(
     return await service.update(session, principal, staff_id, body, clock.now())
 
 
-@router.get("/v1/capacity", response_model=CapacityReport, response_model_by_alias=True)
+@router.get("/v1/capacity", response_model=CapacityReportOut, response_model_by_alias=True)
 async def capacity_report(
     principal: Reader,
     session: SessionDep,

@@ -76,7 +76,7 @@ class CapacityQuery(RequestModel):
     to: SaneDate
 
 
-class CapacityRow(ResponseModel):
+class CapacityRowOut(ResponseModel):
     staff_id: uuid.UUID
     name: str
     roles: list[str]
@@ -89,8 +89,8 @@ class CapacityRow(ResponseModel):
     overbooked: bool
 
 
-class CapacityReport(ResponseModel):
+class CapacityReportOut(ResponseModel):
     period: Literal["week", "month"]
     period_from: dt.date = Field(serialization_alias="from")
     period_to: dt.date = Field(serialization_alias="to")
-    items: list[CapacityRow]
+    items: list[CapacityRowOut]

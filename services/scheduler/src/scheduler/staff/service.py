@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.staff import repository as repo
-from scheduler.staff.schemas import CapacityReport, CapacityRow, StaffCreate, StaffOut, StaffUpdate
+from scheduler.staff.schemas import CapacityReportOut, CapacityRowOut, StaffCreate, StaffOut, StaffUpdate
 from vcio_shared.audit import diff, record
 from vcio_shared.auth import Principal
 from vcio_shared.errors import NotFound, Unprocessable
@@ -144,7 +144,7 @@ async def capacity(
     end: dt.date,
     staff_id: uuid.UUID | None,
     role: str | None,
-) -> CapacityReport:
+) -> CapacityReportOut:
     if end <= start:
         raise Unprocessable.field(["query", "to"], "to must be after from")
     if (end - start).days > MAX_REPORT_DAYS:
@@ -164,7 +164,7 @@ async def capacity(
             hours, n = booked.get((member["id"], p_start), (Decimal("0"), 0))
             util = None if cap == 0 else f"{(hours * 100 / cap).quantize(Decimal('0.01'))}"
             items.append(
-                CapacityRow(
+                CapacityRowOut(
                     staff_id=member["id"],
                     name=member["name"],
                     roles=list(member["roles"]),
@@ -177,7 +177,7 @@ async def capacity(
                     overbooked=hours > cap,
                 )
             )
-    return CapacityReport(
+    return CapacityReportOut(
         period=period,  # type: ignore[arg-type]  # checked by the route
         period_from=periods[0][0],
         period_to=periods[-1][1],
