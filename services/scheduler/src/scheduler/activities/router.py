@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.activities import service
 from scheduler.activities.repository import ActivityFilter
@@ -21,11 +24,13 @@ from scheduler.activities.schemas import (
     Status,
 )
 from scheduler.deps import Reader, Writer
+from vcio_shared.auth import Principal
 from vcio_shared.db import SessionDep
 from vcio_shared.runtime import ClockDep
-from vcio_shared.schemas import Page, PageDep
+from vcio_shared.schemas import Page, PageDep, RequestModel
 
 router = APIRouter(prefix="/v1/activities", tags=["activities"])
+Move = Callable[[AsyncSession, Principal, uuid.UUID, Any, dt.datetime], Awaitable[ActivityOut]]
 
 
 @router.get("")
@@ -66,43 +71,22 @@ async def activity_history(
     return await service.history(session, principal.tenant_id, activity_id, page, clock.now())
 
 
-@router.post("/{activity_id}/schedule")
-async def schedule_activity(
-    activity_id: uuid.UUID, body: ScheduleRequest, principal: Writer, session: SessionDep, clock: ClockDep
-) -> ActivityOut:
-    return await service.schedule(session, principal, activity_id, body, clock.now())
+def _action(name: str, body_type: type[RequestModel], move: Move) -> None:
+    """`POST /v1/activities/{activity_id}/<name>`: one move of an activity, answered with the activity."""
+
+    async def route(
+        activity_id: uuid.UUID, body: RequestModel, principal: Writer, session: SessionDep, clock: ClockDep
+    ) -> ActivityOut:
+        return await move(session, principal, activity_id, body, clock.now())
+
+    route.__annotations__["body"] = body_type  # the body's own model, for parsing and the OpenAPI document
+    route.__name__ = route.__qualname__ = f"{name}_activity"
+    router.post(f"/{{activity_id}}/{name}")(route)
 
 
-@router.post("/{activity_id}/reschedule")
-async def reschedule_activity(
-    activity_id: uuid.UUID, body: RescheduleRequest, principal: Writer, session: SessionDep, clock: ClockDep
-) -> ActivityOut:
-    return await service.reschedule(session, principal, activity_id, body, clock.now())
-
-
-@router.post("/{activity_id}/assign")
-async def assign_activity(
-    activity_id: uuid.UUID, body: AssignRequest, principal: Writer, session: SessionDep, clock: ClockDep
-) -> ActivityOut:
-    return await service.assign(session, principal, activity_id, body, clock.now())
-
-
-@router.post("/{activity_id}/complete")
-async def complete_activity(
-    activity_id: uuid.UUID, body: CompleteRequest, principal: Writer, session: SessionDep, clock: ClockDep
-) -> ActivityOut:
-    return await service.complete(session, principal, activity_id, body, clock.now())
-
-
-@router.post("/{activity_id}/skip")
-async def skip_activity(
-    activity_id: uuid.UUID, body: SkipRequest, principal: Writer, session: SessionDep, clock: ClockDep
-) -> ActivityOut:
-    return await service.skip(session, principal, activity_id, body, clock.now())
-
-
-@router.post("/{activity_id}/cancel")
-async def cancel_activity(
-    activity_id: uuid.UUID, body: SkipRequest, principal: Writer, session: SessionDep, clock: ClockDep
-) -> ActivityOut:
-    return await service.cancel(session, principal, activity_id, body, clock.now())
+_action("schedule", ScheduleRequest, service.schedule)
+_action("reschedule", RescheduleRequest, service.reschedule)
+_action("assign", AssignRequest, service.assign)
+_action("complete", CompleteRequest, service.complete)
+_action("skip", SkipRequest, service.skip)
+_action("cancel", SkipRequest, service.cancel)

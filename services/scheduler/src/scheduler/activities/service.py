@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -99,138 +100,94 @@ async def list_activities(
     return page_of([to_out(r) for r in rows], page.limit)
 
 
-async def _locked(session: AsyncSession, tenant_id: str, activity_id: uuid.UUID, now: dt.datetime) -> Any:
+async def _open(
+    session: AsyncSession, tenant_id: str, activity_id: uuid.UUID, now: dt.datetime, verb: str | None
+) -> Any:
+    """The activity, locked for the move; a closed one cannot be `verb` (409; no check without a verb)."""
     row = await repo.get(session, tenant_id, activity_id, now, for_update=True)
     if row is None:
         raise NotFound("no such activity")
+    if verb is not None and row["status"] not in OPEN:
+        raise Conflict(f"a {row['status']} activity cannot be {verb}")
     return row
 
 
-def _require_open(row: Any, action: str) -> None:
-    if row["status"] not in OPEN:
-        raise Conflict(f"a {row['status']} activity cannot be {action}")
-
-
-async def _check_assignee(session: AsyncSession, tenant_id: str, assignee_id: uuid.UUID | None, loc: str) -> None:
+async def _check_assignee(session: AsyncSession, tenant_id: str, assignee_id: uuid.UUID | None) -> None:
     if assignee_id is not None and not await repo.staff_member_exists(session, tenant_id, assignee_id):
-        raise Unprocessable.field(["body", loc], "no such active staff member")
+        raise Unprocessable.field(["body", "assignee_id"], "no such active staff member")
 
 
-async def _changed(
-    session: AsyncSession,
-    principal: Principal,
-    activity_id: uuid.UUID,
-    action: str,
-    changes: dict[str, Any],
-    now: dt.datetime,
-    event_type: str | None = None,
+@dataclass(frozen=True)
+class _Move:
+    """One move of an activity: the columns it sets, its history row (from/to/reason) and its audit data. The
+    action names the history row, the audit action (`activity.<action>`) and the event
+    (`vcio.scheduler.activity.<action>`)."""
+
+    action: str
+    values: dict[str, Any]
+    change: dict[str, Any]
+    audit: dict[str, Any]
+
+
+async def _apply(
+    session: AsyncSession, principal: Principal, activity_id: uuid.UUID, move: _Move, now: dt.datetime
 ) -> ActivityOut:
-    out = await get(session, principal.tenant_id, activity_id, now)
-    await record(session, principal, f"activity.{action}", "activity", activity_id, changes)
-    if event_type is not None:
-        data = completed_event_data(out) if event_type.endswith(".completed") else out.model_dump(mode="json")
-        await emit(session, SERVICE, event_type, principal.tenant_id, data, subject=str(activity_id))
+    tenant_id = principal.tenant_id
+    await repo.update(session, tenant_id, activity_id, now, **move.values)
+    await repo.add_change(session, tenant_id, activity_id, move.action, principal.sub, now, **move.change)
+    out = await get(session, tenant_id, activity_id, now)
+    await record(session, principal, f"activity.{move.action}", "activity", activity_id, move.audit)
+    data = completed_event_data(out) if move.action == "completed" else out.model_dump(mode="json")
+    event_type = f"vcio.scheduler.activity.{move.action}"
+    await emit(session, SERVICE, event_type, tenant_id, data, subject=str(activity_id))
     return out
+
+
+def _moved(row: Any, date: dt.date, time: dt.time | None) -> dict[str, Any]:
+    """The history row's from/to of a move to another date and time."""
+    return {"from_date": row["due_date"], "to_date": date, "from_time": row["scheduled_time"], "to_time": time}
 
 
 async def schedule(
     session: AsyncSession, principal: Principal, activity_id: uuid.UUID, body: ScheduleRequest, now: dt.datetime
 ) -> ActivityOut:
-    row = await _locked(session, principal.tenant_id, activity_id, now)
+    row = await _open(session, principal.tenant_id, activity_id, now, None)
     if row["status"] != "planned":
         raise Conflict(f"only a planned activity can be scheduled (it is {row['status']}); reschedule it instead")
-    await _check_assignee(session, principal.tenant_id, body.assignee_id, "assignee_id")
+    await _check_assignee(session, principal.tenant_id, body.assignee_id)
     values: dict[str, Any] = {"status": "scheduled", "due_date": body.date, "scheduled_time": body.time}
     if body.assignee_id is not None:
         values["assignee_id"] = body.assignee_id
-    await repo.update(session, principal.tenant_id, activity_id, now, **values)
-    await repo.add_change(
-        session,
-        principal.tenant_id,
-        activity_id,
-        "scheduled",
-        principal.sub,
-        now,
-        from_date=row["due_date"],
-        to_date=body.date,
-        from_time=row["scheduled_time"],
-        to_time=body.time,
-    )
-    return await _changed(
-        session,
-        principal,
-        activity_id,
-        "scheduled",
-        {"due_date": body.date, "time": body.time, "assignee_id": values.get("assignee_id")},
-        now,
-        "vcio.scheduler.activity.scheduled",
-    )
+    audit = {"due_date": body.date, "time": body.time, "assignee_id": values.get("assignee_id")}
+    move = _Move("scheduled", values, _moved(row, body.date, body.time), audit)
+    return await _apply(session, principal, activity_id, move, now)
 
 
 async def reschedule(
     session: AsyncSession, principal: Principal, activity_id: uuid.UUID, body: RescheduleRequest, now: dt.datetime
 ) -> ActivityOut:
-    row = await _locked(session, principal.tenant_id, activity_id, now)
-    _require_open(row, "rescheduled")
-    await repo.update(
-        session, principal.tenant_id, activity_id, now, status="scheduled", due_date=body.date, scheduled_time=body.time
-    )
-    await repo.add_change(
-        session,
-        principal.tenant_id,
-        activity_id,
-        "rescheduled",
-        principal.sub,
-        now,
-        from_date=row["due_date"],
-        to_date=body.date,
-        from_time=row["scheduled_time"],
-        to_time=body.time,
-        reason=body.reason,
-    )
-    return await _changed(
-        session,
-        principal,
-        activity_id,
-        "rescheduled",
-        {"from": row["due_date"], "to": body.date, "time": body.time, "reason": body.reason},
-        now,
-        "vcio.scheduler.activity.rescheduled",
-    )
+    row = await _open(session, principal.tenant_id, activity_id, now, "rescheduled")
+    values = {"status": "scheduled", "due_date": body.date, "scheduled_time": body.time}
+    audit = {"from": row["due_date"], "to": body.date, "time": body.time, "reason": body.reason}
+    move = _Move("rescheduled", values, {**_moved(row, body.date, body.time), "reason": body.reason}, audit)
+    return await _apply(session, principal, activity_id, move, now)
 
 
 async def assign(
     session: AsyncSession, principal: Principal, activity_id: uuid.UUID, body: AssignRequest, now: dt.datetime
 ) -> ActivityOut:
-    row = await _locked(session, principal.tenant_id, activity_id, now)
-    _require_open(row, "reassigned")
-    await _check_assignee(session, principal.tenant_id, body.assignee_id, "assignee_id")
-    await repo.update(session, principal.tenant_id, activity_id, now, assignee_id=body.assignee_id)
-    await repo.add_change(
-        session,
-        principal.tenant_id,
-        activity_id,
-        "assigned",
-        principal.sub,
-        now,
-        reason=str(body.assignee_id) if body.assignee_id else "unassigned",
-    )
-    return await _changed(
-        session,
-        principal,
-        activity_id,
-        "assigned",
-        {"from": row["assignee_id"], "to": body.assignee_id},
-        now,
-        "vcio.scheduler.activity.assigned",
-    )
+    row = await _open(session, principal.tenant_id, activity_id, now, "reassigned")
+    await _check_assignee(session, principal.tenant_id, body.assignee_id)
+    reason = str(body.assignee_id) if body.assignee_id else "unassigned"
+    audit = {"from": row["assignee_id"], "to": body.assignee_id}
+    move = _Move("assigned", {"assignee_id": body.assignee_id}, {"reason": reason}, audit)
+    return await _apply(session, principal, activity_id, move, now)
 
 
 async def complete(
     session: AsyncSession, principal: Principal, activity_id: uuid.UUID, body: CompleteRequest, now: dt.datetime
 ) -> ActivityOut:
-    row = await _locked(session, principal.tenant_id, activity_id, now)
-    _require_open(row, "completed")
+    row = await _open(session, principal.tenant_id, activity_id, now, "completed")
     completed_at = body.completed_at or now
     if completed_at > now + dt.timedelta(minutes=5):
         raise Unprocessable.field(["body", "completed_at"], "completed_at is in the future")
@@ -239,54 +196,38 @@ async def complete(
     # Without a figure, the hours spent are the planned effort: billing's "value delivered" always has hours.
     spent = body.hours_spent if body.hours_spent is not None else row["effort_hours"]
     links = [str(u) for u in body.deliverable_links]
-    await repo.update(
-        session,
-        principal.tenant_id,
-        activity_id,
-        now,
-        status="completed",
-        completed_at=completed_at.astimezone(dt.UTC),
-        outcome=body.outcome,
-        hours_spent=spent,
-        deliverable_links=links,
-    )
-    await repo.add_change(session, principal.tenant_id, activity_id, "completed", principal.sub, now)
-    return await _changed(
-        session,
-        principal,
-        activity_id,
-        "completed",
-        {"outcome": body.outcome, "hours_spent": hours(spent), "deliverable_links": links},
-        now,
-        "vcio.scheduler.activity.completed",
-    )
+    values = {
+        "status": "completed",
+        "completed_at": completed_at.astimezone(dt.UTC),
+        "outcome": body.outcome,
+        "hours_spent": spent,
+        "deliverable_links": links,
+    }
+    audit = {"outcome": body.outcome, "hours_spent": hours(spent), "deliverable_links": links}
+    return await _apply(session, principal, activity_id, _Move("completed", values, {}, audit), now)
 
 
 async def skip(
     session: AsyncSession, principal: Principal, activity_id: uuid.UUID, body: SkipRequest, now: dt.datetime
 ) -> ActivityOut:
-    row = await _locked(session, principal.tenant_id, activity_id, now)
-    _require_open(row, "skipped")
-    await repo.update(session, principal.tenant_id, activity_id, now, status="skipped", skip_reason=body.reason)
-    await repo.add_change(session, principal.tenant_id, activity_id, "skipped", principal.sub, now, reason=body.reason)
-    return await _changed(
-        session, principal, activity_id, "skipped", {"reason": body.reason}, now, "vcio.scheduler.activity.skipped"
-    )
+    return await _close(session, principal, activity_id, "skipped", body.reason, now)
 
 
 async def cancel(
     session: AsyncSession, principal: Principal, activity_id: uuid.UUID, body: SkipRequest, now: dt.datetime
 ) -> ActivityOut:
     """An activity the MSP and client agreed to drop (not delivered, not promised any more)."""
-    row = await _locked(session, principal.tenant_id, activity_id, now)
-    _require_open(row, "cancelled")
-    await repo.update(session, principal.tenant_id, activity_id, now, status="cancelled", cancel_reason=body.reason)
-    await repo.add_change(
-        session, principal.tenant_id, activity_id, "cancelled", principal.sub, now, reason=body.reason
-    )
-    return await _changed(
-        session, principal, activity_id, "cancelled", {"reason": body.reason}, now, "vcio.scheduler.activity.cancelled"
-    )
+    return await _close(session, principal, activity_id, "cancelled", body.reason, now)
+
+
+async def _close(
+    session: AsyncSession, principal: Principal, activity_id: uuid.UUID, status: str, reason: str, now: dt.datetime
+) -> ActivityOut:
+    """Skipped or cancelled, with the reason kept on the activity (skip_reason, cancel_reason) and in history."""
+    await _open(session, principal.tenant_id, activity_id, now, status)
+    column = "skip_reason" if status == "skipped" else "cancel_reason"
+    move = _Move(status, {"status": status, column: reason}, {"reason": reason}, {"reason": reason})
+    return await _apply(session, principal, activity_id, move, now)
 
 
 async def history(
