@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, HttpUrl
+from pydantic import AfterValidator, BeforeValidator, Field, HttpUrl
 
 from vcio_shared.schemas import Date, DateTime, RequestModel, ResponseModel, decimal_text
 
@@ -56,6 +56,16 @@ class SkipRequest(RequestModel):
     reason: Reason
 
 
+def hours_text(value: Any) -> Any:
+    """Hours as the API writes them: a NUMERIC column's value with two decimals ("2.50")."""
+    return f"{value:.2f}" if isinstance(value, Decimal) else value
+
+
+HoursText = Annotated[str, BeforeValidator(hours_text)]
+Links = Annotated[list[str], BeforeValidator(lambda value: value or [])]
+
+
+# read from its row: ActivityOut.model_validate(row)
 class ActivityOut(ResponseModel):
     id: uuid.UUID
     agreement_id: uuid.UUID
@@ -66,7 +76,7 @@ class ActivityOut(ResponseModel):
     billing_mode: str
     cadence: str
     role: str
-    effort_hours: str
+    effort_hours: HoursText
     deliverable: str | None
     occurrence_date: dt.date
     planned_date: dt.date
@@ -76,8 +86,8 @@ class ActivityOut(ResponseModel):
     assignee_id: uuid.UUID | None
     completed_at: dt.datetime | None
     outcome: str | None
-    hours_spent: str | None
-    deliverable_links: list[str]
+    hours_spent: HoursText | None
+    deliverable_links: Links
     skip_reason: str | None
     cancel_reason: str | None
     overdue: bool

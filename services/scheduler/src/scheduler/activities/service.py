@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +18,7 @@ from scheduler.activities.schemas import (
     RescheduleRequest,
     ScheduleRequest,
     SkipRequest,
+    hours_text,
 )
 from vcio_shared.audit import record
 from vcio_shared.auth import Principal
@@ -30,39 +30,8 @@ SERVICE = "scheduler"
 OPEN = ("planned", "scheduled")
 
 
-def hours(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
-
 def to_out(row: Any) -> ActivityOut:
-    return ActivityOut(
-        id=row["id"],
-        agreement_id=row["agreement_id"],
-        client_id=row["client_id"],
-        name=row["name"],
-        category=row["category"],
-        track=row["track"],
-        billing_mode=row["billing_mode"],
-        cadence=row["cadence"],
-        role=row["role"],
-        effort_hours=hours(row["effort_hours"]) or "0.00",
-        deliverable=row["deliverable"],
-        occurrence_date=row["occurrence_date"],
-        planned_date=row["planned_date"],
-        due_date=row["due_date"],
-        scheduled_time=row["scheduled_time"],
-        status=row["status"],
-        assignee_id=row["assignee_id"],
-        completed_at=row["completed_at"],
-        outcome=row["outcome"],
-        hours_spent=hours(row["hours_spent"]),
-        deliverable_links=list(row["deliverable_links"] or []),
-        skip_reason=row["skip_reason"],
-        cancel_reason=row["cancel_reason"],
-        overdue=bool(row["overdue"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+    return ActivityOut.model_validate(dict(row))
 
 
 def completed_event_data(a: ActivityOut) -> dict[str, Any]:
@@ -203,7 +172,7 @@ async def complete(
         "hours_spent": spent,
         "deliverable_links": links,
     }
-    audit = {"outcome": body.outcome, "hours_spent": hours(spent), "deliverable_links": links}
+    audit = {"outcome": body.outcome, "hours_spent": hours_text(spent), "deliverable_links": links}
     return await _apply(session, principal, activity_id, _Move("completed", values, {}, audit), now)
 
 

@@ -108,33 +108,13 @@ async def subscribe(
         raise NotFound("no such staff member")
     token = secrets.token_urlsafe(32)
     sub_id = uuid7()
-    await repo.insert_subscription(
-        session,
-        {
-            "id": sub_id,
-            "tenant_id": principal.tenant_id,
-            "kind": body.kind,
-            "subject_id": body.subject_id,
-            "token_sha256": _hash(token),
-            "created_at": now,
-        },
-    )
+    row = {**body.model_dump(), "id": sub_id, "tenant_id": principal.tenant_id, "created_at": now}
+    await repo.insert_subscription(session, {**row, "token_sha256": _hash(token)})
     await record(
-        session,
-        principal,
-        "calendar_subscription.created",
-        "calendar_subscription",
-        sub_id,
-        {"kind": body.kind, "subject_id": body.subject_id},
+        session, principal, "calendar_subscription.created", "calendar_subscription", sub_id, body.model_dump()
     )
-    return SubscriptionCreatedOut(
-        id=sub_id,
-        kind=body.kind,
-        subject_id=body.subject_id,
-        created_at=now,
-        revoked_at=None,
-        url=f"{base_url.rstrip('/')}/calendars/{token}.ics",
-    )
+    url = f"{base_url.rstrip('/')}/calendars/{token}.ics"
+    return SubscriptionCreatedOut.model_validate({**row, "revoked_at": None, "url": url})
 
 
 async def feed_by_token(session: AsyncSession, token: str, today: dt.date) -> bytes:

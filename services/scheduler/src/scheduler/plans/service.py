@@ -224,19 +224,5 @@ async def get_plan(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUI
     if agreement is None:
         raise NotFound("no such agreement")
     by_status = await repo.plan_summary(session, tenant_id, agreement_id)
-    return PlanOut(
-        agreement_id=agreement["id"],
-        client_id=agreement["client_id"],
-        client_name=agreement["client_name"],
-        timezone=agreement["timezone"],
-        package_id=agreement["package_id"],
-        package_version=agreement["package_version"],
-        package_name=agreement["package_name"],
-        status=agreement["status"],
-        start_date=agreement["start_date"],
-        term_start=agreement["term_start"],
-        end_date=agreement["end_date"],
-        cancelled_from=agreement["cancelled_from"],
-        activities=sum(by_status.values()),
-        by_status=by_status,
-    )
+    counts = {"activities": sum(by_status.values()), "by_status": by_status}
+    return PlanOut.model_validate({**agreement, "agreement_id": agreement["id"], **counts})

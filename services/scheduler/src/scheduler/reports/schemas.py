@@ -7,6 +7,7 @@ import uuid
 
 from pydantic import Field
 
+from scheduler.activities.schemas import HoursText, Links
 from vcio_shared.schemas import ResponseModel
 
 
@@ -30,9 +31,9 @@ class OutcomeOut(ResponseModel):
     due_date: dt.date
     completed_on: dt.date
     on_time: bool
-    hours_spent: str
+    hours_spent: HoursText
     outcome: str
-    deliverable_links: list[str]
+    deliverable_links: Links
 
 
 class DeliveryReportOut(ResponseModel):

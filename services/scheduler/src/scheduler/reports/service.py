@@ -38,18 +38,8 @@ def _percent(num: int, den: int) -> str | None:
 
 
 def _outcome(r: Any, spent: Decimal, on_time: bool) -> OutcomeOut:
-    return OutcomeOut(
-        activity_id=r["id"],
-        name=r["name"],
-        category=r["category"],
-        role=r["role"],
-        due_date=r["due_date"],
-        completed_on=r["completed_on"],
-        on_time=on_time,
-        hours_spent=f"{spent:.2f}",
-        outcome=r["outcome"] or "",
-        deliverable_links=list(r["deliverable_links"] or []),
-    )
+    figures = {"activity_id": r["id"], "on_time": on_time, "hours_spent": spent, "outcome": r["outcome"] or ""}
+    return OutcomeOut.model_validate({**r, **figures})
 
 
 async def delivery_report(

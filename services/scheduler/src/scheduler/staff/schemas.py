@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field
 
-from scheduler.activities.schemas import SaneDate
+from scheduler.activities.schemas import HoursText, SaneDate
 from vcio_shared.schemas import SPACE_OR_CONTROL, RequestModel, ResponseModel, decimal_text, not_null
 from vcio_shared.vocabulary import Role
 
@@ -64,7 +64,7 @@ class StaffOut(ResponseModel):
     name: str
     email: str | None
     roles: list[str]
-    weekly_capacity_hours: str
+    weekly_capacity_hours: HoursText
     active: bool
     created_at: dt.datetime
     updated_at: dt.datetime

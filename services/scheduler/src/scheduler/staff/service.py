@@ -24,42 +24,22 @@ MAX_REPORT_DAYS = 400
 
 
 def to_out(row: Any) -> StaffOut:
-    return StaffOut(
-        id=row["id"],
-        name=row["name"],
-        email=row["email"],
-        roles=list(row["roles"]),
-        weekly_capacity_hours=f"{row['weekly_capacity_hours']:.2f}",
-        active=row["active"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+    return StaffOut.model_validate(dict(row))
+
+
+async def _announce(session: AsyncSession, principal: Principal, action: str, out: StaffOut) -> None:
+    """`vcio.scheduler.staff_member.<action>`, carrying the member as the API shows them."""
+    data = out.model_dump(mode="json")
+    event_type = f"vcio.scheduler.staff_member.{action}"
+    await emit(session, SERVICE, event_type, principal.tenant_id, data, subject=str(out.id))
 
 
 async def create(session: AsyncSession, principal: Principal, body: StaffCreate, now: dt.datetime) -> StaffOut:
     staff_id = uuid7()
-    await repo.insert(
-        session,
-        {
-            "id": staff_id,
-            "tenant_id": principal.tenant_id,
-            "name": body.name,
-            "email": body.email,
-            "roles": list(body.roles),
-            "weekly_capacity_hours": body.weekly_capacity_hours,
-            "now": now,
-        },
-    )
+    await repo.insert(session, {**body.model_dump(), "id": staff_id, "tenant_id": principal.tenant_id, "now": now})
     out = await get(session, principal.tenant_id, staff_id)
     await record(session, principal, "staff.created", "staff_member", staff_id, out.model_dump(mode="json"))
-    await emit(
-        session,
-        SERVICE,
-        "vcio.scheduler.staff_member.created",
-        principal.tenant_id,
-        out.model_dump(mode="json"),
-        subject=str(staff_id),
-    )
+    await _announce(session, principal, "created", out)
     return out
 
 
@@ -88,14 +68,7 @@ async def update(
     changes = diff(before, out.model_dump(mode="json"))
     changes.pop("updated_at", None)
     await record(session, principal, "staff.updated", "staff_member", staff_id, changes)
-    await emit(
-        session,
-        SERVICE,
-        "vcio.scheduler.staff_member.updated",
-        principal.tenant_id,
-        out.model_dump(mode="json"),
-        subject=str(staff_id),
-    )
+    await _announce(session, principal, "updated", out)
     return out
 
 
