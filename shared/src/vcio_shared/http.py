@@ -1,4 +1,4 @@
-"""ASGI middleware: body size limit, trace context, access log and metrics, security headers, hot reads."""
+"""ASGI middleware: body size limit, trace context, access log and metrics, security headers, hot reads, CORS."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Any
 
 import orjson
 import structlog
+from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vcio_shared.logging import set_traceparent
@@ -158,3 +160,21 @@ class PlatformMiddleware:
 
 class _BodyTooLarge(Exception):
     pass
+
+
+def install_cors(app: Starlette, origins: Sequence[str]) -> None:
+    """VCIO_CORS_ORIGINS: let internal frontends on these origins call the API from a browser; none = no CORS.
+
+    Call it after adding PlatformMiddleware: the middleware added last runs first, so CORS wraps every answer,
+    the hot reads and the 413s that PlatformMiddleware sends itself included, and answers a preflight OPTIONS
+    before anything else sees it. Tokens travel in `Authorization`, never in cookies: no credentials mode."""
+    if not origins:
+        return
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(origins),
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "traceparent"],
+        expose_headers=["Idempotency-Replayed", "Retry-After"],
+        max_age=600,
+    )

@@ -24,7 +24,7 @@ from vcio_shared.connection import Bus
 from vcio_shared.consumers import ConsumerRunner, ConsumerSpec, ReplayFailed, replay_dead_letter
 from vcio_shared.db import Reader, SessionDep, advisory_xact_lock, create_engine, make_sessionmaker
 from vcio_shared.errors import Conflict, NotFound, install_handlers
-from vcio_shared.http import HotRead, PlatformMiddleware
+from vcio_shared.http import HotRead, PlatformMiddleware, install_cors
 from vcio_shared.openapi import install_openapi
 from vcio_shared.outbox import OutboxRelay
 from vcio_shared.relay import RelayProcess
@@ -319,6 +319,7 @@ def create_app(
         app.include_router(router)
     app.include_router(_platform_router(spec.name))
     app.add_middleware(PlatformMiddleware, max_body_bytes=settings.max_body_bytes, hot_reads=spec.hot_reads)
+    install_cors(app, settings.cors_origins)  # outermost: it wraps PlatformMiddleware's own answers too
     return app
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -26,6 +27,7 @@ class Settings(BaseModel):
     jwt_audience: str | None = None
     public_base_url: str = "http://127.0.0.1:8002"  # load_settings: the service's own address unless configured
     trusted_proxies: tuple[str, ...] = ()  # VCIO_TRUSTED_PROXIES: uvicorn trusts X-Forwarded-* only from these
+    cors_origins: tuple[str, ...] = ()  # VCIO_CORS_ORIGINS: browser origins allowed to call the API; none = no CORS
     data_dir: Path = Path(".vcio")
     max_body_bytes: int = 1_048_576
     relay_batch_size: int = 1000
@@ -39,6 +41,11 @@ class Settings(BaseModel):
     @classmethod
     def _proxies_are_addresses(cls, value: object) -> object:
         return parse_trusted_proxies(value) if isinstance(value, str) else value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins_are_origins(cls, value: object) -> object:
+        return parse_cors_origins(value) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _auth_is_configured(self) -> Settings:
@@ -81,6 +88,24 @@ def parse_trusted_proxies(value: str) -> tuple[str, ...]:
     return tuple(proxies)
 
 
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+
+
+def parse_cors_origins(value: str) -> tuple[str, ...]:
+    """VCIO_CORS_ORIGINS: comma-separated origins (`scheme://host[:port]`); empty (the default) allows none.
+
+    An origin is compared as a string with the browser's `Origin` header, so a path, a trailing slash or `*`
+    would match nothing or everything: each is refused rather than silently ignored."""
+    origins = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        if not _ORIGIN.fullmatch(item):
+            raise ValueError(f"VCIO_CORS_ORIGINS: {item!r} is not an origin like https://app.example.com")
+        origins.append(item.lower())
+    return tuple(origins)
+
+
 def uvicorn_proxy_args(trusted_proxies: str) -> list[str]:
     """uvicorn's options for VCIO_TRUSTED_PROXIES: forwarded headers from those peers only, or not at all.
 
@@ -118,6 +143,7 @@ def load_settings(service: str, **overrides: object) -> Settings:
         "jwt_audience": env.get("VCIO_JWT_AUDIENCE") or None,
         "public_base_url": public_base_url(service, port, env),
         "trusted_proxies": env.get("VCIO_TRUSTED_PROXIES", ""),
+        "cors_origins": env.get("VCIO_CORS_ORIGINS", ""),
         "data_dir": Path(env.get("VCIO_DATA_DIR", ".vcio")),
         "log_level": env.get("VCIO_LOG_LEVEL", "INFO"),
         "stream_replicas": int(env.get("VCIO_STREAM_REPLICAS", "1")),
