@@ -11,10 +11,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlmodel import Field
 
-from scheduler.db import Base
+from scheduler.db import Base, text_field
 
 STATUSES = ("planned", "scheduled", "completed", "skipped", "cancelled")
 OPEN_STATUSES = ("planned", "scheduled")
+
+
+_LISTED_BY = (("client", "client_id"), ("agreement", "agreement_id"), ("status", "status"), ("assignee", "assignee_id"))
 
 
 class Activity(Base, table=True):
@@ -27,10 +30,8 @@ class Activity(Base, table=True):
         sa.UniqueConstraint("agreement_id", "template_key", "occurrence_date"),
         sa.CheckConstraint("status IN ('planned','scheduled','completed','skipped','cancelled')", name="status"),
         sa.Index("ix_activities_tenant_id_id", "tenant_id", "id"),
-        sa.Index("ix_activities_tenant_client_due", "tenant_id", "client_id", "due_date"),
-        sa.Index("ix_activities_tenant_agreement_due", "tenant_id", "agreement_id", "due_date"),
-        sa.Index("ix_activities_tenant_status_due", "tenant_id", "status", "due_date"),
-        sa.Index("ix_activities_tenant_assignee_due", "tenant_id", "assignee_id", "due_date"),
+        # the lists by client, agreement, status or assignee, in due-date order
+        *(sa.Index(f"ix_activities_tenant_{name}_due", "tenant_id", column, "due_date") for name, column in _LISTED_BY),
         # the overdue sweep only looks at open, never-flagged activities
         sa.Index(
             "ix_activities_overdue_sweep",
@@ -40,33 +41,33 @@ class Activity(Base, table=True):
     )
 
     id: uuid.UUID = Field(primary_key=True)
-    tenant_id: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    tenant_id: str = text_field()
     agreement_id: uuid.UUID
     client_id: uuid.UUID
-    template_key: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    name: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    category: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    track: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    billing_mode: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    cadence: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    role: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    template_key: str = text_field()
+    name: str = text_field()
+    category: str = text_field()
+    track: str = text_field()
+    billing_mode: str = text_field()
+    cadence: str = text_field()
+    role: str = text_field()
     effort_hours: Decimal = Field(sa_column=sa.Column(sa.Numeric(8, 2), nullable=False))
-    deliverable: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    deliverable: str | None = text_field(nullable=True)
     occurrence_date: dt.date
     planned_date: dt.date
     due_date: dt.date
     scheduled_time: dt.time | None = None
-    status: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    status: str = text_field()
     assignee_id: uuid.UUID | None = None
     completed_at: dt.datetime | None = Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True)))
-    outcome: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    outcome: str | None = text_field(nullable=True)
     hours_spent: Decimal | None = Field(default=None, sa_column=sa.Column(sa.Numeric(8, 2)))
     deliverable_links: list[Any] = Field(
         default_factory=list,
         sa_column=sa.Column(pg.JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
     )
-    skip_reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
-    cancel_reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    skip_reason: str | None = text_field(nullable=True)
+    cancel_reason: str | None = text_field(nullable=True)
     overdue_at: dt.datetime | None = Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True)))
     created_at: dt.datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
     updated_at: dt.datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
@@ -79,13 +80,13 @@ class ActivityChange(Base, table=True):
     __table_args__ = (sa.Index("ix_activity_changes_activity", "tenant_id", "activity_id", "id"),)
 
     id: uuid.UUID = Field(primary_key=True)
-    tenant_id: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    tenant_id: str = text_field()
     activity_id: uuid.UUID
-    action: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    actor: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    action: str = text_field()
+    actor: str = text_field()
     from_date: dt.date | None = None
     to_date: dt.date | None = None
     from_time: dt.time | None = None
     to_time: dt.time | None = None
-    reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    reason: str | None = text_field(nullable=True)
     at: dt.datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))

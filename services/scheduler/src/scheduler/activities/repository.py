@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.activities.models import Activity, ActivityChange
+from scheduler.db import update_one
 from scheduler.plans.models import Agreement
 from scheduler.staff.models import StaffMember
 from vcio_shared.ids import uuid7
@@ -86,11 +87,7 @@ async def list_(
 async def update(
     session: AsyncSession, tenant_id: str, activity_id: uuid.UUID, now: dt.datetime, **values: Any
 ) -> None:
-    await session.execute(
-        sa.update(_activities)
-        .where(_activities.c.tenant_id == tenant_id, _activities.c.id == activity_id)
-        .values(**values, updated_at=now)
-    )
+    await session.execute(update_one(_activities, tenant_id, activity_id, now, values))
 
 
 async def add_change(

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.activities import service
@@ -33,12 +33,7 @@ router = APIRouter(prefix="/v1/activities", tags=["activities"])
 Move = Callable[[AsyncSession, Principal, uuid.UUID, Any, dt.datetime], Awaitable[ActivityOut]]
 
 
-@router.get("")
-async def list_activities(
-    principal: Reader,
-    session: SessionDep,
-    clock: ClockDep,
-    page: PageDep,
+def _filter(
     agreement_id: uuid.UUID | None = None,
     client_id: uuid.UUID | None = None,
     assignee_id: uuid.UUID | None = None,
@@ -46,16 +41,18 @@ async def list_activities(
     due_from: Annotated[SaneDate | None, Query()] = None,
     due_to: Annotated[SaneDate | None, Query()] = None,
     overdue: bool | None = None,
+) -> ActivityFilter:
+    """The list's query parameters, in the order the filter takes them."""
+    return ActivityFilter(agreement_id, client_id, assignee_id, status, due_from, due_to, overdue)
+
+
+Filter = Annotated[ActivityFilter, Depends(_filter)]
+
+
+@router.get("")
+async def list_activities(
+    principal: Reader, session: SessionDep, clock: ClockDep, f: Filter, page: PageDep
 ) -> Page[ActivityOut]:
-    f = ActivityFilter(
-        agreement_id=agreement_id,
-        client_id=client_id,
-        assignee_id=assignee_id,
-        status=status,
-        due_from=due_from,
-        due_to=due_to,
-        overdue=overdue,
-    )
     return await service.list_activities(session, principal.tenant_id, f, page, clock.now())
 
 

@@ -74,7 +74,7 @@ class ActivityOut(ResponseModel):
     category: str
     track: str
     billing_mode: str
-    cadence: str
+    cadence: str  # the RRULE its dates were planned from
     role: str
     effort_hours: HoursText
     deliverable: str | None

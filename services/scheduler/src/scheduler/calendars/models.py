@@ -8,7 +8,7 @@ import uuid
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from scheduler.db import Base
+from scheduler.db import Base, text_field
 
 
 class CalendarSubscription(Base, table=True):
@@ -19,8 +19,8 @@ class CalendarSubscription(Base, table=True):
     )
 
     id: uuid.UUID = Field(primary_key=True)
-    tenant_id: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    kind: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    tenant_id: str = text_field()
+    kind: str = text_field()
     subject_id: uuid.UUID
     # Only the hash is kept: a leaked database does not leak working feed URLs.
     token_sha256: str = Field(sa_column=sa.Column(sa.Text, nullable=False, unique=True))

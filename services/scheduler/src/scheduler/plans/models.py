@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlmodel import Field
 
-from scheduler.db import Base
+from scheduler.db import Base, text_field
 
 
 class Agreement(Base, table=True):
@@ -20,15 +20,15 @@ class Agreement(Base, table=True):
     __table_args__ = (sa.Index("ix_agreements_tenant_client", "tenant_id", "client_id"),)
 
     id: uuid.UUID = Field(primary_key=True)
-    tenant_id: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    tenant_id: str = text_field()
     client_id: uuid.UUID
-    client_name: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    client_email: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
-    timezone: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    client_name: str = text_field()
+    client_email: str | None = text_field(nullable=True)
+    timezone: str = text_field()
     package_id: uuid.UUID | None = None
     package_version: int | None = None
-    package_name: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
-    status: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    package_name: str | None = text_field(nullable=True)
+    status: str = text_field()
     start_date: dt.date
     term_start: dt.date
     end_date: dt.date

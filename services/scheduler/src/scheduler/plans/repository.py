@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.activities.models import Activity
+from scheduler.db import update_one
 from scheduler.plans.models import Agreement
 from scheduler.staff.models import StaffMember
 from scheduler.tenants.models import TenantSettings
@@ -173,11 +174,7 @@ async def get_agreement(
 async def update_agreement(
     session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, now: dt.datetime, **values: Any
 ) -> None:
-    await session.execute(
-        sa.update(_agreements)
-        .where(_agreements.c.tenant_id == tenant_id, _agreements.c.id == agreement_id)
-        .values(**values, updated_at=now)
-    )
+    await session.execute(update_one(_agreements, tenant_id, agreement_id, now, values))
 
 
 async def cancel_open_activities(

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlmodel import Field
 
-from scheduler.db import Base
+from scheduler.db import Base, text_field
 
 
 class StaffMember(Base, table=True):
@@ -18,9 +18,9 @@ class StaffMember(Base, table=True):
     __table_args__ = (sa.Index("ix_staff_members_tenant_id_id", "tenant_id", "id"),)
 
     id: uuid.UUID = Field(primary_key=True)
-    tenant_id: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    name: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    email: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    tenant_id: str = text_field()
+    name: str = text_field()
+    email: str | None = text_field(nullable=True)
     roles: list[str] = Field(sa_column=sa.Column(pg.ARRAY(sa.Text), nullable=False))
     weekly_capacity_hours: Decimal = Field(sa_column=sa.Column(sa.Numeric(6, 2), nullable=False))
     active: bool = True

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.activities.models import Activity
+from scheduler.db import update_one
 from scheduler.staff.models import StaffMember
 
 _staff: sa.Table = StaffMember.__table__  # type: ignore[attr-defined]
@@ -29,11 +30,7 @@ async def get(session: AsyncSession, tenant_id: str, staff_id: uuid.UUID, *, for
 
 
 async def update(session: AsyncSession, tenant_id: str, staff_id: uuid.UUID, now: dt.datetime, **values: Any) -> None:
-    await session.execute(
-        sa.update(_staff)
-        .where(_staff.c.tenant_id == tenant_id, _staff.c.id == staff_id)
-        .values(**values, updated_at=now)
-    )
+    await session.execute(update_one(_staff, tenant_id, staff_id, now, values))
 
 
 async def list_(

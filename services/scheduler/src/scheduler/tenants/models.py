@@ -7,15 +7,15 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from scheduler.db import Base
+from scheduler.db import Base, text_field
 
 
 class TenantSettings(Base, table=True):
     __tablename__ = "tenant_settings"
 
     tenant_id: str = Field(sa_column=sa.Column(sa.Text, primary_key=True))
-    holiday_country: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
-    holiday_subdivision: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    holiday_country: str | None = text_field(nullable=True)
+    holiday_subdivision: str | None = text_field(nullable=True)
     # "skip" (RFC 5545, the default) or "last_day": see vcio_shared.cadence.anchored_rule
     month_end: str = Field(
         default="skip", sa_column=sa.Column(sa.Text, nullable=False, server_default=sa.text("'skip'"))
