@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 
 from scheduler.calendars import service
 from scheduler.calendars.schemas import SubscriptionCreate, SubscriptionCreatedOut, SubscriptionOut
-from scheduler.deps import Reader, Writer
+from scheduler.deps import Reader, Writer, once
 from vcio_shared.db import SessionDep
 from vcio_shared.errors import TooManyRequests
 from vcio_shared.idempotency import IdempotencyDep
@@ -44,10 +44,8 @@ async def create_subscription(
     runtime: RuntimeDep,
     idem: IdempotencyDep,
 ) -> Any:
-    if (replayed := await idem.replay(principal.tenant_id)) is not None:
-        return replayed
-    out = await service.subscribe(session, principal, body, runtime.settings.public_base_url, clock.now())
-    return await idem.remember(201, out.model_dump(mode="json"))
+    url = runtime.settings.public_base_url
+    return await once(idem, principal.tenant_id, lambda: service.subscribe(session, principal, body, url, clock.now()))
 
 
 @router.get("/v1/calendars/subscriptions")
