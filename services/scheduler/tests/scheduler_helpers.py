@@ -99,6 +99,13 @@ class Scheduler:
         assert await self.handle(billing_event("vcio.billing.agreement.activated", data, tenant))
         return data
 
+    async def add_staff(self, name: str = "Dana", roles: list[str] | None = None, hours: str = "40") -> str:
+        """A staff member made through the API (vCIO by default); their id."""
+        body = {"name": name, "roles": roles or ["vcio"], "weekly_capacity_hours": hours}
+        r = await self.client.post("/v1/staff", json=body, headers=auth_headers())
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
     async def publish(self, event: CloudEvent) -> None:
         """Publish to billing's JetStream stream exactly as billing's relay does."""
         nc = await nats.connect(self.nats_url)
@@ -126,6 +133,11 @@ class Scheduler:
         )
         assert r.status_code == 200, r.text
         return sorted(r.json()["items"], key=lambda a: (a["due_date"], a["name"]))
+
+    async def first_activity(self, **kwargs: Any) -> dict[str, Any]:
+        """The first activity, by due date, of an agreement activated with `activated_data(**kwargs)`."""
+        data = await self.activate(**kwargs)
+        return (await self.activities(data["agreement_id"]))[0]
 
     async def outbox(self, type_: str) -> list[dict[str, Any]]:
         """Every event of this type the service has emitted so far, oldest first, as published (CloudEvent JSON).

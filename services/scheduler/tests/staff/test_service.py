@@ -1,18 +1,10 @@
-"""Staff, auto-assignment by role balancing load, and the capacity report with exact hours."""
+"""Staff and the capacity report with exact hours."""
 
 import uuid
 
 from scheduler_helpers import OTHER, Scheduler, activity, auth_headers
 
 H = auth_headers()
-
-
-async def _staff(svc: Scheduler, name: str, roles: list[str], hours: str) -> str:
-    r = await svc.client.post(
-        "/v1/staff", json={"name": name, "roles": roles, "weekly_capacity_hours": hours}, headers=H
-    )
-    assert r.status_code == 201, r.text
-    return r.json()["id"]
 
 
 async def test_create_and_read_a_staff_member(svc: Scheduler) -> None:
@@ -68,8 +60,8 @@ async def test_bad_staff_is_422(client) -> None:
 
 
 async def test_update_staff_member_and_filter_by_role(svc: Scheduler) -> None:
-    dana = await _staff(svc, "Dana", ["vcio"], "40")
-    await _staff(svc, "Eli", ["engineer"], "40")
+    dana = await svc.add_staff("Dana", ["vcio"], "40")
+    await svc.add_staff("Eli", ["engineer"], "40")
     r = await svc.client.patch(f"/v1/staff/{dana}", json={"weekly_capacity_hours": "20", "active": False}, headers=H)
     assert (r.json()["weekly_capacity_hours"], r.json()["active"]) == ("20.00", False)
     names = [
@@ -80,7 +72,7 @@ async def test_update_staff_member_and_filter_by_role(svc: Scheduler) -> None:
 
 
 async def test_another_tenants_staff_member_is_404(svc: Scheduler) -> None:
-    dana = await _staff(svc, "Dana", ["vcio"], "40")
+    dana = await svc.add_staff("Dana", ["vcio"], "40")
     other = auth_headers(OTHER)
     assert (await svc.client.get(f"/v1/staff/{dana}", headers=other)).status_code == 404
     assert (await svc.client.patch(f"/v1/staff/{dana}", json={"name": "X"}, headers=other)).status_code == 404
@@ -91,41 +83,8 @@ async def test_another_tenants_staff_member_is_404(svc: Scheduler) -> None:
     assert r.status_code == 404
 
 
-async def test_new_activities_are_assigned_by_role_balancing_load(svc: Scheduler) -> None:
-    dana = await _staff(svc, "Dana", ["vcio"], "40")
-    eli = await _staff(svc, "Eli", ["vcio", "technical_account_manager"], "20")
-    fay = await _staff(svc, "Fay", ["engineer"], "40")
-    data = await svc.activate(
-        start="2027-01-04",
-        end="2027-04-04",
-        activities=[
-            activity("Strategy session", "FREQ=WEEKLY", "vcio", "10"),
-            activity("Ticket review", "FREQ=MONTHLY", "technical_account_manager", "2"),
-        ],
-    )
-    items = await svc.activities(data["agreement_id"])
-    strategy = [a["assignee_id"] for a in items if a["name"] == "Strategy session"]
-    # each week: 10 h goes to Dana (10/40 = 25 %) rather than Eli (10/20 = 50 %)
-    assert strategy == [dana] * 13
-    # ticket reviews only Eli has the role for
-    assert [a["assignee_id"] for a in items if a["name"] == "Ticket review"] == [eli, eli, eli]
-    second = await svc.activate(
-        start="2027-01-04",
-        end="2027-01-11",
-        activities=[
-            activity("Strategy session", "FREQ=WEEKLY", "vcio", "10"),
-            activity("Strategy session", "FREQ=WEEKLY", "vcio", "10"),
-            activity("Strategy session", "FREQ=WEEKLY", "vcio", "10"),
-        ],
-    )
-    # the week of 4 Jan: Dana has 10 h booked. Next: Dana 20/40 = 50 % vs Eli 10/20 = 50 % → fewer hours in total
-    # wins (Eli); then Dana 20/40 = 50 % vs Eli 20/20 = 100 % → Dana
-    assert sorted(a["assignee_id"] for a in await svc.activities(second["agreement_id"])) == sorted([eli, dana, dana])
-    assert fay not in {a["assignee_id"] for a in items}
-
-
 async def test_weekly_capacity_report_has_exact_hours_and_flags_overbooking(svc: Scheduler) -> None:
-    dana = await _staff(svc, "Dana", ["vcio"], "12")
+    dana = await svc.add_staff("Dana", ["vcio"], "12")
     await svc.activate(
         start="2027-01-04",
         end="2027-02-01",
@@ -159,7 +118,7 @@ async def test_weekly_capacity_report_has_exact_hours_and_flags_overbooking(svc:
 
 
 async def test_monthly_capacity_counts_weekdays_and_hours_spent_on_completed_work(svc: Scheduler) -> None:
-    await _staff(svc, "Dana", ["vcio"], "40")
+    await svc.add_staff("Dana", ["vcio"], "40")
     data = await svc.activate(
         start="2027-02-01", end="2027-04-01", activities=[activity("Strategy session", "FREQ=WEEKLY", "vcio", "40")]
     )

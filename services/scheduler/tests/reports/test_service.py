@@ -4,7 +4,7 @@ import datetime as dt
 import io
 
 import pypdf
-from scheduler_helpers import OTHER, Scheduler, activity, auth_headers
+from scheduler_helpers import OTHER, Scheduler, activity, auth_headers, billing_event
 
 H = auth_headers()
 
@@ -47,7 +47,7 @@ async def _quarter(svc: Scheduler) -> dict:
         await done(a, f"{a['due_date']}T15:00:00Z", "0.5")
     await svc.client.post(f"/v1/activities/{checkins[10]['id']}/skip", json={"reason": "Office closed"}, headers=H)
     await svc.publish_and_wait(
-        __import__("scheduler_helpers", fromlist=["billing_event"]).billing_event(
+        billing_event(
             "vcio.billing.agreement.cancelled",
             {"agreement_id": data["agreement_id"], "client_id": data["client"]["id"], "effective_date": "2027-03-29"},
         )
