@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -14,8 +15,10 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from cryptography.fernet import Fernet
 
 from vcio_cli.dev import Platform, Restarts, dev_secret
+from vcio_shared.auth import SCOPES
 from vcio_shared.embedded import free_port
 from vcio_shared.settings import SERVICES, load_settings, uvicorn_proxy_args
 from vcio_shared.testing import TEST_SECRET, auth
@@ -62,6 +65,10 @@ def test_a_restart_keeps_every_row_and_a_stop_leaves_no_process(tmp_path: Path) 
     started = time.monotonic()
     first.start(tenant="t")
     cold = time.monotonic() - started
+    key = (data_dir / "secrets-key").read_text()
+    assert (data_dir / "secrets-key").stat().st_mode & 0o777 == 0o600
+    assert Fernet(key.encode()).decrypt(Fernet(key.encode()).encrypt(b"whsec_x")) == b"whsec_x"
+    assert (first.env["VCIO_SECRETS_KEY"], first.env["VCIO_WEBHOOKS_ALLOW_PRIVATE"]) == (key, "1")
     try:
         with httpx.Client(timeout=30) as http:
             created = http.post(f"{first.url('catalog')}/v1/packages", json=PACKAGE, headers=auth("keep"))
@@ -74,6 +81,7 @@ def test_a_restart_keeps_every_row_and_a_stop_leaves_no_process(tmp_path: Path) 
     started = time.monotonic()
     second.start(tenant="t")
     warm = time.monotonic() - started
+    assert second.env["VCIO_SECRETS_KEY"] == key  # the webhook secrets stored before stay readable
     try:
         with httpx.Client(timeout=30) as http:
             again = http.get(f"{second.url('catalog')}/v1/packages/{created.json()['id']}", headers=auth("keep"))
@@ -224,6 +232,10 @@ def test_vcio_dev_restarts_a_killed_service_nats_server_and_postgres(tmp_path: P
     assert "nats exited with -9" in output and "nats restarted (restart 1)" in output, output
     assert "postgres exited with -9" in output and "postgres restarted (restart 1)" in output, output
     assert "stopped" in output
+    assert "VCIO_WEBHOOKS_ALLOW_PRIVATE=1" in output  # said, since it lifts the webhooks' SSRF guard
+    [printed] = re.findall(r"^eyJ[\w-]+\.[\w-]+\.[\w-]+$", output, re.MULTILINE)
+    claims = jwt.decode(printed, (data_dir / "jwt-secret").read_text().strip(), algorithms=["HS256"])
+    assert claims["scope"].split() == list(SCOPES)
     left = subprocess.run(["ps", "-ww", "-eo", "args"], capture_output=True, text=True).stdout.splitlines()
     assert [line for line in left if str(data_dir) in line or f"--port {ports['CATALOG_PORT']}" in line] == []
     print(f"vcio dev: every service ready {after_nats:.1f}s after nats-server was killed")

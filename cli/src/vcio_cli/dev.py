@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +49,15 @@ class NoDevSecret(Exception):
     """`vcio token` found no secret: `vcio dev` has not run with this data directory."""
 
 
+def _kept(path: Path, make: Callable[[], str]) -> str:
+    """The value kept in `path`, made (owner-only) the first time: it must survive restarts."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def dev_secret(data_dir: Path, create: bool = True) -> str:
     """VCIO_JWT_SECRET, or a random secret kept under the data directory so tokens survive restarts.
 
@@ -55,16 +65,21 @@ def dev_secret(data_dir: Path, create: bool = True) -> str:
     if os.environ.get("VCIO_JWT_SECRET"):
         return os.environ["VCIO_JWT_SECRET"]
     path = data_dir / "jwt-secret"
-    if not path.exists():
-        if not create:
-            raise NoDevSecret(
-                f"no development secret at {path}: start the platform first (`make run`), or set VCIO_DATA_DIR "
-                "to the data directory it uses, or VCIO_JWT_SECRET to the services' secret"
-            )
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    if not path.exists() and not create:
+        raise NoDevSecret(
+            f"no development secret at {path}: start the platform first (`make run`), or set VCIO_DATA_DIR "
+            "to the data directory it uses, or VCIO_JWT_SECRET to the services' secret"
+        )
+    return _kept(path, lambda: secrets.token_urlsafe(32))
+
+
+def secrets_key(data_dir: Path) -> str:
+    """VCIO_SECRETS_KEY for development: a Fernet key kept under the data directory, like the JWT secret.
+
+    It encrypts the webhook secrets at rest: a new key would leave every stored secret unreadable."""
+    from cryptography.fernet import Fernet
+
+    return _kept(data_dir / "secrets-key", lambda: Fernet.generate_key().decode())
 
 
 RESTART_FIRST_DELAY = 0.5  # seconds before the first restart of a child that died
@@ -119,6 +134,8 @@ class Platform:
             env["VCIO_JWT_SECRET"] = secret
         env["VCIO_DATA_DIR"] = str(self.data_dir)
         env.setdefault("VCIO_RELAY_PROCESS", "1")  # each service publishes its events from a child process
+        env["VCIO_SECRETS_KEY"] = env.get("VCIO_SECRETS_KEY") or secrets_key(self.data_dir)
+        env.setdefault("VCIO_WEBHOOKS_ALLOW_PRIVATE", "1")  # webhooks to a receiver on this machine
 
         if not env.get("NATS_URL"):
             self.nats = NatsServer(
@@ -154,6 +171,12 @@ class Platform:
         for service in SERVICES:
             console.print(f"  {service:<10} http://{self.host}:{ports[service]}   docs: /docs")
         console.print(f"Data in {self.data_dir}; a child that dies is restarted.", soft_wrap=True)
+        if env["VCIO_WEBHOOKS_ALLOW_PRIVATE"] == "1":
+            console.print(
+                "[yellow]VCIO_WEBHOOKS_ALLOW_PRIVATE=1[/]: webhook endpoints may be http:// and private or local "
+                "addresses (development only; production refuses them).",
+                soft_wrap=True,
+            )
         if env.get("VCIO_JWT_SECRET"):
             token = issue_token(env["VCIO_JWT_SECRET"], tenant_id=tenant, scopes=" ".join(SCOPES), sub="dev")
             console.print(f"\nDevelopment token (tenant [bold]{tenant}[/], all scopes, 12 h):")
