@@ -1,6 +1,6 @@
 """Delivery plans: N agreements × 17 activities → activity rows committed, beside a raw COPY of the same rows.
 
-The scheduler's bulk entry point is `scheduler.plans.service.plan_agreements(session, plans, now)` (what its
+The scheduler's bulk entry point is `scheduler.plans.bulk.plan_agreements(session, plans, now)` (what its
 agreement.activated consumer calls with one agreement, and a backfill with thousands). It runs here, in the bench
 process, on a fresh migrated scheduler database of the same PostgreSQL: validating the N agreement.activated
 payloads, expanding RRULEs, moving weekends, assigning staff, COPY, plan.created events, audit rows, commit.
@@ -86,8 +86,8 @@ async def add_staff(url: str) -> None:
 
 async def run(stack: Stack, results: Results, n: int) -> None:
     from scheduler.plans import repository as repo
+    from scheduler.plans.bulk import AgreementPlan, TenantRules, plan_agreements, rows_for, with_ids
     from scheduler.plans.schemas import AgreementActivated
-    from scheduler.plans.service import AgreementPlan, _rows_for, _with_ids, plan_agreements
 
     data = payloads(n)
     now = dt.datetime.now(dt.UTC)
@@ -96,22 +96,10 @@ async def run(stack: Stack, results: Results, n: int) -> None:
     records: list[tuple[Any, ...]] = []
     for d in data:
         e = AgreementActivated.model_validate(d)
-        records.extend(
-            _with_ids(
-                _rows_for(
-                    TENANT,
-                    e.the_agreement_id,
-                    e.client.id,
-                    e.activities,
-                    e.start_date,
-                    (e.start_date, e.end_date),
-                    e.client.timezone,
-                    None,
-                    None,
-                    now,
-                )
-            )
-        )
+        agreement = (e.the_agreement_id, e.client.id)
+        window = (e.start_date, e.end_date)
+        rules = TenantRules(None, "skip")
+        records.extend(with_ids(rows_for(TENANT, agreement, e.activities, e.start_date, window, rules, None, now)))
     rows = len(records)
     copy_url = fresh_db(stack, "bench_plans_copy")
     conn = await asyncpg.connect(copy_url)

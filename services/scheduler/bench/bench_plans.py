@@ -11,15 +11,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import random
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import psycopg
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository's bench package
+
+from bench.plans import TENANT, add_staff, payloads
 from scheduler.plans import repository as repo
 from scheduler.plans.bulk import COPY_CHUNK_AGREEMENTS, AgreementPlan, TenantRules, plan_agreements, rows_for, with_ids
 from scheduler.plans.schemas import AgreementActivated
@@ -28,77 +29,12 @@ from vcio_shared.embedded import Postgres
 from vcio_shared.migrations import upgrade
 from vcio_shared.settings import to_driver_url
 
-TENANT = "bench-msp"
 LONG = {"timeout": 5, "command_timeout": 1800}
 
 
-def package() -> list[dict]:
-    def act(name: str, cadence: str, role: str, effort: str, category: str) -> dict:
-        return {
-            "name": name,
-            "category": category,
-            "track": "business",
-            "billing_mode": "included",
-            "cadence": cadence,
-            "role": role,
-            "effort_hours": effort,
-            "deliverable": f"{name} notes",
-        }
-
-    monthly = [
-        act(f"Monthly {n}", "FREQ=MONTHLY", "technical_account_manager", "1.5", "cybersecurity")
-        for n in (
-            "ticket review",
-            "patch review",
-            "backup check",
-            "security report",
-            "license review",
-            "asset review",
-            "service review",
-            "satisfaction check",
-        )
-    ]
-    quarterly = [
-        act(f"Quarterly {n}", "FREQ=MONTHLY;INTERVAL=3", "vcio", "3", "it_strategy")
-        for n in ("business review", "roadmap update", "budget review", "risk review", "vendor review")
-    ]
-    annual = [
-        act(f"Annual {n}", "FREQ=YEARLY", "account_manager", "8", "account_management")
-        for n in ("strategy plan", "NIST assessment", "renewal review", "DR test")
-    ]
-    return monthly + quarterly + annual
-
-
 def make_plans(n: int) -> list[AgreementPlan]:
-    rng = random.Random(7)
-    acts = package()
-    zones = ["America/New_York", "America/Chicago", "Europe/London", "Australia/Sydney"]
-    out = []
-    for _ in range(n):
-        start = dt.date(2027, 1, 1) + dt.timedelta(days=rng.randrange(365))
-        end = (
-            start.replace(year=start.year + 1)
-            if not (start.month == 2 and start.day == 29)
-            else dt.date(start.year + 1, 3, 1)
-        )
-        agreement_id = uuid.uuid4()
-        out.append(
-            AgreementPlan(
-                TENANT,
-                AgreementActivated.model_validate(
-                    {
-                        "id": str(agreement_id),
-                        "agreement_id": str(agreement_id),
-                        "client": {"id": str(uuid.uuid4()), "name": "Client", "timezone": rng.choice(zones)},
-                        "package": {"id": str(uuid.uuid4()), "version": 1, "name": "vCIO Core"},
-                        "start_date": start.isoformat(),
-                        "end_date": end.isoformat(),
-                        "activities": acts,
-                    }
-                ),
-            )
-        )
-    return out
+    """The agreements `make bench` plans (bench/plans.py): random 2027 starts, 12-month terms, 17 activities."""
+    return [AgreementPlan(TENANT, AgreementActivated.model_validate(d)) for d in payloads(n)]
 
 
 def fresh_db(admin_url: str, name: str) -> str:
@@ -108,28 +44,6 @@ def fresh_db(admin_url: str, name: str) -> str:
     url = admin_url.rpartition("/")[0] + "/" + name
     upgrade("scheduler", url)
     return url
-
-
-async def staff(session_maker) -> None:
-    import sqlalchemy as sa
-
-    async with session_maker() as s, s.begin():
-        for i, roles in enumerate(
-            [
-                ["vcio"],
-                ["vcio"],
-                ["account_manager"],
-                ["technical_account_manager"],
-                ["technical_account_manager", "engineer"],
-            ]
-        ):
-            await s.execute(
-                sa.text(
-                    "INSERT INTO staff_members (id, tenant_id, name, roles, weekly_capacity_hours, active, created_at, "
-                    "updated_at) VALUES (:id, :t, :n, :r, 40, true, now(), now())"
-                ),
-                {"id": uuid.uuid4(), "t": TENANT, "n": f"Staff {i}", "r": roles},
-            )
 
 
 async def main(n: int) -> None:
@@ -176,9 +90,10 @@ async def main(n: int) -> None:
         await engine.dispose()
         del records
 
-        engine = create_engine(to_driver_url(fresh_db(admin, "bench_plan"), "asyncpg"), connect_args=LONG)
+        plan_url = fresh_db(admin, "bench_plan")
+        await add_staff(plan_url)
+        engine = create_engine(to_driver_url(plan_url, "asyncpg"), connect_args=LONG)
         sm = make_sessionmaker(engine)
-        await staff(sm)
         async with sm() as s:
             t0 = time.perf_counter()
             async with s.begin():
