@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field
 
-from scheduler.activities.schemas import HoursText, SaneDate
+from scheduler.activities.schemas import HoursText
 from vcio_shared.schemas import SPACE_OR_CONTROL, RequestModel, ResponseModel, decimal_text, not_null
 from vcio_shared.vocabulary import Role
 
@@ -68,12 +68,6 @@ class StaffOut(ResponseModel):
     active: bool
     created_at: dt.datetime
     updated_at: dt.datetime
-
-
-class CapacityQuery(RequestModel):
-    period: Literal["week", "month"]
-    from_: SaneDate
-    to: SaneDate
 
 
 class CapacityRowOut(ResponseModel):
