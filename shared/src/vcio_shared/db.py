@@ -62,7 +62,7 @@ def _add_event_tables(metadata: sa.MetaData) -> None:
         sa.Column("payload", sa.LargeBinary, nullable=False),
         sa.Column("headers", pg.JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
         _written_at("created_at"),
-        # Kept for databases written before the relay deleted what it published (migration 0002 cleared them).
+        # Never set by the relay, which deletes what it publishes; a row marked here is skipped, not published.
         sa.Column("published_at", sa.DateTime(timezone=True)),
         # A batch row (`events.emit_batch`): the ids of the events in `payload`, one JSON document per line.
         # NULL for a row holding one event, whose id is `id`.

@@ -66,7 +66,7 @@ class OutboxRelay:
     (`events.emit_batch`) goes out as one message per event, in its order, and is deleted once all are stored.
 
     The stream is the event log; the outbox is only the queue in front of it, so a published row is deleted
-    (rows that an older relay marked `published_at` are left alone). Replicas share the work with
+    (a row marked `published_at` is left alone). Replicas share the work with
     `FOR UPDATE SKIP LOCKED`. `Nats-Msg-Id` is the event id, so a row published twice (a crash between
     publish and delete, or a checked batch sent again one by one) is dropped by the stream's duplicate window.
 
