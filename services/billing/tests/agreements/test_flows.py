@@ -57,6 +57,19 @@ async def test_change_after_the_last_invoice_of_the_term_settles_at_once(app, cl
     assert "vcio.billing.agreement.changed" in await outbox_types(app)
 
 
+async def test_a_second_settlement_of_the_same_period_is_a_conflict(app, client) -> None:
+    event = accepted(start="2027-01-01", cycle="annual", monthly="1000.00", term=12)
+    await accept(app, event)
+    await run(client, dt.date(2027, 1, 1))
+    a = await agreement_for(client, event)
+    url, body = f"/v1/agreements/{a['id']}/change", {"effective_date": "2027-07-01", "monthly_amount": "1200.00"}
+    assert (await client.post(url, json=body, headers=auth())).status_code == 200
+    r = await client.post(url, json={**body, "monthly_amount": "1300.00"}, headers=auth())
+    assert (r.status_code, r.headers["content-type"]) == (409, "application/problem+json")
+    r = await client.get(f"/v1/agreements/{a['id']}", headers=auth())
+    assert r.json()["monthly_amount"] == "1200.00"
+
+
 async def test_mrr_arr_and_movements_per_currency(app, client) -> None:
     first, second = accepted(start="2027-01-01", monthly="1500.00"), accepted(start="2027-02-15", monthly="2000.00")
     for e in (first, second, accepted(start="2027-01-01", monthly="150000", currency="JPY")):

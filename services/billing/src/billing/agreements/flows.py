@@ -19,16 +19,16 @@ from billing.agreements.schemas import (
     SettledByCreditNote,
     SettledByInvoice,
 )
-from billing.agreements.service import SERVICE, adjustment_lines, event_data, get_agreement, locked
+from billing.agreements.service import SERVICE, event_data, get_agreement, locked
 from billing.invoices import repository as invoices_repo
 from billing.invoices import service as invoices
 from billing.invoices.schemas import CreditNoteOut, InvoiceOut
-from billing.runs import engine
+from billing.runs import chunk, engine
 from vcio_shared import audit, events, money
 from vcio_shared.auth import Principal
 from vcio_shared.clock import Clock
 from vcio_shared.errors import Conflict, Unprocessable
-from vcio_shared.ids import uuid7
+from vcio_shared.ids import uuid7, uuid7_strings
 
 
 def _last_day(end_exclusive: dt.date) -> dt.date:
@@ -324,28 +324,15 @@ async def _settle_now(
 ) -> SettledByInvoice | SettledByCreditNote | None:
     """No invoice follows in this term: settle the adjustments of `period` at once (an adjustment invoice, or a
     credit note when they net to a credit). None: left pending, with nothing issued to credit against."""
-    tenant, (effective, billed_through) = principal.tenant_id, period
-    ids = [a["id"] for a in adjustments]
-    net = sum(a["amount"] for a in adjustments)
-    if net < 0:
-        source = await invoices_repo.invoice_for_period(session, tenant, row["id"], effective)
+    tenant = principal.tenant_id
+    if sum(a["amount"] for a in adjustments) < 0:
+        source = await invoices_repo.invoice_for_period(session, tenant, row["id"], period[0])
         if source is None or source["status"] not in ("issued", "paid"):
             return None
-        desc = "; ".join(a["description"] for a in adjustments)
-        note = await invoices.credit(
-            session,
-            principal,
-            source,
-            kind="adjustment",
-            reason=desc,
-            lines=[engine.Line("adjustment", desc, effective, billed_through, 1, -net, -net)],
-            issue_date=today,
-            now=now,
-        )
-        await repo.settle_adjustments(session, tenant, ids, credit_note_id=uuid.UUID(note["id"]))
+        note = await chunk.credit_adjustments(session, principal, source, adjustments, issue_date=today, now=now)
         return SettledByCreditNote(credit_note=CreditNoteOut.model_validate(note))
     invoice_id = await _adjustment_invoice(session, row, adjustments, period, now)
-    await repo.settle_adjustments(session, tenant, ids, invoice_id=invoice_id)
+    await repo.settle_adjustments(session, tenant, [a["id"] for a in adjustments], invoice_id=invoice_id)
     inv_row = await invoices_repo.get(session, tenant, invoice_id)
     assert inv_row is not None
     invoice = await invoices.issue_one(session, inv_row, today, now)
@@ -359,37 +346,23 @@ async def _adjustment_invoice(
     period: tuple[dt.date, dt.date],
     now: dt.datetime,
 ) -> uuid.UUID:
-    """A draft adjustment invoice holding the adjustments as its lines, at the client's tax rate and terms."""
+    """A draft adjustment invoice holding the adjustments as its lines, at the client's tax rate and terms,
+    written as a billing run writes its invoices."""
     tenant = row["tenant_id"]
     client = await repo.get_client(session, tenant, row["client_id"])
-    rate = client["tax_rate"] if client else "0"
-    terms = client["payment_terms_days"] if client else 30
-    invoice_id = uuid7()
-    lines = adjustment_lines(adjustments)
-    net = sum(a["amount"] for a in adjustments)
-    tax = engine.tax_of(net, rate)
-    invoice = {
-        "id": invoice_id,
-        "tenant_id": tenant,
-        "agreement_id": row["id"],
-        "client_id": row["client_id"],
-        "kind": "adjustment",
-        "number": None,
-        "status": "draft",
-        "period_start": period[0],
-        "period_end": period[1],
-        "issue_date": None,
-        "due_date": None,
-        "currency": row["currency"],
-        "subtotal": net,
-        "tax": tax,
-        "total": net + tax,
-        "tax_rate": rate,
-        "payment_terms_days": terms,
-        "run_id": None,
-        "created_at": now,
-        "issued_at": None,
+    billed = {
+        **row,
+        "tax_rate": client["tax_rate"] if client else "0",
+        "payment_terms_days": client["payment_terms_days"] if client else 30,
     }
-    await invoices_repo.insert_invoices(session, [invoice])
-    await invoices_repo.insert_lines(session, tenant, invoices.line_rows(tenant, invoice_id, lines))
-    return invoice_id
+    planned = engine.PlannedInvoice(*period, engine.adjustment_lines(adjustments), kind="adjustment")
+    ids = uuid7_strings(1 + len(planned.lines))
+    invoice_id = next(ids)
+    ctx = chunk.InvoiceContext(tenant, period[0], run=None, draft=True, now=now)
+    try:
+        await chunk.write_invoices(session, [chunk.invoice_row(billed, planned, invoice_id, ctx)], ctx)
+    except chunk.DuplicatePeriod as exc:
+        raise Conflict("an adjustment invoice for this period exists already: change from another date") from exc
+    records = list(chunk.line_records(ids, tenant, invoice_id, planned.lines))
+    await invoices_repo.copy_rows(session, "invoice_lines", invoices_repo.LINE_COLUMNS, records)
+    return uuid.UUID(invoice_id)

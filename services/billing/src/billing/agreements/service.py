@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.agreements import repository as repo
 from billing.agreements.schemas import AgreementOut, PackageOut, PricePointOut
-from billing.runs import engine
 from vcio_shared import audit, money
 from vcio_shared.auth import Principal
 from vcio_shared.errors import NotFound
@@ -66,14 +65,6 @@ def client_brief(client: Mapping[Any, Any] | None, client_id: uuid.UUID) -> dict
     if client is None:
         return {"id": str(client_id)}
     return {"id": str(client["id"]), "name": client["name"], "email": client["email"], "timezone": client["timezone"]}
-
-
-def adjustment_lines(adjustments: Iterable[Mapping[Any, Any]]) -> list[engine.Line]:
-    """Pending adjustments as invoice lines (signed amounts), on the next invoice or an adjustment invoice."""
-    return [
-        engine.Line("adjustment", a["description"], a["period_start"], a["period_end"], 1, a["amount"], a["amount"])
-        for a in adjustments
-    ]
 
 
 async def get_agreement(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID) -> AgreementOut:

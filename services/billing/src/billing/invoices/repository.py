@@ -40,84 +40,6 @@ async def allocate_numbers(session: AsyncSession, tenant_id: str, series: str, y
     return int(last) - count + 1
 
 
-# Per-row columns travel as arrays; what is the same for a whole chunk travels once, as a scalar.
-_INVOICE_ARRAYS = (
-    ("id", "uuid"),
-    ("agreement_id", "uuid"),
-    ("client_id", "uuid"),
-    ("kind", "text"),
-    ("number", "text"),
-    ("period_start", "date"),
-    ("period_end", "date"),
-    ("due_date", "date"),
-    ("currency", "text"),
-    ("subtotal", "bigint"),
-    ("tax", "bigint"),
-    ("total", "bigint"),
-    ("tax_rate", "text"),
-    ("payment_terms_days", "int"),
-)
-_INVOICE_SCALARS = (
-    ("tenant_id", "text"),
-    ("status", "text"),
-    ("issue_date", "date"),
-    ("run_id", "uuid"),
-    ("created_at", "timestamptz"),
-    ("issued_at", "timestamptz"),
-)
-_LINE_ARRAYS = (
-    ("invoice_id", "uuid"),
-    ("position", "int"),
-    ("kind", "text"),
-    ("description", "text"),
-    ("period_start", "date"),
-    ("period_end", "date"),
-    ("quantity", "int"),
-    ("unit_amount", "bigint"),
-    ("amount", "bigint"),
-)
-
-
-def _unnest_insert(
-    table: str,
-    arrays: tuple[tuple[str, str], ...],
-    scalars: tuple[tuple[str, str], ...],
-    id_sql: str | None = None,
-    suffix: str = "",
-) -> sa.TextClause:
-    names = ([] if id_sql is None else ["id"]) + [c for c, _ in arrays] + [c for c, _ in scalars]
-    values = (
-        ([] if id_sql is None else [id_sql])
-        + [f"u.{c}" for c, _ in arrays]
-        + [f"CAST(:{c} AS {t})" for c, t in scalars]
-    )
-    unnest = ", ".join(f"CAST(:{c} AS {t}[])" for c, t in arrays)
-    return sa.text(
-        f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(values)} FROM unnest({unnest}) "
-        f"AS u({', '.join(c for c, _ in arrays)}) {suffix}"
-    )
-
-
-_INSERT_INVOICES = _unnest_insert(
-    "invoices", _INVOICE_ARRAYS, _INVOICE_SCALARS, suffix="ON CONFLICT (agreement_id, period_start, kind) DO NOTHING"
-)
-# line ids come from the server: nothing refers to them
-_INSERT_LINES = _unnest_insert("invoice_lines", _LINE_ARRAYS, (("tenant_id", "text"),), id_sql="gen_random_uuid()")
-
-
-async def insert_invoices(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> int:
-    """One statement for many invoices of one tenant sharing status, issue date and run; a period that already
-    has an invoice is skipped by the unique key. Returns how many rows went in."""
-    if not rows:
-        return 0
-    params: dict[str, Any] = {c: [r[c] for r in rows] for c, _ in _INVOICE_ARRAYS}
-    params.update({c: rows[0][c] for c, _ in _INVOICE_SCALARS})
-    if any(r[c] != rows[0][c] for r in rows for c, _ in _INVOICE_SCALARS):
-        raise ValueError("one insert_invoices call takes invoices of one tenant, status, issue date and run")
-    result = await session.execute(_INSERT_INVOICES, params)
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
 # The bulk path of billing runs: COPY (binary) of tuples in these column orders, in the session's transaction.
 INVOICE_COLUMNS = (
     "id",
@@ -164,13 +86,6 @@ async def copy_rows(
     if records:
         conn = await driver_connection(session)
         await conn.copy_records_to_table(table, records=records, columns=list(columns))
-
-
-async def insert_lines(session: AsyncSession, tenant_id: str, rows: Sequence[Mapping[str, Any]]) -> None:
-    if rows:
-        params: dict[str, Any] = {c: [r[c] for r in rows] for c, _ in _LINE_ARRAYS}
-        params["tenant_id"] = tenant_id
-        await session.execute(_INSERT_LINES, params)
 
 
 async def get(

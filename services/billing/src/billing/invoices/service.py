@@ -43,24 +43,6 @@ def max_before_tax(limit: int, tax_rate: str) -> int:
     return amount
 
 
-def line_rows(tenant_id: str, invoice_id: uuid.UUID, lines: Sequence[Line]) -> list[dict[str, Any]]:
-    return [
-        {
-            "tenant_id": tenant_id,
-            "invoice_id": invoice_id,
-            "position": i,
-            "kind": line.kind,
-            "description": line.description,
-            "period_start": line.period_start,
-            "period_end": line.period_end,
-            "quantity": line.quantity,
-            "unit_amount": line.unit_amount,
-            "amount": line.amount,
-        }
-        for i, line in enumerate(lines)
-    ]
-
-
 async def _locked(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> Mapping[Any, Any]:
     """The invoice, locked until commit (FOR UPDATE), or a 404."""
     row = await repo.get(session, tenant_id, invoice_id, for_update=True)

@@ -26,6 +26,7 @@ from billing.invoices.views import invoice_out
 from billing.runs import engine
 from billing.runs import repository as repo
 from vcio_shared import events, money
+from vcio_shared.auth import Principal
 from vcio_shared.ids import uuid7_strings
 
 SERVICE = "billing"
@@ -59,12 +60,12 @@ class _Plan:
 
 
 @dataclass(frozen=True)
-class _Ctx:
-    """What every row of a chunk shares."""
+class InvoiceContext:
+    """What every invoice row written together shares: a run's chunk, or a change's adjustment invoice."""
 
     tenant_id: str
-    as_of: dt.date
-    run: str
+    as_of: dt.date  # the issue date, unless the rows are drafts
+    run: str | None
     draft: bool
     now: dt.datetime
 
@@ -100,12 +101,8 @@ def _plan_agreement(
     """The agreement's invoices, its next bill date, and the adjustments its first invoice settles."""
     planned, next_bill = engine.plan(terms_of(row), as_of)
     if planned and pending:
-        adj_lines = [
-            engine.Line("adjustment", a["description"], a["period_start"], a["period_end"], 1, a["amount"], a["amount"])
-            for a in pending
-        ]
         if planned[0].subtotal + sum(a["amount"] for a in pending) >= 0:
-            planned[0].lines.extend(adj_lines)
+            planned[0].lines.extend(engine.adjustment_lines(pending))
         else:  # a credit larger than the next invoice becomes a credit note instead
             plan.credit_later.append((row, pending))
             pending = []
@@ -113,7 +110,11 @@ def _plan_agreement(
     return planned, next_bill, pending
 
 
-def _invoice_row(row: Mapping[Any, Any], inv: engine.PlannedInvoice, invoice_id: str, ctx: _Ctx) -> dict[str, Any]:
+def invoice_row(
+    row: Mapping[Any, Any], inv: engine.PlannedInvoice, invoice_id: str, ctx: InvoiceContext
+) -> dict[str, Any]:
+    """The invoice row of `inv` for the agreement `row` (which carries the client's tax_rate and
+    payment_terms_days), as `write_invoices` takes it; its lines ride along under `_lines`."""
     subtotal = inv.subtotal
     tax = engine.tax_of(subtotal, row["tax_rate"])
     draft, as_of, now = ctx.draft, ctx.as_of, ctx.now
@@ -148,7 +149,7 @@ def _invoice_row(row: Mapping[Any, Any], inv: engine.PlannedInvoice, invoice_id:
 def _plan_chunk(
     rows: Sequence[Mapping[Any, Any]],
     adjustments: Mapping[uuid.UUID, list[Mapping[Any, Any]]],
-    ctx: _Ctx,
+    ctx: InvoiceContext,
     result: ChunkResult,
 ) -> _Plan:
     plan = _Plan()
@@ -165,14 +166,14 @@ def _plan_chunk(
         plan.advances.append((row["id"], next_bill))
         for i, inv in enumerate(planned):
             invoice_id = next(invoice_ids)
-            plan.invoice_rows.append(_invoice_row(row, inv, invoice_id, ctx))
-            plan.lines.extend(_line_records(line_ids, ctx.tenant_id, invoice_id, inv.lines))
+            plan.invoice_rows.append(invoice_row(row, inv, invoice_id, ctx))
+            plan.lines.extend(line_records(line_ids, ctx.tenant_id, invoice_id, inv.lines))
             if i == 0:
                 plan.settled.extend((a["id"], invoice_id) for a in pending)
     return plan
 
 
-def _line_records(
+def line_records(
     line_ids: Iterator[str], tenant_id: str, invoice_id: str, lines: Sequence[engine.Line]
 ) -> Iterator[tuple[Any, ...]]:
     return (
@@ -193,7 +194,9 @@ def _line_records(
     )
 
 
-def _unnumbered_events(plan: _Plan, ctx: _Ctx, result: ChunkResult, *, collect: bool) -> list[tuple[str, bytes, bytes]]:
+def _unnumbered_events(
+    plan: _Plan, ctx: InvoiceContext, result: ChunkResult, *, collect: bool
+) -> list[tuple[str, bytes, bytes]]:
     """Each issued invoice's event id, event head (`events.encode_heads`) and data up to the number, which is
     added once numbers are taken: `invoice_out`'s keys in order with `number` moved last. Collects the dry
     run's answers."""
@@ -211,8 +214,9 @@ def _unnumbered_events(plan: _Plan, ctx: _Ctx, result: ChunkResult, *, collect: 
     return unnumbered
 
 
-async def _write_invoices(session: AsyncSession, plan: _Plan, ctx: _Ctx) -> None:
-    rows = plan.invoice_rows
+async def write_invoices(session: AsyncSession, rows: Sequence[dict[str, Any]], ctx: InvoiceContext) -> None:
+    """COPY `invoice_row`s in, numbered first unless they are drafts; a period billed already raises
+    DuplicatePeriod."""
     if rows and not ctx.draft:
         first = await invoices_repo.allocate_numbers(session, ctx.tenant_id, "INV", ctx.as_of.year, len(rows))
         for offset, inv_row in enumerate(rows):
@@ -238,7 +242,7 @@ async def bill_chunk(
 ) -> ChunkResult:
     """Bill one chunk in the caller's transaction (set-based writes; no per-invoice round trip)."""
     result = ChunkResult()
-    ctx = _Ctx(tenant_id, as_of, str(run_id), draft, now)
+    ctx = InvoiceContext(tenant_id, as_of, str(run_id), draft, now)
     rows = await repo.lock_chunk(session, tenant_id, ids, as_of)
     adjustments: dict[uuid.UUID, list[Mapping[Any, Any]]] = {}
     for adj in await agreements_repo.open_adjustments(session, tenant_id, [r["id"] for r in rows]):
@@ -250,7 +254,7 @@ async def bill_chunk(
     unnumbered = _unnumbered_events(plan, ctx, result, collect=collect) if not draft or collect else []
     for inv_row in plan.invoice_rows:
         result.totals[inv_row["currency"]] = result.totals.get(inv_row["currency"], 0) + inv_row["total"]
-    await _write_invoices(session, plan, ctx)
+    await write_invoices(session, plan.invoice_rows, ctx)
     if not draft:
         payloads = [
             events.finish(head, data + orjson.dumps(r["number"]) + b"}")
@@ -263,33 +267,38 @@ async def bill_chunk(
             out["number"] = inv_row["number"]
     result.created = len(plan.invoice_rows)
     for agreement, pending in plan.credit_later:
-        await _credit_adjustments(session, tenant_id, agreement, pending, as_of, now)
+        period_start = pending[0]["period_start"]
+        source = await invoices_repo.invoice_for_period(session, tenant_id, agreement["id"], period_start)
+        if source is not None:
+            await credit_adjustments(session, "billing-run", source, pending, issue_date=as_of, now=now)
     return result
 
 
-async def _credit_adjustments(
+async def credit_adjustments(
     session: AsyncSession,
-    tenant_id: str,
-    agreement: Mapping[Any, Any],
+    actor: Principal | str,
+    source: Mapping[Any, Any],
     pending: Sequence[Mapping[Any, Any]],
-    as_of: dt.date,
+    *,
+    issue_date: dt.date,
     now: dt.datetime,
-) -> None:
-    source = await invoices_repo.invoice_for_period(session, tenant_id, agreement["id"], pending[0]["period_start"])
-    if source is None:
-        return
+) -> dict[str, Any]:
+    """Adjustments of one period that net to a credit, settled by one credit note on `source`, the invoice of
+    that period. `actor` is a Principal or a run's name, as `invoices.credit` takes it."""
     net = -sum(a["amount"] for a in pending)
     desc = "; ".join(a["description"] for a in pending)
+    period_start, period_end = pending[0]["period_start"], pending[0]["period_end"]
     note = await invoices.credit(
         session,
-        "billing-run",
+        actor,
         source,
         kind="adjustment",
         reason=desc,
-        lines=[engine.Line("adjustment", desc, pending[0]["period_start"], pending[0]["period_end"], 1, net, net)],
-        issue_date=as_of,
+        lines=[engine.Line("adjustment", desc, period_start, period_end, 1, net, net)],
+        issue_date=issue_date,
         now=now,
     )
     await agreements_repo.settle_adjustments(
-        session, tenant_id, [a["id"] for a in pending], credit_note_id=uuid.UUID(note["id"])
+        session, source["tenant_id"], [a["id"] for a in pending], credit_note_id=uuid.UUID(note["id"])
     )
+    return note

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +78,14 @@ class PlannedInvoice:
     @property
     def subtotal(self) -> int:
         return sum(line.amount for line in self.lines)
+
+
+def adjustment_lines(adjustments: Iterable[Mapping[Any, Any]]) -> list[Line]:
+    """Pending adjustments as invoice lines (signed amounts), on the next invoice or an adjustment invoice."""
+    return [
+        Line("adjustment", a["description"], a["period_start"], a["period_end"], 1, a["amount"], a["amount"])
+        for a in adjustments
+    ]
 
 
 def prorated_charge(monthly_amount: int, cycle: str, start: dt.date, end: dt.date) -> int:
