@@ -389,7 +389,7 @@ async def test_hot_read_answers_exactly_as_the_route_and_leaves_it_every_failure
     import re
 
     from billing.invoices.router import _INVOICE_PATH, hot_get_invoice
-    from billing.invoices.schemas import InvoiceView
+    from billing.invoices.schemas import InvoiceDetailOut
 
     await accept(app, accepted(one_time=[("Onboarding", "750.00")], tax_rate="8.25"))
     await run(client, "2027-01-01")
@@ -401,7 +401,7 @@ async def test_hot_read_answers_exactly_as_the_route_and_leaves_it_every_failure
 
     hot, routed = await client.get(path, headers=auth()), await client.get(f"{path}?via=route", headers=auth())
     assert shown(hot) == shown(routed)
-    assert hot.content == InvoiceView.model_validate_json(hot.content).model_dump_json(by_alias=True).encode()
+    assert hot.content == InvoiceDetailOut.model_validate_json(hot.content).model_dump_json(by_alias=True).encode()
     assert hot.status_code == 200 and hot.json()["number"] == invoice["number"]
     assert [k for k, _ in shown(hot)[2]] == ["content-length", "content-type", "x-content-type-options"]
 

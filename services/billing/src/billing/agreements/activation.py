@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.agreements import repository as repo
-from billing.agreements.schemas import AcceptedProposal, ClientData
+from billing.agreements.schemas import ClientData, ProposalAccepted
 from billing.agreements.service import SERVICE, agreement_out, client_brief, event_data
 from vcio_shared import audit, events, money
 from vcio_shared.bus import PoisonEvent
@@ -43,7 +43,7 @@ def client_values(c: ClientData) -> dict[str, Any]:
     }
 
 
-def _amounts(p: AcceptedProposal) -> tuple[int, int, list[dict[str, Any]], dict[str, Any]]:
+def _amounts(p: ProposalAccepted) -> tuple[int, int, list[dict[str, Any]], dict[str, Any]]:
     """The monthly and one-time amounts in minor units, the one-time lines and the client's row: or poison."""
     try:
         money.check_currency(p.currency)
@@ -63,7 +63,7 @@ def _amounts(p: AcceptedProposal) -> tuple[int, int, list[dict[str, Any]], dict[
 
 
 def _agreement_row(
-    p: AcceptedProposal, tenant_id: str, monthly: int, one_time: int, one_time_lines: list[dict[str, Any]]
+    p: ProposalAccepted, tenant_id: str, monthly: int, one_time: int, one_time_lines: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """The new agreement's row, in its first term (`created_at`/`updated_at` are the caller's)."""
     return {
@@ -103,7 +103,7 @@ async def activate_from_proposal(
     session: AsyncSession, tenant_id: str, data: Mapping[Any, Any], event_id: str, now: dt.datetime
 ) -> bool:
     """proposal.accepted → exactly one agreement (the unique key holds whatever the redeliveries)."""
-    p = AcceptedProposal.model_validate(data)
+    p = ProposalAccepted.model_validate(data)
     monthly, one_time, one_time_lines, client = _amounts(p)
     owner = await repo.client_owner(session, p.client.id)
     if owner is not None and owner != tenant_id:

@@ -14,10 +14,10 @@ from billing.agreements import repository as repo
 from billing.agreements.schemas import (
     AdjustmentOut,
     AgreementOut,
-    CancelResult,
-    ChangeResult,
-    SettledByCreditNote,
-    SettledByInvoice,
+    CancelOut,
+    ChangeOut,
+    SettledByCreditNoteOut,
+    SettledByInvoiceOut,
 )
 from billing.agreements.service import SERVICE, event_data, get_agreement, locked
 from billing.invoices import repository as invoices_repo
@@ -114,7 +114,7 @@ async def cancel(
     effective: dt.date,
     reason: str | None,
     clock: Clock,
-) -> CancelResult:
+) -> CancelOut:
     """Stop billing from `effective`; credit the unused days of every invoice that reaches past it."""
     tenant, today, now = principal.tenant_id, clock.today(), clock.now()
     row = await locked(session, tenant, agreement_id)
@@ -151,7 +151,7 @@ async def cancel(
         {"effective_date": effective.isoformat(), "credit_notes": [n["number"] for n in notes]},
     )
     out = await get_agreement(session, tenant, agreement_id)
-    return CancelResult(**dict(out), credit_notes=[CreditNoteOut.model_validate(n) for n in notes])
+    return CancelOut(**dict(out), credit_notes=[CreditNoteOut.model_validate(n) for n in notes])
 
 
 # ---- change -------------------------------------------------------------------------------------------------
@@ -266,7 +266,7 @@ async def change(
     package: Mapping[Any, Any] | None,
     activities: list[dict[str, Any]] | None,
     clock: Clock,
-) -> ChangeResult:
+) -> ChangeOut:
     """A new price (and package) from `effective`. Days already invoiced at the old price get a credit line
     and a charge line at the new one, on the agreement's next invoice (see README for the convention)."""
     tenant, today, now = principal.tenant_id, clock.today(), clock.now()
@@ -294,7 +294,7 @@ async def change(
     await repo.update(session, tenant, agreement_id, values)
     out = await _record_change(session, principal, row, effective, (old_price, new_price))
     cur = row["currency"]
-    return ChangeResult(
+    return ChangeOut(
         agreement=out,
         settled_by=settled_by,
         adjustments=[
@@ -321,7 +321,7 @@ async def _settle_now(
     period: tuple[dt.date, dt.date],
     today: dt.date,
     now: dt.datetime,
-) -> SettledByInvoice | SettledByCreditNote | None:
+) -> SettledByInvoiceOut | SettledByCreditNoteOut | None:
     """No invoice follows in this term: settle the adjustments of `period` at once (an adjustment invoice, or a
     credit note when they net to a credit). None: left pending, with nothing issued to credit against."""
     tenant = principal.tenant_id
@@ -330,13 +330,13 @@ async def _settle_now(
         if source is None or source["status"] not in ("issued", "paid"):
             return None
         note = await chunk.credit_adjustments(session, principal, source, adjustments, issue_date=today, now=now)
-        return SettledByCreditNote(credit_note=CreditNoteOut.model_validate(note))
+        return SettledByCreditNoteOut(credit_note=CreditNoteOut.model_validate(note))
     invoice_id = await _adjustment_invoice(session, row, adjustments, period, now)
     await repo.settle_adjustments(session, tenant, [a["id"] for a in adjustments], invoice_id=invoice_id)
     inv_row = await invoices_repo.get(session, tenant, invoice_id)
     assert inv_row is not None
     invoice = await invoices.issue_one(session, inv_row, today, now)
-    return SettledByInvoice(invoice=InvoiceOut.model_validate(invoice))
+    return SettledByInvoiceOut(invoice=InvoiceOut.model_validate(invoice))
 
 
 async def _adjustment_invoice(

@@ -11,10 +11,10 @@ from billing.agreements import flows, renewals, service
 from billing.agreements.schemas import (
     AgreementOut,
     AgreementUpdate,
+    CancelOut,
     CancelRequest,
-    CancelResult,
+    ChangeOut,
     ChangeRequest,
-    ChangeResult,
 )
 from billing.deps import Reader, Writer
 from vcio_shared.db import SessionDep
@@ -61,7 +61,7 @@ async def update_agreement(
 @router.post("/{agreement_id}/cancel")
 async def cancel_agreement(
     agreement_id: uuid.UUID, body: CancelRequest, principal: Writer, session: SessionDep, clock: ClockDep
-) -> CancelResult:
+) -> CancelOut:
     return await flows.cancel(
         session, principal, agreement_id, effective=body.effective_date, reason=body.reason, clock=clock
     )
@@ -70,7 +70,7 @@ async def cancel_agreement(
 @router.post("/{agreement_id}/change")
 async def change_agreement(
     agreement_id: uuid.UUID, body: ChangeRequest, principal: Writer, session: SessionDep, clock: ClockDep
-) -> ChangeResult:
+) -> ChangeOut:
     return await flows.change(
         session,
         principal,

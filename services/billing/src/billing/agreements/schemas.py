@@ -90,7 +90,7 @@ class AgreementOut(ResponseModel):
     updated_at: Instant
 
 
-class CancelResult(AgreementOut):
+class CancelOut(AgreementOut):
     """The cancelled agreement, with the credit notes issued for the unused days it had been invoiced."""
 
     credit_notes: list[CreditNoteOut]
@@ -103,23 +103,23 @@ class AdjustmentOut(ResponseModel):
     amount: str
 
 
-class SettledByInvoice(ExactResponse):
+class SettledByInvoiceOut(ExactResponse):
     """A change whose adjustments net to a charge, with no invoice left in the term: an adjustment invoice."""
 
     invoice: InvoiceOut
 
 
-class SettledByCreditNote(ExactResponse):
+class SettledByCreditNoteOut(ExactResponse):
     """A change whose adjustments net to a credit, with no invoice left in the term: a credit note."""
 
     credit_note: CreditNoteOut
 
 
-class ChangeResult(ResponseModel):
+class ChangeOut(ResponseModel):
     """`settled_by` is null unless the change was settled at once (no invoice follows in the term)."""
 
     agreement: AgreementOut
-    settled_by: SettledByInvoice | SettledByCreditNote | None
+    settled_by: SettledByInvoiceOut | SettledByCreditNoteOut | None
     adjustments: list[AdjustmentOut]
 
 
@@ -152,7 +152,7 @@ class AmountLine(_Loose):
     amount: str
 
 
-class AcceptedProposal(_Loose):
+class ProposalAccepted(_Loose):
     proposal_id: uuid.UUID
     client: ClientData
     package: PackageData

@@ -13,7 +13,7 @@ from starlette.types import Scope
 
 from billing.deps import Reader, Writer
 from billing.invoices import render, service
-from billing.invoices.schemas import CreditNoteOut, CreditNoteRequest, InvoiceOut, InvoiceView, PaymentRequest
+from billing.invoices.schemas import CreditNoteCreate, CreditNoteOut, InvoiceDetailOut, InvoiceOut, PaymentRequest
 from vcio_shared.auth import bearer_principal
 from vcio_shared.db import SessionDep, reader_of
 from vcio_shared.errors import NotFound
@@ -40,7 +40,7 @@ async def list_invoices(
     return await service.list_invoices(session, principal.tenant_id, page, **filters)
 
 
-@router.get("/v1/invoices/{invoice_id}", response_model=InvoiceView)
+@router.get("/v1/invoices/{invoice_id}", response_model=InvoiceDetailOut)
 async def get_invoice(invoice_id: uuid.UUID, principal: Reader, request: Request) -> Any:
     """The invoice with its lines and the value delivered in the period before it. The API's hottest read: a
     plain request is answered by `hot_get_invoice` before it gets here, with the same bytes (a test holds
@@ -118,7 +118,7 @@ async def uncollectible(invoice_id: uuid.UUID, principal: Writer, session: Sessi
 @router.post("/v1/invoices/{invoice_id}/credit-notes", status_code=201, response_model=CreditNoteOut)
 async def credit_invoice(
     invoice_id: uuid.UUID,
-    body: CreditNoteRequest,
+    body: CreditNoteCreate,
     principal: Writer,
     session: SessionDep,
     idem: IdempotencyDep,

@@ -25,7 +25,7 @@ class PaymentRequest(RequestModel):
         return v
 
 
-class CreditNoteRequest(RequestModel):
+class CreditNoteCreate(RequestModel):
     amount: str = Field(max_length=40, description="before tax; tax is added at the invoice's rate")
     reason: str = Field(min_length=1, max_length=1000)
 
@@ -71,7 +71,7 @@ class InvoiceOut(ExactResponse):
     lines: list[InvoiceLineOut]
 
 
-class DeliveredActivity(ExactResponse):
+class DeliveredActivityOut(ExactResponse):
     id: uuid.UUID
     name: str
     category: str
@@ -82,19 +82,19 @@ class DeliveredActivity(ExactResponse):
     hours_spent: str
 
 
-class ValueDelivered(ExactResponse):
+class ValueDeliveredOut(ExactResponse):
     """The activities due in the period before the invoice's own."""
 
     model_config = ConfigDict(populate_by_name=True)
     from_: dt.date = Field(alias="from")
     to: dt.date = Field(description="exclusive: the invoice's period_start")
-    activities: list[DeliveredActivity]
+    activities: list[DeliveredActivityOut]
 
 
-class InvoiceView(InvoiceOut):
+class InvoiceDetailOut(InvoiceOut):
     """GET /v1/invoices/{id}: the invoice and the value delivered before it."""
 
-    value_delivered: ValueDelivered
+    value_delivered: ValueDeliveredOut
 
 
 class CreditNoteOut(ExactResponse):

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from billing.deps import Reader, Writer
 from billing.runs import service
-from billing.runs.schemas import BillingRunRequest, DryRunOut, RunOut
+from billing.runs.schemas import DryRunOut, RunCreate, RunOut
 from vcio_shared.db import SessionDep
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep, RuntimeDep
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/v1/billing-runs", tags=["billing runs"])
     },
 )
 async def create_run(
-    body: BillingRunRequest,
+    body: RunCreate,
     principal: Writer,
     session: SessionDep,
     idem: IdempotencyDep,

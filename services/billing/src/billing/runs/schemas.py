@@ -16,18 +16,18 @@ from vcio_shared.schemas import RequestModel
 Instant = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 
 
-class BillingRunRequest(RequestModel):
+class RunCreate(RequestModel):
     as_of: Day
     dry_run: bool = False
     background: bool = False  # answer 202 at once and bill in the background (poll GET for progress)
 
 
-class RunTotal(ExactResponse):
+class RunTotalOut(ExactResponse):
     currency: str
     amount: str
 
 
-class RunError(ExactResponse):
+class RunErrorOut(ExactResponse):
     """An agreement the run could not bill. Keys in the order PostgreSQL's jsonb keeps them: the run's errors
     are read back from it."""
 
@@ -44,8 +44,8 @@ class RunOut(ExactResponse):
     agreements_total: int
     agreements_processed: int
     invoices_created: int
-    totals: list[RunTotal]
-    errors: list[RunError]
+    totals: list[RunTotalOut]
+    errors: list[RunErrorOut]
     started_at: Instant
     finished_at: Instant | None
     duration_ms: int | None
