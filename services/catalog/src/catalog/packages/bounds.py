@@ -10,7 +10,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from catalog.packages.schemas import PackageIn
+from catalog.packages.schemas import PackageCreate
 from vcio_shared import cadence as cadences
 from vcio_shared.clock import Clock
 from vcio_shared.errors import Unprocessable
@@ -39,7 +39,7 @@ def _year_label(basis: dt.date, year: int) -> str:
 
 
 def _check_sync(
-    body: PackageIn, today: dt.date, prefix: Sequence[str | int] = ("body",)
+    body: PackageCreate, today: dt.date, prefix: Sequence[str | int] = ("body",)
 ) -> tuple[dt.date, list[dict[str, Any]]]:
     basis = cadences.schedule_basis(today)
     errors: list[dict[str, Any]] = []
@@ -91,7 +91,7 @@ def _check_sync(
 
 
 async def check(
-    body: PackageIn, clock: Clock, prefix: Sequence[str | int] = ("body",)
+    body: PackageCreate, clock: Clock, prefix: Sequence[str | int] = ("body",)
 ) -> tuple[dt.date, list[dict[str, Any]]]:
     """The checks types cannot make: each cadence is a valid RRULE, happens at least once in the term and within
     the bounds above.

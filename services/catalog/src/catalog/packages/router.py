@@ -12,11 +12,11 @@ from catalog.deps import Reader, Writer
 from catalog.packages import service
 from catalog.packages.schemas import (
     Category,
-    PackageIn,
+    PackageCreate,
     PackageOut,
-    PackagePatch,
-    PricingIn,
+    PackageUpdate,
     PricingOut,
+    PricingRequest,
     StarterCatalogOut,
     Status,
 )
@@ -36,7 +36,7 @@ VersionQuery = Annotated[int | None, Query(ge=1, le=1_000_000, description="an o
 
 @router.post("", status_code=201, response_model=PackageOut)
 async def create_package(
-    body: PackageIn, principal: Writer, session: SessionDep, clock: ClockDep, idem: IdempotencyDep
+    body: PackageCreate, principal: Writer, session: SessionDep, clock: ClockDep, idem: IdempotencyDep
 ) -> object:
     if (replayed := await idem.replay(principal.tenant_id)) is not None:
         return replayed
@@ -74,14 +74,14 @@ async def get_package(
 
 @router.put("/{package_id}")
 async def replace_package(
-    package_id: uuid.UUID, body: PackageIn, principal: Writer, session: SessionDep, clock: ClockDep
+    package_id: uuid.UUID, body: PackageCreate, principal: Writer, session: SessionDep, clock: ClockDep
 ) -> PackageOut:
     return await service.replace_package(session, principal, clock, package_id, body)
 
 
 @router.patch("/{package_id}")
 async def patch_package(
-    package_id: uuid.UUID, body: PackagePatch, principal: Writer, session: SessionDep, clock: ClockDep
+    package_id: uuid.UUID, body: PackageUpdate, principal: Writer, session: SessionDep, clock: ClockDep
 ) -> PackageOut:
     return await service.patch_package(session, principal, clock, package_id, body)
 
@@ -98,7 +98,7 @@ async def retire_package(package_id: uuid.UUID, principal: Writer, session: Sess
 
 @router.post("/{package_id}/pricing")
 async def price_package(
-    package_id: uuid.UUID, body: PricingIn, principal: Reader, session: SessionDep, version: VersionQuery = None
+    package_id: uuid.UUID, body: PricingRequest, principal: Reader, session: SessionDep, version: VersionQuery = None
 ) -> PricingOut:
     """Suggested monthly price from effort and hourly rates per role; changes nothing."""
     return await service.price(session, principal.tenant_id, package_id, version, body)

@@ -65,7 +65,7 @@ def parse_amount(value: str, currency: str) -> int:
     return minor
 
 
-class ActivityIn(RequestModel):
+class ActivityCreate(RequestModel):
     name: Name
     category: Category
     track: Track
@@ -76,7 +76,7 @@ class ActivityIn(RequestModel):
     deliverable: Deliverable | None = None
 
 
-class PackageIn(RequestModel):
+class PackageCreate(RequestModel):
     """A whole package version: what POST /v1/packages and PUT /v1/packages/{id} take."""
 
     name: Name
@@ -87,7 +87,7 @@ class PackageIn(RequestModel):
     billing_cycle: BillingCycle
     term_months: Annotated[StrictInt, Field(ge=1, le=60)]
     onboarding_fee: AmountText | None = None
-    activities: Annotated[list[ActivityIn], Field(min_length=1, max_length=50)]
+    activities: Annotated[list[ActivityCreate], Field(min_length=1, max_length=50)]
 
     @field_validator("currency")
     @classmethod
@@ -110,7 +110,7 @@ class PackageIn(RequestModel):
         return 0 if value is None else parse_amount(value, self.currency)
 
 
-class PackagePatch(RequestModel):
+class PackageUpdate(RequestModel):
     """PATCH: the fields given replace the current ones; `activities`, when given, replaces the whole list."""
 
     name: Name | None = None
@@ -121,7 +121,7 @@ class PackagePatch(RequestModel):
     billing_cycle: BillingCycle | None = None
     term_months: Annotated[StrictInt, Field(ge=1, le=60)] | None = None
     onboarding_fee: AmountText | None = None
-    activities: Annotated[list[ActivityIn], Field(min_length=1, max_length=50)] | None = None
+    activities: Annotated[list[ActivityCreate], Field(min_length=1, max_length=50)] | None = None
 
 
 class ActivityOut(ResponseModel):
@@ -166,12 +166,12 @@ class StarterCatalogOut(ResponseModel):
     packages: list[PackageOut]
 
 
-class PricingIn(RequestModel):
+class PricingRequest(RequestModel):
     rates: Annotated[dict[Role, AmountText], Field(min_length=1)]
     billable_only: bool = False
 
 
-class PricingLine(ResponseModel):
+class PricingLineOut(ResponseModel):
     role: str
     hours_per_year: str
     rate: str
@@ -183,7 +183,7 @@ class PricingOut(ResponseModel):
     version: int
     currency: str
     billable_only: bool
-    lines: list[PricingLine]
+    lines: list[PricingLineOut]
     hours_per_year: str
     annual_effort_amount: str
     suggested_monthly_price: str = Field(description="hours per year × rate ÷ 12, summed over roles")

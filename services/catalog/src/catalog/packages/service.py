@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.packages import bounds, repository, views
 from catalog.packages.schemas import (
-    PackageIn,
+    PackageCreate,
     PackageOut,
-    PackagePatch,
-    PricingIn,
-    PricingLine,
+    PackageUpdate,
+    PricingLineOut,
     PricingOut,
+    PricingRequest,
     StarterCatalogOut,
     parse_amount,
 )
@@ -87,7 +87,7 @@ async def create_package(
     session: AsyncSession,
     principal: Principal,
     clock: Clock,
-    body: PackageIn,
+    body: PackageCreate,
     *,
     status: str = "draft",
     starter_key: str | None = None,
@@ -126,7 +126,7 @@ async def _edit(
     principal: Principal,
     clock: Clock,
     package_id: uuid.UUID,
-    build: Callable[[PackageOut], PackageIn],
+    build: Callable[[PackageOut], PackageCreate],
 ) -> PackageOut:
     """Edit a draft in place; editing a published version opens draft N+1; a retired package is closed."""
     tenant = principal.tenant_id
@@ -195,18 +195,18 @@ def _as_input(package: PackageOut) -> dict[str, Any]:
 
 
 async def replace_package(
-    session: AsyncSession, principal: Principal, clock: Clock, package_id: uuid.UUID, body: PackageIn
+    session: AsyncSession, principal: Principal, clock: Clock, package_id: uuid.UUID, body: PackageCreate
 ) -> PackageOut:
     return await _edit(session, principal, clock, package_id, lambda _: body)
 
 
 async def patch_package(
-    session: AsyncSession, principal: Principal, clock: Clock, package_id: uuid.UUID, patch: PackagePatch
+    session: AsyncSession, principal: Principal, clock: Clock, package_id: uuid.UUID, patch: PackageUpdate
 ) -> PackageOut:
-    def build(current: PackageOut) -> PackageIn:
+    def build(current: PackageOut) -> PackageCreate:
         merged = {**_as_input(current), **patch.model_dump(exclude_unset=True)}
         try:
-            return PackageIn.model_validate(merged)
+            return PackageCreate.model_validate(merged)
         except ValidationError as exc:
             raise _errors(exc, ["body"]) from exc
 
@@ -223,7 +223,7 @@ async def publish(session: AsyncSession, principal: Principal, clock: Clock, pac
         raise Conflict("this package is retired and cannot be published")
     # a draft stored before the bounds existed must not reach proposals: publishing checks the cadences again
     try:
-        draft = PackageIn.model_validate(_as_input(current))
+        draft = PackageCreate.model_validate(_as_input(current))
     except ValidationError as exc:
         raise _errors(exc, []) from exc
     await bounds.check(draft, clock, prefix=())
@@ -278,7 +278,7 @@ async def retire(session: AsyncSession, principal: Principal, clock: Clock, pack
 
 
 async def price(
-    session: AsyncSession, tenant_id: str, package_id: uuid.UUID, version: int | None, body: PricingIn
+    session: AsyncSession, tenant_id: str, package_id: uuid.UUID, version: int | None, body: PricingRequest
 ) -> PricingOut:
     """Suggested monthly price from effort: Σ per role (hours a year × rate, rounded once) ÷ 12, rounded once."""
     package = await _load(session, tenant_id, package_id, version)
@@ -310,7 +310,7 @@ async def price(
         amount = money.round_half_up(hours[role] * rates[role])
         annual += amount
         lines.append(
-            PricingLine(
+            PricingLineOut(
                 role=role,
                 hours_per_year=str(hours[role]),
                 rate=money.format(rates[role], currency),

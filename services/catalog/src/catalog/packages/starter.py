@@ -9,7 +9,7 @@ Higher tiers meet more often and go deeper. Prices follow the trade's range: $1,
 
 from __future__ import annotations
 
-from catalog.packages.schemas import PackageIn
+from catalog.packages.schemas import PackageCreate
 
 YEARLY, QUARTERLY, MONTHLY = "FREQ=YEARLY", "FREQ=MONTHLY;INTERVAL=3", "FREQ=MONTHLY"
 VCIO, AM, TAM, ENG = "vcio", "account_manager", "technical_account_manager", "engineer"
@@ -207,8 +207,8 @@ STRATEGIC = [
 ]
 
 
-def _package(name: str, tier: str, price: str, description: str, activities: list[dict[str, str]]) -> PackageIn:
-    return PackageIn.model_validate(
+def _package(name: str, tier: str, price: str, description: str, activities: list[dict[str, str]]) -> PackageCreate:
+    return PackageCreate.model_validate(
         {
             "name": name,
             "tier": tier,
@@ -223,7 +223,7 @@ def _package(name: str, tier: str, price: str, description: str, activities: lis
     )
 
 
-STARTER_PACKAGES: list[tuple[str, PackageIn]] = [
+STARTER_PACKAGES: list[tuple[str, PackageCreate]] = [
     (
         "starter-essentials",
         _package(

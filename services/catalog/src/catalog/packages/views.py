@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from catalog.packages.schemas import PackageIn, PackageOut
+from catalog.packages.schemas import PackageCreate, PackageOut
 from vcio_shared import money
 from vcio_shared.ids import uuid7
 
@@ -32,7 +32,7 @@ def effort_per_year(
     return {role: h.quantize(HOURS, rounding=ROUND_HALF_UP) for role, h in totals.items() if h > 0}
 
 
-def version_row(body: PackageIn, basis: dt.date, activities: list[dict[str, Any]]) -> dict[str, Any]:
+def version_row(body: PackageCreate, basis: dt.date, activities: list[dict[str, Any]]) -> dict[str, Any]:
     hours = effort_per_year(activities, body.term_months)
     return {
         "name": body.name,

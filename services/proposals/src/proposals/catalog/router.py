@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from proposals.catalog import service
-from proposals.catalog.schemas import CatalogPackagePublic, public
+from proposals.catalog.schemas import CatalogPackageOut, public
 from proposals.deps import Reader
 from vcio_shared.db import SessionDep
 from vcio_shared.schemas import Page
@@ -23,7 +23,7 @@ async def list_packages(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(pattern=r"^([A-Za-z0-9_-]{27})?$")] = None,  # package id + version
     include_retired: bool = False,
-) -> Page[CatalogPackagePublic]:
+) -> Page[CatalogPackageOut]:
     return await service.list_packages(session, principal.tenant_id, cursor, limit, include_retired)
 
 
@@ -33,5 +33,5 @@ async def get_package(
     principal: Reader,
     session: SessionDep,
     version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
-) -> CatalogPackagePublic:
+) -> CatalogPackageOut:
     return public(await service.get_package(session, principal.tenant_id, package_id, version))

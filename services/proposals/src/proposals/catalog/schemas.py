@@ -17,7 +17,7 @@ class _Event(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-class ActivityIn(_Event):
+class PublishedActivity(_Event):
     name: str = Field(min_length=1, max_length=200)
     category: str = Field(max_length=60)
     track: Track
@@ -40,7 +40,7 @@ class PackagePublished(_Event):
     term_months: int = Field(ge=1, le=120)
     onboarding_fee: str | None = None
     published_at: dt.datetime | None = None
-    activities: list[ActivityIn] = Field(default_factory=list, max_length=500)
+    activities: list[PublishedActivity] = Field(default_factory=list, max_length=500)
 
 
 class PackageRetired(_Event):
@@ -49,7 +49,7 @@ class PackageRetired(_Event):
     retired_at: dt.datetime | None = None
 
 
-class CatalogActivity(ResponseModel):
+class CatalogActivityOut(ResponseModel):
     name: str
     category: str
     track: str
@@ -60,7 +60,7 @@ class CatalogActivity(ResponseModel):
     deliverable: str | None = None
 
 
-class CatalogPackagePublic(ResponseModel):
+class CatalogPackageOut(ResponseModel):
     """A package version as this service knows it."""
 
     id: uuid.UUID
@@ -76,12 +76,12 @@ class CatalogPackagePublic(ResponseModel):
     status: Literal["published", "retired"]
     published_at: dt.datetime | None
     retired_at: dt.datetime | None
-    activities: list[CatalogActivity]
+    activities: list[CatalogActivityOut]
 
 
-def public(row: Any) -> CatalogPackagePublic:
+def public(row: Any) -> CatalogPackageOut:
     data = row.data
-    return CatalogPackagePublic(
+    return CatalogPackageOut(
         id=row.package_id,
         version=row.version,
         name=row.name,

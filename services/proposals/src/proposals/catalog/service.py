@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from proposals.catalog import repository
-from proposals.catalog.schemas import CatalogPackagePublic, public
+from proposals.catalog.schemas import CatalogPackageOut, public
 from vcio_shared.errors import NotFound, Unprocessable
 from vcio_shared.schemas import Page
 
@@ -31,7 +31,7 @@ def _decode(cursor: str) -> tuple[uuid.UUID, int]:
 
 async def list_packages(
     session: AsyncSession, tenant_id: str, cursor: str | None, limit: int, include_retired: bool
-) -> Page[CatalogPackagePublic]:
+) -> Page[CatalogPackageOut]:
     rows = await repository.list_latest(session, tenant_id, _decode(cursor) if cursor else None, limit, include_retired)
     more = len(rows) > limit
     rows = rows[:limit]

@@ -21,7 +21,7 @@ from proposals.proposals import document, flows, service
 from proposals.proposals.models import OPEN_STATUSES
 from proposals.proposals.pdf import pdf_response
 from proposals.proposals.render import render_notice, render_page
-from proposals.proposals.schemas import ClientAcceptIn, DeclineIn, QuoteIn
+from proposals.proposals.schemas import ClientAcceptRequest, DeclineRequest, QuoteRequest
 from vcio_shared.clock import Clock
 from vcio_shared.db import SessionDep
 from vcio_shared.errors import Conflict, Forbidden, Gone, NotFound, ProblemError, TooManyRequests, Unprocessable
@@ -195,7 +195,7 @@ async def quote(token: str, request: Request, session: SessionDep, clock: ClockD
     """Totals and document hash for a choice of optional items (the page's script, or its no-script button)."""
     _guard(request, token, clock)
     if _content_type(request) == "application/json":
-        body, row = await _json_and_row(request, session, token, QuoteIn, for_update=False)
+        body, row = await _json_and_row(request, session, token, QuoteRequest, for_update=False)
         view = document.present(row, body.selected_options, calendar=False)
         return JSONResponse(
             {k: view[k] for k in ("currency", "monthly_total", "one_time_total", "contract_value", "selected_options")}
@@ -211,7 +211,7 @@ async def quote(token: str, request: Request, session: SessionDep, clock: ClockD
     return _closed_notice(request, row) or _page(request, row, token, selected=_options(form))
 
 
-async def _accept(session: AsyncSession, row: Any, body: ClientAcceptIn, request: Request, clock: Clock) -> Any:
+async def _accept(session: AsyncSession, row: Any, body: ClientAcceptRequest, request: Request, clock: Clock) -> Any:
     """The client's acceptance, with the address and browser it came from."""
     return await flows.accept(
         session,
@@ -249,7 +249,7 @@ def _accepted(row: Any) -> JSONResponse:
 async def accept(token: str, request: Request, session: SessionDep, clock: ClockDep) -> Response:
     _guard(request, token, clock)
     if _content_type(request) == "application/json":
-        body, row = await _json_and_row(request, session, token, ClientAcceptIn, for_update=True)
+        body, row = await _json_and_row(request, session, token, ClientAcceptRequest, for_update=True)
         return _accepted(await _accept(session, row, body, request, clock))
     got = await _form_and_row(request, session, token, for_update=True)
     if isinstance(got, Response):
@@ -257,7 +257,7 @@ async def accept(token: str, request: Request, session: SessionDep, clock: Clock
     form, row = got
     selected = _options(form)
     try:
-        body = ClientAcceptIn(
+        body = ClientAcceptRequest(
             signer_name=_form_field(form, "signer_name") or "",
             signer_email=_form_field(form, "signer_email") or "",
             selected_options=selected,
@@ -276,7 +276,7 @@ async def accept(token: str, request: Request, session: SessionDep, clock: Clock
 async def decline(token: str, request: Request, session: SessionDep, clock: ClockDep) -> Response:
     _guard(request, token, clock)
     if _content_type(request) == "application/json":
-        body, row = await _json_and_row(request, session, token, DeclineIn, for_update=True)
+        body, row = await _json_and_row(request, session, token, DeclineRequest, for_update=True)
         row = await flows.decline(session, row, body.reason, clock.now())
         return JSONResponse(
             {
@@ -291,7 +291,7 @@ async def decline(token: str, request: Request, session: SessionDep, clock: Cloc
         return got
     form, row = got
     try:
-        reason = DeclineIn(reason=_form_field(form, "reason") or "").reason
+        reason = DeclineRequest(reason=_form_field(form, "reason") or "").reason
     except ValidationError:
         return _page(request, row, token, status=422, errors=["reason: please say why you decline"])
     try:

@@ -77,7 +77,7 @@ RefMap = Annotated[
 ]
 
 
-class Contact(RequestModel):
+class ContactCreate(RequestModel):
     name: Name
     email: Email | None = None
     phone: Annotated[str, StringConstraints(max_length=50)] | None = None
@@ -91,7 +91,7 @@ class ClientCreate(RequestModel):
     currency: Currency = "USD"
     tax_rate: TaxRate = "0.00"
     payment_terms_days: int = Field(default=30, ge=0, le=365)
-    contacts: list[Contact] = Field(default_factory=list, max_length=50)
+    contacts: list[ContactCreate] = Field(default_factory=list, max_length=50)
     external_refs: RefMap = Field(default_factory=dict, max_length=20)
 
 
@@ -104,11 +104,11 @@ class ClientUpdate(RequestModel):
     currency: Currency | None = None
     tax_rate: TaxRate | None = None
     payment_terms_days: int | None = Field(default=None, ge=0, le=365)
-    contacts: list[Contact] | None = Field(default=None, max_length=50)
+    contacts: list[ContactCreate] | None = Field(default=None, max_length=50)
     external_refs: RefMap | None = Field(default=None, max_length=20)
 
 
-class ClientPublic(ResponseModel):
+class ClientOut(ResponseModel):
     id: uuid.UUID
     name: str
     email: str
@@ -122,8 +122,8 @@ class ClientPublic(ResponseModel):
     updated_at: dt.datetime
 
 
-def public(row: Any) -> ClientPublic:
-    return ClientPublic(
+def public(row: Any) -> ClientOut:
+    return ClientOut(
         id=row.id,
         name=row.name,
         email=row.email,

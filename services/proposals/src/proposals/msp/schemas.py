@@ -21,7 +21,7 @@ Terms = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TERMS
 Website = Annotated[str, StringConstraints(max_length=200, pattern=rf"^https?://[^{SPACE_OR_CONTROL}]+$")]
 
 
-class MspProfileIn(RequestModel):
+class MspProfileUpdate(RequestModel):
     """The whole profile (PUT replaces it: a field left out becomes unset)."""
 
     name: Name
@@ -43,7 +43,7 @@ class MspProfileIn(RequestModel):
         return value or None
 
 
-class MspProfilePublic(ResponseModel):
+class MspProfileOut(ResponseModel):
     name: str
     email: str | None
     phone: str | None

@@ -14,7 +14,7 @@ from proposals.catalog import repository as catalog_repository
 from proposals.clients import repository as clients_repository
 from proposals.msp import repository as msp_repository
 from proposals.proposals import calc
-from proposals.proposals.schemas import OneTimeItemIn, OptionalItemIn, ProposalUpdate
+from proposals.proposals.schemas import OneTimeItemCreate, OptionalItemCreate, ProposalUpdate
 from vcio_shared import money
 from vcio_shared.dates import local_date
 from vcio_shared.errors import Unprocessable
@@ -68,7 +68,7 @@ async def load_client(session: AsyncSession, tenant_id: str, client_id: uuid.UUI
 
 
 def _lines(
-    pkg: Any, discount: Decimal, optional_items: list[OptionalItemIn], one_time_items: list[OneTimeItemIn]
+    pkg: Any, discount: Decimal, optional_items: list[OptionalItemCreate], one_time_items: list[OneTimeItemCreate]
 ) -> list[dict[str, Any]]:
     cur = pkg.currency
     activities = {a["name"]: a for a in pkg.data.get("activities", [])}
@@ -128,8 +128,8 @@ def compose(pkg: Any, client: Any, terms: dict[str, Any], now: dt.datetime) -> d
     if valid_until is not None and valid_until < today:
         raise Unprocessable.field(["body", "valid_until"], "must not be in the past")
     term_months = terms.get("term_months") or pkg.term_months
-    optional_items = [OptionalItemIn.model_validate(i) for i in terms.get("optional_items") or []]
-    one_time_items = [OneTimeItemIn.model_validate(i) for i in terms.get("one_time_items") or []]
+    optional_items = [OptionalItemCreate.model_validate(i) for i in terms.get("optional_items") or []]
+    one_time_items = [OneTimeItemCreate.model_validate(i) for i in terms.get("one_time_items") or []]
     lines = _lines(pkg, discount, optional_items, one_time_items)
     everything = calc.totals(lines, [ln["id"] for ln in lines], term_months)
     if everything.contract_value > MAX_CONTRACT_MINOR:

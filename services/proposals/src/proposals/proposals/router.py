@@ -12,12 +12,12 @@ from proposals.deps import Reader, Writer
 from proposals.proposals import document, flows, repository, service
 from proposals.proposals.pdf import pdf_response
 from proposals.proposals.schemas import (
-    Pipeline,
+    PipelineOut,
     ProposalCreate,
-    ProposalPublic,
+    ProposalOut,
     ProposalUpdate,
-    SendIn,
-    StaffAcceptIn,
+    SendRequest,
+    StaffAcceptRequest,
     Status,
 )
 from vcio_shared.db import SessionDep
@@ -28,13 +28,13 @@ from vcio_shared.schemas import Page, PageDep, page_of
 router = APIRouter(tags=["proposals"])
 
 
-def _public(row: Any, runtime: Any, calendar: bool = True) -> ProposalPublic:
-    return ProposalPublic.model_validate(
+def _public(row: Any, runtime: Any, calendar: bool = True) -> ProposalOut:
+    return ProposalOut.model_validate(
         document.present(row, base_url=runtime.settings.public_base_url, calendar=calendar)
     )
 
 
-@router.post("/v1/proposals", status_code=201, response_model=ProposalPublic)
+@router.post("/v1/proposals", status_code=201, response_model=ProposalOut)
 async def create_proposal(
     body: ProposalCreate,
     principal: Writer,
@@ -58,7 +58,7 @@ async def list_proposals(
     client_id: uuid.UUID | None = None,
     package_id: uuid.UUID | None = None,
     status: Annotated[Status | None, Query()] = None,
-) -> Page[ProposalPublic]:
+) -> Page[ProposalOut]:
     rows = await repository.list_page(
         session, principal.tenant_id, page.after, page.limit, client_id=client_id, status=status, package_id=package_id
     )
@@ -68,7 +68,7 @@ async def list_proposals(
 @router.get("/v1/proposals/{proposal_id}")
 async def get_proposal(
     proposal_id: uuid.UUID, principal: Reader, session: SessionDep, runtime: RuntimeDep
-) -> ProposalPublic:
+) -> ProposalOut:
     return _public(await service.get(session, principal.tenant_id, proposal_id), runtime)
 
 
@@ -80,7 +80,7 @@ async def update_proposal(
     session: SessionDep,
     clock: ClockDep,
     runtime: RuntimeDep,
-) -> ProposalPublic:
+) -> ProposalOut:
     return _public(await service.update_draft(session, principal, proposal_id, body, clock.now()), runtime)
 
 
@@ -91,8 +91,8 @@ async def send_proposal(
     session: SessionDep,
     clock: ClockDep,
     runtime: RuntimeDep,
-    body: SendIn | None = None,
-) -> ProposalPublic:
+    body: SendRequest | None = None,
+) -> ProposalOut:
     row = await flows.send(
         session,
         principal,
@@ -104,7 +104,7 @@ async def send_proposal(
     return _public(row, runtime)
 
 
-@router.post("/v1/proposals/{proposal_id}/revise", status_code=201, response_model=ProposalPublic)
+@router.post("/v1/proposals/{proposal_id}/revise", status_code=201, response_model=ProposalOut)
 async def revise_proposal(
     proposal_id: uuid.UUID,
     principal: Writer,
@@ -123,12 +123,12 @@ async def revise_proposal(
 @router.post("/v1/proposals/{proposal_id}/accept")
 async def record_acceptance(
     proposal_id: uuid.UUID,
-    body: StaffAcceptIn,
+    body: StaffAcceptRequest,
     principal: Writer,
     session: SessionDep,
     clock: ClockDep,
     runtime: RuntimeDep,
-) -> ProposalPublic:
+) -> ProposalOut:
     """Staff record a contract signed on paper; the hash covers the document as it stood, with these options."""
     row = await flows.staff_accept(
         session,
@@ -167,6 +167,6 @@ async def proposal_pdf(
 
 
 @router.get("/v1/pipeline", tags=["pipeline"])
-async def pipeline(principal: Reader, session: SessionDep) -> Pipeline:
+async def pipeline(principal: Reader, session: SessionDep) -> PipelineOut:
     """Open pipeline value, win rate and average time to accept, per currency."""
-    return Pipeline(items=await service.pipeline(session, principal.tenant_id))
+    return PipelineOut(items=await service.pipeline(session, principal.tenant_id))

@@ -20,7 +20,7 @@ Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2,
 OptionId = Annotated[str, StringConstraints(max_length=40)]
 
 
-class OptionalItemIn(RequestModel):
+class OptionalItemCreate(RequestModel):
     """An add-on the client may tick: one of the package's activities (taken out of the base scope), or free."""
 
     # The schema says what _named checks: an activity or a description, not null.
@@ -38,13 +38,13 @@ class OptionalItemIn(RequestModel):
     amount: Amount
 
     @model_validator(mode="after")
-    def _named(self) -> OptionalItemIn:
+    def _named(self) -> OptionalItemCreate:
         if self.activity is None and self.description is None:
             raise ValueError("an optional item needs an activity or a description")
         return self
 
 
-class OneTimeItemIn(RequestModel):
+class OneTimeItemCreate(RequestModel):
     description: Text
     amount: Amount
 
@@ -58,8 +58,8 @@ class _Terms(RequestModel):
     discount_percent: Percent | None = None
     discount_reason: Annotated[str, StringConstraints(max_length=500)] | None = None
     valid_until: Date | None = None
-    optional_items: list[OptionalItemIn] | None = Field(default=None, max_length=50)
-    one_time_items: list[OneTimeItemIn] | None = Field(default=None, max_length=50)
+    optional_items: list[OptionalItemCreate] | None = Field(default=None, max_length=50)
+    one_time_items: list[OneTimeItemCreate] | None = Field(default=None, max_length=50)
 
 
 class ProposalCreate(_Terms):
@@ -72,11 +72,11 @@ class ProposalUpdate(_Terms):
     """Changes to a draft, or the changes a revision makes to a sent version."""
 
 
-class SendIn(RequestModel):
+class SendRequest(RequestModel):
     valid_until: Date | None = None
 
 
-class StaffAcceptIn(RequestModel):
+class StaffAcceptRequest(RequestModel):
     """A contract signed on paper (or by other means), recorded by staff."""
 
     signer_name: Name
@@ -85,21 +85,21 @@ class StaffAcceptIn(RequestModel):
     selected_options: list[OptionId] = Field(default_factory=list, max_length=50)
 
 
-class ClientAcceptIn(RequestModel):
+class ClientAcceptRequest(RequestModel):
     signer_name: Name
     signer_email: Email
     selected_options: list[OptionId] = Field(default_factory=list, max_length=50)
 
 
-class QuoteIn(RequestModel):
+class QuoteRequest(RequestModel):
     selected_options: list[OptionId] = Field(default_factory=list, max_length=50)
 
 
-class DeclineIn(RequestModel):
+class DeclineRequest(RequestModel):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 
 
-class LinePublic(ResponseModel):
+class LineOut(ResponseModel):
     id: str
     kind: Literal["recurring", "one_time"]
     description: str
@@ -111,7 +111,7 @@ class LinePublic(ResponseModel):
     activity: str | None
 
 
-class ScopeItem(ResponseModel):
+class ScopeItemOut(ResponseModel):
     name: str
     cadence: str
     role: str
@@ -122,18 +122,18 @@ class ScopeItem(ResponseModel):
     category: str | None
 
 
-class CalendarItem(ResponseModel):
+class CalendarItemOut(ResponseModel):
     date: dt.date
     name: str
     role: str
 
 
-class CalendarMonth(ResponseModel):
+class CalendarMonthOut(ResponseModel):
     month: str
-    items: list[CalendarItem]
+    items: list[CalendarItemOut]
 
 
-class InvoiceEstimate(ResponseModel):
+class InvoiceEstimateOut(ResponseModel):
     period_start: dt.date
     period_end: dt.date
     recurring: str
@@ -145,14 +145,14 @@ class InvoiceEstimate(ResponseModel):
     currency: str
 
 
-class Acceptance(ResponseModel):
+class AcceptanceOut(ResponseModel):
     channel: str | None
     ip: str | None
     user_agent: str | None
     recorded_by: str | None
 
 
-class ProposalPublic(ResponseModel):
+class ProposalOut(ResponseModel):
     id: uuid.UUID
     version: int
     status: Status
@@ -171,14 +171,14 @@ class ProposalPublic(ResponseModel):
     discount_percent: str
     discount_reason: str | None
     valid_until: dt.date | None
-    lines: list[LinePublic]
+    lines: list[LineOut]
     selected_options: list[str]
     monthly_total: str
     one_time_total: str
     contract_value: str
-    first_invoice_estimate: InvoiceEstimate
-    schedule_summary: list[ScopeItem]
-    delivery_calendar: list[CalendarMonth] | None = None
+    first_invoice_estimate: InvoiceEstimateOut
+    schedule_summary: list[ScopeItemOut]
+    delivery_calendar: list[CalendarMonthOut] | None = None
     accept_url: str | None
     sent_at: dt.datetime | None
     viewed_at: dt.datetime | None
@@ -188,7 +188,7 @@ class ProposalPublic(ResponseModel):
     decline_reason: str | None
     signer_name: str | None
     signer_email: str | None
-    acceptance: Acceptance | None
+    acceptance: AcceptanceOut | None
     document_sha256: str | None
     supersedes_id: uuid.UUID | None
     superseded_by_id: uuid.UUID | None
@@ -196,7 +196,7 @@ class ProposalPublic(ResponseModel):
     updated_at: dt.datetime
 
 
-class PipelineRow(ResponseModel):
+class PipelineRowOut(ResponseModel):
     currency: str
     open_proposals: int
     open_pipeline_value: str
@@ -209,5 +209,5 @@ class PipelineRow(ResponseModel):
     average_days_to_accept: str | None
 
 
-class Pipeline(ResponseModel):
-    items: list[PipelineRow]
+class PipelineOut(ResponseModel):
+    items: list[PipelineRowOut]

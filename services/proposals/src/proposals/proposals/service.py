@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from proposals.proposals import compose, repository
-from proposals.proposals.schemas import PipelineRow, ProposalCreate, ProposalUpdate
+from proposals.proposals.schemas import PipelineRowOut, ProposalCreate, ProposalUpdate
 from vcio_shared import audit, money
 from vcio_shared.auth import Principal
 from vcio_shared.errors import Conflict, NotFound
@@ -71,14 +71,14 @@ async def update_draft(
     return row
 
 
-async def pipeline(session: AsyncSession, tenant_id: str) -> list[PipelineRow]:
+async def pipeline(session: AsyncSession, tenant_id: str) -> list[PipelineRowOut]:
     out = []
     for r in await repository.pipeline(session, tenant_id):
         decided = r.accepted + r.declined + r.expired
         win = (Decimal(r.accepted * 100) / decided).quantize(Decimal("0.01"), ROUND_HALF_UP) if decided else None
         avg = None if r.avg_seconds is None else int(Decimal(r.avg_seconds).quantize(Decimal(1), ROUND_HALF_UP))
         out.append(
-            PipelineRow(
+            PipelineRowOut(
                 currency=r.currency,
                 open_proposals=r.open_proposals,
                 open_pipeline_value=money.format(int(r.open_value), r.currency),
