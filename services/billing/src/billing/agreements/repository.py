@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing import db
 from billing.agreements.models import Agreement, AgreementRenewal, Client, MrrMovement, PendingAdjustment
 from billing.tenants.models import TenantSettings
 from vcio_shared.ids import uuid7
@@ -42,9 +43,7 @@ async def upsert_client(session: AsyncSession, tenant_id: str, values: Mapping[s
 
 
 async def get_client(session: AsyncSession, tenant_id: str, client_id: uuid.UUID) -> RowMapping | None:
-    return (
-        (await session.execute(sa.select(C).where(C.c.tenant_id == tenant_id, C.c.id == client_id))).mappings().first()
-    )
+    return await db.first(session, sa.select(C).where(C.c.tenant_id == tenant_id, C.c.id == client_id))
 
 
 async def proposal_owner(session: AsyncSession, proposal_id: uuid.UUID) -> str | None:
@@ -62,7 +61,7 @@ async def get(
     session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, *, for_update: bool = False
 ) -> RowMapping | None:
     stmt = sa.select(A).where(A.c.tenant_id == tenant_id, A.c.id == agreement_id)
-    return (await session.execute(stmt.with_for_update() if for_update else stmt)).mappings().first()
+    return await db.first(session, stmt.with_for_update() if for_update else stmt)
 
 
 async def list_page(
@@ -70,7 +69,7 @@ async def list_page(
 ) -> Sequence[RowMapping]:
     """A keyset page of the tenant's agreements; `filters` are columns (client_id, proposal_id, status), None
     meaning any."""
-    return (await session.execute(keyset_query(A, tenant_id, filters, after=after, limit=limit))).mappings().all()
+    return await db.rows(session, keyset_query(A, tenant_id, filters, after=after, limit=limit))
 
 
 async def update(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, values: Mapping[str, Any]) -> None:
@@ -92,21 +91,16 @@ async def open_adjustments(
 ) -> Sequence[RowMapping]:
     if not agreement_ids:
         return []
-    return (
-        (
-            await session.execute(
-                sa.select(P)
-                .where(
-                    P.c.tenant_id == tenant_id,
-                    P.c.agreement_id == sa.func.any(sa.cast(list(agreement_ids), pg.ARRAY(pg.UUID(as_uuid=True)))),
-                    P.c.invoice_id.is_(None),
-                    P.c.credit_note_id.is_(None),
-                )
-                .order_by(P.c.id)
-            )
+    return await db.rows(
+        session,
+        sa.select(P)
+        .where(
+            P.c.tenant_id == tenant_id,
+            P.c.agreement_id == sa.func.any(sa.cast(list(agreement_ids), pg.ARRAY(pg.UUID(as_uuid=True)))),
+            P.c.invoice_id.is_(None),
+            P.c.credit_note_id.is_(None),
         )
-        .mappings()
-        .all()
+        .order_by(P.c.id),
     )
 
 
@@ -191,21 +185,16 @@ _LOCAL_TODAY = "(CAST(:now AS timestamptz) AT TIME ZONE COALESCE(s.timezone, 'UT
 
 async def renewal_notices_due(session: AsyncSession, now: dt.datetime, default_days: int) -> Sequence[RowMapping]:
     """Mark and return active agreements whose end is within the tenant's notice days, not yet noticed."""
-    return (
-        (
-            await session.execute(
-                sa.text(
-                    "UPDATE agreements a SET renewal_notice_for = a.end_date, updated_at = now() "
-                    "FROM (SELECT a2.id FROM agreements a2 LEFT JOIN tenant_settings s ON s.tenant_id = a2.tenant_id "
-                    "      WHERE a2.status = 'active' AND a2.renewal_notice_for IS DISTINCT FROM a2.end_date "
-                    f"      AND a2.end_date - COALESCE(s.renewal_notice_days, :d) <= {_LOCAL_TODAY} LIMIT 5000) due "
-                    "WHERE a.id = due.id RETURNING a.id, a.tenant_id, a.client_id, a.end_date, a.auto_renew"
-                ),
-                {"now": now, "d": default_days},
-            )
-        )
-        .mappings()
-        .all()
+    return await db.rows(
+        session,
+        sa.text(
+            "UPDATE agreements a SET renewal_notice_for = a.end_date, updated_at = now() "
+            "FROM (SELECT a2.id FROM agreements a2 LEFT JOIN tenant_settings s ON s.tenant_id = a2.tenant_id "
+            "      WHERE a2.status = 'active' AND a2.renewal_notice_for IS DISTINCT FROM a2.end_date "
+            f"      AND a2.end_date - COALESCE(s.renewal_notice_days, :d) <= {_LOCAL_TODAY} LIMIT 5000) due "
+            "WHERE a.id = due.id RETURNING a.id, a.tenant_id, a.client_id, a.end_date, a.auto_renew"
+        ),
+        {"now": now, "d": default_days},
     )
 
 
@@ -214,27 +203,22 @@ async def ended(session: AsyncSession, now: dt.datetime, limit: int = 1000) -> S
     over = sa.text(f"agreements.end_date <= {_LOCAL_TODAY}").bindparams(
         sa.bindparam("now", now, type_=sa.DateTime(timezone=True))
     )
-    return (
-        (
-            await session.execute(
-                sa.select(
-                    A,
-                    # the tenant's date, for the renewal rule (service.renewal_refusal)
-                    sa.cast(
-                        sa.func.timezone(
-                            sa.func.coalesce(S.c.timezone, "UTC"),
-                            sa.bindparam("now_", now, type_=sa.DateTime(timezone=True)),
-                        ),
-                        sa.Date,
-                    ).label("local_today"),
-                )
-                .select_from(A.outerjoin(S, S.c.tenant_id == A.c.tenant_id))
-                .where(A.c.status == "active", over)
-                .order_by(A.c.id)
-                .limit(limit)
-                .with_for_update(of=A, skip_locked=True)
-            )
+    return await db.rows(
+        session,
+        sa.select(
+            A,
+            # the tenant's date, for the renewal rule (service.renewal_refusal)
+            sa.cast(
+                sa.func.timezone(
+                    sa.func.coalesce(S.c.timezone, "UTC"),
+                    sa.bindparam("now_", now, type_=sa.DateTime(timezone=True)),
+                ),
+                sa.Date,
+            ).label("local_today"),
         )
-        .mappings()
-        .all()
+        .select_from(A.outerjoin(S, S.c.tenant_id == A.c.tenant_id))
+        .where(A.c.status == "active", over)
+        .order_by(A.c.id)
+        .limit(limit)
+        .with_for_update(of=A, skip_locked=True),
     )

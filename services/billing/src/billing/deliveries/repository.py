@@ -12,6 +12,7 @@ from sqlalchemy import RowMapping
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing import db
 from billing.deliveries.models import DeliveredActivity
 
 D: sa.Table = DeliveredActivity.__table__  # type: ignore[attr-defined]
@@ -41,37 +42,27 @@ async def upsert(session: AsyncSession, values: Mapping[str, Any]) -> None:
 async def for_client(
     session: AsyncSession, tenant_id: str, client_id: uuid.UUID, start: dt.date, end: dt.date
 ) -> Sequence[RowMapping]:
-    return (
-        (
-            await session.execute(
-                sa.select(D)
-                .where(
-                    D.c.tenant_id == tenant_id,
-                    D.c.client_id == client_id,
-                    COUNTS_ON.between(start, end - dt.timedelta(days=1)),
-                )
-                .order_by(COUNTS_ON, D.c.completed_on, D.c.id)
-            )
+    return await db.rows(
+        session,
+        sa.select(D)
+        .where(
+            D.c.tenant_id == tenant_id,
+            D.c.client_id == client_id,
+            COUNTS_ON.between(start, end - dt.timedelta(days=1)),
         )
-        .mappings()
-        .all()
+        .order_by(COUNTS_ON, D.c.completed_on, D.c.id),
     )
 
 
 async def value_by_mode(session: AsyncSession, tenant_id: str, start: dt.date, end: dt.date) -> Sequence[RowMapping]:
-    return (
-        (
-            await session.execute(
-                sa.text(
-                    "SELECT billing_mode, count(*) AS activities, COALESCE(sum(CAST(hours_spent AS numeric)), 0) AS "
-                    "hours "
-                    "FROM delivered_activities "
-                    f"WHERE tenant_id = :t AND {COUNTS_ON_SQL} >= :s AND {COUNTS_ON_SQL} < :e "
-                    "GROUP BY billing_mode ORDER BY billing_mode"
-                ),
-                {"t": tenant_id, "s": start, "e": end},
-            )
-        )
-        .mappings()
-        .all()
+    return await db.rows(
+        session,
+        sa.text(
+            "SELECT billing_mode, count(*) AS activities, COALESCE(sum(CAST(hours_spent AS numeric)), 0) AS "
+            "hours "
+            "FROM delivered_activities "
+            f"WHERE tenant_id = :t AND {COUNTS_ON_SQL} >= :s AND {COUNTS_ON_SQL} < :e "
+            "GROUP BY billing_mode ORDER BY billing_mode"
+        ),
+        {"t": tenant_id, "s": start, "e": end},
     )

@@ -12,8 +12,10 @@ import sqlalchemy as sa
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing import db
 from billing.invoices.models import CreditNote, DocumentCounter, Invoice, InvoiceLine, Payment
 from vcio_shared.db import Reader, driver_connection
+from vcio_shared.pages import keyset_query
 
 I: sa.Table = Invoice.__table__  # type: ignore[attr-defined]  # noqa: E741
 L: sa.Table = InvoiceLine.__table__  # type: ignore[attr-defined]
@@ -94,26 +96,7 @@ async def get(
     stmt = sa.select(I).where(I.c.tenant_id == tenant_id, I.c.id == invoice_id)
     if for_update:
         stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).mappings().first()
-
-
-async def _page(
-    session: AsyncSession,
-    table: sa.Table,
-    tenant_id: str,
-    filters: Mapping[str, Any],
-    after: uuid.UUID | None,
-    limit: int,
-) -> Sequence[RowMapping]:
-    """A keyset page of the tenant's rows, by id: the filters that are not None, and one row more than `limit`
-    (it tells the caller a next page exists)."""
-    stmt = sa.select(table).where(table.c.tenant_id == tenant_id)
-    for column, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(table.c[column] == value)
-    if after is not None:
-        stmt = stmt.where(table.c.id > after)
-    return (await session.execute(stmt.order_by(table.c.id).limit(limit + 1))).mappings().all()
+    return await db.first(session, stmt)
 
 
 async def list_page(
@@ -128,7 +111,7 @@ async def list_page(
     limit: int,
 ) -> Sequence[RowMapping]:
     filters = {"agreement_id": agreement_id, "client_id": client_id, "status": status, "run_id": run_id}
-    return await _page(session, I, tenant_id, filters, after, limit)
+    return await db.rows(session, keyset_query(I, tenant_id, filters, after=after, limit=limit))
 
 
 async def lines_for(
@@ -137,18 +120,13 @@ async def lines_for(
     out: dict[uuid.UUID, list[RowMapping]] = {i: [] for i in invoice_ids}
     if not invoice_ids:
         return out
-    rows = (
-        (
-            await session.execute(
-                sa.select(L)
-                .where(L.c.tenant_id == tenant_id, L.c.invoice_id.in_(invoice_ids))
-                .order_by(L.c.invoice_id, L.c.position)
-            )
-        )
-        .mappings()
-        .all()
+    found = await db.rows(
+        session,
+        sa.select(L)
+        .where(L.c.tenant_id == tenant_id, L.c.invoice_id.in_(invoice_ids))
+        .order_by(L.c.invoice_id, L.c.position),
     )
-    for row in rows:
+    for row in found:
         out[row["invoice_id"]].append(row)
     return out
 
@@ -157,59 +135,44 @@ async def invoices_overlapping(
     session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, day: dt.date
 ) -> Sequence[RowMapping]:
     """Recurring invoices of an agreement whose period ends after `day` (what a cancellation must credit)."""
-    return (
-        (
-            await session.execute(
-                sa.select(I)
-                .where(
-                    I.c.tenant_id == tenant_id,
-                    I.c.agreement_id == agreement_id,
-                    I.c.kind == "recurring",
-                    I.c.period_end > day,
-                )
-                .order_by(I.c.period_start)
-                .with_for_update()
-            )
+    return await db.rows(
+        session,
+        sa.select(I)
+        .where(
+            I.c.tenant_id == tenant_id,
+            I.c.agreement_id == agreement_id,
+            I.c.kind == "recurring",
+            I.c.period_end > day,
         )
-        .mappings()
-        .all()
+        .order_by(I.c.period_start)
+        .with_for_update(),
     )
 
 
 async def invoice_for_period(
     session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, day: dt.date
 ) -> RowMapping | None:
-    return (
-        (
-            await session.execute(
-                sa.select(I)
-                .where(
-                    I.c.tenant_id == tenant_id,
-                    I.c.agreement_id == agreement_id,
-                    I.c.kind == "recurring",
-                    I.c.period_start <= day,
-                    I.c.period_end > day,
-                )
-                .with_for_update()
-            )
+    return await db.first(
+        session,
+        sa.select(I)
+        .where(
+            I.c.tenant_id == tenant_id,
+            I.c.agreement_id == agreement_id,
+            I.c.kind == "recurring",
+            I.c.period_start <= day,
+            I.c.period_end > day,
         )
-        .mappings()
-        .first()
+        .with_for_update(),
     )
 
 
 async def latest_recurring(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID) -> RowMapping | None:
-    return (
-        (
-            await session.execute(
-                sa.select(I)
-                .where(I.c.tenant_id == tenant_id, I.c.agreement_id == agreement_id, I.c.kind == "recurring")
-                .order_by(I.c.period_start.desc())
-                .limit(1)
-            )
-        )
-        .mappings()
-        .first()
+    return await db.first(
+        session,
+        sa.select(I)
+        .where(I.c.tenant_id == tenant_id, I.c.agreement_id == agreement_id, I.c.kind == "recurring")
+        .order_by(I.c.period_start.desc())
+        .limit(1),
     )
 
 
@@ -222,14 +185,8 @@ async def insert_payment(session: AsyncSession, values: Mapping[str, Any]) -> No
 
 
 async def payments_for(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> Sequence[RowMapping]:
-    return (
-        (
-            await session.execute(
-                sa.select(PAY).where(PAY.c.tenant_id == tenant_id, PAY.c.invoice_id == invoice_id).order_by(PAY.c.id)
-            )
-        )
-        .mappings()
-        .all()
+    return await db.rows(
+        session, sa.select(PAY).where(PAY.c.tenant_id == tenant_id, PAY.c.invoice_id == invoice_id).order_by(PAY.c.id)
     )
 
 
@@ -238,11 +195,7 @@ async def insert_credit_note(session: AsyncSession, values: Mapping[str, Any]) -
 
 
 async def get_credit_note(session: AsyncSession, tenant_id: str, credit_note_id: uuid.UUID) -> RowMapping | None:
-    return (
-        (await session.execute(sa.select(CN).where(CN.c.tenant_id == tenant_id, CN.c.id == credit_note_id)))
-        .mappings()
-        .first()
-    )
+    return await db.first(session, sa.select(CN).where(CN.c.tenant_id == tenant_id, CN.c.id == credit_note_id))
 
 
 async def list_credit_notes(
@@ -254,7 +207,8 @@ async def list_credit_notes(
     after: uuid.UUID | None,
     limit: int,
 ) -> Sequence[RowMapping]:
-    return await _page(session, CN, tenant_id, {"invoice_id": invoice_id, "agreement_id": agreement_id}, after, limit)
+    filters = {"invoice_id": invoice_id, "agreement_id": agreement_id}
+    return await db.rows(session, keyset_query(CN, tenant_id, filters, after=after, limit=limit))
 
 
 # The whole of GET /v1/invoices/{id} in one statement: the invoice, its lines, and the activities delivered to the

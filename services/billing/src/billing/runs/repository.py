@@ -13,8 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing import db
 from billing.runs.models import BillingRun
 from vcio_shared.db import driver_connection
+from vcio_shared.pages import keyset_query
 
 R: sa.Table = BillingRun.__table__  # type: ignore[attr-defined]
 
@@ -118,14 +120,11 @@ async def update_run(session: AsyncSession, tenant_id: str, run_id: uuid.UUID, v
 
 
 async def get_run(session: AsyncSession, tenant_id: str, run_id: uuid.UUID) -> RowMapping | None:
-    return (await session.execute(sa.select(R).where(R.c.tenant_id == tenant_id, R.c.id == run_id))).mappings().first()
+    return await db.first(session, sa.select(R).where(R.c.tenant_id == tenant_id, R.c.id == run_id))
 
 
 async def list_runs(session: AsyncSession, tenant_id: str, after: uuid.UUID | None, limit: int) -> Sequence[RowMapping]:
-    stmt = sa.select(R).where(R.c.tenant_id == tenant_id)
-    if after is not None:
-        stmt = stmt.where(R.c.id > after)
-    return (await session.execute(stmt.order_by(R.c.id).limit(limit + 1))).mappings().all()
+    return await db.rows(session, keyset_query(R, tenant_id, {}, after=after, limit=limit))
 
 
 async def fail_stale_runs(session: AsyncSession, before: dt.datetime, now: dt.datetime) -> int:
@@ -146,19 +145,14 @@ async def fail_stale_runs(session: AsyncSession, before: dt.datetime, now: dt.da
 
 async def tenants_for_auto_run(session: AsyncSession) -> Sequence[RowMapping]:
     """Every tenant with agreements, with its settings (defaults when it has none)."""
-    return (
-        (
-            await session.execute(
-                sa.text(
-                    "SELECT t.tenant_id, COALESCE(s.timezone, 'UTC') AS timezone, "
-                    "COALESCE(s.auto_run_enabled, true) AS "
-                    "enabled, "
-                    "COALESCE(s.auto_run_hour, 6) AS hour, s.last_auto_run_on "
-                    "FROM (SELECT DISTINCT tenant_id FROM agreements WHERE next_bill_date IS NOT NULL) t "
-                    "LEFT JOIN tenant_settings s ON s.tenant_id = t.tenant_id"
-                )
-            )
-        )
-        .mappings()
-        .all()
+    return await db.rows(
+        session,
+        sa.text(
+            "SELECT t.tenant_id, COALESCE(s.timezone, 'UTC') AS timezone, "
+            "COALESCE(s.auto_run_enabled, true) AS "
+            "enabled, "
+            "COALESCE(s.auto_run_hour, 6) AS hour, s.last_auto_run_on "
+            "FROM (SELECT DISTINCT tenant_id FROM agreements WHERE next_bill_date IS NOT NULL) t "
+            "LEFT JOIN tenant_settings s ON s.tenant_id = t.tenant_id"
+        ),
     )

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing import db
 from billing.tenants.models import MspProfile, TenantSettings
 
 S: sa.Table = TenantSettings.__table__  # type: ignore[attr-defined]
@@ -26,7 +27,7 @@ DEFAULTS: dict[str, Any] = {
 
 
 async def get(session: AsyncSession, tenant_id: str) -> dict[str, Any]:
-    row = (await session.execute(sa.select(S).where(S.c.tenant_id == tenant_id))).mappings().first()
+    row = await db.first(session, sa.select(S).where(S.c.tenant_id == tenant_id))
     return {"tenant_id": tenant_id, **DEFAULTS, **(dict(row) if row else {})}
 
 
@@ -55,5 +56,5 @@ async def upsert_msp_profile(session: AsyncSession, tenant_id: str, values: Mapp
 
 
 async def get_msp_profile(session: AsyncSession, tenant_id: str) -> dict[str, Any] | None:
-    row = (await session.execute(sa.select(MP).where(MP.c.tenant_id == tenant_id))).mappings().first()
+    row = await db.first(session, sa.select(MP).where(MP.c.tenant_id == tenant_id))
     return dict(row) if row else None
