@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import orjson
@@ -73,6 +74,13 @@ class Idempotency:
         if row.status_code is None:
             raise Conflict("a request with this Idempotency-Key is still in progress")
         return JSONResponse(row.response, status_code=row.status_code, headers={"Idempotency-Replayed": "true"})
+
+    async def once(self, tenant_id: str, answer: Callable[[], Awaitable[Any]], status_code: int = 201) -> Any:
+        """`replay`, or else `answer()` remembered under the key: a retry with the same key and body gets the
+        first answer back, and `answer` does not run again."""
+        if (replayed := await self.replay(tenant_id)) is not None:
+            return replayed
+        return await self.remember(status_code, await answer())
 
     async def remember(self, status_code: int, body: Any) -> Any:
         """Call last in the route with what it answers; stored in the same transaction as the effect."""

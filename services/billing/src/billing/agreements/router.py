@@ -88,7 +88,6 @@ async def renew_agreement(
     agreement_id: uuid.UUID, principal: Writer, session: SessionDep, idem: IdempotencyDep, clock: ClockDep
 ) -> Any:
     """Renew the current term now (once per term end; 409 says why not). The same Idempotency-Key replays."""
-    if (replayed := await idem.replay(principal.tenant_id)) is not None:
-        return replayed
-    out = await renewals.renew_now(session, principal, agreement_id, clock.now())
-    return await idem.remember(200, out)
+    return await idem.once(
+        principal.tenant_id, lambda: renewals.renew_now(session, principal, agreement_id, clock.now()), 200
+    )

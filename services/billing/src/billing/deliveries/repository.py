@@ -21,7 +21,6 @@ D: sa.Table = DeliveredActivity.__table__  # type: ignore[attr-defined]
 # value (counted on the day it was done, it fell in a period before the agreement that no invoice shows).
 # Completed_on stays the day the work was done. Invoices' one-statement read (invoices/repository._VIEW) agrees.
 COUNTS_ON = sa.func.coalesce(D.c.due_date, D.c.completed_on)
-COUNTS_ON_SQL = "COALESCE(due_date, completed_on)"
 
 
 async def owner(session: AsyncSession, activity_id: uuid.UUID) -> str | None:
@@ -55,14 +54,12 @@ async def for_client(
 
 
 async def value_by_mode(session: AsyncSession, tenant_id: str, start: dt.date, end: dt.date) -> Sequence[RowMapping]:
-    return await db.rows(
-        session,
-        sa.text(
-            "SELECT billing_mode, count(*) AS activities, COALESCE(sum(CAST(hours_spent AS numeric)), 0) AS "
-            "hours "
-            "FROM delivered_activities "
-            f"WHERE tenant_id = :t AND {COUNTS_ON_SQL} >= :s AND {COUNTS_ON_SQL} < :e "
-            "GROUP BY billing_mode ORDER BY billing_mode"
-        ),
-        {"t": tenant_id, "s": start, "e": end},
+    """Per billing mode, the activities delivered in [start, end) and their hours."""
+    hours = sa.func.coalesce(sa.func.sum(sa.cast(D.c.hours_spent, sa.Numeric)), 0)
+    stmt = (
+        sa.select(D.c.billing_mode, sa.func.count().label("activities"), hours.label("hours"))
+        .where(D.c.tenant_id == tenant_id, COUNTS_ON.between(start, end - dt.timedelta(days=1)))
+        .group_by(D.c.billing_mode)
+        .order_by(D.c.billing_mode)
     )
+    return await db.rows(session, stmt)

@@ -131,38 +131,26 @@ async def lines_for(
     return out
 
 
+def _recurring_locked(tenant_id: str, agreement_id: uuid.UUID, *where: Any) -> sa.Select[Any]:
+    """The agreement's recurring invoices that meet `where`, locked FOR UPDATE."""
+    mine = (I.c.tenant_id == tenant_id, I.c.agreement_id == agreement_id, I.c.kind == "recurring")
+    return sa.select(I).where(*mine, *where).with_for_update()
+
+
 async def invoices_overlapping(
     session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, day: dt.date
 ) -> Sequence[RowMapping]:
     """Recurring invoices of an agreement whose period ends after `day` (what a cancellation must credit)."""
-    return await db.rows(
-        session,
-        sa.select(I)
-        .where(
-            I.c.tenant_id == tenant_id,
-            I.c.agreement_id == agreement_id,
-            I.c.kind == "recurring",
-            I.c.period_end > day,
-        )
-        .order_by(I.c.period_start)
-        .with_for_update(),
-    )
+    stmt = _recurring_locked(tenant_id, agreement_id, I.c.period_end > day)
+    return await db.rows(session, stmt.order_by(I.c.period_start))
 
 
 async def invoice_for_period(
     session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, day: dt.date
 ) -> RowMapping | None:
+    """The recurring invoice of an agreement whose period holds `day`."""
     return await db.first(
-        session,
-        sa.select(I)
-        .where(
-            I.c.tenant_id == tenant_id,
-            I.c.agreement_id == agreement_id,
-            I.c.kind == "recurring",
-            I.c.period_start <= day,
-            I.c.period_end > day,
-        )
-        .with_for_update(),
+        session, _recurring_locked(tenant_id, agreement_id, I.c.period_start <= day, I.c.period_end > day)
     )
 
 

@@ -95,12 +95,12 @@ async def pay_invoice(
     idem: IdempotencyDep,
     clock: ClockDep,
 ) -> Any:
-    if (replayed := await idem.replay(principal.tenant_id)) is not None:
-        return replayed
-    out = await service.record_payment(
-        session, principal, invoice_id, body.amount, body.paid_at, body.reference, clock.now()
+    return await idem.once(
+        principal.tenant_id,
+        lambda: service.record_payment(
+            session, principal, invoice_id, body.amount, body.paid_at, body.reference, clock.now()
+        ),
     )
-    return await idem.remember(201, out)
 
 
 @router.post("/v1/invoices/{invoice_id}/void", response_model=InvoiceOut)
@@ -124,12 +124,12 @@ async def credit_invoice(
     idem: IdempotencyDep,
     clock: ClockDep,
 ) -> Any:
-    if (replayed := await idem.replay(principal.tenant_id)) is not None:
-        return replayed
-    out = await service.manual_credit(
-        session, principal, invoice_id, body.amount, body.reason, clock.today(), clock.now()
+    return await idem.once(
+        principal.tenant_id,
+        lambda: service.manual_credit(
+            session, principal, invoice_id, body.amount, body.reason, clock.today(), clock.now()
+        ),
     )
-    return await idem.remember(201, out)
 
 
 @router.get("/v1/credit-notes", response_model=Page[CreditNoteOut])

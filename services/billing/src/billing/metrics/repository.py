@@ -10,6 +10,9 @@ from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing import db
+from billing.agreements.models import MrrMovement
+
+M: sa.Table = MrrMovement.__table__  # type: ignore[attr-defined]
 
 
 async def mrr(session: AsyncSession, tenant_id: str, as_of: dt.date) -> Sequence[RowMapping]:
@@ -30,12 +33,12 @@ async def mrr(session: AsyncSession, tenant_id: str, as_of: dt.date) -> Sequence
 
 
 async def movements(session: AsyncSession, tenant_id: str, start: dt.date, end: dt.date) -> Sequence[RowMapping]:
-    return await db.rows(
-        session,
-        sa.text(
-            "SELECT to_char(on_date, 'YYYY-MM') AS month, currency, kind, sum(amount) AS amount FROM "
-            "mrr_movements "
-            "WHERE tenant_id = :t AND on_date >= :s AND on_date < :e GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
-        ),
-        {"t": tenant_id, "s": start, "e": end},
+    """The MRR movements of [start, end) summed per month (YYYY-MM), currency and kind."""
+    month = sa.func.to_char(M.c.on_date, sa.literal_column("'YYYY-MM'")).label("month")
+    stmt = (
+        sa.select(month, M.c.currency, M.c.kind, sa.func.sum(M.c.amount).label("amount"))
+        .where(M.c.tenant_id == tenant_id, M.c.on_date >= start, M.c.on_date < end)
+        .group_by(month, M.c.currency, M.c.kind)
+        .order_by(month, M.c.currency, M.c.kind)
     )
+    return await db.rows(session, stmt)
