@@ -46,40 +46,36 @@ class ProblemError(Exception):
         self.errors = errors
         self.headers = headers
 
-
-class NotFound(ProblemError):
-    status, type_slug = 404, "not-found"
-
-
-class Conflict(ProblemError):
-    status, type_slug = 409, "conflict"
+    def __init_subclass__(cls, *, status: int | None = None, slug: str | None = None) -> None:
+        """`class NotFound(ProblemError, status=404, slug="not-found")`: a kind of error is its status and slug."""
+        super().__init_subclass__()
+        cls.status = status or cls.status
+        cls.type_slug = slug or cls.type_slug
 
 
-class Gone(ProblemError):
-    status, type_slug = 410, "gone"
+class NotFound(ProblemError, status=404, slug="not-found"): ...
 
 
-class Unauthorized(ProblemError):
-    status, type_slug = 401, "unauthorized"
+class Conflict(ProblemError, status=409, slug="conflict"): ...
 
 
-class Forbidden(ProblemError):
-    status, type_slug = 403, "forbidden"
+class Gone(ProblemError, status=410, slug="gone"): ...
 
 
-class TooManyRequests(ProblemError):
-    status, type_slug = 429, "too-many-requests"
+class Unauthorized(ProblemError, status=401, slug="unauthorized"): ...
 
 
-class Unavailable(ProblemError):
+class Forbidden(ProblemError, status=403, slug="forbidden"): ...
+
+
+class TooManyRequests(ProblemError, status=429, slug="too-many-requests"): ...
+
+
+class Unavailable(ProblemError, status=503, slug="service-unavailable"):
     """PostgreSQL (or another dependency) is down or restarting: retry later."""
 
-    status, type_slug = 503, "service-unavailable"
 
-
-class Unprocessable(ProblemError):
-    status, type_slug = 422, "validation-error"
-
+class Unprocessable(ProblemError, status=422, slug="validation-error"):
     @classmethod
     def field(cls, loc: list[str | int] | tuple[str | int, ...], msg: str) -> Unprocessable:
         """A 422 that names the offending field."""

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import orjson
 import sqlalchemy as sa
@@ -110,23 +110,23 @@ def _check_type(service: str, type_: str) -> None:
         raise ValueError(f"{service} may not publish {type_!r}")
 
 
-def build(
-    service: str,
-    type_: str,
-    tenant_id: str,
-    data: Mapping[str, Any],
-    *,
-    subject: str | None = None,
-    now: dt.datetime | None = None,
-) -> CloudEvent:
+class Stamp(TypedDict, total=False):
+    """What an event may take besides its type, tenant and data: its subject, and the clock's `now` for its time
+    (the wall clock when absent)."""
+
+    subject: str | None
+    now: dt.datetime | None
+
+
+def build(service: str, type_: str, tenant_id: str, data: Mapping[str, Any], **stamp: Unpack[Stamp]) -> CloudEvent:
     _check_type(service, type_)
     return CloudEvent(
         type=type_,
         source=f"/vcio/{service}",
         tenantid=tenant_id,
         data=dict(data),
-        subject=subject,
-        time=(now or dt.datetime.now(dt.UTC)).isoformat(),
+        subject=stamp.get("subject"),
+        time=(stamp.get("now") or dt.datetime.now(dt.UTC)).isoformat(),
     )
 
 
@@ -170,18 +170,11 @@ def finish(head: bytes, data: bytes) -> bytes:
 
 
 async def emit(
-    session: AsyncSession,
-    service: str,
-    type_: str,
-    tenant_id: str,
-    data: Mapping[str, Any],
-    *,
-    subject: str | None = None,
-    now: dt.datetime | None = None,
+    session: AsyncSession, service: str, type_: str, tenant_id: str, data: Mapping[str, Any], **stamp: Unpack[Stamp]
 ) -> CloudEvent:
     """Write one event to the outbox, in the caller's transaction: it is published only if that commits.
     Pass the injected clock's `now` so the event's `time` follows it."""
-    event = build(service, type_, tenant_id, data, subject=subject, now=now)
+    event = build(service, type_, tenant_id, data, **stamp)
     await emit_many(session, [event])
     return event
 

@@ -10,12 +10,7 @@ import sqlalchemy as sa
 
 
 def keyset_query(
-    table: sa.Table,
-    tenant_id: str,
-    filters: Mapping[str, Any],
-    *,
-    after: uuid.UUID | None,
-    limit: int,
+    table: sa.Table, tenant_id: str, filters: Mapping[str, Any], *, after: uuid.UUID | None, limit: int
 ) -> sa.Select[Any]:
     """SELECT the tenant's rows of `table` where each column in `filters` equals its value (a None value is no
     filter), with id > `after` if given, ordered by id, `limit + 1` rows (the extra row tells the caller that

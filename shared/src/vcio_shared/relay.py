@@ -50,6 +50,16 @@ REPORT_INTERVAL_S = 0.25
 CHILD = "import sys; sys.modules['rich'] = None; from vcio_shared.relay import main; main()"
 
 
+def _read_ready(fd: int) -> bytes | None:
+    """What a non-blocking pipe holds: None when nothing is there yet, b"" when its other end is closed."""
+    try:
+        return os.read(fd, 65536)
+    except BlockingIOError:
+        return None
+    except OSError:
+        return b""
+
+
 class RelayProcess:
     """The parent's side: the same `start` / `wake` / `stop` as `OutboxRelay`, so the runtime holds either."""
 
@@ -116,12 +126,9 @@ class RelayProcess:
         self._report_fds.add(fd)
 
         def on_report() -> None:
-            try:
-                data = os.read(fd, 65536)
-            except BlockingIOError:
+            data = _read_ready(fd)
+            if data is None:
                 return
-            except OSError:
-                data = b""
             if not data:  # the child exited: its last report is in
                 self._close_reports(fd)
                 return
@@ -233,9 +240,8 @@ async def _serve(settings: dict[str, Any], service: str, wake_fd: int, report_fd
     done = asyncio.Event()
 
     def on_wake() -> None:
-        try:
-            data = os.read(wake_fd, 65536)
-        except BlockingIOError:
+        data = _read_ready(wake_fd)
+        if data is None:
             return
         if data:
             relay.wake()

@@ -123,6 +123,19 @@ class ResponseModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+class CatalogActivityOut(ResponseModel):
+    """An activity of a package version, as catalog answers it and as proposals answers its copy of it."""
+
+    name: str
+    category: str
+    track: str
+    billing_mode: str
+    cadence: str
+    role: str
+    effort_hours: str
+    deliverable: str | None = None
+
+
 class Page(BaseModel, Generic[T]):
     """`{"items": [...], "next_cursor": "..." | null}`."""
 

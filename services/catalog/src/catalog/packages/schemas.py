@@ -11,7 +11,7 @@ from pydantic import AfterValidator, Field, StrictInt, ValidationInfo, field_val
 from pydantic_core import PydanticCustomError
 
 from vcio_shared import money
-from vcio_shared.schemas import Currency, RequestModel, ResponseModel, decimal_text
+from vcio_shared.schemas import CatalogActivityOut, Currency, RequestModel, ResponseModel, decimal_text
 from vcio_shared.vocabulary import BillingCycle, BillingMode, Category, Role, Track
 
 Status = Literal["draft", "published", "retired"]
@@ -124,15 +124,8 @@ class PackageUpdate(RequestModel):
     activities: Annotated[list[ActivityCreate], Field(min_length=1, max_length=50)] | None = None
 
 
-class ActivityOut(ResponseModel):
-    name: str
-    category: str
-    track: str
-    billing_mode: str
-    cadence: str
-    role: str
-    effort_hours: str
-    deliverable: str | None
+class ActivityOut(CatalogActivityOut):
+    deliverable: str | None  # always sent by catalog
     occurrences_in_term: int = Field(description="times it happens in a term starting on schedule_basis_start")
     hours_per_year: str
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from vcio_shared.schemas import ResponseModel
+from vcio_shared.schemas import CatalogActivityOut, ResponseModel
 from vcio_shared.vocabulary import BillingCycle, BillingMode, Track
 
 
@@ -47,17 +47,6 @@ class PackageRetired(_Event):
     package_id: uuid.UUID
     version: int = Field(ge=1)
     retired_at: dt.datetime | None = None
-
-
-class CatalogActivityOut(ResponseModel):
-    name: str
-    category: str
-    track: str
-    billing_mode: str
-    cadence: str
-    role: str
-    effort_hours: str
-    deliverable: str | None = None
 
 
 class CatalogPackageOut(ResponseModel):

@@ -161,8 +161,7 @@ def _options(form: Any) -> list[str]:
     return [v for v in form.getlist("option") if isinstance(v, str)]
 
 
-class UnsupportedMediaType(ProblemError):
-    status, type_slug = 415, "unsupported-media-type"
+class UnsupportedMediaType(ProblemError, status=415, slug="unsupported-media-type"): ...
 
 
 def _unsupported() -> ProblemError:
