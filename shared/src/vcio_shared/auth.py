@@ -23,6 +23,8 @@ SCOPES = (
     "billing:write",
     "scheduler:read",
     "scheduler:write",
+    "integrations:read",
+    "integrations:write",
 )
 ASYMMETRIC_ALGORITHMS = ["RS256", "ES256", "EdDSA"]
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}

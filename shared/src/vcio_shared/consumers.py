@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,9 @@ class ReplayFailed(Exception):
     """A dead letter's handler failed again; the dead letter stays, with the new error."""
 
 
+# The message being handled, as it came off NATS: for a handler that keeps an event's exact bytes (webhooks).
+current_payload: ContextVar[bytes | None] = ContextVar("current_payload", default=None)
+
 TRANSIENT = (OperationalError, InterfaceError, OSError, asyncio.TimeoutError, ConnectionError)
 
 
@@ -50,8 +54,8 @@ TRANSIENT = (OperationalError, InterfaceError, OSError, asyncio.TimeoutError, Co
 class ConsumerSpec:
     """A durable pull consumer `<service>--<purpose>` on another service's stream.
 
-    `subjects` are the event types it handles (a CloudEvent's type is its subject); the runner dead-letters any
-    other type before the handler sees it."""
+    `subjects` are the event types it handles (a CloudEvent's type is its subject), or a prefix ending in `.>`
+    as NATS writes one; the runner dead-letters any other type before the handler sees it."""
 
     name: str
     stream: str
@@ -59,6 +63,11 @@ class ConsumerSpec:
     handler: Handler
     max_deliver: int = 5
     batch: int = 100
+
+
+def subscribed(subjects: tuple[str, ...], event_type: str) -> bool:
+    """Whether a type is one of `subjects`, exactly or under a `prefix.>` among them."""
+    return any(s == event_type or (s.endswith(".>") and event_type.startswith(s[:-1])) for s in subjects)
 
 
 async def claim_inbox(session: AsyncSession, consumer: str, event_id: str) -> bool:
@@ -75,7 +84,7 @@ async def handle_once(sessionmaker: async_sessionmaker[AsyncSession], spec: Cons
 
     Raises `PoisonEvent` for an event type the consumer does not handle: one rule for every service, so a
     handler never acks an unknown type silently."""
-    if event.type not in spec.subjects:
+    if not subscribed(spec.subjects, event.type):
         raise PoisonEvent(f"{spec.name} does not handle {event.type}")
     async with sessionmaker() as session, session.begin():
         if not await claim_inbox(session, spec.name, event.id):
@@ -203,6 +212,7 @@ class ConsumerRunner:
         event: CloudEvent | None = None
         try:
             event = decode(msg.data, subject=msg.subject)
+            current_payload.set(msg.data)
             handled = await handle_once(self.sessionmaker, self.spec, event)
         except (EventDecodeError, PoisonEvent, ValidationError, KeyError, TypeError, ValueError) as exc:
             await write_dead_letter(
@@ -257,6 +267,7 @@ async def replay_dead_letter(
         raise PoisonEvent(f"no consumer named {row.consumer!r} in this service")
     try:
         event = decode(bytes(row.payload), subject=row.subject)
+        current_payload.set(bytes(row.payload))
         handled = await handle_once(sessionmaker, spec, event)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, field_validator, model_validator
 
-DEFAULT_PORTS = {"catalog": 8001, "proposals": 8002, "billing": 8003, "scheduler": 8004}
+DEFAULT_PORTS = {"catalog": 8001, "proposals": 8002, "billing": 8003, "scheduler": 8004, "integrations": 8005}
 SERVICES = tuple(DEFAULT_PORTS)
 
 
@@ -36,6 +36,8 @@ class Settings(BaseModel):
     reader_pool_size: int = 24  # bare connections for the hot reads (db.reader_of), beside the ORM's pool
     stream_replicas: int = 1
     log_level: str = "INFO"
+    secrets_key: str | None = None  # VCIO_SECRETS_KEY: the Fernet key of stored secrets (integrations needs it)
+    webhooks_allow_private: bool = False  # VCIO_WEBHOOKS_ALLOW_PRIVATE=1: http and private addresses (development)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -148,6 +150,8 @@ def load_settings(service: str, **overrides: object) -> Settings:
         "log_level": env.get("VCIO_LOG_LEVEL", "INFO"),
         "stream_replicas": int(env.get("VCIO_STREAM_REPLICAS", "1")),
         "relay_process": env.get("VCIO_RELAY_PROCESS", "").lower() in ("1", "true", "yes"),
+        "secrets_key": env.get("VCIO_SECRETS_KEY") or None,
+        "webhooks_allow_private": env.get("VCIO_WEBHOOKS_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes"),
     }
     values.update(overrides)
     if not values["database_url"]:

@@ -1,0 +1,1 @@
+"""vcio integrations: signed outbound webhooks."""

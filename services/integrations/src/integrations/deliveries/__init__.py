@@ -1,0 +1,1 @@
+"""Deliveries: one event to one endpoint, its attempts and its schedule."""

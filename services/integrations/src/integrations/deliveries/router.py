@@ -1,0 +1,48 @@
+"""Delivery routes: the log of an endpoint, one delivery, retry, test and replay (CONTRACT.md §6)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from integrations.deliveries import service
+from integrations.deliveries.schemas import DeliveryOut, Status
+from integrations.deps import Reader, Writer
+from vcio_shared.db import SessionDep
+from vcio_shared.runtime import ClockDep
+from vcio_shared.schemas import Page, PageDep
+
+router = APIRouter(tags=["webhook deliveries"])
+
+EventType = Annotated[str | None, Query(min_length=1, max_length=200, pattern=r"^[a-z0-9_.]+$")]
+
+
+@router.get("/v1/webhook-endpoints/{endpoint_id}/deliveries")
+async def list_deliveries(
+    endpoint_id: uuid.UUID,
+    principal: Reader,
+    session: SessionDep,
+    page: PageDep,
+    status: Status | None = None,
+    event_type: EventType = None,
+) -> Page[DeliveryOut]:
+    return await service.list_deliveries(session, principal.tenant_id, endpoint_id, status, event_type, page)
+
+
+@router.get("/v1/webhook-deliveries/{delivery_id}")
+async def get_delivery(delivery_id: uuid.UUID, principal: Reader, session: SessionDep) -> DeliveryOut:
+    return await service.get(session, principal.tenant_id, delivery_id)
+
+
+@router.post("/v1/webhook-deliveries/{delivery_id}/retry", status_code=202)
+async def retry_delivery(
+    delivery_id: uuid.UUID, principal: Writer, session: SessionDep, clock: ClockDep
+) -> DeliveryOut:
+    return await service.retry(session, principal.tenant_id, delivery_id, clock.now())
+
+
+@router.post("/v1/webhook-endpoints/{endpoint_id}/test", status_code=202)
+async def test_endpoint(endpoint_id: uuid.UUID, principal: Writer, session: SessionDep, clock: ClockDep) -> DeliveryOut:
+    return await service.ping(session, principal.tenant_id, endpoint_id, clock.now())

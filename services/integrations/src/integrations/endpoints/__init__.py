@@ -1,0 +1,1 @@
+"""Webhook endpoints: where a tenant wants its events, with which secret."""
