@@ -13,7 +13,7 @@ from nats.js.api import DeliverPolicy
 
 from billing.main import SPEC
 from vcio_shared.bus import handle_once
-from vcio_shared.events import CloudEvent, build, decode
+from vcio_shared.events import CloudEvent, build, decode, encode
 from vcio_shared.ids import uuid7
 from vcio_shared.testing import auth
 
@@ -193,3 +193,23 @@ async def stream_events(js: Any, subject: str) -> list[CloudEvent]:
                 return events
     finally:
         await sub.unsubscribe()
+
+
+PAID_AT = "2027-01-20T10:00:00+00:00"
+
+
+async def one_invoice(app: FastAPI, client: httpx.AsyncClient, tenant: str = "tenant-a", **kw: Any) -> dict[str, Any]:
+    """A 1500.00 monthly agreement from January 2027, billed once: its one invoice."""
+    await accept(app, accepted(tenant, start="2027-01-01", monthly="1500.00", **kw))
+    await run(client, dt.date(2027, 1, 1), tenant)
+    [inv] = await invoices(client, tenant)
+    return inv
+
+
+async def publish(js: Any, event: CloudEvent, msg_id: str | None = None) -> None:
+    """As another service publishes: the event's id is its Nats-Msg-Id unless `msg_id` says otherwise."""
+    await js.publish(event.type, encode(event), headers={"Nats-Msg-Id": msg_id or event.id})
+
+
+async def agreements(client: httpx.AsyncClient, tenant: str = "tenant-a") -> list[dict]:
+    return (await client.get("/v1/agreements", headers=auth(tenant))).json()["items"]

@@ -7,8 +7,10 @@ import datetime as dt
 from collections.abc import AsyncIterator, Callable
 
 import httpx
+import nats
 import pytest
 from fastapi import FastAPI
+from nats.js.api import StreamConfig
 
 from billing.main import build_app
 from vcio_shared.clock import FixedClock
@@ -36,3 +38,16 @@ def app(settings: Settings, clock: FixedClock) -> FastAPI:
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with running(app) as c:
         yield c
+
+
+@pytest.fixture
+async def live(settings, clock) -> AsyncIterator[tuple]:
+    """The app with its consumers running, and a NATS connection with the other services' streams."""
+    nc = await nats.connect(settings.nats_url)
+    js = nc.jetstream()
+    for name in ("PROPOSALS", "SCHEDULER"):
+        await js.add_stream(StreamConfig(name=name, subjects=[f"vcio.{name.lower()}.>"], duplicate_window=120))
+    app = build_app(settings, clock=clock, run_background=True)
+    async with running(app) as client:
+        yield app, client, js
+    await nc.close()

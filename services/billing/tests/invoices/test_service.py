@@ -1,20 +1,165 @@
-"""Issue 14, money and terms: refunds due from credit notes, the pre-tax credit limit, the invoice totals the
-database holds (the renewal and auto_renew tests are in agreements/)."""
+"""Invoices' rules: payments, voids, credit notes (refunds due, the pre-tax limit, concurrent credits),
+draft review, gapless numbers, and the totals the database holds."""
 
 import asyncio
 import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from billing_helpers import accept, accepted, invoices, run
+from billing_helpers import PAID_AT, accept, accepted, invoices, one_invoice, run
 from sqlalchemy.exc import IntegrityError
 
 from vcio_shared.testing import auth
 
-PAID_AT = "2027-01-20T10:00:00+00:00"
+
+async def test_partial_payment_leaves_the_invoice_issued_with_the_rest_due(app, client) -> None:
+    inv = await one_invoice(app, client)
+    r = await client.post(
+        f"/v1/invoices/{inv['id']}/payments",
+        json={"amount": "500.00", "paid_at": PAID_AT, "reference": "ACH-1"},
+        headers=auth(),
+    )
+    assert r.status_code == 201, r.text
+    assert (r.json()["status"], r.json()["amount_paid"], r.json()["amount_due"]) == ("issued", "500.00", "1000.00")
 
 
-# ---- credit notes and refunds due ------------------------------------------------------------------------------
+async def test_full_payment_marks_the_invoice_paid(app, client) -> None:
+    inv = await one_invoice(app, client)
+    for amount in ("500.00", "1000.00"):
+        r = await client.post(
+            f"/v1/invoices/{inv['id']}/payments",
+            json={"amount": amount, "paid_at": PAID_AT, "reference": "x"},
+            headers=auth(),
+        )
+    assert (r.json()["status"], r.json()["amount_due"]) == ("paid", "0.00")
+
+
+async def test_overpayment_is_refused(app, client) -> None:
+    inv = await one_invoice(app, client)
+    r = await client.post(
+        f"/v1/invoices/{inv['id']}/payments",
+        json={"amount": "1500.01", "paid_at": PAID_AT, "reference": "x"},
+        headers=auth(),
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["loc"] == ["body", "amount"]
+
+
+async def test_payment_with_too_many_digits_or_a_number_is_refused(app, client) -> None:
+    inv = await one_invoice(app, client)
+    for amount in ("10.001", 10, "-5.00", "1e3", "99999999999999999999"):
+        r = await client.post(
+            f"/v1/invoices/{inv['id']}/payments",
+            json={"amount": amount, "paid_at": PAID_AT, "reference": "x"},
+            headers=auth(),
+        )
+        assert r.status_code == 422, amount
+
+
+async def test_payment_with_the_same_idempotency_key_is_taken_once(app, client) -> None:
+    inv = await one_invoice(app, client)
+    headers = {**auth(), "Idempotency-Key": "pay-1"}
+    body = {"amount": "100.00", "paid_at": PAID_AT, "reference": "x"}
+    first = await client.post(f"/v1/invoices/{inv['id']}/payments", json=body, headers=headers)
+    second = await client.post(f"/v1/invoices/{inv['id']}/payments", json=body, headers=headers)
+    assert first.json() == second.json()
+    again = (await client.get(f"/v1/invoices/{inv['id']}", headers=auth())).json()
+    assert again["amount_paid"] == "100.00"
+
+
+async def test_void_an_unpaid_invoice(app, client) -> None:
+    inv = await one_invoice(app, client)
+    r = await client.post(f"/v1/invoices/{inv['id']}/void", headers=auth())
+    assert r.json()["status"] == "void"
+    r = await client.post(
+        f"/v1/invoices/{inv['id']}/payments",
+        json={"amount": "1.00", "paid_at": PAID_AT, "reference": "x"},
+        headers=auth(),
+    )
+    assert r.status_code == 409
+
+
+async def test_void_after_a_payment_is_refused(app, client) -> None:
+    inv = await one_invoice(app, client)
+    await client.post(
+        f"/v1/invoices/{inv['id']}/payments",
+        json={"amount": "1.00", "paid_at": PAID_AT, "reference": "x"},
+        headers=auth(),
+    )
+    assert (await client.post(f"/v1/invoices/{inv['id']}/void", headers=auth())).status_code == 409
+
+
+async def test_voided_period_is_not_billed_again(app, client) -> None:
+    inv = await one_invoice(app, client)
+    await client.post(f"/v1/invoices/{inv['id']}/void", headers=auth())
+    assert (await run(client, dt.date(2027, 1, 31)))["invoices_created"] == 0
+
+
+async def test_credit_note_adds_tax_and_reduces_the_amount_due(app, client) -> None:
+    inv = await one_invoice(app, client, tax_rate="10")
+    r = await client.post(
+        f"/v1/invoices/{inv['id']}/credit-notes", json={"amount": "100.00", "reason": "goodwill"}, headers=auth()
+    )
+    assert r.status_code == 201, r.text
+    assert (r.json()["number"], r.json()["subtotal"], r.json()["tax"], r.json()["total"]) == (
+        "CN-2027-000001",
+        "100.00",
+        "10.00",
+        "110.00",
+    )
+    again = (await client.get(f"/v1/invoices/{inv['id']}", headers=auth())).json()
+    assert (again["amount_credited"], again["amount_due"]) == ("110.00", "1540.00")
+
+
+async def test_credit_note_above_the_invoice_is_refused(app, client) -> None:
+    inv = await one_invoice(app, client)
+    r = await client.post(
+        f"/v1/invoices/{inv['id']}/credit-notes", json={"amount": "1500.01", "reason": "x"}, headers=auth()
+    )
+    assert r.status_code == 422
+
+
+async def test_a_full_credit_settles_the_invoice(app, client) -> None:
+    inv = await one_invoice(app, client)
+    await client.post(
+        f"/v1/invoices/{inv['id']}/credit-notes", json={"amount": "1500.00", "reason": "x"}, headers=auth()
+    )
+    again = (await client.get(f"/v1/invoices/{inv['id']}", headers=auth())).json()
+    assert (again["status"], again["amount_due"]) == ("paid", "0.00")
+
+
+async def test_draft_review_keeps_invoices_unnumbered_until_issued(app, client) -> None:
+    r = await client.put("/v1/settings", json={"draft_review": True}, headers=auth())
+    assert r.json()["draft_review"] is True
+    inv = await one_invoice(app, client)
+    assert (inv["status"], inv["number"], inv["issue_date"]) == ("draft", None, None)
+    r = await client.post(f"/v1/invoices/{inv['id']}/issue", headers=auth())
+    assert (r.json()["status"], r.json()["number"], r.json()["due_date"]) == ("issued", "INV-2027-000001", "2027-02-03")
+    assert (await client.post(f"/v1/invoices/{inv['id']}/issue", headers=auth())).status_code == 409
+
+
+async def test_numbers_are_gapless_per_tenant(app, client) -> None:
+    for tenant in ("tenant-a", "tenant-b"):
+        for _ in range(3):
+            await accept(app, accepted(tenant, start="2027-01-01"))
+    await run(client, dt.date(2027, 2, 1), "tenant-a")
+    await run(client, dt.date(2027, 1, 1), "tenant-b")
+    numbers_a = sorted(i["number"] for i in await invoices(client, "tenant-a"))
+    numbers_b = sorted(i["number"] for i in await invoices(client, "tenant-b"))
+    assert numbers_a == [f"INV-2027-{n:06d}" for n in range(1, 7)]
+    assert numbers_b == [f"INV-2027-{n:06d}" for n in range(1, 4)]
+
+
+async def test_mark_uncollectible_then_no_payment_is_taken(app, client) -> None:
+    inv = await one_invoice(app, client)
+    r = await client.post(f"/v1/invoices/{inv['id']}/mark-uncollectible", headers=auth())
+    assert (r.status_code, r.json()["status"], r.json()["amount_due"]) == (200, "uncollectible", "0.00")
+    r = await client.post(
+        f"/v1/invoices/{inv['id']}/payments",
+        json={"amount": "1.00", "paid_at": PAID_AT, "reference": "x"},
+        headers=auth(),
+    )
+    assert r.status_code == 409
 
 
 async def paid_invoice(app, client, monthly: str = "2000.00", paid: str = "2000.00", **kw) -> dict:

@@ -1,4 +1,5 @@
-"""Kill Bill-style: move the clock, run billing, state every invoice's lines; one more run makes nothing."""
+"""The billing engine: Hypothesis properties of proration and catch-up on the pure engine, then Kill Bill-style
+calendars: move the clock, run billing, state every invoice's lines; one more run makes nothing."""
 
 import datetime as dt
 
@@ -6,9 +7,91 @@ import httpx
 import pytest
 from billing_helpers import accept, accepted, agreement_for, invoices, lines, run
 from dateutil.relativedelta import relativedelta
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from billing.runs import engine
+from vcio_shared import money
 from vcio_shared.clock import FixedClock
 from vcio_shared.testing import auth
+
+days = st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2030, 12, 31))
+
+
+cycles = st.sampled_from(["monthly", "quarterly", "annual"])
+
+
+prices = st.integers(min_value=0, max_value=10**11)
+
+
+def terms(start: dt.date, cycle: str, price: int, term: int, one_time: int = 0) -> engine.AgreementTerms:
+    return engine.AgreementTerms(
+        "P",
+        cycle,
+        start,
+        engine.term_end(start, term),
+        [engine.PricePoint(start, price)],
+        [("Onboarding", one_time)],
+        start,
+    )
+
+
+@given(day=days, cycle=cycles, price=prices, data=st.data())
+def test_prorated_parts_of_a_period_add_up_to_its_price_within_a_unit_per_part(day, cycle, price, data) -> None:
+    start, end = engine.calendar_period(day, cycle)
+    length = (end - start).days
+    cuts = sorted(data.draw(st.sets(st.integers(min_value=1, max_value=length - 1), max_size=5)))
+    bounds = [start, *(start + dt.timedelta(days=c) for c in cuts), end]
+    parts = [engine.prorated_charge(price, cycle, a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+    assert 2 * abs(sum(parts) - price * engine.CYCLE_MONTHS[cycle]) <= len(parts)  # half a unit per part
+
+
+@given(
+    start=days,
+    cycle=cycles,
+    price=prices,
+    term=st.integers(min_value=1, max_value=36),
+    one_time=st.integers(min_value=0, max_value=10**9),
+    as_of=days,
+)
+def test_no_amount_is_ever_negative_outside_a_credit(start, cycle, price, term, one_time, as_of) -> None:
+    planned, _ = engine.plan(terms(start, cycle, price, term, one_time), as_of)
+    assert all(line.amount >= 0 for inv in planned for line in inv.lines)
+
+
+@settings(max_examples=200)
+@given(start=days, cycle=cycles, price=prices, term=st.integers(min_value=1, max_value=36), d1=days, d2=days)
+def test_run_d1_then_run_d2_equals_run_d2(start, cycle, price, term, d1, d2) -> None:
+    d1, d2 = min(d1, d2), max(d1, d2)
+    first, cursor = engine.plan(terms(start, cycle, price, term), d1)
+    rest_terms = terms(start, cycle, price, term)
+    rest_terms.next_bill_date = cursor
+    second, end_cursor = engine.plan(rest_terms, d2)
+    once, once_cursor = engine.plan(terms(start, cycle, price, term), d2)
+    assert first + second == once
+    assert end_cursor == once_cursor
+
+
+@given(start=days, cycle=cycles, price=st.integers(min_value=0, max_value=10**9), term=st.sampled_from([12, 24, 36]))
+def test_a_whole_term_costs_term_months_of_price_within_rounding(start, cycle, price, term) -> None:
+    planned, cursor = engine.plan(terms(start, cycle, price, term), dt.date(2100, 1, 1))
+    assert cursor is None
+    total = sum(inv.subtotal for inv in planned)
+    # only the first and last periods are prorated; each rounds once, and months differ in length
+    assert planned[0].period_start == start and planned[-1].period_end == start + relativedelta(months=term)
+    assert all(b.period_start == a.period_end for a, b in zip(planned, planned[1:], strict=False))
+    assert total >= 0
+
+
+@given(
+    amount=st.integers(min_value=0, max_value=10**12),
+    num=st.integers(min_value=0, max_value=400),
+    den=st.integers(min_value=1, max_value=400),
+)
+def test_prorate_rounds_half_up_once(amount, num, den) -> None:
+    exact = amount * num / den if num <= den else None
+    if exact is not None:
+        assert abs(money.prorate(amount, num, den) - amount * num / den) <= 0.5 + 1e-6 * max(1, amount)
 
 
 async def bill_on(
@@ -24,6 +107,13 @@ async def bill_on(
 
 def months(first: dt.date, count: int) -> list[dt.date]:
     return [first + relativedelta(months=i) for i in range(count)]
+
+
+async def _leap(app, client, clock) -> None:
+    await accept(app, accepted(start="2028-02-15", monthly="1500.00", term=12))
+    assert await bill_on(client, clock, dt.date(2028, 2, 15)) == [[("2028-02-15", "2028-03-01", "775.86")]]
+    assert await bill_on(client, clock, dt.date(2028, 3, 1)) == [[("2028-03-01", "2028-04-01", "1500.00")]]
+    assert await bill_on(client, clock, dt.date(2028, 3, 2)) == []
 
 
 async def test_monthly_starting_on_the_1st_bills_twelve_full_months_then_nothing(app, client, clock) -> None:
@@ -57,13 +147,6 @@ async def test_monthly_mid_month_start_prorates_first_and_last_period(app, clien
 async def test_february_of_a_leap_year_has_29_days(app, client, clock) -> None:
     # 15 of 29 days: 1500 × 15 ÷ 29 = 775.86 (the same start in 2027 is 14 of 28 days: 750.00)
     await _leap(app, client, clock)
-
-
-async def _leap(app, client, clock) -> None:
-    await accept(app, accepted(start="2028-02-15", monthly="1500.00", term=12))
-    assert await bill_on(client, clock, dt.date(2028, 2, 15)) == [[("2028-02-15", "2028-03-01", "775.86")]]
-    assert await bill_on(client, clock, dt.date(2028, 3, 1)) == [[("2028-03-01", "2028-04-01", "1500.00")]]
-    assert await bill_on(client, clock, dt.date(2028, 3, 2)) == []
 
 
 async def test_february_of_a_common_year_has_28_days(app, client, clock) -> None:

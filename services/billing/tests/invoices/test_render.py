@@ -1,20 +1,127 @@
-"""Invoice HTML and PDF name the MSP (from proposals' msp_profile.updated, over JetStream), show what was paid,
-credited and is due, how to pay, and inclusive end dates."""
+"""Invoice documents: the one-statement read equals the ORM composition; HTML and PDF name the MSP (from
+proposals' msp_profile.updated, over JetStream), show what was paid, credited and is due, how to pay, and
+inclusive end dates."""
 
 import datetime as dt
 import re
 import subprocess
-from collections.abc import AsyncIterator
+import uuid
 
 import nats
-import pytest
 import sqlalchemy as sa
-from billing_helpers import accept, accepted, agreement_for, invoices, run
+from billing_helpers import PAID_AT, accept, accepted, agreement_for, invoices, one_invoice, publish, run
 from nats.js.api import StreamConfig
 
 from billing.main import build_app
-from vcio_shared.events import build, encode
+from vcio_shared.events import build
+from vcio_shared.ids import uuid7
 from vcio_shared.testing import auth, eventually, running
+
+
+async def test_invoice_html_and_pdf_render(app, client) -> None:
+    inv = await one_invoice(app, client)
+    html = await client.get(f"/v1/invoices/{inv['id']}/html", headers=auth())
+    assert html.status_code == 200
+    assert "INV-2027-000001" in html.text and "1500.00" in html.text
+    pdf = await client.get(f"/v1/invoices/{inv['id']}/pdf", headers=auth())
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+
+
+async def test_invoice_read_in_one_statement_equals_the_orm_composition(app, client) -> None:
+    """GET /v1/invoices/{id} is one SQL statement (the API's hottest read); HTML and PDF still compose the
+    invoice, its lines and the value delivered through the ORM. Both must say exactly the same, for every
+    cycle (the previous period is a month, a quarter or a year) and on the period boundaries."""
+    from billing.invoices import render, service
+
+    events = {
+        "monthly": accepted(cycle="monthly", one_time=[("Onboarding", "750.00")]),
+        "quarterly": accepted(cycle="quarterly", monthly="2000.00", tax_rate="8.25"),
+        "annual": accepted(cycle="annual", monthly="3000.00", term=24),
+        "yen": accepted(cycle="annual", monthly="250000", currency="JPY", tax_rate="10"),
+    }
+    for event in events.values():
+        assert await accept(app, event)
+    await run(client, "2027-01-01")
+    await run(client, "2027-04-01")
+    await run(client, "2028-01-01")
+    # Money in every state the answer formats: partly paid, paid, credited, and zero-digit yen.
+    by_period = {(i["currency"], i["period_start"], i["lines"][0]["unit_amount"]): i for i in await invoices(client)}
+    partly, paid = by_period[("USD", "2027-01-01", "1500.00")], by_period[("USD", "2027-02-01", "1500.00")]
+    assert [ln["description"] for ln in partly["lines"]][1:] == ["Onboarding"]
+    credited, yen = by_period[("USD", "2027-01-01", "6000.00")], by_period[("JPY", "2027-01-01", "3000000")]
+    for invoice, amount in ((partly, "0.05"), (paid, "1500.00"), (yen, "1")):
+        pay = {"amount": amount, "paid_at": PAID_AT, "reference": "ACH"}
+        r = await client.post(f"/v1/invoices/{invoice['id']}/payments", json=pay, headers=auth())
+        assert r.status_code == 201, r.text
+    note = {"amount": "100.10", "reason": "goodwill"}
+    r = await client.post(f"/v1/invoices/{credited['id']}/credit-notes", json=note, headers=auth())
+    assert r.status_code == 201, r.text
+    # Completed activities on the edges of each previous period: the day before it, its first and last days,
+    # and the first day of the invoice's own period.
+    days = ["2026-12-31", "2027-01-01", "2027-01-31", "2027-02-01", "2027-03-31", "2027-04-01", "2027-12-31"]
+    async with app.state.runtime.sessionmaker() as s, s.begin():
+        for cycle, event in events.items():
+            agreement = await agreement_for(client, event)
+            for k, day in enumerate(days):
+                await s.execute(
+                    sa.text(
+                        "INSERT INTO delivered_activities (id, tenant_id, agreement_id, client_id, name, "
+                        "completed_at, completed_on, hours_spent) VALUES (:id, 'tenant-a', :a, :c, :n, :at, :on, :h)"
+                    ),
+                    {
+                        "id": uuid7(),
+                        "a": agreement["id"],
+                        "c": agreement["client_id"],
+                        "n": f"{cycle} {day}",
+                        "at": dt.datetime.fromisoformat(day).replace(hour=12, tzinfo=dt.UTC),
+                        "on": dt.date.fromisoformat(day),
+                        "h": f"{k}.50",
+                    },
+                )
+    shown: dict[tuple[str, str], list[str]] = {}
+    answers: dict[str, dict] = {}
+    for invoice in await invoices(client):
+        fast = await client.get(f"/v1/invoices/{invoice['id']}", headers=auth())
+        assert fast.status_code == 200 and fast.headers["content-type"] == "application/json"
+        async with app.state.runtime.sessionmaker() as s:
+            orm = await service.get_invoice(s, "tenant-a", uuid.UUID(invoice["id"]))
+            orm["value_delivered"] = await render.delivered_before(s, "tenant-a", orm)
+        assert fast.json() == orm
+        answers[invoice["id"]] = fast.json()
+        delivered = fast.json()["value_delivered"]
+        shown[(invoice["lines"][0]["description"].split(",")[1].split()[0], invoice["period_start"])] = [
+            a["completed_on"] for a in delivered["activities"]
+        ]
+    assert shown == {
+        ("monthly", "2027-01-01"): ["2026-12-31"],
+        ("monthly", "2027-02-01"): ["2027-01-01", "2027-01-31"],
+        ("monthly", "2027-03-01"): ["2027-02-01"],
+        ("monthly", "2027-04-01"): ["2027-03-31"],
+        ("monthly", "2027-05-01"): ["2027-04-01"],
+        ("monthly", "2027-06-01"): [],
+        ("monthly", "2027-07-01"): [],
+        ("monthly", "2027-08-01"): [],
+        ("monthly", "2027-09-01"): [],
+        ("monthly", "2027-10-01"): [],
+        ("monthly", "2027-11-01"): [],
+        ("monthly", "2027-12-01"): [],
+        ("quarterly", "2027-01-01"): ["2026-12-31"],
+        ("quarterly", "2027-04-01"): ["2027-01-01", "2027-01-31", "2027-02-01", "2027-03-31"],
+        ("quarterly", "2027-07-01"): ["2027-04-01"],
+        ("quarterly", "2027-10-01"): [],
+        ("annual", "2027-01-01"): ["2026-12-31"],
+        ("annual", "2028-01-01"): ["2027-01-01", "2027-01-31", "2027-02-01", "2027-03-31", "2027-04-01", "2027-12-31"],
+    }
+    money = ("status", "subtotal", "tax", "total", "amount_paid", "amount_credited", "amount_due")
+    assert [tuple(answers[i["id"]][k] for k in money) for i in (partly, paid, credited, yen)] == [
+        ("issued", "2250.00", "0.00", "2250.00", "0.05", "0.00", "2249.95"),
+        ("paid", "1500.00", "0.00", "1500.00", "1500.00", "0.00", "0.00"),
+        ("issued", "6000.00", "495.00", "6495.00", "0.00", "108.36", "6386.64"),
+        ("issued", "3000000", "300000", "3300000", "1", "0", "3299999"),
+    ]
+    assert answers[yen["id"]]["lines"][0]["amount"] == "3000000"
+
 
 PROFILE = {
     "name": "Bluewave IT",
@@ -28,22 +135,6 @@ PROFILE = {
     "terms": "Net 30.",
     "updated_at": "2027-01-02T09:00:00+00:00",
 }
-
-
-@pytest.fixture
-async def live(settings, clock) -> AsyncIterator[tuple]:
-    nc = await nats.connect(settings.nats_url)
-    js = nc.jetstream()
-    for name in ("PROPOSALS", "SCHEDULER"):
-        await js.add_stream(StreamConfig(name=name, subjects=[f"vcio.{name.lower()}.>"], duplicate_window=120))
-    app = build_app(settings, clock=clock, run_background=True)
-    async with running(app) as client:
-        yield app, client, js
-    await nc.close()
-
-
-async def publish(js, event) -> None:
-    await js.publish(event.type, encode(event), headers={"Nats-Msg-Id": event.id})
 
 
 def profile_event(tenant: str = "tenant-a", subject: str | None = None, **changes):
