@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from fastapi import FastAPI, Request
@@ -54,6 +54,16 @@ class ProblemError(Exception):
 
 
 class NotFound(ProblemError, status=404, slug="not-found"): ...
+
+
+_T = TypeVar("_T")
+
+
+def found(row: _T | None, detail: str) -> _T:
+    """`row`, or a 404 saying `detail` when there is none: how a read by id answers a missing row."""
+    if row is None:
+        raise NotFound(detail)
+    return row
 
 
 class Conflict(ProblemError, status=409, slug="conflict"): ...

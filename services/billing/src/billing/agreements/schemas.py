@@ -13,7 +13,7 @@ from billing.dates import Day
 from billing.invoices.schemas import CreditNoteOut, ExactResponse, InvoiceOut
 from vcio_shared.schemas import RequestModel, ResponseModel
 
-# An instant as billing has always written it: `datetime.isoformat()` ("+00:00", not pydantic's "Z").
+# An instant as billing writes it: `datetime.isoformat()` ("+00:00", not pydantic's "Z").
 Instant = Annotated[
     dt.datetime,
     PlainSerializer(dt.datetime.isoformat, return_type=str),

@@ -17,7 +17,7 @@ from billing.agreements import repository as repo
 from billing.agreements.schemas import AgreementOut, PackageOut, PricePointOut
 from vcio_shared import audit, money
 from vcio_shared.auth import Principal
-from vcio_shared.errors import NotFound
+from vcio_shared.errors import found
 
 SERVICE = "billing"
 
@@ -68,9 +68,7 @@ def client_brief(client: Mapping[Any, Any] | None, client_id: uuid.UUID) -> dict
 
 
 async def get_agreement(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID) -> AgreementOut:
-    row = await repo.get(session, tenant_id, agreement_id)
-    if row is None:
-        raise NotFound("no such agreement")
+    row = found(await repo.get(session, tenant_id, agreement_id), "no such agreement")
     return agreement_out(row)
 
 
@@ -80,10 +78,7 @@ async def list_agreements(session: AsyncSession, tenant_id: str, *, limit: int, 
 
 async def locked(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID) -> Mapping[Any, Any]:
     """The agreement's row, locked FOR UPDATE until the transaction ends."""
-    row = await repo.get(session, tenant_id, agreement_id, for_update=True)
-    if row is None:
-        raise NotFound("no such agreement")
-    return row
+    return found(await repo.get(session, tenant_id, agreement_id, for_update=True), "no such agreement")
 
 
 async def set_auto_renew(

@@ -18,8 +18,8 @@ from billing.deliveries.models import DeliveredActivity
 D: sa.Table = DeliveredActivity.__table__  # type: ignore[attr-defined]
 
 # The day a delivery counts in: its due date, so work done early for an activity due in January is January's
-# value (counted on the day it was done, it fell in a period before the agreement that no invoice shows).
-# Completed_on stays the day the work was done. Invoices' one-statement read (invoices/repository._VIEW) agrees.
+# value, on January's invoice; completed_on stays the day the work was done. Invoices' one-statement read
+# (invoices/repository._VIEW) counts by the same day.
 COUNTS_ON = sa.func.coalesce(D.c.due_date, D.c.completed_on)
 
 

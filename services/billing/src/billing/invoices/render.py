@@ -20,7 +20,7 @@ from billing.invoices.views import invoice_out
 from billing.runs import engine
 from billing.tenants import repository as tenants_repo
 from vcio_shared.db import Reader
-from vcio_shared.errors import NotFound
+from vcio_shared.errors import found
 
 _env = Environment(loader=PackageLoader("billing", "templates"), autoescape=select_autoescape(["html"]))
 
@@ -78,10 +78,8 @@ def delivered_out(prev_start: dt.date, start: dt.date, rows: Sequence[Mapping[An
 
 async def invoice_json(reader: Reader, tenant_id: str, invoice_id: uuid.UUID) -> bytes:
     """GET /v1/invoices/{id} as JSON bytes, from one statement: the same document as `get_invoice` plus
-    `delivered_before`, which the HTML and PDF still use."""
-    row = await invoices_repo.fetch_view(reader, tenant_id, invoice_id)
-    if row is None:
-        raise NotFound("no such invoice")
+    `delivered_before`, which the HTML and PDF use."""
+    row = found(await invoices_repo.fetch_view(reader, tenant_id, invoice_id), "no such invoice")
     out = invoice_out(row, row["lines"])
     out["value_delivered"] = delivered_out(row["prev_start"], row["period_start"], row["delivered"])
     return orjson.dumps(out)

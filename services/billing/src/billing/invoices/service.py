@@ -15,7 +15,7 @@ from billing.invoices.views import credit_note_out, invoice_out, line_out
 from billing.runs.engine import Line, tax_of
 from vcio_shared import audit, events, money
 from vcio_shared.auth import Principal
-from vcio_shared.errors import Conflict, NotFound, Unprocessable
+from vcio_shared.errors import Conflict, Unprocessable, found
 from vcio_shared.ids import uuid7
 from vcio_shared.schemas import PageParams, page_of
 
@@ -45,10 +45,7 @@ def max_before_tax(limit: int, tax_rate: str) -> int:
 
 async def _locked(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> Mapping[Any, Any]:
     """The invoice, locked until commit (FOR UPDATE), or a 404."""
-    row = await repo.get(session, tenant_id, invoice_id, for_update=True)
-    if row is None:
-        raise NotFound("no such invoice")
-    return row
+    return found(await repo.get(session, tenant_id, invoice_id, for_update=True), "no such invoice")
 
 
 def _amount(amount: str, currency: str) -> int:
@@ -60,9 +57,7 @@ def _amount(amount: str, currency: str) -> int:
 
 
 async def get_invoice(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> dict[str, Any]:
-    row = await repo.get(session, tenant_id, invoice_id)
-    if row is None:
-        raise NotFound("no such invoice")
+    row = found(await repo.get(session, tenant_id, invoice_id), "no such invoice")
     lines = await repo.lines_for(session, tenant_id, [row["id"]])
     return invoice_out(row, lines[row["id"]])
 
@@ -320,9 +315,7 @@ async def manual_credit(
 
 
 async def get_credit_note(session: AsyncSession, tenant_id: str, credit_note_id: uuid.UUID) -> dict[str, Any]:
-    row = await repo.get_credit_note(session, tenant_id, credit_note_id)
-    if row is None:
-        raise NotFound("no such credit note")
+    row = found(await repo.get_credit_note(session, tenant_id, credit_note_id), "no such credit note")
     return credit_note_out(row)
 
 

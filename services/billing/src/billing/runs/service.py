@@ -26,7 +26,7 @@ from billing.runs import repository as repo
 from billing.runs.chunk import ChunkResult, bill_chunk, failed
 from billing.tenants import repository as tenants_repo
 from vcio_shared import audit, events, money
-from vcio_shared.errors import NotFound
+from vcio_shared.errors import found
 from vcio_shared.ids import uuid7
 
 log = structlog.get_logger("billing.runs")
@@ -235,9 +235,7 @@ async def dry_run(
 
 
 async def get_run(session: AsyncSession, tenant_id: str, run_id: uuid.UUID) -> dict[str, Any]:
-    row = await repo.get_run(session, tenant_id, run_id)
-    if row is None:
-        raise NotFound("no such billing run")
+    row = found(await repo.get_run(session, tenant_id, run_id), "no such billing run")
     return run_out(row)
 
 
