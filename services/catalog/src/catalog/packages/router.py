@@ -38,10 +38,7 @@ VersionQuery = Annotated[int | None, Query(ge=1, le=1_000_000, description="an o
 async def create_package(
     body: PackageCreate, principal: Writer, session: SessionDep, clock: ClockDep, idem: IdempotencyDep
 ) -> object:
-    if (replayed := await idem.replay(principal.tenant_id)) is not None:
-        return replayed
-    package = await service.create_package(session, principal, clock, body)
-    return await idem.remember(201, package.model_dump(mode="json"))
+    return await idem.once(principal.tenant_id, lambda: service.create_package(session, principal, clock, body))
 
 
 @router.get("", response_model=Page[PackageOut])

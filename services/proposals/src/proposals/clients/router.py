@@ -22,10 +22,7 @@ router = APIRouter(prefix="/v1/clients", tags=["clients"])
 async def create_client(
     body: ClientCreate, principal: Writer, session: SessionDep, idem: IdempotencyDep, clock: ClockDep
 ) -> Any:
-    if (replayed := await idem.replay(principal.tenant_id)) is not None:
-        return replayed
-    row = await service.create(session, principal, body, clock.now())
-    return await idem.remember(201, public(row))
+    return await idem.once(principal.tenant_id, lambda: service.create(session, principal, body, clock.now()))
 
 
 @router.get("")

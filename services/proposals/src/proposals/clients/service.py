@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from proposals.clients import repository
-from proposals.clients.schemas import ClientCreate, ClientUpdate, event_data
+from proposals.clients.schemas import ClientCreate, ClientOut, ClientUpdate, event_data, public
 from vcio_shared import audit, events
 from vcio_shared.auth import Principal
 from vcio_shared.errors import NotFound, Unprocessable
@@ -19,7 +19,7 @@ from vcio_shared.ids import uuid7
 SERVICE = "proposals"
 
 
-async def create(session: AsyncSession, principal: Principal, body: ClientCreate, now: dt.datetime) -> Any:
+async def create(session: AsyncSession, principal: Principal, body: ClientCreate, now: dt.datetime) -> ClientOut:
     values = body.model_dump(mode="json")
     values.update(
         id=uuid7(), tenant_id=principal.tenant_id, tax_rate=Decimal(body.tax_rate), created_at=now, updated_at=now
@@ -28,7 +28,7 @@ async def create(session: AsyncSession, principal: Principal, body: ClientCreate
     data = event_data(row)
     await audit.record(session, principal, "client.created", "client", row.id, data)
     await events.emit(session, SERVICE, "vcio.proposals.client.created", principal.tenant_id, data, subject=str(row.id))
-    return row
+    return public(row)
 
 
 async def get(session: AsyncSession, tenant_id: str, client_id: uuid.UUID, *, for_update: bool = False) -> Any:

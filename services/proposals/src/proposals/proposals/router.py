@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -28,6 +29,11 @@ from vcio_shared.schemas import Page, PageDep, page_of
 router = APIRouter(tags=["proposals"])
 
 
+async def _answer(row: Awaitable[Any], runtime: Any) -> ProposalOut:
+    """The proposal a creating route answers, once the service has written it."""
+    return _public(await row, runtime)
+
+
 def _public(row: Any, runtime: Any, calendar: bool = True) -> ProposalOut:
     return ProposalOut.model_validate(
         document.present(row, base_url=runtime.settings.public_base_url, calendar=calendar)
@@ -43,10 +49,9 @@ async def create_proposal(
     clock: ClockDep,
     runtime: RuntimeDep,
 ) -> Any:
-    if (replayed := await idem.replay(principal.tenant_id)) is not None:
-        return replayed
-    row = await service.create(session, principal, body, clock.now())
-    return await idem.remember(201, _public(row, runtime))
+    return await idem.once(
+        principal.tenant_id, lambda: _answer(service.create(session, principal, body, clock.now()), runtime)
+    )
 
 
 @router.get("/v1/proposals")
@@ -114,10 +119,10 @@ async def revise_proposal(
     runtime: RuntimeDep,
     body: ProposalUpdate | None = None,
 ) -> Any:
-    if (replayed := await idem.replay(principal.tenant_id)) is not None:
-        return replayed
-    row = await flows.revise(session, principal, proposal_id, body or ProposalUpdate(), clock.now())
-    return await idem.remember(201, _public(row, runtime))
+    return await idem.once(
+        principal.tenant_id,
+        lambda: _answer(flows.revise(session, principal, proposal_id, body or ProposalUpdate(), clock.now()), runtime),
+    )
 
 
 @router.post("/v1/proposals/{proposal_id}/accept")
