@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import uuid
 from typing import Any
 
@@ -11,6 +13,7 @@ import nats
 import orjson
 from fastapi import FastAPI
 from nats.js.api import StreamConfig
+from pypdf import PdfReader
 
 from proposals.main import CATALOG_CONSUMER as CONSUMER
 from vcio_shared.bus import handle_once
@@ -207,3 +210,35 @@ async def sent_proposal(
 
 def path_of(accept_url: str) -> str:
     return "/p/" + accept_url.rsplit("/p/", 1)[1]
+
+
+SIGNER = {"signer_name": "Dr. Ada Smith", "signer_email": "ada@acme-dental.example"}
+TERMS_A = "1. Fees are due within 30 days.\n2. Either party may end this agreement for cause."
+TERMS_B = "1. Fees are due within 15 days."
+PROFILE = {
+    "name": "Northwind IT",
+    "legal_name": "Northwind IT Services LLC",
+    "email": "billing@northwind.example",
+    "phone": "+1 312 555 0100",
+    "website": "https://northwind.example",
+    "address": "200 W Madison St\nSuite 400\nChicago, IL 60606",
+    "tax_id": "36-1234567",
+    "payment_instructions": "ACH to First Bank\nRouting 071000013\nAccount 1234567",
+    "terms": TERMS_A,
+}
+RENEWS = (
+    "This agreement renews automatically for another 12 months unless either party gives notice before "
+    "31 December 2027."
+)
+ENDS = "This agreement ends on 31 December 2027 and does not renew automatically."
+
+
+def pdf_text(pdf: bytes) -> str:
+    """A PDF's text, white space folded."""
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+async def document_of(client: httpx.AsyncClient, proposal_id: str) -> tuple[bytes, dict[str, Any]]:
+    """A proposal's frozen document: its bytes and its JSON."""
+    body = (await client.get(f"/v1/proposals/{proposal_id}/document", headers=auth())).content
+    return body, json.loads(body)

@@ -5,11 +5,20 @@ import re
 import httpx
 from fastapi import FastAPI
 
-from services.proposals.tests.support import await_published, path_of, sent_proposal
+from services.proposals.tests.support import (
+    PROFILE,
+    RENEWS,
+    SIGNER,
+    TERMS_A,
+    TERMS_B,
+    await_published,
+    document_of,
+    path_of,
+    sent_proposal,
+)
 from vcio_shared.clock import FixedClock
 from vcio_shared.testing import auth
 
-SIGNER = {"signer_name": "Dr. Ada Smith", "signer_email": "ada@acme-dental.example"}
 OPTION = [{"activity": "NIST cybersecurity review", "amount": "250.00"}]
 
 
@@ -250,3 +259,25 @@ async def test_the_no_script_quote_form_needs_the_csrf_token(client: httpx.Async
     p = await sent_proposal(client, app)
     r = await client.post(f"{path_of(p['accept_url'])}/quote", data={"option": "option-1"})
     assert r.status_code == 403
+
+
+async def test_the_page_shows_inclusive_dates_renewal_and_the_terms_frozen_when_sent(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    await client.put("/v1/msp-profile", json=PROFILE, headers=auth())
+    p = await sent_proposal(client, app, start_date="2027-01-01")
+    # The MSP edits its terms after sending: the client still reads, and signs, the ones it was sent.
+    await client.put("/v1/msp-profile", json={**PROFILE, "terms": TERMS_B}, headers=auth())
+    html = (await client.get(path_of(p["accept_url"]))).text
+    assert "from 1 January 2027 to 31 December 2027," in html
+    assert "1 January 2028" not in html
+    assert "1 January 2027 – 31 January 2027, tax 8.25%" in html  # the first invoice's period, inclusive
+    assert f'<p id="renewal-terms"><strong>{RENEWS}</strong></p>' in html
+    assert '<div class="terms" id="msp-terms">1. Fees are due within 30 days.\n2. Either party' in html
+    assert TERMS_B not in html
+    accepted = (await client.post(f"{path_of(p['accept_url'])}/accept", json=SIGNER)).json()
+    body, doc = await document_of(client, p["id"])
+    assert hashlib.sha256(body).hexdigest() == accepted["document_sha256"]
+    assert doc["msp"]["terms"] == TERMS_A
+    html = (await client.get(path_of(p["accept_url"]))).text
+    assert RENEWS in html and "30 days" in html and accepted["document_sha256"] in html

@@ -1,12 +1,17 @@
-"""Composing a draft: lines, totals, scope, the calendar and the checks on its terms."""
+"""Composing a draft: lines, totals, scope, the calendar, auto-renewal and the checks on its terms."""
 
 import httpx
 from fastapi import FastAPI
 
 from services.proposals.tests.support import (
+    ENDS,
+    RENEWS,
+    SIGNER,
+    await_published,
     create_client,
     create_proposal,
     package_event,
+    path_of,
     seed,
 )
 from vcio_shared.testing import auth
@@ -217,3 +222,23 @@ async def test_patching_a_draft_recomputes_it(client: httpx.AsyncClient, setup: 
     r = await client.patch(f"/v1/proposals/{p['id']}", json={"term_months": 24}, headers=auth())
     assert r.status_code == 200
     assert (r.json()["contract_value"], r.json()["schedule_summary"][1]["occurrences"]) == ("36500.00", 24)
+
+
+async def test_auto_renew_defaults_to_true_can_be_changed_and_reaches_the_accepted_event(
+    client: httpx.AsyncClient, app: FastAPI, nats_url: str
+) -> None:
+    package_id = await seed(app, package_event())
+    c = await create_client(client)
+    assert (await create_proposal(client, c["id"], package_id))["auto_renew"] is True
+    p = await create_proposal(client, c["id"], package_id, auto_renew=False, start_date="2027-01-01")
+    assert (p["auto_renew"], p["renewal_terms"]) == (False, ENDS)
+    r = await client.patch(f"/v1/proposals/{p['id']}", json={"auto_renew": None}, headers=auth())
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "auto_renew"]
+    r = await client.patch(f"/v1/proposals/{p['id']}", json={"auto_renew": True}, headers=auth())
+    assert (r.json()["auto_renew"], r.json()["renewal_terms"]) == (True, RENEWS)
+    r = await client.patch(f"/v1/proposals/{p['id']}", json={"auto_renew": False}, headers=auth())
+    sent = (await client.post(f"/v1/proposals/{p['id']}/send", headers=auth())).json()
+    assert (await client.post(f"{path_of(sent['accept_url'])}/accept", json=SIGNER)).status_code == 200
+    [event] = await await_published(nats_url, "vcio.proposals.proposal.accepted", 1)
+    assert event["data"]["auto_renew"] is False
+    assert (event["data"]["start_date"], event["data"]["end_date"]) == ("2027-01-01", "2028-01-01")  # API: exclusive

@@ -1,12 +1,16 @@
-"""A proposal after its draft: send, revise, staff acceptance."""
+"""A proposal after its draft: send, revise, staff acceptance, and the accepted event billing and the scheduler read."""
+
+from decimal import Decimal
 
 import httpx
 from fastapi import FastAPI
 
 from services.proposals.tests.support import (
+    SIGNER,
     await_published,
     create_client,
     create_proposal,
+    path_of,
     sent_proposal,
 )
 from vcio_shared.clock import FixedClock
@@ -200,3 +204,84 @@ async def test_a_discount_without_a_reason_is_accepted_as_the_contract_allows(
 ) -> None:
     p = await _new(client, setup, discount_percent=10)
     assert (p["discount_percent"], p["discount_reason"], p["monthly_total"]) == ("10.00", None, "1350.00")
+
+
+# long: the whole accepted event, stated field by field as billing and the scheduler read it
+async def test_the_accepted_event_carries_what_billing_and_scheduler_need(
+    client: httpx.AsyncClient, app: FastAPI, nats_url: str
+) -> None:
+    p = await sent_proposal(
+        client,
+        app,
+        discount_percent="10",
+        discount_reason="Loyalty",
+        optional_items=[
+            {"activity": "NIST cybersecurity review", "amount": "250.00"},
+            {"description": "After-hours support", "amount": "99.99"},
+        ],
+        one_time_items=[{"description": "Microsoft 365 migration", "amount": "1200.00"}],
+    )
+    r = await client.post(f"{path_of(p['accept_url'])}/accept", json={**SIGNER, "selected_options": ["option-1"]})
+    assert r.status_code == 200
+    [event] = await await_published(nats_url, "vcio.proposals.proposal.accepted", 1)
+    data = event["data"]
+    assert data["client"] == {
+        "id": p["client_id"],
+        "name": "Acme Dental",
+        "email": "office@acme-dental.example",
+        "timezone": "America/New_York",
+        "currency": "USD",
+        "tax_rate": "8.25",
+        "payment_terms_days": 30,
+    }
+    assert data["package"] == {"id": p["package"]["id"], "version": 1, "name": "vCIO Essentials", "tier": "Essentials"}
+    assert data["recurring_lines"] == [
+        {"description": "vCIO Essentials (Essentials)", "amount": "1350.00"},
+        {"description": "Add-on: NIST cybersecurity review", "amount": "225.00"},
+    ]
+    assert data["one_time_lines"] == [
+        {"description": "Onboarding", "amount": "500.00"},
+        {"description": "Microsoft 365 migration", "amount": "1200.00"},
+    ]
+    assert (data["monthly_total"], data["one_time_total"], data["contract_value"]) == ("1575.00", "1700.00", "20600.00")
+    assert sum(Decimal(ln["amount"]) for ln in data["recurring_lines"]) == Decimal(data["monthly_total"])
+    assert sum(Decimal(ln["amount"]) for ln in data["one_time_lines"]) == Decimal(data["one_time_total"])
+    assert [a["name"] for a in data["activities"]] == [
+        "Quarterly business review",
+        "Monthly ticket review",
+        "Annual IT roadmap",
+        "NIST cybersecurity review",
+    ]
+    assert data["activities"][0] == {
+        "name": "Quarterly business review",
+        "category": "it_strategy",
+        "track": "business",
+        "billing_mode": "billable",
+        "cadence": "FREQ=MONTHLY;INTERVAL=3",
+        "role": "vcio",
+        "effort_hours": "4",
+        "deliverable": "QBR deck",
+    }
+    assert (data["start_date"], data["term_months"], data["billing_cycle"], data["discount_percent"]) == (
+        "2027-02-01",
+        12,
+        "monthly",
+        "10.00",
+    )
+    assert (data["signer_name"], data["signer_email"], data["accepted_at"]) == (
+        "Dr. Ada Smith",
+        "ada@acme-dental.example",
+        "2027-01-04T15:00:00+00:00",
+    )
+    assert data["document_sha256"] == r.json()["document_sha256"]
+    assert event["subject"] == p["id"] and event["source"] == "/vcio/proposals"
+
+
+async def test_an_unticked_optional_activity_is_not_delivered(
+    client: httpx.AsyncClient, app: FastAPI, nats_url: str
+) -> None:
+    p = await sent_proposal(client, app, optional_items=[{"activity": "NIST cybersecurity review", "amount": "250.00"}])
+    await client.post(f"{path_of(p['accept_url'])}/accept", json=SIGNER)
+    [event] = await await_published(nats_url, "vcio.proposals.proposal.accepted", 1)
+    assert "NIST cybersecurity review" not in [a["name"] for a in event["data"]["activities"]]
+    assert event["data"]["monthly_total"] == "1500.00"

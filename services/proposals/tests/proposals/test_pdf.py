@@ -6,10 +6,15 @@ from fastapi import FastAPI
 from pypdf import PdfReader
 
 from proposals.proposals.pdf import PdfRenderer
-from services.proposals.tests.support import path_of, sent_proposal
+from services.proposals.tests.support import (
+    ENDS,
+    PROFILE,
+    SIGNER,
+    path_of,
+    pdf_text,
+    sent_proposal,
+)
 from vcio_shared.testing import auth
-
-SIGNER = {"signer_name": "Dr. Ada Smith", "signer_email": "ada@acme-dental.example"}
 
 
 def _text(pdf: bytes) -> str:
@@ -118,3 +123,13 @@ async def test_renders_beyond_the_cap_wait_then_get_503_with_retry_after(
         app.state.pdf.slots.release()
     assert (await client.get(f"{path_of(p['accept_url'])}/pdf")).status_code == 200
     assert app.state.pdf.renders == 1
+
+
+async def test_the_pdf_shows_renewal_terms_and_inclusive_dates(client: httpx.AsyncClient, app: FastAPI) -> None:
+    await client.put("/v1/msp-profile", json=PROFILE, headers=auth())
+    p = await sent_proposal(client, app, start_date="2027-01-01", auto_renew=False)
+    text = pdf_text((await client.get(f"{path_of(p['accept_url'])}/pdf")).content)
+    assert "from 1 January 2027 to 31 December 2027," in text
+    assert "1 January 2028" not in text
+    assert ENDS in text
+    assert "Terms 1. Fees are due within 30 days. 2. Either party may end this agreement for cause." in text
