@@ -5,18 +5,9 @@ import asyncio
 import httpx
 
 from vcio_shared.testing import auth
+from vcio_shared.vocabulary import CATEGORIES
 
-ALL_CATEGORIES = {
-    "it_strategy",
-    "business_applications",
-    "data_and_bi",
-    "office_productivity",
-    "proposals",
-    "system_integrations",
-    "cybersecurity",
-    "infrastructure",
-    "account_management",
-}
+ALL_CATEGORIES = set(CATEGORIES)  # every job a vCIO is described with
 
 
 async def test_starter_catalog_loads_three_published_tiers(client: httpx.AsyncClient) -> None:
