@@ -1,17 +1,29 @@
-import datetime as dt
-from collections.abc import AsyncIterator, Callable
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
+import nats
 import pytest
+from nats.js.api import StreamConfig
+from nats.js.errors import BadRequestError
 
-from integrations.main import build_app
+from integrations.main import STREAMS, build_app
 from vcio_shared.clock import FixedClock
+from vcio_shared.embedded import free_port
+from vcio_shared.events import build, encode
+from vcio_shared.runtime import Runtime
 from vcio_shared.settings import Settings, load_settings
-from vcio_shared.testing import TEST_SECRET, running
+from vcio_shared.testing import TEST_SECRET, eventually, running
 
-# A fixed Fernet key (32 bytes, url-safe base64): tests only.
-TEST_SECRETS_KEY = "dGVzdC1rZXktZm9yLXRoZS12Y2lvLXN1aXRlLTAwMDA="
-START = dt.datetime(2027, 1, 4, 9, 0, tzinfo=dt.UTC)
+sys.path.insert(0, str(Path(__file__).parent))
+
+import contextlib
+
+from integrations_helpers import RECEIVER, START, TEST_SECRETS_KEY, Publish, Receiver, Service  # noqa: E402
 
 
 @pytest.fixture
@@ -20,17 +32,75 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
+async def streams(nats_url: str) -> None:
+    """The streams the four other services own (they are not running here), and this service's own."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        for stream, prefix in STREAMS.items():
+            with contextlib.suppress(BadRequestError):
+                await js.add_stream(StreamConfig(name=stream, subjects=[f"vcio.{prefix}.>"], duplicate_window=120))
+    finally:
+        await nc.close()
+
+
+@pytest.fixture
 def settings(database_factory: Callable[[str], str], nats_url: str) -> Settings:
+    """Private addresses allowed: the receiver listens on 127.0.0.1 (the SSRF tests turn it off)."""
     return load_settings(
         "integrations",
         database_url=database_factory("integrations"),
         nats_url=nats_url,
         jwt_secret=TEST_SECRET,
         secrets_key=TEST_SECRETS_KEY,
+        webhooks_allow_private=True,
     )
 
 
 @pytest.fixture
-async def client(settings: Settings, clock: FixedClock) -> AsyncIterator[httpx.AsyncClient]:
-    async with running(build_app(settings, clock=clock)) as c:
-        yield c
+async def service(settings: Settings, clock: FixedClock, streams: None) -> AsyncIterator[Service]:
+    app = build_app(settings, clock=clock)
+    async with running(app) as http:
+        runtime: Runtime = app.state.runtime
+        await eventually(lambda: runtime.bus.is_connected)
+        yield Service(http, runtime, clock)
+
+
+@pytest.fixture
+async def client(service: Service) -> httpx.AsyncClient:
+    return service.http
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, str(RECEIVER), str(port)])
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/_received", timeout=0.2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        yield Receiver(port)
+    finally:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture
+async def publish(nats_url: str, streams: None) -> AsyncIterator[Publish]:
+    """Publish a real CloudEvent on its stream, as its service's relay does; returns the bytes sent."""
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+
+    async def send(type_: str, data: dict[str, Any], tenant: str = "tenant-a") -> bytes:
+        event = build(type_.split(".")[1], type_, tenant, data, now=START)
+        payload = encode(event)
+        await js.publish(type_, payload, headers={"Nats-Msg-Id": event.id})
+        return payload
+
+    try:
+        yield send
+    finally:
+        await nc.close()

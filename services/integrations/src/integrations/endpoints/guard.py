@@ -14,6 +14,16 @@ from urllib.parse import urlsplit
 METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 
 
+_KINDS = (
+    ("unspecified", "an unspecified address"),
+    ("loopback", "a loopback address"),
+    ("multicast", "a multicast address"),
+    ("link_local", "a link-local address"),
+    ("reserved", "a reserved address"),
+    ("private", "a private address"),
+)
+
+
 class UnsafeUrl(ValueError):
     """The URL may not receive webhooks; the message says why."""
 
@@ -24,9 +34,9 @@ def refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | Non
         address = address.ipv4_mapped
     if address in METADATA:
         return "a cloud metadata address"
-    for kind in ("loopback", "private", "link_local", "multicast", "reserved", "unspecified"):
+    for kind, phrase in _KINDS:  # the most telling first: 0.0.0.0 and ::1 are "private" too
         if getattr(address, f"is_{kind}"):
-            return f"a {kind.replace('_', '-')} address"
+            return phrase
     if not address.is_global:
         return "not a public address"
     return None

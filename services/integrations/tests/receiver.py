@@ -1,0 +1,71 @@
+"""A real webhook receiver, run as its own process: `python receiver.py <port>`.
+
+It verifies each POST with standardwebhooks' own `Webhook.verify`, once per secret it was given, and records what
+it got. `POST /_control {"secrets": [...], "answers": [500, 500]}` sets the secrets and the status codes of the
+next answers (then 200); `GET /_received` lists what came; `POST /_reset` forgets it."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from standardwebhooks import Webhook
+
+STATE: dict[str, Any] = {"secrets": [], "answers": [], "received": [], "slow": 0.0}
+LOCK = threading.Lock()
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        return None
+
+    def _answer(self, status: int, body: Any = None) -> None:
+        data = json.dumps(body if body is not None else {}).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        with LOCK:
+            self._answer(200, STATE["received"])
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("content-length", "0")))
+        if self.path == "/_control":
+            with LOCK:
+                STATE.update(json.loads(body))
+            return self._answer(200)
+        if self.path == "/_reset":
+            with LOCK:
+                STATE.update(received=[], answers=[])
+            return self._answer(200)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        verified = []
+        for n, secret in enumerate(STATE["secrets"]):
+            try:
+                Webhook(secret).verify(body, headers)
+                verified.append(n)
+            except Exception:
+                pass
+        with LOCK:
+            status = STATE["answers"].pop(0) if STATE["answers"] else 200
+            STATE["received"].append(
+                {
+                    "path": self.path,
+                    "headers": {k: headers[k] for k in headers if k.startswith("webhook-") or k == "content-type"},
+                    "body": body.decode(),
+                    "verified_with": verified,
+                    "answered": status,
+                }
+            )
+        self._answer(status)
+
+
+if __name__ == "__main__":
+    server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+    server.serve_forever()
