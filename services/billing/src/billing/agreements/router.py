@@ -16,34 +16,26 @@ from billing.agreements.schemas import (
     ChangeOut,
     ChangeRequest,
 )
-from billing.deps import Reader, Writer
+from billing.deps import Listing, Once, Reader, Writer
 from vcio_shared.db import SessionDep
-from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep
-from vcio_shared.schemas import Page, PageDep, page_of
+from vcio_shared.schemas import Page, page_of
 
 router = APIRouter(prefix="/v1/agreements", tags=["agreements"])
 
 
 @router.get("")
 async def list_agreements(
-    principal: Reader,
-    session: SessionDep,
-    page: PageDep,
+    ls: Listing,
     client_id: uuid.UUID | None = None,
     proposal_id: uuid.UUID | None = None,
     status: Annotated[Literal["active", "cancelled", "expired"] | None, Query()] = None,
 ) -> Page[AgreementOut]:
+    filters = {"client_id": client_id, "proposal_id": proposal_id, "status": status}
     items = await service.list_agreements(
-        session,
-        principal.tenant_id,
-        client_id=client_id,
-        proposal_id=proposal_id,
-        status=status,
-        after=page.after,
-        limit=page.limit,
+        ls.session, ls.principal.tenant_id, after=ls.page.after, limit=ls.page.limit, **filters
     )
-    return page_of(items, page.limit)
+    return page_of(items, ls.page.limit)
 
 
 @router.get("/{agreement_id}")
@@ -84,10 +76,6 @@ async def change_agreement(
 
 
 @router.post("/{agreement_id}/renew", response_model=AgreementOut)
-async def renew_agreement(
-    agreement_id: uuid.UUID, principal: Writer, session: SessionDep, idem: IdempotencyDep, clock: ClockDep
-) -> Any:
+async def renew_agreement(agreement_id: uuid.UUID, w: Once) -> Any:
     """Renew the current term now (once per term end; 409 says why not). The same Idempotency-Key replays."""
-    return await idem.once(
-        principal.tenant_id, lambda: renewals.renew_now(session, principal, agreement_id, clock.now()), 200
-    )
+    return await w.once(lambda: renewals.renew_now(w.session, w.principal, agreement_id, w.clock.now()), 200)

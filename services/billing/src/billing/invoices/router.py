@@ -11,16 +11,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.types import Scope
 
-from billing.deps import Reader, Writer
+from billing.deps import Listing, Once, Reader, Writer
 from billing.invoices import render, service
 from billing.invoices.schemas import CreditNoteCreate, CreditNoteOut, InvoiceDetailOut, InvoiceOut, PaymentRequest
 from vcio_shared.auth import bearer_principal
 from vcio_shared.db import SessionDep, reader_of
 from vcio_shared.errors import NotFound
 from vcio_shared.http import HotRead
-from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep
-from vcio_shared.schemas import Page, PageDep
+from vcio_shared.schemas import Page
 
 router = APIRouter(tags=["invoices"])
 Status = Literal["draft", "issued", "paid", "void", "uncollectible"]
@@ -28,16 +27,14 @@ Status = Literal["draft", "issued", "paid", "void", "uncollectible"]
 
 @router.get("/v1/invoices", response_model=Page[InvoiceOut])
 async def list_invoices(
-    principal: Reader,
-    session: SessionDep,
-    page: PageDep,
+    ls: Listing,
     agreement_id: uuid.UUID | None = None,
     client_id: uuid.UUID | None = None,
     status: Annotated[Status | None, Query()] = None,
     run_id: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     filters = {"agreement_id": agreement_id, "client_id": client_id, "status": status, "run_id": run_id}
-    return await service.list_invoices(session, principal.tenant_id, page, **filters)
+    return await service.list_invoices(ls.session, ls.principal.tenant_id, ls.page, **filters)
 
 
 @router.get("/v1/invoices/{invoice_id}", response_model=InvoiceDetailOut)
@@ -87,19 +84,11 @@ async def issue_invoice(
 
 
 @router.post("/v1/invoices/{invoice_id}/payments", status_code=201, response_model=InvoiceOut)
-async def pay_invoice(
-    invoice_id: uuid.UUID,
-    body: PaymentRequest,
-    principal: Writer,
-    session: SessionDep,
-    idem: IdempotencyDep,
-    clock: ClockDep,
-) -> Any:
-    return await idem.once(
-        principal.tenant_id,
+async def pay_invoice(invoice_id: uuid.UUID, body: PaymentRequest, w: Once) -> Any:
+    return await w.once(
         lambda: service.record_payment(
-            session, principal, invoice_id, body.amount, body.paid_at, body.reference, clock.now()
-        ),
+            w.session, w.principal, invoice_id, body.amount, body.paid_at, body.reference, w.clock.now()
+        )
     )
 
 
@@ -116,32 +105,22 @@ async def uncollectible(invoice_id: uuid.UUID, principal: Writer, session: Sessi
 
 
 @router.post("/v1/invoices/{invoice_id}/credit-notes", status_code=201, response_model=CreditNoteOut)
-async def credit_invoice(
-    invoice_id: uuid.UUID,
-    body: CreditNoteCreate,
-    principal: Writer,
-    session: SessionDep,
-    idem: IdempotencyDep,
-    clock: ClockDep,
-) -> Any:
-    return await idem.once(
-        principal.tenant_id,
+async def credit_invoice(invoice_id: uuid.UUID, body: CreditNoteCreate, w: Once) -> Any:
+    return await w.once(
         lambda: service.manual_credit(
-            session, principal, invoice_id, body.amount, body.reason, clock.today(), clock.now()
-        ),
+            w.session, w.principal, invoice_id, body.amount, body.reason, w.clock.today(), w.clock.now()
+        )
     )
 
 
 @router.get("/v1/credit-notes", response_model=Page[CreditNoteOut])
 async def list_credit_notes(
-    principal: Reader,
-    session: SessionDep,
-    page: PageDep,
+    ls: Listing,
     invoice_id: uuid.UUID | None = None,
     agreement_id: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     filters = {"invoice_id": invoice_id, "agreement_id": agreement_id}
-    return await service.list_credit_notes(session, principal.tenant_id, page, **filters)
+    return await service.list_credit_notes(ls.session, ls.principal.tenant_id, ls.page, **filters)
 
 
 @router.get("/v1/credit-notes/{credit_note_id}", response_model=CreditNoteOut)

@@ -8,12 +8,11 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from billing.deps import Reader, Writer
+from billing.deps import Once, Reader
 from billing.runs import service
 from billing.runs.schemas import DryRunOut, RunCreate, RunOut
 from vcio_shared.db import SessionDep
-from vcio_shared.idempotency import IdempotencyDep
-from vcio_shared.runtime import ClockDep, RuntimeDep
+from vcio_shared.runtime import RuntimeDep
 from vcio_shared.schemas import Page, PageDep, page_of
 
 router = APIRouter(prefix="/v1/billing-runs", tags=["billing runs"])
@@ -28,14 +27,8 @@ router = APIRouter(prefix="/v1/billing-runs", tags=["billing runs"])
         202: {"model": RunOut, "description": "started in the background"},
     },
 )
-async def create_run(
-    body: RunCreate,
-    principal: Writer,
-    session: SessionDep,
-    idem: IdempotencyDep,
-    runtime: RuntimeDep,
-    clock: ClockDep,
-) -> Any:
+async def create_run(body: RunCreate, w: Once, runtime: RuntimeDep) -> Any:
+    principal, idem, clock = w.principal, w.idem, w.clock
     if (replayed := await idem.replay(principal.tenant_id)) is not None:
         return replayed
     if body.dry_run:
