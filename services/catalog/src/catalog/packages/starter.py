@@ -9,7 +9,7 @@ Higher tiers meet more often and go deeper. Prices follow the trade's range: $1,
 
 from __future__ import annotations
 
-from catalog.packages.schemas import PackageCreate
+from catalog.packages.schemas import ActivityCreate, PackageCreate
 
 YEARLY, QUARTERLY, MONTHLY = "FREQ=YEARLY", "FREQ=MONTHLY;INTERVAL=3", "FREQ=MONTHLY"
 VCIO, AM, TAM, ENG = "vcio", "account_manager", "technical_account_manager", "engineer"
@@ -20,55 +20,47 @@ def _a(
     category: str,
     cadence: str,
     role: str,
-    hours: str,
+    effort_hours: str,
     deliverable: str,
     *,
     track: str = "business",
-    mode: str = "billable",
-) -> dict[str, str]:
-    return {
-        "name": name,
-        "category": category,
-        "track": track,
-        "billing_mode": mode,
-        "cadence": cadence,
-        "role": role,
-        "effort_hours": hours,
-        "deliverable": deliverable,
-    }
+    billing_mode: str = "billable",
+) -> ActivityCreate:
+    """An activity of a tier; its arguments are the activity's fields."""
+    return ActivityCreate.model_validate(locals())
 
 
-def _technical(name: str, category: str, cadence: str, role: str, hours: str, deliverable: str) -> dict[str, str]:
+def _technical(name: str, category: str, cadence: str, role: str, hours: str, deliverable: str) -> ActivityCreate:
     # technical vCIO work is usually part of the MSP's main package: it is delivered, tracked, not billed apart
-    return _a(name, category, cadence, role, hours, deliverable, track="technical", mode="included")
+    return _a(name, category, cadence, role, hours, deliverable, track="technical", billing_mode="included")
 
 
 # the reviews every tier holds, deeper and longer in higher tiers
 
 
-def _nist(hours: str, deliverable: str) -> dict[str, str]:
+def _nist(hours: str, deliverable: str) -> ActivityCreate:
     return _technical("NIST cybersecurity review", "cybersecurity", QUARTERLY, TAM, hours, deliverable)
 
 
-def _infrastructure(hours: str, deliverable: str) -> dict[str, str]:
+def _infrastructure(hours: str, deliverable: str) -> ActivityCreate:
     return _technical("Infrastructure and lifecycle review", "infrastructure", QUARTERLY, TAM, hours, deliverable)
 
 
-def _ticket_review(hours: str) -> dict[str, str]:
+def _ticket_review(hours: str) -> ActivityCreate:
     deliverable = "Ticket trends and recurring issues"
     return _technical("Service delivery and ticket review", "infrastructure", MONTHLY, TAM, hours, deliverable)
 
 
-def _posture_check(hours: str) -> dict[str, str]:
+def _posture_check(hours: str) -> ActivityCreate:
     deliverable = "Monthly security posture summary"
     return _technical("Security posture check", "cybersecurity", MONTHLY, TAM, hours, deliverable)
 
 
-def _qbr(hours: str) -> dict[str, str]:
+def _qbr(hours: str) -> ActivityCreate:
     return _a("Quarterly business review (QBR)", "account_management", QUARTERLY, AM, hours, "QBR deck and action list")
 
 
-def _renewal(hours: str) -> dict[str, str]:
+def _renewal(hours: str) -> ActivityCreate:
     deliverable = "Renewal recommendation and satisfaction survey"
     return _a("Renewal and satisfaction review", "account_management", YEARLY, AM, hours, deliverable)
 
@@ -207,7 +199,7 @@ STRATEGIC = [
 ]
 
 
-def _package(name: str, tier: str, price: str, description: str, activities: list[dict[str, str]]) -> PackageCreate:
+def _package(name: str, tier: str, price: str, description: str, activities: list[ActivityCreate]) -> PackageCreate:
     return PackageCreate.model_validate(
         {
             "name": name,
