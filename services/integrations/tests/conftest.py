@@ -11,7 +11,8 @@ import pytest
 from nats.js.api import StreamConfig
 from nats.js.errors import BadRequestError
 
-from integrations.main import STREAMS, build_app
+from integrations.main import build_app
+from integrations.streams import STREAMS
 from vcio_shared.clock import FixedClock
 from vcio_shared.embedded import free_port
 from vcio_shared.events import build, encode

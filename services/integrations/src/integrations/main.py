@@ -8,6 +8,7 @@ from integrations.deliveries.handlers import handle_event
 from integrations.deliveries.router import router as deliveries_router
 from integrations.deliveries.sender import start_sender
 from integrations.endpoints.router import router as endpoints_router
+from integrations.streams import STREAMS
 from vcio_shared.bus import ConsumerSpec
 from vcio_shared.clock import Clock
 from vcio_shared.runtime import Runtime, ServiceSpec, create_app
@@ -17,8 +18,6 @@ SERVICE = "integrations"
 
 # One durable consumer `integrations--webhooks` per stream (a name is per stream in JetStream); the service's
 # own events (an endpoint disabled) go out too.
-STREAMS = {"CATALOG": "catalog", "PROPOSALS": "proposals", "BILLING": "billing", "SCHEDULER": "scheduler"}
-STREAMS["INTEGRATIONS"] = "integrations"
 WEBHOOK_CONSUMERS = [
     ConsumerSpec(name="integrations--webhooks", stream=stream, subjects=(f"vcio.{prefix}.>",), handler=handle_event)
     for stream, prefix in STREAMS.items()

@@ -7,11 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from integrations.deliveries import service
-from integrations.deliveries.schemas import DeliveryOut, Status
+from integrations.deliveries import replay, service
+from integrations.deliveries.schemas import DeliveryOut, ReplayOut, ReplayRequest, Status
 from integrations.deps import Reader, Writer
+from integrations.endpoints import service as endpoints
+from integrations.streams import STREAMS
 from vcio_shared.db import SessionDep
-from vcio_shared.runtime import ClockDep
+from vcio_shared.errors import Unavailable
+from vcio_shared.runtime import ClockDep, RuntimeDep
 from vcio_shared.schemas import Page, PageDep
 
 router = APIRouter(tags=["webhook deliveries"])
@@ -46,3 +49,20 @@ async def retry_delivery(
 @router.post("/v1/webhook-endpoints/{endpoint_id}/test", status_code=202)
 async def test_endpoint(endpoint_id: uuid.UUID, principal: Writer, session: SessionDep, clock: ClockDep) -> DeliveryOut:
     return await service.ping(session, principal.tenant_id, endpoint_id, clock.now())
+
+
+@router.post("/v1/webhook-endpoints/{endpoint_id}/replay", status_code=202)
+async def replay_endpoint(
+    endpoint_id: uuid.UUID,
+    body: ReplayRequest,
+    principal: Writer,
+    session: SessionDep,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+) -> ReplayOut:
+    """Every event of the endpoint since `since`, read back from the streams, sent again."""
+    endpoint = await endpoints.found(session, principal.tenant_id, endpoint_id)
+    if not runtime.bus.is_connected:
+        raise Unavailable("NATS is not reachable: the streams cannot be read")
+    queued = await replay.replay(session, runtime.bus.js, STREAMS, endpoint, body.since, clock.now())
+    return ReplayOut(endpoint_id=endpoint_id, since=body.since, queued=queued)
