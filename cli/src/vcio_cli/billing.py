@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from vcio_cli.client import client, fail_on_problem
+from vcio_cli.client import Column, client, fail_on_problem, items_table
 
 app = typer.Typer(help="billing commands", no_args_is_help=True)
 console = Console()
@@ -95,13 +95,6 @@ def runs(tenant: str = typer.Option(..., "--tenant")) -> None:
     with client("billing", tenant) as http:
         r = http.get("/v1/billing-runs", params={"limit": 50})
         fail_on_problem(r)
-    table = Table("id", "as of", "status", "invoices", "duration")
-    for item in r.json()["items"]:
-        table.add_row(
-            item["id"],
-            item["as_of"],
-            item["status"],
-            str(item["invoices_created"]),
-            f"{(item['duration_ms'] or 0) / 1000:.2f}s",
-        )
-    console.print(table)
+    columns: dict[str, Column] = {"id": "id", "as of": "as_of", "status": "status", "invoices": "invoices_created"}
+    columns["duration"] = lambda item: f"{(item['duration_ms'] or 0) / 1000:.2f}s"
+    console.print(items_table(r.json()["items"], columns))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import httpx
 import typer
+from rich.table import Table
 
 from vcio_shared.auth import SCOPES, issue_token
 from vcio_shared.settings import DEFAULT_PORTS
@@ -63,3 +66,15 @@ def fail_on_problem(response: httpx.Response) -> None:
             detail = response.text
         typer.secho(f"{response.status_code}: {detail}", err=True, fg="red")
         raise typer.Exit(1)
+
+
+Column = str | Callable[[Any], str]  # an item's field, or a function of the item
+
+
+def items_table(items: Iterable[Mapping[str, Any]], columns: Mapping[str, Column]) -> Table:
+    """A table of a page's items: a column per heading, showing the item's field of that name, or what the
+    function makes of the item."""
+    table = Table(*columns)
+    for item in items:
+        table.add_row(*(str(item[how]) if isinstance(how, str) else how(item) for how in columns.values()))
+    return table

@@ -51,8 +51,8 @@ class ServiceSpec:
     """What makes a service itself: its name, routers, consumers and sweeps."""
 
     name: str
-    title: str
     routers: Sequence[APIRouter]
+    title: str = ""  # the OpenAPI document's title; "vcio <name>" when empty
     consumers: Sequence[ConsumerSpec] = ()
     periodic: Sequence[PeriodicTask] = ()
     description: str = ""
@@ -307,7 +307,7 @@ def create_app(
     # FastAPI's native OpenTelemetry hooks look up the tracer/meter/logger providers on every request; the
     # platform has its own metrics (/metrics) and structured logs, so they are off.
     app = FastAPI(
-        title=spec.title,
+        title=spec.title or f"vcio {spec.name}",
         description=spec.description,
         version="1.0.0",
         lifespan=lifespan,

@@ -14,7 +14,6 @@ SERVICE = "catalog"
 
 SPEC = ServiceSpec(
     name=SERVICE,
-    title="vcio catalog",
     description="vCIO packages, tiers, prices and activity templates with RRULE cadences, versioned.",
     routers=[packages_router, starter_router],
 )

@@ -36,7 +36,6 @@ EXPIRY = PeriodicTask(name="expire-proposals", interval=60.0, run=sweeps.expire_
 
 SPEC = ServiceSpec(
     name=SERVICE,
-    title="vcio proposals",
     description="Clients, proposals built from published packages, the client's page to accept, HTML and PDF.",
     routers=[clients_router, proposals_router, catalog_router, msp_router, client_page_router],
     consumers=[CATALOG_CONSUMER],
