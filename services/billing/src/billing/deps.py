@@ -1,6 +1,6 @@
 """Route dependencies: the billing scopes (what `vcio_shared.auth.scoped` gives, spelled so mypy can read it), and
-what the routes of one kind take together: a list (reader, session, page) and an idempotent write (writer,
-session, Idempotency-Key, clock)."""
+what each kind of route takes as one parameter: Reading, Listing (+ page), Writing (+ clock) and Once (a write
+that honours Idempotency-Key)."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -21,35 +21,57 @@ Writer = Annotated[Principal, Depends(require("billing:write"))]
 
 
 @dataclass(frozen=True)
-class ListRequest:
-    """A list route's reader, session and page (`after`, `limit`)."""
+class ReadRequest:
+    """A reading route's principal (billing:read) and session."""
 
     principal: Principal
     session: AsyncSession
-    page: PageParams
-
-
-async def _list_request(principal: Reader, session: SessionDep, page: PageDep) -> ListRequest:
-    return ListRequest(principal, session, page)
 
 
 @dataclass(frozen=True)
-class OnceRequest:
-    """A write that honours Idempotency-Key: its writer, session, key and clock."""
+class ListRequest(ReadRequest):
+    """A list route's reader, session and page (`after`, `limit`)."""
+
+    page: PageParams
+
+
+@dataclass(frozen=True)
+class WriteRequest:
+    """A writing route's principal (billing:write), session and clock."""
 
     principal: Principal
     session: AsyncSession
-    idem: Idempotency
     clock: Clock
+
+
+@dataclass(frozen=True)
+class OnceRequest(WriteRequest):
+    """A write that honours Idempotency-Key: its writer, session, clock and key."""
+
+    idem: Idempotency
 
     async def once(self, answer: Callable[[], Awaitable[Any]], status_code: int = 201) -> Any:
         """`answer()`, or the first answer given under the request's key (`Idempotency.once`)."""
         return await self.idem.once(self.principal.tenant_id, answer, status_code)
 
 
+async def _read_request(principal: Reader, session: SessionDep) -> ReadRequest:
+    return ReadRequest(principal, session)
+
+
+async def _list_request(principal: Reader, session: SessionDep, page: PageDep) -> ListRequest:
+    return ListRequest(principal, session, page)
+
+
+async def _write_request(principal: Writer, session: SessionDep, clock: ClockDep) -> WriteRequest:
+    return WriteRequest(principal, session, clock)
+
+
 async def _once_request(principal: Writer, session: SessionDep, idem: IdempotencyDep, clock: ClockDep) -> OnceRequest:
-    return OnceRequest(principal, session, idem, clock)
+    return OnceRequest(principal, session, clock, idem)
 
 
+Reading = Annotated[ReadRequest, Depends(_read_request)]
 Listing = Annotated[ListRequest, Depends(_list_request)]
+Writing = Annotated[WriteRequest, Depends(_write_request)]
 Once = Annotated[OnceRequest, Depends(_once_request)]

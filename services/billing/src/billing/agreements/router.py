@@ -16,9 +16,7 @@ from billing.agreements.schemas import (
     ChangeOut,
     ChangeRequest,
 )
-from billing.deps import Listing, Once, Reader, Writer
-from vcio_shared.db import SessionDep
-from vcio_shared.runtime import ClockDep
+from billing.deps import Listing, Once, Reading, Writing
 from vcio_shared.schemas import Page, page_of
 
 router = APIRouter(prefix="/v1/agreements", tags=["agreements"])
@@ -39,39 +37,33 @@ async def list_agreements(
 
 
 @router.get("/{agreement_id}")
-async def get_agreement(agreement_id: uuid.UUID, principal: Reader, session: SessionDep) -> AgreementOut:
-    return await service.get_agreement(session, principal.tenant_id, agreement_id)
+async def get_agreement(agreement_id: uuid.UUID, r: Reading) -> AgreementOut:
+    return await service.get_agreement(r.session, r.principal.tenant_id, agreement_id)
 
 
 @router.patch("/{agreement_id}")
-async def update_agreement(
-    agreement_id: uuid.UUID, body: AgreementUpdate, principal: Writer, session: SessionDep, clock: ClockDep
-) -> AgreementOut:
-    return await service.set_auto_renew(session, principal, agreement_id, body.auto_renew, clock.now())
+async def update_agreement(agreement_id: uuid.UUID, body: AgreementUpdate, w: Writing) -> AgreementOut:
+    return await service.set_auto_renew(w.session, w.principal, agreement_id, body.auto_renew, w.clock.now())
 
 
 @router.post("/{agreement_id}/cancel")
-async def cancel_agreement(
-    agreement_id: uuid.UUID, body: CancelRequest, principal: Writer, session: SessionDep, clock: ClockDep
-) -> CancelOut:
+async def cancel_agreement(agreement_id: uuid.UUID, body: CancelRequest, w: Writing) -> CancelOut:
     return await flows.cancel(
-        session, principal, agreement_id, effective=body.effective_date, reason=body.reason, clock=clock
+        w.session, w.principal, agreement_id, effective=body.effective_date, reason=body.reason, clock=w.clock
     )
 
 
 @router.post("/{agreement_id}/change")
-async def change_agreement(
-    agreement_id: uuid.UUID, body: ChangeRequest, principal: Writer, session: SessionDep, clock: ClockDep
-) -> ChangeOut:
+async def change_agreement(agreement_id: uuid.UUID, body: ChangeRequest, w: Writing) -> ChangeOut:
     return await flows.change(
-        session,
-        principal,
+        w.session,
+        w.principal,
         agreement_id,
         effective=body.effective_date,
         monthly_amount=body.monthly_amount,
         package=body.package.model_dump() if body.package else None,
         activities=body.activities,
-        clock=clock,
+        clock=w.clock,
     )
 
 

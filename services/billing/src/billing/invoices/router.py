@@ -11,14 +11,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.types import Scope
 
-from billing.deps import Listing, Once, Reader, Writer
+from billing.deps import Listing, Once, Reader, Reading, Writing
 from billing.invoices import render, service
 from billing.invoices.schemas import CreditNoteCreate, CreditNoteOut, InvoiceDetailOut, InvoiceOut, PaymentRequest
 from vcio_shared.auth import bearer_principal
-from vcio_shared.db import SessionDep, reader_of
+from vcio_shared.db import reader_of
 from vcio_shared.errors import NotFound
 from vcio_shared.http import HotRead
-from vcio_shared.runtime import ClockDep
 from vcio_shared.schemas import Page
 
 router = APIRouter(tags=["invoices"])
@@ -67,20 +66,18 @@ HOT_READS = [HotRead("/v1/invoices/{invoice_id}", _INVOICE_PATH, hot_get_invoice
 
 
 @router.get("/v1/invoices/{invoice_id}/html", response_class=HTMLResponse)
-async def invoice_html(invoice_id: uuid.UUID, principal: Reader, session: SessionDep) -> HTMLResponse:
-    return HTMLResponse(await render.html(session, principal.tenant_id, invoice_id))
+async def invoice_html(invoice_id: uuid.UUID, r: Reading) -> HTMLResponse:
+    return HTMLResponse(await render.html(r.session, r.principal.tenant_id, invoice_id))
 
 
 @router.get("/v1/invoices/{invoice_id}/pdf", response_class=Response)
-async def invoice_pdf(invoice_id: uuid.UUID, principal: Reader, session: SessionDep) -> Response:
-    return Response(await render.pdf(session, principal.tenant_id, invoice_id), media_type="application/pdf")
+async def invoice_pdf(invoice_id: uuid.UUID, r: Reading) -> Response:
+    return Response(await render.pdf(r.session, r.principal.tenant_id, invoice_id), media_type="application/pdf")
 
 
 @router.post("/v1/invoices/{invoice_id}/issue", response_model=InvoiceOut)
-async def issue_invoice(
-    invoice_id: uuid.UUID, principal: Writer, session: SessionDep, clock: ClockDep
-) -> dict[str, Any]:
-    return await service.approve(session, principal, invoice_id, clock.today(), clock.now())
+async def issue_invoice(invoice_id: uuid.UUID, w: Writing) -> dict[str, Any]:
+    return await service.approve(w.session, w.principal, invoice_id, w.clock.today(), w.clock.now())
 
 
 @router.post("/v1/invoices/{invoice_id}/payments", status_code=201, response_model=InvoiceOut)
@@ -93,15 +90,13 @@ async def pay_invoice(invoice_id: uuid.UUID, body: PaymentRequest, w: Once) -> A
 
 
 @router.post("/v1/invoices/{invoice_id}/void", response_model=InvoiceOut)
-async def void_invoice(
-    invoice_id: uuid.UUID, principal: Writer, session: SessionDep, clock: ClockDep
-) -> dict[str, Any]:
-    return await service.void(session, principal, invoice_id, clock.now())
+async def void_invoice(invoice_id: uuid.UUID, w: Writing) -> dict[str, Any]:
+    return await service.void(w.session, w.principal, invoice_id, w.clock.now())
 
 
 @router.post("/v1/invoices/{invoice_id}/mark-uncollectible", response_model=InvoiceOut)
-async def uncollectible(invoice_id: uuid.UUID, principal: Writer, session: SessionDep) -> dict[str, Any]:
-    return await service.mark_uncollectible(session, principal, invoice_id)
+async def uncollectible(invoice_id: uuid.UUID, w: Writing) -> dict[str, Any]:
+    return await service.mark_uncollectible(w.session, w.principal, invoice_id)
 
 
 @router.post("/v1/invoices/{invoice_id}/credit-notes", status_code=201, response_model=CreditNoteOut)
@@ -124,5 +119,5 @@ async def list_credit_notes(
 
 
 @router.get("/v1/credit-notes/{credit_note_id}", response_model=CreditNoteOut)
-async def get_credit_note(credit_note_id: uuid.UUID, principal: Reader, session: SessionDep) -> dict[str, Any]:
-    return await service.get_credit_note(session, principal.tenant_id, credit_note_id)
+async def get_credit_note(credit_note_id: uuid.UUID, r: Reading) -> dict[str, Any]:
+    return await service.get_credit_note(r.session, r.principal.tenant_id, credit_note_id)

@@ -8,10 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from billing.dates import Day
-from billing.deps import Reader
+from billing.deps import Reading
 from billing.metrics import service
 from billing.metrics.schemas import ActivityValueOut, MovementOut, MrrOut
-from vcio_shared.db import SessionDep
 from vcio_shared.errors import Unprocessable
 from vcio_shared.runtime import ClockDep
 from vcio_shared.schemas import Page
@@ -20,10 +19,8 @@ router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
 
 
 @router.get("/mrr", response_model=Page[MrrOut])
-async def mrr(
-    principal: Reader, session: SessionDep, clock: ClockDep, as_of: Annotated[Day | None, Query()] = None
-) -> dict[str, Any]:
-    return {"items": await service.mrr(session, principal.tenant_id, as_of or clock.today()), "next_cursor": None}
+async def mrr(r: Reading, clock: ClockDep, as_of: Annotated[Day | None, Query()] = None) -> dict[str, Any]:
+    return {"items": await service.mrr(r.session, r.principal.tenant_id, as_of or clock.today()), "next_cursor": None}
 
 
 async def _period(from_: Annotated[Day, Query(alias="from")], to: Annotated[Day, Query()]) -> tuple[dt.date, dt.date]:
@@ -37,10 +34,10 @@ Period = Annotated[tuple[dt.date, dt.date], Depends(_period)]
 
 
 @router.get("/movements", response_model=Page[MovementOut])
-async def movements(principal: Reader, session: SessionDep, period: Period) -> dict[str, Any]:
-    return {"items": await service.movements(session, principal.tenant_id, *period), "next_cursor": None}
+async def movements(r: Reading, period: Period) -> dict[str, Any]:
+    return {"items": await service.movements(r.session, r.principal.tenant_id, *period), "next_cursor": None}
 
 
 @router.get("/activity-value", response_model=Page[ActivityValueOut])
-async def activity_value(principal: Reader, session: SessionDep, period: Period) -> dict[str, Any]:
-    return {"items": await service.activity_value(session, principal.tenant_id, *period), "next_cursor": None}
+async def activity_value(r: Reading, period: Period) -> dict[str, Any]:
+    return {"items": await service.activity_value(r.session, r.principal.tenant_id, *period), "next_cursor": None}

@@ -8,12 +8,11 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from billing.deps import Once, Reader
+from billing.deps import Listing, Once, Reading
 from billing.runs import service
 from billing.runs.schemas import DryRunOut, RunCreate, RunOut
-from vcio_shared.db import SessionDep
 from vcio_shared.runtime import RuntimeDep
-from vcio_shared.schemas import Page, PageDep, page_of
+from vcio_shared.schemas import Page, page_of
 
 router = APIRouter(prefix="/v1/billing-runs", tags=["billing runs"])
 
@@ -49,11 +48,11 @@ async def create_run(body: RunCreate, w: Once, runtime: RuntimeDep) -> Any:
 
 
 @router.get("", response_model=Page[RunOut])
-async def list_runs(principal: Reader, session: SessionDep, page: PageDep) -> dict[str, Any]:
-    items = await service.list_runs(session, principal.tenant_id, page.after, page.limit)
-    return page_of(items, page.limit, id_of=lambda x: x["id"]).model_dump()
+async def list_runs(ls: Listing) -> dict[str, Any]:
+    items = await service.list_runs(ls.session, ls.principal.tenant_id, ls.page.after, ls.page.limit)
+    return page_of(items, ls.page.limit, id_of=lambda x: x["id"]).model_dump()
 
 
 @router.get("/{run_id}", response_model=RunOut)
-async def get_run(run_id: uuid.UUID, principal: Reader, session: SessionDep) -> dict[str, Any]:
-    return await service.get_run(session, principal.tenant_id, run_id)
+async def get_run(run_id: uuid.UUID, r: Reading) -> dict[str, Any]:
+    return await service.get_run(r.session, r.principal.tenant_id, run_id)
