@@ -2,3 +2,4 @@ CREATE DATABASE catalog;
 CREATE DATABASE proposals;
 CREATE DATABASE billing;
 CREATE DATABASE scheduler;
+CREATE DATABASE integrations;

@@ -23,6 +23,7 @@ from vcio_shared.settings import SERVICES, load_settings, parse_trusted_proxies
 from vcio_shared.testing import TEST_SECRET, PgServer
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+SECRETS_KEY = "uY0vI4Q0oB6e3b4hJX1m0cQq8a0Yk7a9nq3FzZrj2lE="  # a Fernet key: 32 bytes, url-safe base64
 
 
 class Recorder(dict):  # type: ignore[type-arg]
@@ -219,3 +220,36 @@ def test_the_image_command_passes_the_trusted_proxies_to_uvicorn(
     assert given[:2] == ["--factory", "scheduler.main:build_app"]
     assert given[-len(args) :] == args
     assert ("--no-proxy-headers" in given) == (not proxies)
+
+
+def test_every_service_has_its_database_its_nats_user_and_its_password() -> None:
+    created = re.findall(r"^CREATE DATABASE (\w+);$", (DEPLOY / "initdb.sql").read_text(), re.MULTILINE)
+    assert created == list(SERVICES)
+    users = re.findall(r"^\s*user: (\w+)$", (DEPLOY / "nats.conf").read_text(), re.MULTILINE)
+    assert users == list(SERVICES)
+    nats_env = compose()["services"]["nats"]["environment"]
+    assert {f"VCIO_NATS_{s.upper()}_PASSWORD" for s in SERVICES} <= set(nats_env)
+    assert set(compose()["services"]["migrate"]["environment"]) == {f"{s.upper()}_DATABASE_URL" for s in SERVICES}
+    assert set(k8s_deployments()) == {f"vcio-{s}" for s in SERVICES}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_compose_passes_the_cors_origins_to_every_service(service: str) -> None:
+    host = {"VCIO_JWT_SECRET": TEST_SECRET, "VCIO_SECRETS_KEY": SECRETS_KEY}
+    assert compose_settings(service, host).cors_origins == ()
+    allowed = compose_settings(service, {**host, "VCIO_CORS_ORIGINS": "https://console.msp.example"})
+    assert allowed.cors_origins == ("https://console.msp.example",)
+
+
+def test_integrations_needs_its_secrets_key_and_deploy_never_allows_private_webhooks() -> None:
+    """Without VCIO_SECRETS_KEY compose refuses to start rather than store secrets it could not read back;
+    VCIO_WEBHOOKS_ALLOW_PRIVATE (http and private addresses, for `make run`) is set nowhere in deploy/."""
+    spec = compose()["services"]["integrations"]
+    assert spec["environment"]["VCIO_SECRETS_KEY"].startswith("${VCIO_SECRETS_KEY:?")
+    assert spec["ports"] == ["8005:8000"]
+    [app] = k8s_deployments()["vcio-integrations"]["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e for e in app["env"]}
+    assert env["VCIO_SECRETS_KEY"]["valueFrom"] == {"secretKeyRef": {"name": "vcio", "key": "secrets-key"}}
+    for path in DEPLOY.rglob("*"):
+        if path.is_file():
+            assert "VCIO_WEBHOOKS_ALLOW_PRIVATE" not in path.read_text(), path

@@ -1,18 +1,22 @@
 """deploy/nats.conf: one user per service; a service is refused on a foreign subject or stream."""
 
 import asyncio
+import contextlib
+import datetime as dt
+import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import nats
 import pytest
-from nats.js.api import ConsumerConfig, StorageType, StreamConfig
+from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
 
 from vcio_shared.bus import Bus
 from vcio_shared.embedded import NatsServer
 
 CONF = Path(__file__).resolve().parents[1] / "deploy" / "nats.conf"
-SERVICES = ("catalog", "proposals", "billing", "scheduler")
+SERVICES = ("catalog", "proposals", "billing", "scheduler", "integrations")
+STREAMS = ("CATALOG", "PROPOSALS", "BILLING", "SCHEDULER", "INTEGRATIONS")  # what integrations sends out
 
 
 @pytest.fixture
@@ -79,3 +83,76 @@ async def test_a_service_cannot_create_or_delete_another_services_stream(buses: 
         )
     with pytest.raises((nats.errors.TimeoutError, TimeoutError)):
         await asyncio.wait_for(js.delete_stream("CATALOG"), 3)
+
+
+WEBHOOKS = "integrations--webhooks"
+REFUSED = (nats.errors.TimeoutError, TimeoutError, nats.js.errors.APIError)
+
+
+async def _publish_one_each(buses: dict[str, Bus], tag: str) -> None:
+    for stream in STREAMS:
+        service = stream.lower()
+        await buses[service].js.publish(
+            f"vcio.{service}.thing.{tag}", b"{}", headers={"Nats-Msg-Id": f"{tag}-{service}"}
+        )
+
+
+async def test_integrations_consumes_every_stream_through_its_own_durable(buses: dict[str, Bus]) -> None:
+    await _publish_one_each(buses, "happened")
+    js = buses["integrations"].js
+    for stream in STREAMS:
+        config = ConsumerConfig(durable_name=WEBHOOKS, ack_policy=AckPolicy.EXPLICIT, filter_subject="vcio.>")
+        assert (await js.add_consumer(stream, config)).name == WEBHOOKS
+        assert (await js.consumer_info(stream, WEBHOOKS)).num_pending == 1
+        sub = await js.pull_subscribe_bind(WEBHOOKS, stream=stream)
+        [msg] = await sub.fetch(1, timeout=5)
+        assert msg.subject == f"vcio.{stream.lower()}.thing.happened"
+        await msg.ack_sync()
+        assert (await js.consumer_info(stream, WEBHOOKS)).num_ack_pending == 0
+
+
+async def test_integrations_replays_a_stream_from_a_time(buses: dict[str, Bus]) -> None:
+    """What `replay` reads back from the streams, read-only: the first message at or after a time, then each
+    next one (STREAM.MSG.GET), until there is none."""
+    await _publish_one_each(buses, "before")
+    await asyncio.sleep(0.05)
+    since = dt.datetime.now(dt.UTC)
+    await _publish_one_each(buses, "after")
+    await _publish_one_each(buses, "later")
+    js = buses["integrations"].js
+    for stream in STREAMS:
+        request = json.dumps({"start_time": since.isoformat().replace("+00:00", "Z"), "next_by_subj": "vcio.>"})
+        first = json.loads((await js._nc.request(f"$JS.API.STREAM.MSG.GET.{stream}", request.encode(), 2)).data)
+        subjects, seq = [first["message"]["subject"]], first["message"]["seq"]
+        with contextlib.suppress(nats.js.errors.NotFoundError):
+            while True:
+                msg = await js.get_msg(stream, seq=seq + 1, subject="vcio.>", next=True)
+                subjects.append(msg.subject)
+                seq = msg.seq
+        service = stream.lower()
+        assert subjects == [f"vcio.{service}.thing.after", f"vcio.{service}.thing.later"]
+
+
+async def test_integrations_cannot_touch_another_services_consumer_or_stream(buses: dict[str, Bus]) -> None:
+    await _publish_one_each(buses, "happened")
+    owner = ConsumerConfig(durable_name="billing--proposals", ack_policy=AckPolicy.EXPLICIT)
+    await buses["billing"].js.add_consumer("PROPOSALS", owner)
+    js = buses["integrations"].js
+    # Another service's durable: neither fetched from, nor reconfigured through the nameless create subject,
+    # which takes whatever consumer name its body gives (granted, it let integrations set max_deliver to 1).
+    stolen = await js.pull_subscribe_bind("billing--proposals", stream="PROPOSALS")
+    with pytest.raises(REFUSED):
+        await asyncio.wait_for(stolen.fetch(1, timeout=2), 3)
+    hijack = ConsumerConfig(name="billing--proposals", ack_policy=AckPolicy.EXPLICIT, ack_wait=1.0, max_deliver=1)
+    body = json.dumps({"stream_name": "PROPOSALS", "config": hijack.as_dict()}).encode()
+    with pytest.raises(REFUSED):
+        await asyncio.wait_for(js._jsm._api_request("$JS.API.CONSUMER.CREATE.PROPOSALS", body, timeout=2), 3)
+    info = await buses["billing"].js.consumer_info("PROPOSALS", "billing--proposals")
+    assert (info.num_pending, info.config.max_deliver, info.config.ack_wait) == (1, -1, 30.0)
+    with pytest.raises(REFUSED):
+        await asyncio.wait_for(js.delete_consumer("PROPOSALS", "billing--proposals"), 3)
+    with pytest.raises(REFUSED):
+        await asyncio.wait_for(js.delete_stream("BILLING"), 3)
+    with pytest.raises(REFUSED):
+        await asyncio.wait_for(js.publish("vcio.billing.invoice.issued", b"{}"), 3)
+    assert (await buses["billing"].js.stream_info("BILLING")).state.messages == 1
