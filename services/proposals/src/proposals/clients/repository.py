@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from proposals.clients.models import Client
+from vcio_shared import rows
 from vcio_shared.pages import keyset_query
 
 T = Client.__table__  # type: ignore[attr-defined]
@@ -19,18 +20,11 @@ async def insert(session: AsyncSession, values: dict[str, Any]) -> Any:
 
 
 async def get(session: AsyncSession, tenant_id: str, client_id: uuid.UUID, *, for_update: bool = False) -> Any:
-    query = sa.select(T).where(T.c.tenant_id == tenant_id, T.c.id == client_id)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.execute(query)).first()
+    return (await session.execute(rows.one(T, tenant_id, client_id, for_update=for_update))).first()
 
 
 async def update(session: AsyncSession, tenant_id: str, client_id: uuid.UUID, values: dict[str, Any]) -> Any:
-    return (
-        await session.execute(
-            sa.update(T).where(T.c.tenant_id == tenant_id, T.c.id == client_id).values(**values).returning(T)
-        )
-    ).one()
+    return (await session.execute(rows.update_one(T, tenant_id, client_id, values))).one()
 
 
 async def list_page(

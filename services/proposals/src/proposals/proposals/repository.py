@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from proposals.proposals.models import OPEN_STATUSES, Proposal
+from vcio_shared import rows
 from vcio_shared.pages import keyset_query
 
 T = Proposal.__table__  # type: ignore[attr-defined]
@@ -20,10 +21,7 @@ async def insert(session: AsyncSession, values: dict[str, Any]) -> Any:
 
 
 async def get(session: AsyncSession, tenant_id: str, proposal_id: uuid.UUID, *, for_update: bool = False) -> Any:
-    query = sa.select(T).where(T.c.tenant_id == tenant_id, T.c.id == proposal_id)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.execute(query)).first()
+    return (await session.execute(rows.one(T, tenant_id, proposal_id, for_update=for_update))).first()
 
 
 async def by_token(session: AsyncSession, token: str, *, for_update: bool = False) -> Any:
@@ -35,11 +33,7 @@ async def by_token(session: AsyncSession, token: str, *, for_update: bool = Fals
 
 
 async def update(session: AsyncSession, tenant_id: str, proposal_id: uuid.UUID, values: dict[str, Any]) -> Any:
-    return (
-        await session.execute(
-            sa.update(T).where(T.c.tenant_id == tenant_id, T.c.id == proposal_id).values(**values).returning(T)
-        )
-    ).one()
+    return (await session.execute(rows.update_one(T, tenant_id, proposal_id, values))).one()
 
 
 async def list_page(
