@@ -1,13 +1,15 @@
 """The billing service's own tables share one registry: its metadata is what Alembic migrates. And the two
 ways its repositories read rows."""
 
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
+from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 
 from vcio_shared.db import make_registry
 
@@ -17,6 +19,19 @@ metadata = registry.metadata
 
 class Base(SQLModel, registry=registry):
     """Base class of every billing table."""
+
+
+class TenantRow(Base):
+    """The columns every billing table with an id begins with: its uuid7 id and its tenant."""
+
+    id: uuid.UUID = Field(primary_key=True, sa_type=pg.UUID(as_uuid=True))
+    tenant_id: str = Field(sa_type=sa.Text, nullable=False)
+
+
+class AgreementRow(TenantRow):
+    """A row that belongs to an agreement (an adjustment, a renewal, an MRR movement)."""
+
+    agreement_id: uuid.UUID = Field(sa_type=pg.UUID(as_uuid=True), foreign_key="agreements.id", nullable=False)
 
 
 async def rows(

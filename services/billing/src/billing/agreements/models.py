@@ -10,19 +10,17 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlmodel import Field
 
-from billing.db import Base
+from billing.db import AgreementRow, TenantRow
 
 
 def col(type_: Any, *args: Any, nullable: bool = False, **kwargs: Any) -> Any:
     return Field(sa_column=sa.Column(type_, *args, nullable=nullable, **kwargs))
 
 
-class Client(Base, table=True):
+class Client(TenantRow, table=True):
     """A client as proposals last described it (from proposal.accepted / client.updated)."""
 
     __tablename__ = "clients"
-    id: uuid.UUID = col(pg.UUID(as_uuid=True), primary_key=True)
-    tenant_id: str = col(sa.Text)
     name: str = col(sa.Text)
     email: str = col(sa.Text, server_default="")
     timezone: str = col(sa.Text, server_default="UTC")
@@ -34,12 +32,10 @@ class Client(Base, table=True):
     __table_args__ = (sa.Index("ix_clients_tenant_id_id", "tenant_id", "id"),)
 
 
-class Agreement(Base, table=True):
+class Agreement(TenantRow, table=True):
     """One accepted proposal: exactly one per proposal, whatever happens to its event."""
 
     __tablename__ = "agreements"
-    id: uuid.UUID = col(pg.UUID(as_uuid=True), primary_key=True)
-    tenant_id: str = col(sa.Text)
     proposal_id: uuid.UUID = col(pg.UUID(as_uuid=True))
     client_id: uuid.UUID = col(pg.UUID(as_uuid=True))
     package_id: uuid.UUID | None = col(pg.UUID(as_uuid=True), nullable=True)
@@ -91,13 +87,10 @@ class Agreement(Base, table=True):
     )
 
 
-class PendingAdjustment(Base, table=True):
+class PendingAdjustment(AgreementRow, table=True):
     """A prorated charge or credit from a mid-term change, waiting for the agreement's next invoice."""
 
     __tablename__ = "pending_adjustments"
-    id: uuid.UUID = col(pg.UUID(as_uuid=True), primary_key=True)
-    tenant_id: str = col(sa.Text)
-    agreement_id: uuid.UUID = col(pg.UUID(as_uuid=True), sa.ForeignKey("agreements.id"))
     description: str = col(sa.Text)
     period_start: dt.date = col(sa.Date)
     period_end: dt.date = col(sa.Date)
@@ -115,13 +108,10 @@ class PendingAdjustment(Base, table=True):
     )
 
 
-class AgreementRenewal(Base, table=True):
+class AgreementRenewal(AgreementRow, table=True):
     """One renewal: a term end renewed at most once (the unique key), whoever asks and however often."""
 
     __tablename__ = "agreement_renewals"
-    id: uuid.UUID = col(pg.UUID(as_uuid=True), primary_key=True)
-    tenant_id: str = col(sa.Text)
-    agreement_id: uuid.UUID = col(pg.UUID(as_uuid=True), sa.ForeignKey("agreements.id"))
     previous_end_date: dt.date = col(sa.Date)  # the term end renewed: the new term starts here
     end_date: dt.date = col(sa.Date)
     term_number: int = col(sa.Integer)  # the new term's number
@@ -137,13 +127,10 @@ class AgreementRenewal(Base, table=True):
     )
 
 
-class MrrMovement(Base, table=True):
+class MrrMovement(AgreementRow, table=True):
     """A change of MRR on a date: new, expansion, contraction or churn (the scheduled churn moves on renewal)."""
 
     __tablename__ = "mrr_movements"
-    id: uuid.UUID = col(pg.UUID(as_uuid=True), primary_key=True)
-    tenant_id: str = col(sa.Text)
-    agreement_id: uuid.UUID = col(pg.UUID(as_uuid=True), sa.ForeignKey("agreements.id"))
     currency: str = col(sa.Text)
     on_date: dt.date = col(sa.Date)
     kind: str = col(sa.Text)

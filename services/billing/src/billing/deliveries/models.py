@@ -9,13 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
 from billing.agreements.models import col
-from billing.db import Base
+from billing.db import TenantRow
 
 
-class DeliveredActivity(Base, table=True):
+class DeliveredActivity(TenantRow, table=True):
     __tablename__ = "delivered_activities"
-    id: uuid.UUID = col(pg.UUID(as_uuid=True), primary_key=True)
-    tenant_id: str = col(sa.Text)
     agreement_id: uuid.UUID = col(pg.UUID(as_uuid=True))
     client_id: uuid.UUID = col(pg.UUID(as_uuid=True))
     name: str = col(sa.Text)

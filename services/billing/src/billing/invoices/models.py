@@ -10,16 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
 from billing.agreements.models import col
-from billing.db import Base
+from billing.db import AgreementRow, Base, TenantRow
 
 
-class Invoice(Base, table=True):
+class Invoice(AgreementRow, table=True):
     """One invoice per (agreement, period start, kind): a unique key, so no run can bill a period twice."""
 
     __tablename__ = "invoices"
-    id: uuid.UUID = col(pg.UUID(as_uuid=True), primary_key=True)
-    tenant_id: str = col(sa.Text)
-    agreement_id: uuid.UUID = col(pg.UUID(as_uuid=True), sa.ForeignKey("agreements.id"))
     client_id: uuid.UUID = col(pg.UUID(as_uuid=True))
     kind: str = col(sa.Text)  # recurring | adjustment
     number: str | None = col(sa.Text, nullable=True)
@@ -64,10 +61,8 @@ class Invoice(Base, table=True):
     )
 
 
-class InvoiceLine(Base, table=True):
+class InvoiceLine(TenantRow, table=True):
     __tablename__ = "invoice_lines"
-    id: uuid.UUID = col(pg.UUID(as_uuid=True), primary_key=True)
-    tenant_id: str = col(sa.Text)
     # deferred: a billing run writes a chunk's lines before it takes the number lock and writes the invoices
     invoice_id: uuid.UUID = col(
         pg.UUID(as_uuid=True), sa.ForeignKey("invoices.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED")
@@ -84,10 +79,8 @@ class InvoiceLine(Base, table=True):
     __table_args__ = (sa.Index("ix_invoice_lines_invoice_id", "invoice_id", "position"),)
 
 
-class Payment(Base, table=True):
+class Payment(TenantRow, table=True):
     __tablename__ = "payments"
-    id: uuid.UUID = col(pg.UUID(as_uuid=True), primary_key=True)
-    tenant_id: str = col(sa.Text)
     invoice_id: uuid.UUID = col(pg.UUID(as_uuid=True), sa.ForeignKey("invoices.id"))
     amount: int = col(sa.BigInteger)
     currency: str = col(sa.Text)
@@ -101,12 +94,10 @@ class Payment(Base, table=True):
     )
 
 
-class CreditNote(Base, table=True):
+class CreditNote(TenantRow, table=True):
     """A credit against an issued invoice: cancellation (unused days), a downgrade, or a manual credit."""
 
     __tablename__ = "credit_notes"
-    id: uuid.UUID = col(pg.UUID(as_uuid=True), primary_key=True)
-    tenant_id: str = col(sa.Text)
     number: str = col(sa.Text)
     invoice_id: uuid.UUID = col(pg.UUID(as_uuid=True), sa.ForeignKey("invoices.id"))
     agreement_id: uuid.UUID = col(pg.UUID(as_uuid=True))

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
 from billing.agreements.models import col
-from billing.db import Base
+from billing.db import TenantRow
 
 
-class BillingRun(Base, table=True):
+class BillingRun(TenantRow, table=True):
     __tablename__ = "billing_runs"
-    id: uuid.UUID = col(pg.UUID(as_uuid=True), primary_key=True)
-    tenant_id: str = col(sa.Text)
     as_of: dt.date = col(sa.Date)
     status: str = col(sa.Text)  # running | completed | failed
     trigger: str = col(sa.Text)  # api | schedule
