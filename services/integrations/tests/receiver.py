@@ -2,19 +2,22 @@
 
 It verifies each POST with standardwebhooks' own `Webhook.verify`, once per secret it was given, and records what
 it got. `POST /_control {"secrets": [...], "answers": [500, 500]}` sets the secrets and the status codes of the
-next answers (then 200); `GET /_received` lists what came; `POST /_reset` forgets it."""
+next answers (then 200) and `"delay"` the seconds before each answer; `GET /_received` lists what came;
+`POST /_reset` forgets it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from standardwebhooks import Webhook
 
-STATE: dict[str, Any] = {"secrets": [], "answers": [], "received": [], "slow": 0.0}
+STATE: dict[str, Any] = {"secrets": [], "answers": [], "received": [], "delay": 0.0}
 LOCK = threading.Lock()
 
 
@@ -24,6 +27,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def _answer(self, status: int, body: Any = None) -> None:
         data = json.dumps(body if body is not None else {}).encode()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._send(status, data)
+
+    def _send(self, status: int, data: bytes) -> None:
         self.send_response(status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
@@ -63,6 +70,7 @@ class Handler(BaseHTTPRequestHandler):
                     "answered": status,
                 }
             )
+        time.sleep(STATE["delay"])  # recorded on arrival, answered later: a kill lands between the two
         self._answer(status)
 
 
