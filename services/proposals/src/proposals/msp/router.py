@@ -1,4 +1,4 @@
-"""MSP profile routes (thin)."""
+"""MSP profile routes: GET and PUT of the tenant's one profile."""
 
 from __future__ import annotations
 
@@ -7,17 +7,7 @@ from fastapi import APIRouter
 from proposals.deps import Reader, Writer
 from proposals.msp import service
 from proposals.msp.schemas import MspProfileOut, MspProfileUpdate
-from vcio_shared.db import SessionDep
-from vcio_shared.runtime import ClockDep
+from vcio_shared.tenant_document import tenant_document
 
 router = APIRouter(prefix="/v1/msp-profile", tags=["msp profile"])
-
-
-@router.get("")
-async def get_profile(principal: Reader, session: SessionDep) -> MspProfileOut:
-    return await service.get(session, principal.tenant_id)
-
-
-@router.put("")
-async def put_profile(body: MspProfileUpdate, principal: Writer, session: SessionDep, clock: ClockDep) -> MspProfileOut:
-    return await service.put(session, principal, body, clock.now())
+tenant_document(router, "profile", (Reader, Writer), (MspProfileOut, MspProfileUpdate), service.get, service.put)
