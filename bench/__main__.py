@@ -13,7 +13,7 @@ from pathlib import Path
 from bench import stack as stack_mod
 from bench.results import Results, console
 
-SECTIONS = ("memory", "latency", "billing", "read", "write", "plans")
+SECTIONS = ("memory", "latency", "billing", "read", "write", "plans", "webhooks")
 ALONE = ("memory",)  # sections that start their own platform, before the shared one (see bench/memory.py)
 
 
@@ -160,6 +160,10 @@ async def run_section(
         from bench import plans
 
         await plans.run(stack, results, sizes["plans"])
+    elif section == "webhooks":
+        from bench import webhooks
+
+        await webhooks.run(stack, results, args.scale)
 
 
 if __name__ == "__main__":
