@@ -13,11 +13,9 @@ from proposals.db import Base
 TERMS_MAX = 20_000
 
 
-class MspProfile(Base, table=True):
-    __tablename__ = "msp_profiles"
-    __table_args__ = (sa.CheckConstraint(f"char_length(terms) <= {TERMS_MAX}", name="terms_length"),)
+class MspProfileFields(Base):
+    """What the profile says, as stored (MspProfile) and as answered (schemas.MspProfileOut), in that order."""
 
-    tenant_id: str = Field(primary_key=True)
     name: str
     email: str | None = None
     phone: str | None = None
@@ -27,4 +25,11 @@ class MspProfile(Base, table=True):
     tax_id: str | None = None
     payment_instructions: str | None = None
     terms: str | None = None
+
+
+class MspProfile(MspProfileFields, table=True):
+    __tablename__ = "msp_profiles"
+    __table_args__ = (sa.CheckConstraint(f"char_length(terms) <= {TERMS_MAX}", name="terms_length"),)
+
+    tenant_id: str = Field(primary_key=True)
     updated_at: dt.datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))

@@ -8,8 +8,8 @@ from typing import Annotated
 from pydantic import StringConstraints, field_validator
 
 from proposals.clients.schemas import Email, Name
-from proposals.msp.models import TERMS_MAX
-from vcio_shared.schemas import SPACE_OR_CONTROL, RequestModel, ResponseModel
+from proposals.msp.models import TERMS_MAX, MspProfileFields
+from vcio_shared.schemas import SPACE_OR_CONTROL, RequestModel
 
 # Free text, several lines allowed; trimmed, and blank counts as unset (the documents then leave it out).
 LegalName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -43,14 +43,5 @@ class MspProfileUpdate(RequestModel):
         return value or None
 
 
-class MspProfileOut(ResponseModel):
-    name: str
-    email: str | None
-    phone: str | None
-    website: str | None
-    legal_name: str | None = None
-    address: str | None = None
-    tax_id: str | None = None
-    payment_instructions: str | None = None
-    terms: str | None = None
+class MspProfileOut(MspProfileFields):
     updated_at: dt.datetime | None
