@@ -1,7 +1,6 @@
 """deploy/nats.conf: one user per service; a service is refused on a foreign subject or stream."""
 
 import asyncio
-import contextlib
 import datetime as dt
 import json
 from collections.abc import AsyncIterator, Iterator
@@ -11,8 +10,10 @@ import nats
 import pytest
 from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
 
+from integrations.deliveries.replay import stream_events
 from vcio_shared.bus import Bus
 from vcio_shared.embedded import NatsServer
+from vcio_shared.events import build, encode
 
 CONF = Path(__file__).resolve().parents[1] / "deploy" / "nats.conf"
 SERVICES = ("catalog", "proposals", "billing", "scheduler", "integrations")
@@ -89,12 +90,15 @@ WEBHOOKS = "integrations--webhooks"
 REFUSED = (nats.errors.TimeoutError, TimeoutError, nats.js.errors.APIError)
 
 
-async def _publish_one_each(buses: dict[str, Bus], tag: str) -> None:
+async def _publish_one_each(buses: dict[str, Bus], tag: str) -> list[bytes]:
+    """One CloudEvent `vcio.<service>.thing.<tag>` on each stream, published by its owner; the bytes sent."""
+    sent = []
     for stream in STREAMS:
         service = stream.lower()
-        await buses[service].js.publish(
-            f"vcio.{service}.thing.{tag}", b"{}", headers={"Nats-Msg-Id": f"{tag}-{service}"}
-        )
+        event = build(service, f"vcio.{service}.thing.{tag}", "tenant-a", {"tag": tag})
+        await buses[service].js.publish(event.type, encode(event), headers={"Nats-Msg-Id": event.id})
+        sent.append(encode(event))
+    return sent
 
 
 async def test_integrations_consumes_every_stream_through_its_own_durable(buses: dict[str, Bus]) -> None:
@@ -111,26 +115,16 @@ async def test_integrations_consumes_every_stream_through_its_own_durable(buses:
         assert (await js.consumer_info(stream, WEBHOOKS)).num_ack_pending == 0
 
 
-async def test_integrations_replays_a_stream_from_a_time(buses: dict[str, Bus]) -> None:
-    """What `replay` reads back from the streams, read-only: the first message at or after a time, then each
-    next one (STREAM.MSG.GET), until there is none."""
+async def test_integrations_replays_the_streams_from_a_time(buses: dict[str, Bus]) -> None:
+    """The service's own replay reader, under its NATS user: what `replay` reads back from the streams."""
     await _publish_one_each(buses, "before")
     await asyncio.sleep(0.05)
     since = dt.datetime.now(dt.UTC)
-    await _publish_one_each(buses, "after")
-    await _publish_one_each(buses, "later")
-    js = buses["integrations"].js
-    for stream in STREAMS:
-        request = json.dumps({"start_time": since.isoformat().replace("+00:00", "Z"), "next_by_subj": "vcio.>"})
-        first = json.loads((await js._nc.request(f"$JS.API.STREAM.MSG.GET.{stream}", request.encode(), 2)).data)
-        subjects, seq = [first["message"]["subject"]], first["message"]["seq"]
-        with contextlib.suppress(nats.js.errors.NotFoundError):
-            while True:
-                msg = await js.get_msg(stream, seq=seq + 1, subject="vcio.>", next=True)
-                subjects.append(msg.subject)
-                seq = msg.seq
-        service = stream.lower()
-        assert subjects == [f"vcio.{service}.thing.after", f"vcio.{service}.thing.later"]
+    after = await _publish_one_each(buses, "after")
+    later = await _publish_one_each(buses, "later")
+    for n, stream in enumerate(STREAMS):
+        read = [payload async for payload, _ in stream_events(buses["integrations"].js, stream, "vcio.>", since)]
+        assert read == [after[n], later[n]]
 
 
 async def test_integrations_cannot_touch_another_services_consumer_or_stream(buses: dict[str, Bus]) -> None:

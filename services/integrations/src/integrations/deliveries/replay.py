@@ -1,19 +1,19 @@
-"""Replay: an endpoint's events since a time, read back from the streams with ephemeral consumers.
+"""Replay: an endpoint's events since a time, read back from the streams.
 
-Each stream is read from `since` by an ephemeral pull consumer (no acks, dropped by the server when idle); the
-tenant's events that concern the endpoint become deliveries due now. A delivery that exists already is sent
-again under the same webhook-id; one made before the endpoint existed is made now."""
+Each stream is read from `since` one stored message at a time (STREAM.MSG.GET, read-only); the tenant's events
+that concern the endpoint become deliveries due now. A delivery that exists already is sent again under the same
+webhook-id; one made before the endpoint existed is made now."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-import nats.errors
+import orjson
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,33 +29,22 @@ MAX_EVENTS = 200_000  # a bound on one replay's reading, whatever `since` is
 async def stream_events(
     js: JetStreamContext, stream: str, subject: str, since: dt.datetime
 ) -> AsyncIterator[tuple[bytes, Any]]:
-    """Every message of a stream's subject stored at or after `since`: (bytes, decoded event)."""
-    config = ConsumerConfig(
-        deliver_policy=DeliverPolicy.BY_START_TIME,
-        opt_start_time=since,
-        ack_policy=AckPolicy.NONE,
-        inactive_threshold=30.0,
-    )
-    try:
-        sub = await js.pull_subscribe(subject, stream=stream, config=config)
-    except NotFoundError:
-        return  # the stream's service has never started: nothing to read
-    try:
-        read = 0
-        while read < MAX_EVENTS:
-            try:
-                msgs = await sub.fetch(FETCH, timeout=0.5)
-            except (TimeoutError, nats.errors.TimeoutError):
-                return
-            for msg in msgs:
-                read += 1
-                with contextlib.suppress(EventDecodeError):
-                    yield msg.data, decode(msg.data, subject=msg.subject)
-            if msgs and msgs[-1].metadata.num_pending == 0:
-                return
-    finally:
-        with contextlib.suppress(Exception):
-            await sub.unsubscribe()
+    """Every message of a stream's subject stored at or after `since`: (bytes, decoded event).
+
+    Read with STREAM.MSG.GET, the first from `start_time`, then each next by sequence: read-only, so the
+    service's NATS user needs no consumer on another service's stream beyond its durable (deploy/nats.conf: the
+    nameless CONSUMER.CREATE an ephemeral consumer needs would let it reconfigure any consumer of the stream)."""
+    request: dict[str, Any] = {"start_time": since.astimezone(dt.UTC).isoformat(), "next_by_subj": subject}
+    for _ in range(MAX_EVENTS):
+        try:
+            reply = await js._api_request(f"$JS.API.STREAM.MSG.GET.{stream}", orjson.dumps(request), timeout=5)
+        except NotFoundError:
+            return  # past the stream's last message, or a stream whose service has never started
+        message = reply["message"]
+        data = base64.b64decode(message.get("data") or b"")
+        with contextlib.suppress(EventDecodeError):
+            yield data, decode(data, subject=message["subject"])
+        request = {"seq": message["seq"] + 1, "next_by_subj": subject}
 
 
 async def replay(
