@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing import db
 from billing.agreements.models import Agreement, AgreementRenewal, Client, MrrMovement, PendingAdjustment
 from billing.tenants.models import TenantSettings
+from vcio_shared import rows
 from vcio_shared.ids import uuid7
 from vcio_shared.pages import keyset_query
 
@@ -43,7 +44,7 @@ async def upsert_client(session: AsyncSession, tenant_id: str, values: Mapping[s
 
 
 async def get_client(session: AsyncSession, tenant_id: str, client_id: uuid.UUID) -> RowMapping | None:
-    return await db.first(session, sa.select(C).where(C.c.tenant_id == tenant_id, C.c.id == client_id))
+    return await db.first(session, rows.one(C, tenant_id, client_id))
 
 
 async def proposal_owner(session: AsyncSession, proposal_id: uuid.UUID) -> str | None:
@@ -60,8 +61,7 @@ async def insert_agreement(session: AsyncSession, values: Mapping[str, Any]) -> 
 async def get(
     session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, *, for_update: bool = False
 ) -> RowMapping | None:
-    stmt = sa.select(A).where(A.c.tenant_id == tenant_id, A.c.id == agreement_id)
-    return await db.first(session, stmt.with_for_update() if for_update else stmt)
+    return await db.first(session, rows.one(A, tenant_id, agreement_id, for_update=for_update))
 
 
 async def list_page(
@@ -73,7 +73,7 @@ async def list_page(
 
 
 async def update(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, values: Mapping[str, Any]) -> None:
-    await session.execute(sa.update(A).where(A.c.tenant_id == tenant_id, A.c.id == agreement_id).values(**values))
+    await session.execute(rows.update_one(A, tenant_id, agreement_id, dict(values)))
 
 
 async def insert_renewal(session: AsyncSession, values: Mapping[str, Any]) -> None:

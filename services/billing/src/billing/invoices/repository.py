@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing import db
 from billing.invoices.models import CreditNote, DocumentCounter, Invoice, InvoiceLine, Payment
+from vcio_shared import rows
 from vcio_shared.db import Reader, driver_connection
 from vcio_shared.pages import keyset_query
 
@@ -93,10 +94,7 @@ async def copy_rows(
 async def get(
     session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID, *, for_update: bool = False
 ) -> RowMapping | None:
-    stmt = sa.select(I).where(I.c.tenant_id == tenant_id, I.c.id == invoice_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return await db.first(session, stmt)
+    return await db.first(session, rows.one(I, tenant_id, invoice_id, for_update=for_update))
 
 
 async def list_page(
@@ -165,7 +163,7 @@ async def latest_recurring(session: AsyncSession, tenant_id: str, agreement_id: 
 
 
 async def update(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID, values: Mapping[str, Any]) -> None:
-    await session.execute(sa.update(I).where(I.c.tenant_id == tenant_id, I.c.id == invoice_id).values(**values))
+    await session.execute(rows.update_one(I, tenant_id, invoice_id, dict(values)))
 
 
 async def insert_payment(session: AsyncSession, values: Mapping[str, Any]) -> None:
@@ -183,7 +181,7 @@ async def insert_credit_note(session: AsyncSession, values: Mapping[str, Any]) -
 
 
 async def get_credit_note(session: AsyncSession, tenant_id: str, credit_note_id: uuid.UUID) -> RowMapping | None:
-    return await db.first(session, sa.select(CN).where(CN.c.tenant_id == tenant_id, CN.c.id == credit_note_id))
+    return await db.first(session, rows.one(CN, tenant_id, credit_note_id))
 
 
 async def list_credit_notes(

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing import db
 from billing.runs.models import BillingRun
+from vcio_shared import rows
 from vcio_shared.db import driver_connection
 from vcio_shared.pages import keyset_query
 
@@ -116,11 +117,11 @@ async def progress(
 
 
 async def update_run(session: AsyncSession, tenant_id: str, run_id: uuid.UUID, values: Mapping[str, Any]) -> None:
-    await session.execute(sa.update(R).where(R.c.tenant_id == tenant_id, R.c.id == run_id).values(**values))
+    await session.execute(rows.update_one(R, tenant_id, run_id, dict(values)))
 
 
 async def get_run(session: AsyncSession, tenant_id: str, run_id: uuid.UUID) -> RowMapping | None:
-    return await db.first(session, sa.select(R).where(R.c.tenant_id == tenant_id, R.c.id == run_id))
+    return await db.first(session, rows.one(R, tenant_id, run_id))
 
 
 async def list_runs(session: AsyncSession, tenant_id: str, after: uuid.UUID | None, limit: int) -> Sequence[RowMapping]:
