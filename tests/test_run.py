@@ -45,6 +45,8 @@ PACKAGE = {
 
 def _environ(data_dir: Path, ports: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL") and k != "NATS_URL"}
+    for name in ("VCIO_SECRETS_KEY", "VCIO_WEBHOOKS_ALLOW_PRIVATE"):  # what `vcio dev` sets itself
+        env.pop(name, None)
     env.update(ports)
     env.update({"VCIO_JWT_SECRET": TEST_SECRET, "VCIO_DATA_DIR": str(data_dir)})
     return env
@@ -156,7 +158,7 @@ def test_vcio_dev_restarts_a_killed_service_nats_server_and_postgres(tmp_path: P
     ports = {f"{s.upper()}_PORT": str(free_port()) for s in SERVICES}
     ports.update({"VCIO_NATS_PORT": str(free_port()), "VCIO_PG_PORT": str(free_port())})
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
-    for name in ("NATS_URL", "VCIO_JWT_SECRET", "VCIO_JWT_JWKS_URL", "VCIO_TRUSTED_PROXIES"):
+    for name in ("NATS_URL", "VCIO_JWT_SECRET", "VCIO_JWT_JWKS_URL", "VCIO_TRUSTED_PROXIES", "VCIO_SECRETS_KEY"):
         env.pop(name, None)
     env.update(ports)
     env["VCIO_DATA_DIR"] = os.path.relpath(data_dir, REPO)
@@ -188,6 +190,20 @@ def test_vcio_dev_restarts_a_killed_service_nats_server_and_postgres(tmp_path: P
             )
             assert listed.returncode == 0, listed.stderr
             assert "deliveries" in listed.stdout
+            # The fifth service, with VCIO_WEBHOOKS_ALLOW_PRIVATE: a receiver on this machine is a valid endpoint.
+            hook = http.post(
+                f"{url['integrations']}/v1/webhook-endpoints", json={"url": "http://127.0.0.1:9/hook"}, headers=h
+            )
+            assert hook.status_code == 201, hook.text
+            hooks = subprocess.run(
+                [VCIO, "webhooks", "list", "--tenant", "run-msp"],
+                cwd=elsewhere,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            assert hooks.returncode == 0, hooks.stderr
+            assert hook.json()["id"] in hooks.stdout and "http://127.0.0.1:9/hook" in hooks.stdout
 
             # A service killed outright comes back on its port, with its data.
             created = http.post(f"{url['catalog']}/v1/packages", json=PACKAGE, headers=h)
@@ -236,6 +252,7 @@ def test_vcio_dev_restarts_a_killed_service_nats_server_and_postgres(tmp_path: P
     [printed] = re.findall(r"^eyJ[\w-]+\.[\w-]+\.[\w-]+$", output, re.MULTILINE)
     claims = jwt.decode(printed, (data_dir / "jwt-secret").read_text().strip(), algorithms=["HS256"])
     assert claims["scope"].split() == list(SCOPES)
+    assert {"integrations:read", "integrations:write"} <= set(claims["scope"].split())
     left = subprocess.run(["ps", "-ww", "-eo", "args"], capture_output=True, text=True).stdout.splitlines()
     assert [line for line in left if str(data_dir) in line or f"--port {ports['CATALOG_PORT']}" in line] == []
     print(f"vcio dev: every service ready {after_nats:.1f}s after nats-server was killed")
