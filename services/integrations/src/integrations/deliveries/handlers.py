@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from integrations.deliveries import service
+from integrations.deliveries.sender import wake_senders
 from vcio_shared.consumers import current_payload
 from vcio_shared.events import CloudEvent, encode
 
@@ -16,4 +18,5 @@ async def handle_event(session: AsyncSession, event: CloudEvent) -> None:
     message's bytes as they came off NATS (`encode` only for a caller that has no message, as a test)."""
     payload = current_payload.get() or encode(event)
     now = dt.datetime.now(dt.UTC)
-    await service.fan_out(session, event.tenantid, event.id, event.type, event.data, payload, now)
+    if await service.fan_out(session, event.tenantid, event.id, event.type, event.data, payload, now):
+        sa.event.listen(session.sync_session, "after_commit", lambda _: wake_senders(), once=True)

@@ -39,6 +39,9 @@ LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15),
 )
 
+# The senders of this process: a commit that made deliveries wakes them (other replicas find them by polling).
+SENDERS: set[Sender] = set()
+
 TIMEOUT_S = 15.0
 MAX_ANSWER_BYTES = 4096
 LEASE = dt.timedelta(seconds=20)  # longer than an attempt can take (15 s), so a live sender keeps its rows
@@ -93,6 +96,7 @@ class Sender:
         try:
             await self._rounds()
         finally:
+            SENDERS.discard(self)
             await self.client.aclose()
 
     async def _rounds(self) -> None:
@@ -160,10 +164,17 @@ class Sender:
         )
 
 
+def wake_senders() -> None:
+    """Wake this process's senders now (after a commit that made deliveries), rather than at their next poll."""
+    for sender in SENDERS:
+        sender.wake()
+
+
 async def start_sender(runtime: Runtime) -> None:
     """on_startup: this replica's sending loop, stopped with the runtime's other tasks."""
     from integrations.deps import vault_of
 
     sender = Sender(runtime, vault_of(runtime))
     runtime.extras["sender"] = sender
+    SENDERS.add(sender)
     runtime._tasks.append(asyncio.create_task(sender.run(), name="webhooks:sender"))
