@@ -5,15 +5,9 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from shared.tests.test_pages import T  # things: id, tenant_id, status, client_id
 from vcio_shared import rows
 
-T = sa.Table(
-    "things",
-    sa.MetaData(),
-    sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("tenant_id", sa.Text),
-    sa.Column("status", sa.Text),
-)
 ROW = uuid.UUID("0190f5b2-7c1a-7000-8000-000000000001")
 
 
@@ -35,6 +29,6 @@ def test_update_one_sets_the_values_on_the_tenants_row_and_returns_it() -> None:
     assert sql == (
         "UPDATE things SET status=%(status)s::VARCHAR WHERE things.tenant_id = %(tenant_id_1)s::VARCHAR"
         " AND things.id = %(id_1)s::UUID"
-        " RETURNING things.id, things.tenant_id, things.status"
+        " RETURNING things.id, things.tenant_id, things.status, things.client_id"
     )
     assert params == {"status": "closed", "tenant_id_1": "t1", "id_1": ROW}
