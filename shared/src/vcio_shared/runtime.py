@@ -175,7 +175,7 @@ class Runtime:
         return checks
 
 
-class DeadLetter(ResponseModel):
+class DeadLetterOut(ResponseModel):
     id: uuid.UUID
     consumer: str
     event_id: str | None
@@ -187,7 +187,7 @@ class DeadLetter(ResponseModel):
     replayed_at: dt.datetime | None
 
 
-class AuditEntry(ResponseModel):
+class AuditEntryOut(ResponseModel):
     id: uuid.UUID
     actor: str
     action: str
@@ -257,8 +257,8 @@ def _add_operations(router: APIRouter, service: str) -> None:
         session: SessionDep,
         page: PageDep,
         status: Annotated[str | None, Query(pattern="^(dead|replayed)$")] = None,
-    ) -> Page[DeadLetter]:
-        return await _tenant_page(session, "dead_letters", "status", status, principal.tenant_id, page, DeadLetter)
+    ) -> Page[DeadLetterOut]:
+        return await _tenant_page(session, "dead_letters", "status", status, principal.tenant_id, page, DeadLetterOut)
 
     @router.post("/v1/dead-letters/{dead_letter_id}/replay", tags=["operations"])
     async def replay(dead_letter_id: uuid.UUID, principal: Writer, request: Request) -> dict[str, Any]:
@@ -278,8 +278,10 @@ def _add_operations(router: APIRouter, service: str) -> None:
         session: SessionDep,
         page: PageDep,
         entity_id: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")] = None,
-    ) -> Page[AuditEntry]:
-        return await _tenant_page(session, "audit_log", "entity_id", entity_id, principal.tenant_id, page, AuditEntry)
+    ) -> Page[AuditEntryOut]:
+        return await _tenant_page(
+            session, "audit_log", "entity_id", entity_id, principal.tenant_id, page, AuditEntryOut
+        )
 
 
 def create_app(
