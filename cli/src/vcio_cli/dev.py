@@ -166,19 +166,22 @@ class Platform:
         for service in SERVICES:
             self.start_service(service)
         self._wait_ready(ports, wait_timeout)
-        elapsed = time.monotonic() - started
+        self._banner(tenant, time.monotonic() - started)
+
+    def _banner(self, tenant: str, elapsed: float) -> None:
+        """What is running where, what development settings are on, and a token to call it with."""
         console.print(f"\n[bold]vcio is ready[/] in {elapsed:.1f}s (logs in {self.data_dir}/<service>.log)")
         for service in SERVICES:
-            console.print(f"  {service:<10} http://{self.host}:{ports[service]}   docs: /docs")
+            console.print(f"  {service:<10} http://{self.host}:{self.ports[service]}   docs: /docs")
         console.print(f"Data in {self.data_dir}; a child that dies is restarted.", soft_wrap=True)
-        if env["VCIO_WEBHOOKS_ALLOW_PRIVATE"] == "1":
+        if self.env["VCIO_WEBHOOKS_ALLOW_PRIVATE"] == "1":
             console.print(
                 "[yellow]VCIO_WEBHOOKS_ALLOW_PRIVATE=1[/]: webhook endpoints may be http:// and private or local "
                 "addresses (development only; production refuses them).",
                 soft_wrap=True,
             )
-        if env.get("VCIO_JWT_SECRET"):
-            token = issue_token(env["VCIO_JWT_SECRET"], tenant_id=tenant, scopes=" ".join(SCOPES), sub="dev")
+        if self.env.get("VCIO_JWT_SECRET"):
+            token = issue_token(self.env["VCIO_JWT_SECRET"], tenant_id=tenant, scopes=" ".join(SCOPES), sub="dev")
             console.print(f"\nDevelopment token (tenant [bold]{tenant}[/], all scopes, 12 h):")
             print(token, flush=True)
         console.print("\nCtrl-C stops everything.")
