@@ -1,6 +1,7 @@
 """VCIO_CORS_ORIGINS (CONTRACT.md section 6): internal frontends call every service from a browser; off by default."""
 
 import dataclasses
+import importlib
 import re
 from collections.abc import Callable
 
@@ -10,7 +11,7 @@ import pytest
 from shared.tests import noteservice
 from vcio_shared.http import HotRead
 from vcio_shared.runtime import create_app
-from vcio_shared.settings import load_settings, parse_cors_origins
+from vcio_shared.settings import SERVICES, load_settings, parse_cors_origins
 from vcio_shared.testing import TEST_SECRET, auth, running
 
 CONSOLE = "https://console.msp.example"
@@ -116,3 +117,20 @@ def test_the_environment_variable_is_read_and_checked(monkeypatch: pytest.Monkey
 def test_what_is_not_an_origin_is_refused(value: str) -> None:
     with pytest.raises(ValueError, match="is not an origin"):
         parse_cors_origins(value)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_every_service_answers_cors_from_the_shared_factory(service: str) -> None:
+    """Each service's own build_app (not started: /healthz and a preflight need neither database nor NATS)."""
+    module = importlib.import_module(f"{service}.main")
+    values = {"database_url": "postgresql://postgres@127.0.0.1:1/none", "jwt_secret": TEST_SECRET}
+    for origins, expected in ((CONSOLE, CONSOLE), ("", None)):
+        app = module.build_app(load_settings(service, cors_origins=origins, **values), run_background=False)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            health = await client.get("/healthz", headers={"Origin": CONSOLE})
+            pre = await client.options("/healthz", headers=PREFLIGHT)
+        assert health.status_code == 200
+        assert health.headers.get("access-control-allow-origin") == expected
+        assert (pre.status_code, pre.headers.get("access-control-allow-origin")) == (
+            (200, CONSOLE) if expected else (405, None)
+        )
