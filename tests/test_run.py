@@ -440,3 +440,11 @@ def test_a_service_that_keeps_dying_is_restarted_after_growing_delays(tmp_path: 
     assert restarts_at == [0.75, 2.0, 4.25, 8.5]
     assert platform.restarts["catalog"].count == 4
     platform.services["catalog"].wait(60)
+
+
+def test_a_bad_cors_origin_stops_vcio_dev_before_it_starts_anything(tmp_path: Path) -> None:
+    env = {"PATH": os.environ["PATH"], "VCIO_JWT_SECRET": TEST_SECRET, "VCIO_CORS_ORIGINS": "https://console.example/"}
+    platform = Platform(data_dir=tmp_path / "data", environ=env, quiet=True)
+    with pytest.raises(ValueError, match="VCIO_CORS_ORIGINS: 'https://console.example/' is not an origin"):
+        platform.start(tenant="t")
+    assert (platform.services, platform.nats, platform.postgres) == ({}, None, None)

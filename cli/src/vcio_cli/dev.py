@@ -122,13 +122,14 @@ class Platform:
     restarts: dict[str, Restarts] = field(default_factory=dict)  # per child: "postgres", "nats", each service
 
     def start(self, tenant: str, wait_timeout: float = 120) -> None:
-        from vcio_shared.settings import uvicorn_proxy_args
+        from vcio_shared.settings import parse_cors_origins, uvicorn_proxy_args
 
         started = time.monotonic()
         self.data_dir = self.data_dir.resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = dict(self.environ if self.environ is not None else os.environ)
         uvicorn_proxy_args(env.get("VCIO_TRUSTED_PROXIES", ""))  # a bad value stops here, before any child
+        parse_cors_origins(env.get("VCIO_CORS_ORIGINS", ""))  # and so does a bad origin
         secret = env.get("VCIO_JWT_SECRET") or dev_secret(self.data_dir)
         if not env.get("VCIO_JWT_JWKS_URL"):
             env["VCIO_JWT_SECRET"] = secret
