@@ -49,6 +49,10 @@ SEMANTIC_422: dict[str, dict[str, str]] = {
         "GET /v1/reports/delivery/{client_id}": "`to` after `from`, at most a bounded number of days",
         "PUT /v1/settings": "a holiday subdivision must be one of its country's, and needs a country",
     },
+    "integrations": {
+        "POST /v1/webhook-endpoints": "the URL names a host and a valid port, and resolves to public addresses only",
+        "PATCH /v1/webhook-endpoints/{endpoint_id}": "as POST /v1/webhook-endpoints",
+    },
 }
 
 
@@ -102,7 +106,7 @@ def fuzz(platform: object, service: str, report_dir: Path) -> dict[str, object]:
     return {"returncode": result.returncode, "output": result.stdout[-6000:] + result.stderr[-2000:], "cases": cases}
 
 
-@pytest.mark.parametrize("service", ["catalog", "proposals", "billing", "scheduler"])
+@pytest.mark.parametrize("service", ["catalog", "proposals", "billing", "scheduler", "integrations"])
 def test_no_5xx_and_no_schema_violation(platform: object, service: str, tmp_path: Path) -> None:
     outcome = fuzz(platform, service, tmp_path)
     print(json.dumps({"service": service, "scenarios": outcome["cases"]}))

@@ -71,7 +71,7 @@ async def test_kill_9_mid_delivery_loses_nothing_and_repeats_only_the_same_webho
         sent += [await publish("vcio.billing.invoice.issued", {"invoice_id": f"j-{n}"}) for n in range(10)]
         receiver.control(delay=0.0)
         proc = start(url, nats_url, port)
-        # The dead replica's leases run out (20 s), then its claimed deliveries go out again.
+        # The dead replica's leases run out (45 s), then its claimed deliveries go out again.
         await eventually(lambda: delivered(url) == 50, timeout=120)
     finally:
         proc.kill()

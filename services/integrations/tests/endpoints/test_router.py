@@ -52,7 +52,7 @@ async def test_an_idempotent_retry_answers_the_same_secret_and_makes_no_second_e
     assert [e["id"] for e in listed["items"]] == [first.json()["id"]]
 
 
-async def test_list_pages_and_filters_on_enabled(client: httpx.AsyncClient) -> None:
+async def test_list_pages_and_filters_on_enabled_and_client(client: httpx.AsyncClient) -> None:
     ids = [(await _create(client, enabled=n != 1)).json()["id"] for n in range(3)]
     first = (await client.get("/v1/webhook-endpoints", params={"limit": 2}, headers=auth())).json()
     assert [e["id"] for e in first["items"]] == ids[:2]
@@ -61,6 +61,10 @@ async def test_list_pages_and_filters_on_enabled(client: httpx.AsyncClient) -> N
     assert rest.json()["next_cursor"] is None
     disabled = (await client.get("/v1/webhook-endpoints", params={"enabled": "false"}, headers=auth())).json()
     assert [e["id"] for e in disabled["items"]] == [ids[1]]
+    client_id = str(uuid.uuid4())
+    mine = (await _create(client, client_id=client_id)).json()["id"]
+    of_client = (await client.get("/v1/webhook-endpoints", params={"client_id": client_id}, headers=auth())).json()
+    assert [e["id"] for e in of_client["items"]] == [mine]
 
 
 async def test_patch_changes_only_what_is_given_and_null_is_refused(client: httpx.AsyncClient) -> None:

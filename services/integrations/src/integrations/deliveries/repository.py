@@ -60,7 +60,9 @@ async def page(
     return list((await session.execute(query)).mappings().all())
 
 
-async def claim_due(session: AsyncSession, now: dt.datetime, lease: dt.timedelta, limit: int) -> list[Any]:
+async def claim_due(
+    session: AsyncSession, now: dt.datetime, lease: dt.timedelta, limit: int, skip_endpoints: Sequence[Any] = ()
+) -> list[Any]:
     """Lease up to `limit` due deliveries of enabled endpoints to this replica: SKIP LOCKED so replicas claiming
     at once take different rows; the lease so a row stays this replica's while it sends outside the transaction,
     and returns to the pool if the replica dies."""
@@ -72,6 +74,7 @@ async def claim_due(session: AsyncSession, now: dt.datetime, lease: dt.timedelta
             d.next_attempt_at <= now,
             sa.or_(d.lease_until.is_(None), d.lease_until <= now),
             endpoints.c.enabled.is_(True),
+            d.endpoint_id.not_in(list(skip_endpoints)) if skip_endpoints else sa.true(),
         )
         .order_by(d.next_attempt_at)
         .limit(limit)

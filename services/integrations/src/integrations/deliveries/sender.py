@@ -5,9 +5,11 @@ Concurrency is bounded per endpoint (one slow receiver does not hold every other
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import datetime as dt
 import email.utils
+import functools
 import random
 import time
 from collections import defaultdict
@@ -44,9 +46,10 @@ SENDERS: set[Sender] = set()
 
 TIMEOUT_S = 15.0
 MAX_ANSWER_BYTES = 4096
-LEASE = dt.timedelta(seconds=20)  # longer than an attempt can take (15 s), so a live sender keeps its rows
+LEASE = dt.timedelta(seconds=45)  # a wait for a slot and an attempt (15 s each) fit in it: see Sender
 PER_ENDPOINT = 16
 CLAIM_BATCH = 256
+MAX_IN_FLIGHT = 512
 IDLE_POLL_S = 0.05
 
 
@@ -73,7 +76,11 @@ async def _read_some(response: httpx.Response) -> bytes:
 
 
 class Sender:
-    """The sending loop of one replica."""
+    """The sending loop of one replica: a pipeline, not rounds. It claims due rows while it has room (MAX_IN_FLIGHT);
+    each row is sent and recorded on its own, and a finished send or a commit that made deliveries claims again:
+    a slow endpoint holds back only its own rows. An endpoint with 2 x PER_ENDPOINT rows here is not claimed
+    for, so a claimed row waits at most one attempt for its slot and its lease (45 s) outlives the wait (15 s)
+    and its own attempt (15 s)."""
 
     def __init__(self, runtime: Runtime, vault: Vault, rng: random.Random | None = None) -> None:
         self.runtime = runtime
@@ -86,45 +93,72 @@ class Sender:
             limits=httpx.Limits(max_connections=256, max_keepalive_connections=64),
         )
         self._slots: defaultdict[Any, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(PER_ENDPOINT))
+        self._held: collections.Counter[Any] = collections.Counter()  # rows claimed and not yet recorded, per endpoint
+        self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self) -> None:
-        """Send what is due, forever; between rounds, wait for a wake-up or a short poll."""
+        """Send what is due, forever; when nothing is, wait for a wake-up or a short poll."""
         try:
-            await self._rounds()
+            await self._pipeline()
         finally:
             SENDERS.discard(self)
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
             await self.client.aclose()
 
-    async def _rounds(self) -> None:
+    async def _pipeline(self) -> None:
         while True:
-            try:
-                sent = await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("sending round failed", error=str(exc) or type(exc).__name__)
-                sent = 0
-            if not sent:
+            claimed: list[asyncio.Task[None]] = []
+            room = MAX_IN_FLIGHT - len(self._tasks)
+            if room > 0:
+                try:
+                    claimed = await self._claim(min(room, CLAIM_BATCH))
+                except Exception as exc:
+                    log.warning("claiming deliveries failed", error=str(exc) or type(exc).__name__)
+            if not claimed:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
                 self._wake.clear()
 
     async def run_once(self) -> int:
-        """Claim the due deliveries and send them all; the number attempted."""
+        """Claim what is due and wait for those sends; the number attempted (tests use it to look once)."""
+        tasks = await self._claim(CLAIM_BATCH)
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return len(tasks)
+
+    async def _claim(self, limit: int) -> list[asyncio.Task[None]]:
+        """Lease up to `limit` due rows and start sending each; the tasks started."""
         now = self.runtime.clock.now()
+        full = [e for e, n in self._held.items() if n >= 2 * PER_ENDPOINT]
         async with self.runtime.sessionmaker() as session, session.begin():
-            claimed = await repo.claim_due(session, now, LEASE, CLAIM_BATCH)
+            claimed = await repo.claim_due(session, now, LEASE, limit, skip_endpoints=full)
             if not claimed:
-                return 0
+                return []
             ids = {row["endpoint_id"] for row in claimed}
             rows = (await session.execute(sa.select(endpoints).where(endpoints.c.id.in_(ids)))).mappings().all()
         by_id = {row["id"]: row for row in rows}
-        await asyncio.gather(*(self._send(row, by_id[row["endpoint_id"]]) for row in claimed))
-        return len(claimed)
+        tasks = []
+        for row in claimed:
+            self._held[row["endpoint_id"]] += 1
+            task = asyncio.create_task(self._send(row, by_id[row["endpoint_id"]]))
+            task.add_done_callback(functools.partial(self._finished, endpoint_id=row["endpoint_id"]))
+            self._tasks.add(task)
+            tasks.append(task)
+        return tasks
+
+    def _finished(self, task: asyncio.Task[None], endpoint_id: Any) -> None:
+        self._tasks.discard(task)
+        self._held[endpoint_id] -= 1
+        if self._held[endpoint_id] <= 0:
+            del self._held[endpoint_id]
+        if not task.cancelled() and task.exception() is not None:  # its lease runs out; it is tried again
+            log.warning("a delivery could not be recorded", error=repr(task.exception())[:300])
+        self._wake.set()
 
     async def _send(self, delivery: Any, endpoint: Any) -> None:
         async with self._slots[endpoint["id"]]:

@@ -42,9 +42,10 @@ async def delete(session: AsyncSession, tenant_id: str, endpoint_id: uuid.UUID) 
 
 
 async def page(
-    session: AsyncSession, tenant_id: str, enabled: bool | None, after: uuid.UUID | None, limit: int
+    session: AsyncSession, tenant_id: str, filters: dict[str, Any], after: uuid.UUID | None, limit: int
 ) -> list[Any]:
-    query = keyset_query(endpoints, tenant_id, {"enabled": enabled}, after=after, limit=limit)
+    """A page of the tenant's endpoints where each column in `filters` equals its value (None: no filter)."""
+    query = keyset_query(endpoints, tenant_id, filters, after=after, limit=limit)
     return list((await session.execute(query)).mappings().all())
 
 
@@ -66,7 +67,18 @@ async def disable(session: AsyncSession, endpoint_id: uuid.UUID, reason: str, no
 
 
 async def note_outcome(session: AsyncSession, endpoint_id: uuid.UUID, ok: bool, now: dt.datetime) -> Any:
-    """Start (on a failure) or end (on a success) the endpoint's run of failures; the row after."""
-    failing = sa.func.coalesce(endpoints.c.failing_since, now) if not ok else None
-    query = sa.update(endpoints).where(endpoints.c.id == endpoint_id).values(failing_since=failing).returning(endpoints)
+    """End (on a success) or start (on a failure) the endpoint's run of failures; on a failure, the row after.
+    A success touches the row only when a run of failures was on: every delivery of an endpoint would otherwise
+    queue on one row lock."""
+    e = endpoints.c
+    if ok:
+        query = sa.update(endpoints).where(e.id == endpoint_id, e.failing_since.is_not(None)).values(failing_since=None)
+        await session.execute(query)
+        return None
+    query = (
+        sa.update(endpoints)
+        .where(e.id == endpoint_id)
+        .values(failing_since=sa.func.coalesce(e.failing_since, now))
+        .returning(endpoints)
+    )
     return (await session.execute(query)).mappings().first()

@@ -48,9 +48,13 @@ async def create_endpoint(
 
 @router.get("/v1/webhook-endpoints")
 async def list_endpoints(
-    principal: Reader, session: SessionDep, page: PageDep, enabled: bool | None = None
+    principal: Reader,
+    session: SessionDep,
+    page: PageDep,
+    enabled: bool | None = None,
+    client_id: uuid.UUID | None = None,
 ) -> Page[EndpointOut]:
-    return await service.list_endpoints(session, principal.tenant_id, enabled, page)
+    return await service.list_endpoints(session, principal.tenant_id, enabled, client_id, page)
 
 
 @router.get("/v1/webhook-endpoints/{endpoint_id}")

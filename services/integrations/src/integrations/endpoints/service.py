@@ -75,9 +75,9 @@ async def get(session: AsyncSession, tenant_id: str, endpoint_id: uuid.UUID) -> 
 
 
 async def list_endpoints(
-    session: AsyncSession, tenant_id: str, enabled: bool | None, page: PageParams
+    session: AsyncSession, tenant_id: str, enabled: bool | None, client_id: uuid.UUID | None, page: PageParams
 ) -> Page[EndpointOut]:
-    rows = await repo.page(session, tenant_id, enabled, page.after, page.limit)
+    rows = await repo.page(session, tenant_id, {"enabled": enabled, "client_id": client_id}, page.after, page.limit)
     return page_of([EndpointOut.model_validate(r) for r in rows], page.limit)
 
 
