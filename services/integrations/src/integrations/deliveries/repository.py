@@ -111,3 +111,23 @@ async def record_attempt(
         )
     )
     await session.execute(query)
+
+
+_MARK_DELIVERED = sa.text(
+    "UPDATE webhook_deliveries AS d SET attempts = d.attempts || v.attempt, tries = d.tries + 1, "
+    "status = 'delivered', next_attempt_at = NULL, lease_until = NULL, updated_at = v.at "
+    "FROM (SELECT unnest(CAST(:ids AS uuid[])) AS id, CAST(unnest(CAST(:attempts AS text[])) AS jsonb) AS attempt, "
+    "unnest(CAST(:ats AS timestamptz[])) AS at) AS v WHERE d.id = v.id"
+)
+
+
+async def mark_delivered(session: AsyncSession, done: Sequence[tuple[uuid.UUID, dict[str, Any], dt.datetime]]) -> None:
+    """Append each one's attempt and mark them delivered, in one statement."""
+    if not done:
+        return
+    params = {
+        "ids": [row_id for row_id, _, _ in done],
+        "attempts": [orjson.dumps([attempt]).decode() for _, attempt, _ in done],
+        "ats": [at for _, _, at in done],
+    }
+    await session.execute(_MARK_DELIVERED, params)

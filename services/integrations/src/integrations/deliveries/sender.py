@@ -96,6 +96,8 @@ class Sender:
         self._held: collections.Counter[Any] = collections.Counter()  # rows claimed and not yet recorded, per endpoint
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        self._delivered: list[tuple[Any, Outcome, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -163,10 +165,35 @@ class Sender:
     async def _send(self, delivery: Any, endpoint: Any) -> None:
         async with self._slots[endpoint["id"]]:
             outcome = await self.attempt(delivery, endpoint)
+        LATENCY.observe(outcome.duration_ms / 1000)
+        if outcome.delivered:  # group commit: one transaction for every success that is waiting
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._delivered.append((delivery, outcome, done))
+            if self._flusher is None or self._flusher.done():
+                self._flusher = asyncio.create_task(self._flush())
+            await done
+            return
         async with self.runtime.sessionmaker() as session, session.begin():
             result = await service.record(session, delivery, outcome, self.rng)
-        LATENCY.observe(outcome.duration_ms / 1000)
         {"delivered": DELIVERED, "failed": FAILED, "retried": RETRIED}[result].inc()
+
+    async def _flush(self) -> None:
+        """Record the successes waiting, a batch per transaction, until none is left. A batch that cannot be
+        written fails its senders' tasks: their leases run out and they are sent again."""
+        while self._delivered:
+            batch, self._delivered = self._delivered, []
+            try:
+                async with self.runtime.sessionmaker() as session, session.begin():
+                    await service.record_delivered(session, [(d, o) for d, o, _ in batch])
+            except Exception as exc:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            DELIVERED.inc(len(batch))
+            for _, _, done in batch:
+                if not done.done():
+                    done.set_result(None)
 
     async def attempt(self, delivery: Any, endpoint: Any) -> Outcome:
         """One POST of the event's bytes, signed now; what it got."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,15 +90,27 @@ def next_attempt(tries: int, outcome: Outcome, rng: random.Random) -> dt.datetim
     return outcome.at + delay
 
 
-async def record(session: AsyncSession, delivery: Mapping[str, Any], outcome: Outcome, rng: random.Random) -> str:
-    """Log an attempt and decide what follows: delivered, retried later, failed; 410 or 5 days of failures
-    disable the endpoint. Returns the delivery's status, or "retried"."""
-    attempt = {
+def attempt_of(outcome: Outcome) -> dict[str, Any]:
+    """An attempt as the log keeps it."""
+    return {
         "at": outcome.at.isoformat(),
         "status_code": outcome.status_code,
         "duration_ms": outcome.duration_ms,
         "error": outcome.error,
     }
+
+
+async def record_delivered(session: AsyncSession, done: Sequence[tuple[Mapping[str, Any], Outcome]]) -> None:
+    """Many deliveries answered 2xx, recorded at once (the common case, in one statement per table): what
+    `record` does for one of them."""
+    await repo.mark_delivered(session, [(d["id"], attempt_of(o), o.at) for d, o in done])
+    await endpoints_repo.clear_failing(session, {d["endpoint_id"] for d, _ in done})
+
+
+async def record(session: AsyncSession, delivery: Mapping[str, Any], outcome: Outcome, rng: random.Random) -> str:
+    """Log an attempt and decide what follows: delivered, retried later, failed; 410 or 5 days of failures
+    disable the endpoint. Returns the delivery's status, or "retried"."""
+    attempt = attempt_of(outcome)
     endpoint = await endpoints_repo.note_outcome(session, delivery["endpoint_id"], outcome.delivered, outcome.at)
     if outcome.delivered:
         await repo.record_attempt(session, delivery["id"], attempt, "delivered", None, outcome.at)

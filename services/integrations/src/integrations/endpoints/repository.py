@@ -66,6 +66,13 @@ async def disable(session: AsyncSession, endpoint_id: uuid.UUID, reason: str, no
     return (await session.execute(query)).mappings().first()
 
 
+async def clear_failing(session: AsyncSession, endpoint_ids: set[uuid.UUID]) -> None:
+    """A success ends an endpoint's run of failures; a row with none is not written (no lock is queued on)."""
+    e = endpoints.c
+    query = sa.update(endpoints).where(e.id.in_(endpoint_ids), e.failing_since.is_not(None)).values(failing_since=None)
+    await session.execute(query)
+
+
 async def note_outcome(session: AsyncSession, endpoint_id: uuid.UUID, ok: bool, now: dt.datetime) -> Any:
     """End (on a success) or start (on a failure) the endpoint's run of failures; on a failure, the row after.
     A success touches the row only when a run of failures was on: every delivery of an endpoint would otherwise
