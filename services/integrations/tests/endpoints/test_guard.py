@@ -2,11 +2,12 @@ import ipaddress
 
 import httpx
 import pytest
+from integrations_helpers import Publish, Receiver
 
 from integrations.endpoints import guard
 from integrations.main import build_app
 from vcio_shared.settings import Settings
-from vcio_shared.testing import auth, running
+from vcio_shared.testing import auth, eventually, running
 
 REFUSED = [
     ("http://hooks.example.com/x", "the URL must be https"),
@@ -59,3 +60,39 @@ def test_refusal_of_public_and_non_public_addresses() -> None:
     assert guard.refusal(ipaddress.ip_address("2606:4700::1111")) is None
     assert guard.refusal(ipaddress.ip_address("100.64.0.1")) == "not a public address"  # carrier-grade NAT
     assert guard.refusal(ipaddress.ip_address("fe80::1")) == "a link-local address"
+
+
+def test_pin_puts_the_checked_address_in_the_url_and_keeps_the_name_for_host_and_tls() -> None:
+    v4 = guard.pin("https://hooks.example.com/vcio?x=1", ipaddress.ip_address("93.184.215.14"))
+    assert (v4.url, v4.headers, v4.extensions) == (
+        "https://93.184.215.14/vcio?x=1",
+        {"host": "hooks.example.com"},
+        {"sni_hostname": "hooks.example.com"},
+    )
+    v6 = guard.pin("https://hooks.example.com:8443/h", ipaddress.ip_address("2606:4700::1111"))
+    assert (v6.url, v6.headers["host"]) == ("https://[2606:4700::1111]:8443/h", "hooks.example.com:8443")
+    literal = guard.pin("https://93.184.215.14/h", ipaddress.ip_address("93.184.215.14"))
+    assert (literal.url, literal.headers, literal.extensions) == ("https://93.184.215.14/h", {}, {})
+    assert guard.pin("http://localhost:9/h", None).url == "http://localhost:9/h"
+
+
+async def test_an_address_refused_at_send_time_is_a_failed_attempt_not_a_request(
+    settings: Settings, streams: None, receiver: Receiver, publish: Publish
+) -> None:
+    async with running(build_app(settings)) as lax:  # registered while private addresses were allowed
+        hook = (await lax.post("/v1/webhook-endpoints", json={"url": receiver.url}, headers=auth())).json()
+    strict_app = build_app(settings.model_copy(update={"webhooks_allow_private": False}))
+    async with running(strict_app) as strict:
+        await eventually(lambda: strict_app.state.runtime.bus.is_connected)
+        await publish("vcio.billing.invoice.paid", {"invoice_id": "i-1"})
+        path = f"/v1/webhook-endpoints/{hook['id']}/deliveries"
+
+        async def tried() -> list:
+            items = (await strict.get(path, headers=auth())).json()["items"]
+            return items if items and items[0]["attempts"] else []
+
+        [delivery] = await eventually(tried)
+    [attempt] = delivery["attempts"]
+    assert attempt["status_code"] is None
+    assert attempt["error"] == "refused: the URL must be https"
+    assert receiver.received() == []

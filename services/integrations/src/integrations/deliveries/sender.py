@@ -199,17 +199,22 @@ class Sender:
         """One POST of the event's bytes, signed now; what it got."""
         now = self.runtime.clock.now()
         started = time.perf_counter()
-        try:
-            await guard.check(endpoint["url"], self.allow_private)  # again: the name may resolve elsewhere now
+        try:  # again: the name may resolve elsewhere now; the connection goes to the address checked
+            where = await guard.target(endpoint["url"], self.allow_private)
         except guard.UnsafeUrl as exc:
             return Outcome(now, None, 0, f"refused: {exc}")
         body = bytes(delivery["payload"])
         secrets = signing_secrets(endpoint, self.vault, now)
         # webhook-timestamp is the wall clock's: the receiver checks it against its own clock (5 minutes).
-        sent = headers(secrets, delivery["event_id"], dt.datetime.now(dt.UTC), body)
+        sent = {**headers(secrets, delivery["event_id"], dt.datetime.now(dt.UTC), body), **where.headers}
         try:
-            async with self.client.stream("POST", endpoint["url"], content=body, headers=sent) as response:
+            request = self.client.build_request("POST", where.url, content=body, headers=sent)
+            request.extensions.update(where.extensions)
+            response = await self.client.send(request, stream=True)
+            try:
                 answer = await _read_some(response)
+            finally:
+                await response.aclose()
         except httpx.HTTPError as exc:
             elapsed = round((time.perf_counter() - started) * 1000)
             return Outcome(now, None, elapsed, f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 # Cloud metadata services: link-local or unique-local already, named so the refusal says what they are.
 METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
@@ -72,12 +73,44 @@ async def resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddres
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
-async def check(url: str, allow_private: bool) -> None:
-    """Refuse (UnsafeUrl) a URL that is not https or whose host resolves to any non-public address."""
+async def check(url: str, allow_private: bool) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Refuse (UnsafeUrl) a URL that is not https or whose host resolves to any non-public address; the
+    addresses it resolves to (none when private addresses are allowed: then nothing is resolved)."""
     host, port = parse(url, allow_private)
     if allow_private:
-        return
-    for address in await resolve(host, port):
+        return []
+    addresses = await resolve(host, port)
+    for address in addresses:
         reason = refusal(address)
         if reason is not None:
             raise UnsafeUrl(f"{host} resolves to {address}, {reason}")
+    return addresses
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a POST goes: the URL with the checked address in place of the name, the Host header, and the name
+    TLS checks the certificate against (SNI), so the connection reaches the address that was checked."""
+
+    url: str
+    headers: dict[str, str]
+    extensions: dict[str, str]
+
+
+def pin(url: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> Target:
+    """The target of `url` at `address` (None: the URL as it is)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if address is None or host == str(address).lower():
+        return Target(url, {}, {})
+    literal = f"[{address}]" if address.version == 6 else str(address)
+    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+    host_header = host if parts.port is None else f"{host}:{parts.port}"
+    return Target(urlunsplit(parts._replace(netloc=netloc)), {"host": host_header}, {"sni_hostname": host})
+
+
+async def target(url: str, allow_private: bool) -> Target:
+    """Check the URL (UnsafeUrl) and pin the connection to the first address checked: a name that resolves
+    elsewhere a moment later (DNS rebinding) is not looked up again."""
+    addresses = await check(url, allow_private)
+    return pin(url, addresses[0] if addresses else None)
