@@ -49,6 +49,11 @@ class Report:
     retrying: int = 0
     failed: int = 0
 
+    @property
+    def rows(self) -> int:
+        """How many rows the round claimed."""
+        return self.sent + self.retrying + self.failed
+
 
 class MailSender:
     """Delivers a service's mail. `send_due()` does one round (tests drive it on a FixedClock); `start()` runs
@@ -93,7 +98,7 @@ class MailSender:
         while True:
             try:
                 report = await self.send_due()
-                if report.sent + report.retrying + report.failed >= self.batch_size:
+                if report.rows >= self.batch_size:
                     continue
             except asyncio.CancelledError:
                 raise
