@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -50,10 +51,10 @@ async def send(port: int, *mails: Mail) -> None:
             await smtp.send_message(build(m, "mail@msp.example"))
 
 
-async def test_the_sink_keeps_each_message_in_arrival_order_and_the_cli_lists_shows_and_opens_them(
+def test_the_sink_keeps_each_message_in_arrival_order_and_the_cli_lists_shows_and_opens_them(
     sink: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await send(sink, invoice(1), invoice(2, html=False), invoice(3))
+    asyncio.run(send(sink, invoice(1), invoice(2, html=False), invoice(3)))
     files = sorted(mail_dir(tmp_path).glob("*.eml"))
     assert len(files) == 3
     assert list(mail_dir(tmp_path).glob(".*")) == []  # no half-written message left behind
