@@ -216,3 +216,38 @@ async def test_tenant_isolation_of_the_list(sessions: async_sessionmaker[AsyncSe
     assert [r["subject"] for r in mine] == ["Invoice INV-0002", "Invoice INV-0001"]
     assert [r["subject"] for r in theirs] == ["Invoice INV-0003"]
     assert other_client == []
+
+
+async def test_a_rolled_back_change_sends_nothing(
+    sessions: async_sessionmaker[AsyncSession], smtp: SmtpRecorder
+) -> None:
+    async with sessions() as session:
+        async with session.begin():
+            await enqueue(
+                session,
+                tenant_id="t1",
+                cause="proposal.sent:p-9",
+                to=["a@client.example"],
+                subject="s",
+                text="t",
+                now=T0,
+            )
+            await session.rollback()
+    assert await sender_for(sessions, smtp.port, FixedClock(T0)).send_due() == Report()
+    assert smtp.messages == []
+
+
+async def test_after_the_last_attempt_a_transient_failure_becomes_failed(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await enqueue_invoice(sessions)
+    clock = FixedClock(T0)
+    settings = SmtpSettings.from_url(f"smtp://127.0.0.1:{free_port()}", timeout=5)
+    sender = MailSender(sessions, settings, FROM, clock, max_attempts=2)
+    assert await sender.send_due() == Report(retrying=1)
+    clock.advance(minutes=1)
+    assert await sender.send_due() == Report(failed=1)
+    async with sessions() as session:
+        [row] = await list_mail(session, "t1")
+    assert (row["status"], row["attempts"]) == ("failed", 2)
+    assert (row["error"] or "").startswith("gave up after 2: ")
