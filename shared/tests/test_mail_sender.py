@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import random
 from collections.abc import AsyncIterator, Iterator
@@ -29,7 +30,7 @@ from vcio_shared.mail import (
 )
 from vcio_shared.mail.testing import SmtpRecorder
 from vcio_shared.settings import to_driver_url
-from vcio_shared.testing import PgServer
+from vcio_shared.testing import PgServer, eventually
 
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 FROM = "vcio <mail@msp.example>"
@@ -251,3 +252,19 @@ async def test_after_the_last_attempt_a_transient_failure_becomes_failed(
         [row] = await list_mail(session, "t1")
     assert (row["status"], row["attempts"]) == ("failed", 2)
     assert (row["error"] or "").startswith("gave up after 2: ")
+
+
+async def test_the_background_sender_sends_when_woken_and_stops(
+    sessions: async_sessionmaker[AsyncSession], smtp: SmtpRecorder
+) -> None:
+    sender = sender_for(sessions, smtp.port, FixedClock(T0))
+    sender.poll_interval = 60  # only a wake can make it send within the test
+    sender.start()
+    try:
+        await asyncio.sleep(0.2)  # its first round found nothing; it now waits for a wake
+        await enqueue_invoice(sessions)
+        sender.wake()
+        await eventually(lambda: len(smtp.messages) == 1, timeout=5)
+    finally:
+        await sender.stop()
+    assert sender._task is not None and sender._task.done()
