@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 
 from scheduler.calendars import service
 from scheduler.calendars.schemas import SubscriptionCreate, SubscriptionCreatedOut, SubscriptionOut
-from scheduler.deps import Reader, Writer, once
+from scheduler.deps import Reader, Writer
 from vcio_shared.db import SessionDep
 from vcio_shared.errors import TooManyRequests
 from vcio_shared.idempotency import IdempotencyDep
@@ -45,7 +45,7 @@ async def create_subscription(
     idem: IdempotencyDep,
 ) -> Any:
     url = runtime.settings.public_base_url
-    return await once(idem, principal.tenant_id, lambda: service.subscribe(session, principal, body, url, clock.now()))
+    return await idem.once(principal.tenant_id, lambda: service.subscribe(session, principal, body, url, clock.now()))
 
 
 @router.get("/v1/calendars/subscriptions")

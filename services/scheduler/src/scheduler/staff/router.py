@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from scheduler.activities.schemas import SaneDate
-from scheduler.deps import Reader, Writer, once
+from scheduler.deps import Reader, Writer
 from scheduler.staff import service
 from scheduler.staff.schemas import CapacityReportOut, StaffCreate, StaffOut, StaffUpdate
 from vcio_shared.db import SessionDep
@@ -24,7 +24,7 @@ router = APIRouter(tags=["staff"])
 async def create_staff_member(
     body: StaffCreate, principal: Writer, session: SessionDep, clock: ClockDep, idem: IdempotencyDep
 ) -> Any:
-    return await once(idem, principal.tenant_id, lambda: service.create(session, principal, body, clock.now()))
+    return await idem.once(principal.tenant_id, lambda: service.create(session, principal, body, clock.now()))
 
 
 @router.get("/v1/staff")
