@@ -15,6 +15,9 @@ class Clock:
         return self.now().date()
 
 
+SYSTEM_CLOCK = Clock()  # the real time, for code that takes an optional clock
+
+
 class FixedClock(Clock):
     """A clock that stands still until a test moves it."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,9 +42,6 @@ class PoisonEvent(Exception):
 class ReplayFailed(Exception):
     """A dead letter's handler failed again; the dead letter stays, with the new error."""
 
-
-# The message being handled, as it came off NATS: for a handler that keeps an event's exact bytes (webhooks).
-current_payload: ContextVar[bytes | None] = ContextVar("current_payload", default=None)
 
 TRANSIENT = (OperationalError, InterfaceError, OSError, asyncio.TimeoutError, ConnectionError)
 
@@ -212,7 +208,6 @@ class ConsumerRunner:
         event: CloudEvent | None = None
         try:
             event = decode(msg.data, subject=msg.subject)
-            current_payload.set(msg.data)
             handled = await handle_once(self.sessionmaker, self.spec, event)
         except (EventDecodeError, PoisonEvent, ValidationError, KeyError, TypeError, ValueError) as exc:
             await write_dead_letter(
@@ -267,7 +262,6 @@ async def replay_dead_letter(
         raise PoisonEvent(f"no consumer named {row.consumer!r} in this service")
     try:
         event = decode(bytes(row.payload), subject=row.subject)
-        current_payload.set(bytes(row.payload))
         handled = await handle_once(sessionmaker, spec, event)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 import asyncpg
@@ -159,24 +159,34 @@ OUTBOX_WRITTEN = "outbox_written"  # set in `session.info` by `events.emit*` whe
 
 
 def make_sessionmaker(
-    engine: AsyncEngine, *, on_outbox_commit: Callable[[], None] | None = None
+    engine: AsyncEngine,
+    *,
+    on_outbox_commit: Callable[[], None] | None = None,
+    wakes: Mapping[str, Callable[[], None]] | None = None,
 ) -> async_sessionmaker[AsyncSession]:
-    """The service's session factory. With `on_outbox_commit` (the runtime passes the relay's `wake`), every
-    commit that wrote outbox rows calls it, whoever committed: a route's unit of work, a consumer's handler, a
-    sweep, a billing run's chunk. So an event leaves as soon as it is committed, not at the relay's next poll."""
-    if on_outbox_commit is None:
+    """The service's session factory. `wakes` maps a flag that code sets in `session.info` when it writes work
+    for a background worker (`OUTBOX_WRITTEN` for the relay, a service's own for its senders) to the worker's
+    `wake`; every commit that set a flag calls its wake, whoever committed: a route's unit of work, a consumer's
+    handler, a sweep, a billing run's chunk. So work starts as soon as it is committed, not at the next poll.
+    The mapping is read at each commit, so a worker started later can add itself. `on_outbox_commit` is
+    shorthand for `{OUTBOX_WRITTEN: on_outbox_commit}`."""
+    if on_outbox_commit is not None:
+        wakes = {OUTBOX_WRITTEN: on_outbox_commit, **(wakes or {})}
+    if wakes is None:
         return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
-    wake = on_outbox_commit
+    live = wakes
 
     class OutboxSession(Session):
         """A Session class of this factory's own, so its hooks fire for this factory only."""
 
     def after_commit(session: Session) -> None:
-        if session.info.pop(OUTBOX_WRITTEN, False):
-            wake()
+        for flag, wake in list(live.items()):
+            if session.info.pop(flag, False):
+                wake()
 
     def after_rollback(session: Session) -> None:
-        session.info.pop(OUTBOX_WRITTEN, None)  # rolled back: nothing to publish
+        for flag in list(live):
+            session.info.pop(flag, None)  # rolled back: nothing to do
 
     sa.event.listen(OutboxSession, "after_commit", after_commit)
     sa.event.listen(OutboxSession, "after_rollback", after_rollback)

@@ -37,6 +37,8 @@ class CloudEvent:
     time: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat())
     specversion: str = SPECVERSION
     datacontenttype: str = "application/json"
+    # the message's bytes as they came off NATS, when decoded from one (a webhook sends exactly these)
+    raw: bytes | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -92,6 +94,7 @@ def decode(payload: bytes, *, subject: str | None = None) -> CloudEvent:
         subject=raw.get("subject"),
         id=raw["id"],
         time=raw["time"],
+        raw=payload,
     )
 
 

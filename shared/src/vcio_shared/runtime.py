@@ -5,7 +5,7 @@ import contextlib
 import datetime as dt
 import gc
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
@@ -22,7 +22,7 @@ from vcio_shared.auth import Principal, TokenVerifier, require
 from vcio_shared.clock import Clock
 from vcio_shared.connection import Bus
 from vcio_shared.consumers import ConsumerRunner, ConsumerSpec, ReplayFailed, replay_dead_letter
-from vcio_shared.db import Reader, SessionDep, advisory_xact_lock, create_engine, make_sessionmaker
+from vcio_shared.db import OUTBOX_WRITTEN, Reader, SessionDep, advisory_xact_lock, create_engine, make_sessionmaker
 from vcio_shared.errors import Conflict, NotFound, install_handlers
 from vcio_shared.http import HotRead, PlatformMiddleware, install_cors
 from vcio_shared.openapi import install_openapi
@@ -79,9 +79,9 @@ class Runtime:
         self.settings = settings
         self.clock = clock or Clock()
         self.engine = engine or create_engine(settings.async_database_url)
-        self.sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(
-            self.engine, on_outbox_commit=self._wake_relay
-        )
+        # session.info flag -> the wake of the worker it concerns; `wake_on_commit` adds a service's own
+        self.commit_wakes: dict[str, Callable[[], None]] = {OUTBOX_WRITTEN: self._wake_relay}
+        self.sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine, wakes=self.commit_wakes)
         self.verifier = TokenVerifier(settings)
         self.bus = Bus(settings.nats_url, spec.name, replicas=settings.stream_replicas)
         self.relay: OutboxRelay | RelayProcess = (
@@ -108,6 +108,14 @@ class Runtime:
         self.reader = Reader(self.reader_pool)
         self._tasks: list[asyncio.Task[None]] = []
         self.extras: dict[str, Any] = {}
+
+    def wake_on_commit(self, flag: str, wake: Callable[[], None]) -> None:
+        """Call `wake` after every commit that set `session.info[flag]` (a service's own background worker)."""
+        self.commit_wakes[flag] = wake
+
+    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run `work` in the background until the runtime stops (a service's own worker, from on_startup)."""
+        self._tasks.append(asyncio.create_task(work, name=name))
 
     async def start(self) -> None:
         """Open the reader pool and the bus; with background work, start the relay, consumers and sweeps."""

@@ -6,10 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.agreements import activation
 from billing.tenants import service as tenants
-from vcio_shared.clock import Clock
+from vcio_shared.clock import SYSTEM_CLOCK, Clock
 from vcio_shared.events import CloudEvent
-
-SYSTEM_CLOCK = Clock()
 
 
 async def handle_proposals_event(session: AsyncSession, event: CloudEvent, clock: Clock = SYSTEM_CLOCK) -> None:

@@ -20,11 +20,15 @@ deliveries: sa.Table = WebhookDelivery.__table__  # type: ignore[attr-defined]
 d = deliveries.c
 
 
+DELIVERIES_WRITTEN = "deliveries_written"  # set in `session.info` when a transaction made deliveries due
+
+
 async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
     """Insert deliveries; one that exists already (the same event for the same endpoint) is left as it is."""
     if not rows:
         return 0
     query = pg.insert(deliveries).values(list(rows)).on_conflict_do_nothing(index_elements=["endpoint_id", "event_id"])
+    session.info[DELIVERIES_WRITTEN] = True
     return int((await session.execute(query)).rowcount)  # type: ignore[attr-defined]
 
 
@@ -38,6 +42,7 @@ async def requeue(session: AsyncSession, rows: Sequence[dict[str, Any]], now: dt
         index_elements=["endpoint_id", "event_id"],
         set_={"status": "pending", "tries": 0, "next_attempt_at": now, "lease_until": None, "updated_at": now},
     )
+    session.info[DELIVERIES_WRITTEN] = True
     return int((await session.execute(query)).rowcount)  # type: ignore[attr-defined]
 
 

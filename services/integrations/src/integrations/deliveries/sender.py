@@ -22,6 +22,7 @@ from prometheus_client import Counter, Histogram
 
 from integrations.deliveries import repository as repo
 from integrations.deliveries import service
+from integrations.deliveries.repository import DELIVERIES_WRITTEN
 from integrations.deliveries.service import Outcome
 from integrations.deliveries.signing import headers
 from integrations.endpoints import guard
@@ -40,9 +41,6 @@ LATENCY = Histogram(
     "Duration of one webhook attempt",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15),
 )
-
-# The senders of this process: a commit that made deliveries wakes them (other replicas find them by polling).
-SENDERS: set[Sender] = set()
 
 TIMEOUT_S = 15.0
 MAX_ANSWER_BYTES = 4096
@@ -107,7 +105,6 @@ class Sender:
         try:
             await self._pipeline()
         finally:
-            SENDERS.discard(self)
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -230,17 +227,11 @@ class Sender:
         )
 
 
-def wake_senders() -> None:
-    """Wake this process's senders now (after a commit that made deliveries), rather than at their next poll."""
-    for sender in SENDERS:
-        sender.wake()
-
-
 async def start_sender(runtime: Runtime) -> None:
     """on_startup: this replica's sending loop, stopped with the runtime's other tasks."""
     from integrations.deps import vault_of
 
     sender = Sender(runtime, vault_of(runtime))
     runtime.extras["sender"] = sender
-    SENDERS.add(sender)
-    runtime._tasks.append(asyncio.create_task(sender.run(), name="webhooks:sender"))
+    runtime.wake_on_commit(DELIVERIES_WRITTEN, sender.wake)  # a commit that made deliveries (other replicas poll)
+    runtime.spawn(sender.run(), name="webhooks:sender")

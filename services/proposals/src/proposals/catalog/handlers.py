@@ -11,12 +11,11 @@ from proposals.catalog import repository
 from proposals.catalog.schemas import PackagePublished, PackageRetired
 from vcio_shared import cadence, money
 from vcio_shared.bus import PoisonEvent
-from vcio_shared.clock import Clock
+from vcio_shared.clock import SYSTEM_CLOCK, Clock
 from vcio_shared.events import CloudEvent
 
 PUBLISHED = "vcio.catalog.package.published"
 RETIRED = "vcio.catalog.package.retired"
-SYSTEM_CLOCK = Clock()
 
 
 class RetiredBeforePublished(Exception):

@@ -7,10 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.plans import service
 from vcio_shared.bus import PoisonEvent
-from vcio_shared.clock import Clock
+from vcio_shared.clock import SYSTEM_CLOCK, Clock
 from vcio_shared.events import CloudEvent
-
-SYSTEM_CLOCK = Clock()
 
 
 async def handle_billing_event(session: AsyncSession, event: CloudEvent, clock: Clock = SYSTEM_CLOCK) -> None:
