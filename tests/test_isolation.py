@@ -67,6 +67,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/activities/{activity_id}/skip"): {"reason": "client asked"},
     ("POST", "/v1/activities/{activity_id}/cancel"): {"reason": "client asked"},
     ("PATCH", "/v1/staff/{staff_id}"): {"name": "Renamed"},
+    ("PATCH", "/v1/webhook-endpoints/{endpoint_id}"): {"description": "changed"},
+    ("POST", "/v1/webhook-endpoints/{endpoint_id}/replay"): {"since": f"{START.isoformat()}T00:00:00Z"},
 }
 QUERIES: dict[str, dict[str, str]] = {
     "/v1/reports/delivery/{client_id}": {"from": START.isoformat(), "to": TODAY.isoformat()},
@@ -83,7 +85,7 @@ async def _ok(r: httpx.Response, *statuses: int) -> Any:
 
 @pytest.fixture(scope="module")
 def tenant_a(platform: Any) -> dict[str, str]:
-    """Tenant A's rows in all four services, made through the public API."""
+    """Tenant A's rows in all five services, made through the public API."""
     return asyncio.run(_make_tenant_a(platform))
 
 
@@ -92,6 +94,10 @@ async def _make_tenant_a(platform: Any) -> dict[str, str]:
     cat, pro, bil, sch = (platform.url(s) for s in ("catalog", "proposals", "billing", "scheduler"))
     ids: dict[str, str] = {}
     async with httpx.AsyncClient(timeout=60) as http:
+        # an endpoint nobody listens on (vcio dev allows private addresses): its deliveries stay, failing
+        hooks = f"{platform.url('integrations')}/v1/webhook-endpoints"
+        endpoint = await _ok(await http.post(hooks, headers=h, json={"url": "http://127.0.0.1:9/vcio"}))
+        ids["endpoint_id"] = endpoint["id"]
         package = await _ok(await http.post(f"{cat}/v1/packages", json=PACKAGE, headers=h))
         ids["package_id"] = package["id"]
         await _ok(await http.post(f"{cat}/v1/packages/{package['id']}/publish", headers=h))
@@ -161,6 +167,12 @@ async def _make_tenant_a(platform: Any) -> dict[str, str]:
             return items[0] if items else None
 
         ids["dead_letter_id"] = (await eventually(dead, timeout=30))["id"]
+
+        async def delivery() -> Any:
+            items = (await http.get(f"{hooks}/{endpoint['id']}/deliveries", headers=h)).json()["items"]
+            return items[0] if items else None
+
+        ids["delivery_id"] = (await eventually(delivery, timeout=30))["id"]
     return ids
 
 
