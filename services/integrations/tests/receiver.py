@@ -42,7 +42,11 @@ class Handler(BaseHTTPRequestHandler):
             self._answer(200, STATE["received"])
 
     def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("content-length", "0")))
+        length = int(self.headers.get("content-length", "0"))
+        body = self.rfile.read(length)
+        if len(body) < length:  # the sender died mid-request (kill -9): no request arrived, as for any server
+            self.close_connection = True
+            return
         if self.path == "/_control":
             with LOCK:
                 STATE.update(json.loads(body))
