@@ -298,7 +298,7 @@ async def test_kill_9_billing_mid_run_then_rerun_bills_each_period_once(platform
         # were one chunk: the run was all or nothing, and a quarter of it finished inside a fixed 0.5 s wait).
         platform.env["BILLING_RUN_CHUNK_SIZE"] = "100"
         platform.services["billing"].send_signal(signal.SIGTERM)
-        platform.services["billing"].wait()
+        platform.services["billing"].wait(60)
         platform.start_service("billing")
         await asyncio.to_thread(platform.wait_ready, ["billing"], 60)
         r = await http.post(
@@ -312,7 +312,7 @@ async def test_kill_9_billing_mid_run_then_rerun_bills_each_period_once(platform
 
         await eventually(under_way, timeout=60, interval=0.05)
         platform.services["billing"].send_signal(signal.SIGKILL)
-        platform.services["billing"].wait()
+        platform.services["billing"].wait(60)
         platform.start_service("billing")
         await asyncio.to_thread(platform.wait_ready, ["billing"], 60)
         before = await count(http, f"{billing}/v1/invoices", tenant)

@@ -32,6 +32,7 @@ from vcio_shared.schemas import Page, PageDep, PageParams, ResponseModel, page_o
 from vcio_shared.settings import Settings, to_driver_url
 
 log = structlog.get_logger("vcio.runtime")
+STOP_WAIT_S = 5.0  # how long stop() waits for each part of the runtime before it goes on without it
 
 M = TypeVar("M", bound=ResponseModel)
 Sweep = Callable[[AsyncSession, "Runtime"], Awaitable[Any]]
@@ -133,15 +134,21 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop sweeps, consumers and the relay, then close NATS and the database pools."""
+        # Every wait is bounded: a task that swallows its cancellation (nats-py's fetch can) must not hold the
+        # process after SIGTERM, where nothing outside would ever end it.
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(BaseException):
-                await task
+        if self._tasks:
+            _, stuck = await asyncio.wait(self._tasks, timeout=STOP_WAIT_S)
+            for task in stuck:
+                log.warning("background task did not stop", task=task.get_name(), waited_s=STOP_WAIT_S)
         for consumer in self.consumers:
             consumer.request_stop()
         await self.relay.stop()
-        await self.bus.close()  # a closed connection also ends any fetch still waiting
+        try:  # a closed connection also ends any fetch still waiting
+            await asyncio.wait_for(self.bus.close(), STOP_WAIT_S)
+        except TimeoutError:
+            log.warning("NATS connection did not close", waited_s=STOP_WAIT_S)
         for consumer in self.consumers:
             await consumer.stop()
         await self.engine.dispose()
