@@ -25,9 +25,10 @@ import nats
 import psycopg
 from nats.js.api import StreamConfig
 
+from bench.figures import ceiling_figure, rate_figure
 from bench.pglog import StatementLog
 from bench.procs import CpuMeter, Profile, RssSampler, rss_mib
-from bench.results import Figure, Results, console, speed_ratio
+from bench.results import Results, console
 from bench.stack import Stack
 from billing.runs.service import CHUNK_SIZE  # the run writes one outbox row per chunk
 
@@ -128,41 +129,37 @@ async def run(stack: Stack, results: Results, n: int, *, profile: bool, out: Pat
         extra["profile"] = prof.summary() or prof.error
         extra["postgres_statements"] = statements.top
     results.add(
-        Figure(
-            name="billing_run_seconds",
-            value=round(total, 2),
+        ceiling_figure(
+            "billing_run_seconds",
+            total,
+            copy_s,
             unit="s",
             baseline=f"raw COPY of the same {rows:,} rows (invoices, lines, outbox)",
-            baseline_value=round(copy_s, 2),
-            ratio=speed_ratio(total, copy_s, higher_is_better=False),
-            target="≤ 20 s" if n == FULL else f"≤ 20 s at {FULL:,} (this run: {n:,})",
-            met=(total <= 20) if n == FULL else None,
+            ceiling=20 if n == FULL else None,
+            target=None if n == FULL else f"≤ 20 s at {FULL:,} (this run: {n:,})",
             extra=extra,
         )
     )
-    rate, js_rate = n / total, n / js_s
     results.add(
-        Figure(
-            name="billing_event_rate",
-            value=round(rate),
+        rate_figure(
+            "billing_event_rate",
+            n / total,
+            n / js_s,
             unit="events/s",
             baseline="raw nats-py JetStream publish_async of the same payloads (batched acks)",
-            baseline_value=round(js_rate),
-            ratio=speed_ratio(rate, js_rate, higher_is_better=True),
-            target="≥ 0.5 × baseline",
-            met=rate >= 0.5 * js_rate,
+            floor=0.5,
         )
     )
     results.add(
-        Figure(
-            name="billing_rss_peak",
-            value=round(rss.peak, 1),
+        ceiling_figure(
+            "billing_rss_peak",
+            rss.peak,
+            rss_before,
             unit="MiB",
             baseline="billing RSS at rest, before the run",
-            baseline_value=round(rss_before, 1),
-            ratio=None,
-            target="≤ 500 MiB",
-            met=rss.peak <= 500,
+            ceiling=500,
+            speed=False,
+            digits=1,
             extra={"samples": len(rss.samples)},
         )
     )
