@@ -1,0 +1,229 @@
+"""Webhooks of the whole journey, on the real processes: an endpoint registered over the integrations API, a real
+receiver process verifying with standardwebhooks' own Webhook.verify, and the journey driven through the public
+APIs (publish → accept → activate → plan → bill → pay). Every event it makes arrives once, signed, byte for byte
+the message on NATS."""
+
+import asyncio
+import collections
+import datetime as dt
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+import orjson
+import pytest
+from dateutil.relativedelta import relativedelta
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from vcio_shared.embedded import free_port
+from vcio_shared.testing import auth, eventually
+
+TENANT = "webhooks-msp"
+H = auth(TENANT)
+RECEIVER = Path(__file__).parents[1] / "services" / "integrations" / "tests" / "receiver.py"
+STREAMS = {"CATALOG": "catalog", "PROPOSALS": "proposals", "BILLING": "billing", "SCHEDULER": "scheduler"}
+# What the journey makes, one event of each type (the plan's activities lie in the future: none is overdue).
+JOURNEY_TYPES = {
+    "vcio.catalog.package.published",
+    "vcio.proposals.client.created",
+    "vcio.proposals.proposal.sent",
+    "vcio.proposals.proposal.accepted",
+    "vcio.billing.agreement.activated",
+    "vcio.scheduler.plan.created",
+    "vcio.billing.invoice.issued",
+    "vcio.billing.billing_run.completed",
+    "vcio.billing.invoice.paid",
+}
+PACKAGE = {
+    "name": "vCIO Webhooks",
+    "tier": "essentials",
+    "currency": "USD",
+    "monthly_price": "1500.00",
+    "billing_cycle": "monthly",
+    "term_months": 12,
+    "onboarding_fee": "500.00",
+    "activities": [
+        {
+            "name": "Quarterly business review",
+            "category": "account_management",
+            "track": "business",
+            "billing_mode": "billable",
+            "cadence": "FREQ=MONTHLY;INTERVAL=3",
+            "role": "account_manager",
+            "effort_hours": "3",
+        }
+    ],
+}
+
+
+class Receiver:
+    """The receiver process (services/integrations/tests/receiver.py) on a free port."""
+
+    def __init__(self, port: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.url = f"{self.base}/hook"
+
+    def control(self, **state: Any) -> None:
+        httpx.post(f"{self.base}/_control", json=state).raise_for_status()
+
+    def received(self) -> list[dict[str, Any]]:
+        return [r for r in httpx.get(f"{self.base}/_received").json() if r["path"] == "/hook"]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, str(RECEIVER), str(port)])
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/_received", timeout=0.2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        yield Receiver(port)
+    finally:
+        process.kill()
+        process.wait()
+
+
+async def _json(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
+    return response.json()
+
+
+async def on_nats(nats_url: str, since: dt.datetime, tenant: str) -> dict[str, tuple[bytes, str]]:
+    """Every message of the tenant stored on the four streams since `since`: event id → (bytes, Nats-Msg-Id)."""
+    found: dict[str, tuple[bytes, str]] = {}
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        for stream, prefix in STREAMS.items():
+            config = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_TIME, opt_start_time=since.isoformat())
+            sub = await js.subscribe(f"vcio.{prefix}.>", stream=stream, ordered_consumer=True, config=config)
+            try:
+                while True:
+                    try:
+                        msg = await sub.next_msg(timeout=2)
+                    except TimeoutError:
+                        break  # nothing stored since `since`
+                    event = orjson.loads(msg.data)
+                    if event["tenantid"] == tenant:
+                        found[event["id"]] = (msg.data, (msg.headers or {}).get("Nats-Msg-Id", ""))
+                    if msg.metadata.num_pending == 0:
+                        break
+            finally:
+                await sub.unsubscribe()
+    finally:
+        await nc.close()
+    return found
+
+
+async def test_every_event_of_the_journey_arrives_once_signed_and_as_on_nats(platform: Any, receiver: Receiver) -> None:
+    catalog, proposals, billing = platform.url("catalog"), platform.url("proposals"), platform.url("billing")
+    integrations = platform.url("integrations")
+    start = dt.date.today().replace(day=1) + relativedelta(months=2)  # the whole plan lies ahead
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    async with httpx.AsyncClient(timeout=30) as http:
+        endpoint = await _json(
+            await http.post(
+                f"{integrations}/v1/webhook-endpoints",
+                json={"url": receiver.url, "description": "the journey"},
+                headers=H,
+            ),
+            201,
+        )
+        receiver.control(secrets=[endpoint["secret"]])
+
+        package = await _json(await http.post(f"{catalog}/v1/packages", json=PACKAGE, headers=H), 201)
+        await _json(await http.post(f"{catalog}/v1/packages/{package['id']}/publish", headers=H))
+
+        async def package_known() -> bool:
+            r = await http.get(f"{proposals}/v1/catalog/packages/{package['id']}", headers=H)
+            return r.status_code == 200
+
+        await eventually(package_known, timeout=30)
+        client = await _json(
+            await http.post(
+                f"{proposals}/v1/clients",
+                headers=H,
+                json={"name": "Northwind Dental", "email": "office@northwind.example", "timezone": "America/Chicago"},
+            ),
+            201,
+        )
+        proposal = await _json(
+            await http.post(
+                f"{proposals}/v1/proposals",
+                headers=H,
+                json={"client_id": client["id"], "package_id": package["id"], "start_date": start.isoformat()},
+            ),
+            201,
+        )
+        sent = await _json(await http.post(f"{proposals}/v1/proposals/{proposal['id']}/send", headers=H))
+        await _json(
+            await http.post(
+                f"{sent['accept_url']}/accept",
+                json={"signer_name": "Dr. Ada Park", "signer_email": "ada@northwind.example"},
+            )
+        )
+
+        def arrived(event_type: str) -> bool:
+            return any(orjson.loads(r["body"])["type"] == event_type for r in receiver.received())
+
+        # billing activates the agreement, the scheduler plans it: both arrive as webhooks before billing runs
+        await eventually(lambda: arrived("vcio.billing.agreement.activated"), timeout=30)
+        await eventually(lambda: arrived("vcio.scheduler.plan.created"), timeout=30)
+        run = await _json(
+            await http.post(f"{billing}/v1/billing-runs", json={"as_of": start.isoformat()}, headers=H), 201
+        )
+        assert run["invoices_created"] == 1
+        [invoice] = (
+            await _json(await http.get(f"{billing}/v1/invoices", params={"client_id": client["id"]}, headers=H))
+        )["items"]
+        assert invoice["total"] == "2000.00"
+        await _json(
+            await http.post(
+                f"{billing}/v1/invoices/{invoice['id']}/payments",
+                headers=H,
+                json={"amount": "2000.00", "paid_at": f"{start}T15:00:00Z", "reference": "ACH 5120"},
+            ),
+            201,
+        )
+        await eventually(lambda: arrived("vcio.billing.invoice.paid"), timeout=30)
+
+        async def all_delivered() -> list[dict[str, Any]]:
+            r = await http.get(
+                f"{integrations}/v1/webhook-endpoints/{endpoint['id']}/deliveries",
+                params={"limit": 100},
+                headers=H,
+            )
+            items = (await _json(r))["items"]
+            return items if len(items) == len(JOURNEY_TYPES) and {d["status"] for d in items} == {"delivered"} else []
+
+        log = await eventually(all_delivered, timeout=30)
+        await asyncio.sleep(0.5)  # a second sending of anything would land by now
+        got = receiver.received()
+        stored = await on_nats(platform.env["NATS_URL"], since, TENANT)
+
+    types = [orjson.loads(r["body"])["type"] for r in got]
+    assert sorted(types) == sorted(JOURNEY_TYPES)  # the exact set, each type once
+    ids = [r["headers"]["webhook-id"] for r in got]
+    assert collections.Counter(ids).most_common(1)[0][1] == 1  # once per event id
+    assert set(ids) == set(stored)  # and every event of the tenant on the streams arrived
+    for r in got:
+        body, msg_id = stored[r["headers"]["webhook-id"]]
+        assert r["body"].encode() == body  # the CloudEvent exactly as on NATS
+        assert orjson.loads(body)["id"] == msg_id == r["headers"]["webhook-id"]
+        assert r["verified_with"] == [0]  # Webhook(secret).verify passed
+        assert r["headers"]["webhook-signature"].count("v1,") == 1
+        assert r["headers"]["content-type"] == "application/json"
+        assert r["answered"] == 200
+    assert {d["event_id"] for d in log} == set(ids)
+    assert sorted(d["event_type"] for d in log) == sorted(JOURNEY_TYPES)
+    assert {len(d["attempts"]) for d in log} == {1}
+    assert {d["attempts"][0]["status_code"] for d in log} == {200}
