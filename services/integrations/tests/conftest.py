@@ -72,8 +72,9 @@ async def client(service: Service) -> httpx.AsyncClient:
     return service.http
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
+@contextlib.contextmanager
+def receiver_process() -> Iterator[Receiver]:
+    """A receiver process on a free port, answering once it is up; killed on exit."""
     port = free_port()
     process = subprocess.Popen([sys.executable, str(RECEIVER), str(port)])
     try:
@@ -87,6 +88,19 @@ def receiver() -> Iterator[Receiver]:
     finally:
         process.kill()
         process.wait()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with receiver_process() as handle:
+        yield handle
+
+
+@pytest.fixture
+def other_receiver() -> Iterator[Receiver]:
+    """A second receiver process, with its own answers and delay."""
+    with receiver_process() as handle:
+        yield handle
 
 
 @pytest.fixture

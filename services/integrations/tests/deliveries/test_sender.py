@@ -1,5 +1,6 @@
 """Deliveries to a real receiver process that verifies with standardwebhooks' own Webhook.verify."""
 
+import asyncio
 import datetime as dt
 import uuid
 from typing import Any
@@ -7,6 +8,7 @@ from typing import Any
 import orjson
 from integrations_helpers import START, Publish, Receiver, Service
 
+from integrations.deliveries.sender import PER_ENDPOINT
 from vcio_shared.testing import auth, eventually
 
 JOURNEY = [
@@ -224,3 +226,28 @@ async def test_test_pings_that_endpoint_only_and_retry_sends_the_same_webhook_id
     twice = await eventually(lambda: len(at("/one", receiver)) == 2 and at("/one", receiver))
     assert twice[1]["headers"]["webhook-id"] == twice[0]["headers"]["webhook-id"] == body["id"]
     assert at("/two", receiver) == []
+
+
+async def test_a_slow_endpoint_holds_back_only_its_own_deliveries(
+    service: Service, receiver: Receiver, other_receiver: Receiver, publish: Publish
+) -> None:
+    """A answers each request after 4 s; B gets all 40 events meanwhile, and A never has more than
+    PER_ENDPOINT requests open (the rest wait for a slot, not for B)."""
+    slow = await service.endpoint(receiver.url)
+    fast = await service.endpoint(other_receiver.url)
+    receiver.control(secrets=[slow["secret"]], delay=4.0)
+    other_receiver.control(secrets=[fast["secret"]])
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    sent = [await publish("vcio.billing.invoice.paid", {"invoice_id": f"i-{n}"}) for n in range(40)]
+    await eventually(lambda: len(at("/hook", other_receiver)) == 40, timeout=3.5)
+    assert loop.time() - started < 4.0  # before A answered even once
+    assert len(at("/hook", receiver)) == PER_ENDPOINT  # A: exactly its bound in flight, none answered yet
+    assert all(r["answered"] == 200 for r in at("/hook", other_receiver))
+
+    receiver.control(delay=0.0)  # the 16 waiting answer at 4 s; the other 24 follow at once
+    await eventually(lambda: len(at("/hook", receiver)) == 40, timeout=10)
+    ids = {orjson.loads(p)["id"] for p in sent}
+    for r in (receiver, other_receiver):
+        assert sorted(x["headers"]["webhook-id"] for x in at("/hook", r)) == sorted(ids)
+        assert {tuple(x["verified_with"]) for x in at("/hook", r)} == {(0,)}
