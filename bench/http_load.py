@@ -24,9 +24,10 @@ from typing import Any
 import httpx
 
 from bench import flow
+from bench.figures import ceiling_figure, rate_figure
 from bench.pglog import StatementLog
 from bench.procs import CpuMeter, Profile
-from bench.results import Figure, Results, console, speed_ratio
+from bench.results import Results, console
 from bench.stack import Stack, free_port
 from bench.stats import percentile
 
@@ -358,15 +359,13 @@ def _figures(
     if real.non_2xx or real.socket_errors:
         note = f"{real.non_2xx} non-2xx answers and {real.socket_errors} socket errors under load (not counted)"
     results.add(
-        Figure(
-            name=f"{name}_rps",
-            value=round(real.rps),
+        rate_figure(
+            f"{name}_rps",
+            real.rps,
+            bare.rps,
             unit="req/s",
             baseline=f"bare FastAPI endpoint, same JSON, same uvicorn settings ({real.tool}, {what})",
-            baseline_value=round(bare.rps),
-            ratio=speed_ratio(real.rps, bare.rps, higher_is_better=True),
-            target=f"≥ {rps_target} × baseline" if rps_target else "report",
-            met=(real.rps >= rps_target * bare.rps) if rps_target else None,
+            floor=rps_target,
             note=note,
             extra={
                 **extra,
@@ -386,17 +385,46 @@ def _figures(
         )
     )
     results.add(
-        Figure(
-            name=f"{name}_p99",
-            value=round(real.p99_ms, 2),
+        ceiling_figure(
+            f"{name}_p99",
+            real.p99_ms,
+            bare.p99_ms,
             unit="ms",
             baseline="bare endpoint p99 under the same load",
-            baseline_value=round(bare.p99_ms, 2),
-            ratio=speed_ratio(real.p99_ms, bare.p99_ms, higher_is_better=False),
-            target=f"≤ {p99_target} ms" if p99_target else "report",
-            met=(real.p99_ms <= p99_target) if p99_target else None,
+            ceiling=p99_target,
         )
     )
+
+
+async def against_bare(
+    stack: Stack,
+    args: argparse.Namespace,
+    service: str,
+    label: str,
+    method: str,
+    paths: list[str],
+    body: str | None,
+    token: str,
+    samples: dict[str, Any],
+) -> tuple[Load, Load, dict[str, Any]]:
+    """One service and the bare app answering `samples`, under the same load in interleaved rounds; with
+    --profile, also the service's profile and the top PostgreSQL statements (else an empty dict)."""
+    base = stack.url(service)
+    with (
+        BareApp(samples, args.out) as bare_app,
+        Profile(stack.pid(service), args.out / f"profile-api-{label}.txt", enabled=args.profile) as prof,
+        statement_log(stack, args.profile) as statements,
+    ):
+        real, bare = await interleaved(
+            args,
+            lambda: measure(base, method, paths, body, token, args, label, stack.cpu_pids(service)),
+            lambda: measure(bare_app.url, method, paths, body, token, args, f"{label}-bare", bare_app.cpu_pids()),
+        )
+    extra: dict[str, Any] = {}
+    if args.profile:
+        extra["profile"] = prof.summary() or prof.error
+        extra["postgres_statements"] = statements.top
+    return real, bare, extra
 
 
 def vacuum(database_url: str) -> None:
@@ -419,20 +447,9 @@ async def read(stack: Stack, results: Results, state: dict[str, Any], args: argp
         sample = flow.ok(await http.get(f"{base}/v1/invoices/{ids[0]}", headers=stack.headers(BULK)))
         write_sample = state.get("write_sample") or {}
     paths = [f"/v1/invoices/{i}" for i in ids]
-    with (
-        BareApp({"read": sample, "write": write_sample}, args.out) as bare_app,
-        Profile(stack.pid("billing"), args.out / "profile-api-read.txt", enabled=args.profile) as prof,
-        statement_log(stack, args.profile) as statements,
-    ):
-        real, bare = await interleaved(
-            args,
-            lambda: measure(base, "GET", paths, None, token, args, "read", stack.cpu_pids("billing")),
-            lambda: measure(bare_app.url, "GET", paths, None, token, args, "read-bare", bare_app.cpu_pids()),
-        )
-    extra: dict[str, Any] = {"distinct_invoices": len(ids), "answer_bytes": len(json.dumps(sample))}
-    if args.profile:
-        extra["profile"] = prof.summary() or prof.error
-        extra["postgres_statements"] = statements.top
+    samples = {"read": sample, "write": write_sample}
+    real, bare, profiled = await against_bare(stack, args, "billing", "read", "GET", paths, None, token, samples)
+    extra = {"distinct_invoices": len(ids), "answer_bytes": len(json.dumps(sample)), **profiled}
     _figures(
         results, "api_read", f"GET /v1/invoices/{{id}}, {args.connections} connections", real, bare, 0.35, 30, extra
     )
@@ -452,19 +469,9 @@ async def write(stack: Stack, results: Results, state: dict[str, Any], args: arg
             ),
             201,
         )
-    path = ["/v1/proposals"]
-    with (
-        BareApp({"read": state.get("read_sample") or {}, "write": sample}, args.out) as bare_app,
-        Profile(stack.pid("proposals"), args.out / "profile-api-write.txt", enabled=args.profile) as prof,
-        statement_log(stack, args.profile) as statements,
-    ):
-        real, bare = await interleaved(
-            args,
-            lambda: measure(base, "POST", path, body, token, args, "write", stack.cpu_pids("proposals")),
-            lambda: measure(bare_app.url, "POST", path, body, token, args, "write-bare", bare_app.cpu_pids()),
-        )
-    extra: dict[str, Any] = {"answer_bytes": len(json.dumps(sample))}
-    if args.profile:
-        extra["profile"] = prof.summary() or prof.error
-        extra["postgres_statements"] = statements.top
+    samples = {"read": state.get("read_sample") or {}, "write": sample}
+    real, bare, profiled = await against_bare(
+        stack, args, "proposals", "write", "POST", ["/v1/proposals"], body, token, samples
+    )
+    extra = {"answer_bytes": len(json.dumps(sample)), **profiled}
     _figures(results, "api_write", f"POST /v1/proposals, {args.connections} connections", real, bare, None, None, extra)
