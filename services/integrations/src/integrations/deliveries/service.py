@@ -16,7 +16,7 @@ from integrations.deliveries.matching import concerns
 from integrations.deliveries.schemas import DeliveryOut
 from integrations.endpoints import repository as endpoints_repo
 from integrations.endpoints import service as endpoints
-from vcio_shared.errors import NotFound
+from vcio_shared import errors
 from vcio_shared.events import CloudEvent, encode
 from vcio_shared.ids import uuid7
 from vcio_shared.schemas import Page, PageParams, page_of
@@ -129,10 +129,7 @@ async def record(session: AsyncSession, delivery: Mapping[str, Any], outcome: Ou
 
 
 async def found(session: AsyncSession, tenant_id: str, delivery_id: uuid.UUID) -> Any:
-    row = await repo.get(session, tenant_id, delivery_id)
-    if row is None:
-        raise NotFound("no such webhook delivery")
-    return row
+    return errors.found(await repo.get(session, tenant_id, delivery_id), "no such webhook delivery")
 
 
 async def get(session: AsyncSession, tenant_id: str, delivery_id: uuid.UUID) -> DeliveryOut:

@@ -19,15 +19,16 @@ from integrations.endpoints.schemas import (
     SecretOut,
 )
 from integrations.endpoints.secrets import Vault, new_secret
-from vcio_shared import audit
+from vcio_shared import audit, errors
 from vcio_shared.auth import Principal
-from vcio_shared.errors import NotFound, Unprocessable
+from vcio_shared.errors import Unprocessable
 from vcio_shared.events import emit
 from vcio_shared.ids import uuid7
 from vcio_shared.schemas import Page, PageParams, page_of
 
 SERVICE = "integrations"
 ROTATION_OVERLAP = dt.timedelta(hours=24)  # the old secret keeps signing this long after a rotation
+NO_ENDPOINT = "no such webhook endpoint"
 
 
 async def _checked_url(url: str, allow_private: bool) -> str:
@@ -64,10 +65,7 @@ async def create(
 
 
 async def found(session: AsyncSession, tenant_id: str, endpoint_id: uuid.UUID, *, for_update: bool = False) -> Any:
-    row = await repo.get(session, tenant_id, endpoint_id, for_update=for_update)
-    if row is None:
-        raise NotFound("no such webhook endpoint")
-    return row
+    return errors.found(await repo.get(session, tenant_id, endpoint_id, for_update=for_update), NO_ENDPOINT)
 
 
 async def get(session: AsyncSession, tenant_id: str, endpoint_id: uuid.UUID) -> EndpointOut:
@@ -105,7 +103,7 @@ async def update(
 
 async def delete(session: AsyncSession, principal: Principal, endpoint_id: uuid.UUID, now: dt.datetime) -> None:
     if not await repo.delete(session, principal.tenant_id, endpoint_id):
-        raise NotFound("no such webhook endpoint")
+        raise errors.NotFound(NO_ENDPOINT)
     await audit.record(session, principal, "delete", "webhook_endpoint", endpoint_id, at=now)
 
 
