@@ -1,5 +1,7 @@
 """A minimal service built on the shared library, so its tests exercise the real outbox/inbox/relay/consumer."""
 
+import dataclasses
+import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -15,12 +17,14 @@ from vcio_shared.errors import Conflict
 from vcio_shared.events import CloudEvent
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.ids import uuid7
+from vcio_shared.mail import add_mail_table, enqueue
 from vcio_shared.runtime import ServiceSpec
 from vcio_shared.schemas import Page, PageDep, RequestModel, page_of
 
 # It borrows the catalog's name (and so its scopes, stream and subjects): the contract's scope list is closed.
 SERVICE = "catalog"
 registry = make_registry()
+add_mail_table(registry.metadata)  # for the mail tests (SPEC_WITH_MAIL); unused otherwise
 
 
 class Base(SQLModel, registry=registry):
@@ -55,7 +59,12 @@ Reader = scoped("catalog:read")
 
 @router.post("", status_code=201)
 async def create_note(
-    body: NoteIn, session: SessionDep, principal: Writer, idem: IdempotencyDep, fail: Annotated[bool, Query()] = False
+    body: NoteIn,
+    session: SessionDep,
+    principal: Writer,
+    idem: IdempotencyDep,
+    fail: Annotated[bool, Query()] = False,
+    mail_to: Annotated[str | None, Query()] = None,
 ) -> dict[str, str]:
     if (replayed := await idem.replay(principal.tenant_id)) is not None:
         return replayed  # type: ignore[return-value]
@@ -71,6 +80,17 @@ async def create_note(
         subject=str(note.id),
     )
     await audit.record(session, principal, "note.created", "note", note.id, {"text": body.text})
+    if mail_to is not None:  # in the same transaction: it goes only if the note commits
+        await enqueue(
+            session,
+            tenant_id=principal.tenant_id,
+            cause=f"note.created:{note.id}",
+            to=[mail_to],
+            subject=f"Note: {body.text}",
+            text=body.text,
+            client_id=body.tag,
+            now=dt.datetime.now(dt.UTC),
+        )
     if fail:
         raise Conflict("asked to fail after writing")
     return await idem.remember(201, {"id": str(note.id), "text": note.text})
@@ -112,3 +132,4 @@ CONSUMER = ConsumerSpec(
     max_deliver=3,
 )
 SPEC = ServiceSpec(name=SERVICE, title="notes (test service)", routers=[router], consumers=[CONSUMER])
+SPEC_WITH_MAIL = dataclasses.replace(SPEC, mail=True)

@@ -123,7 +123,7 @@ async def test_a_message_arrives_once_with_its_parts_and_message_id(
     ]
     async with sessions() as session:
         [row] = await list_mail(session, "t1")
-    assert (row["status"], row["attempts"], row["sent_at"], row["error"]) == ("sent", 1, T0, None)
+    assert (row.status, row.attempts, row.sent_at, row.error) == ("sent", 1, T0, None)
     assert await sender_for(sessions, smtp.port, clock).send_due() == Report()
     assert len(smtp.messages) == 1
 
@@ -152,8 +152,8 @@ async def test_the_server_down_then_up_queues_and_then_sends_nothing_lost(
     assert await sender.send_due() == Report(retrying=3)
     async with sessions() as session:
         rows = await list_mail(session, "t1")
-    assert [(r["status"], r["attempts"]) for r in rows] == [("pending", 1)] * 3
-    assert all("ConnectionRefused" in (r["error"] or "") or "connect" in (r["error"] or "").lower() for r in rows)
+    assert [(r.status, r.attempts) for r in rows] == [("pending", 1)] * 3
+    assert all("ConnectionRefused" in (r.error or "") or "connect" in (r.error or "").lower() for r in rows)
     clock.advance(seconds=14)  # the first backoff is 15 to 30 s: nothing is due yet
     assert await sender.send_due() == Report()
     clock.advance(seconds=16)
@@ -168,7 +168,7 @@ async def test_the_server_down_then_up_queues_and_then_sends_nothing_lost(
         ]
     async with sessions() as session:
         rows = await list_mail(session, "t1")
-    assert [(r["status"], r["attempts"], r["sent_at"], r["error"]) for r in rows] == [
+    assert [(r.status, r.attempts, r.sent_at, r.error) for r in rows] == [
         ("sent", 3, T0 + dt.timedelta(seconds=90), None)
     ] * 3
 
@@ -184,8 +184,8 @@ async def test_a_550_is_recorded_as_failed_with_its_error_and_kept(
     assert await sender_for(sessions, smtp.port, clock).send_due() == Report()
     async with sessions() as session:
         [row] = await list_mail(session, "t1", status="failed")
-    assert (row["status"], row["attempts"], row["sent_at"]) == ("failed", 1, None)
-    assert row["error"] == (
+    assert (row.status, row.attempts, row.sent_at) == ("failed", 1, None)
+    assert row.error == (
         "ada@client.example: 550 5.1.1 no such mailbox; books@client.example: 550 5.1.1 no such mailbox"
     )
     assert smtp.messages == []
@@ -199,7 +199,7 @@ async def test_a_451_is_retried_and_then_sent(sessions: async_sessionmaker[Async
     assert await sender.send_due() == Report(retrying=1)
     async with sessions() as session:
         [row] = await list_mail(session, "t1")
-    assert (row["status"], row["error"]) == ("pending", "451 4.3.0 try again later")
+    assert (row.status, row.error) == ("pending", "451 4.3.0 try again later")
     smtp.refuse_data = None
     clock.advance(seconds=30)
     assert await sender.send_due() == Report(sent=1)
@@ -214,8 +214,8 @@ async def test_tenant_isolation_of_the_list(sessions: async_sessionmaker[AsyncSe
         mine = await list_mail(session, "t1")
         theirs = await list_mail(session, "t2")
         other_client = await list_mail(session, "t1", client_id="c2")
-    assert [r["subject"] for r in mine] == ["Invoice INV-0002", "Invoice INV-0001"]
-    assert [r["subject"] for r in theirs] == ["Invoice INV-0003"]
+    assert [r.subject for r in mine] == ["Invoice INV-0002", "Invoice INV-0001"]
+    assert [r.subject for r in theirs] == ["Invoice INV-0003"]
     assert other_client == []
 
 
@@ -250,8 +250,8 @@ async def test_after_the_last_attempt_a_transient_failure_becomes_failed(
     assert await sender.send_due() == Report(failed=1)
     async with sessions() as session:
         [row] = await list_mail(session, "t1")
-    assert (row["status"], row["attempts"]) == ("failed", 2)
-    assert (row["error"] or "").startswith("gave up after 2: ")
+    assert (row.status, row.attempts) == ("failed", 2)
+    assert (row.error or "").startswith("gave up after 2: ")
 
 
 async def test_the_background_sender_sends_when_woken_and_stops(

@@ -25,6 +25,8 @@ from vcio_shared.consumers import ConsumerRunner, ConsumerSpec, ReplayFailed, re
 from vcio_shared.db import OUTBOX_WRITTEN, Reader, SessionDep, advisory_xact_lock, create_engine, make_sessionmaker
 from vcio_shared.errors import Conflict, NotFound, install_handlers
 from vcio_shared.http import HotRead, PlatformMiddleware, install_cors
+from vcio_shared.mail import MAIL_WRITTEN, MailSender, SmtpSettings
+from vcio_shared.mail.routes import mail_router
 from vcio_shared.openapi import install_openapi
 from vcio_shared.outbox import OutboxRelay
 from vcio_shared.relay import RelayProcess
@@ -59,6 +61,7 @@ class ServiceSpec:
     description: str = ""
     on_startup: Sequence[Callable[["Runtime"], Awaitable[None]]] = field(default_factory=list)
     hot_reads: Sequence[HotRead] = ()  # GETs answered before the router (http.HotRead); their routes stay
+    mail: bool = False  # it sends mail: a `mail` table (migration), the sender, `GET /v1/mail`, mail.sent|failed
 
 
 async def _keep_session(_conn: asyncpg.Connection) -> None:
@@ -109,6 +112,11 @@ class Runtime:
         self.reader = Reader(self.reader_pool)
         self._tasks: list[asyncio.Task[None]] = []
         self.extras: dict[str, Any] = {}
+        self.mail: MailSender | None = None  # with spec.mail and VCIO_SMTP_URL; without a URL mail waits queued
+        if spec.mail and settings.smtp_url:
+            smtp = SmtpSettings.from_url(settings.smtp_url)
+            self.mail = MailSender(self.sessionmaker, smtp, settings.mail_from, self.clock, service=spec.name)
+            self.wake_on_commit(MAIL_WRITTEN, self.mail.wake)
 
     def wake_on_commit(self, flag: str, wake: Callable[[], None]) -> None:
         """Call `wake` after every commit that set `session.info[flag]` (a service's own background worker)."""
@@ -129,6 +137,8 @@ class Runtime:
             consumer.start()
         for task in self.spec.periodic:
             self._tasks.append(asyncio.create_task(self._periodic(task), name=f"sweep:{task.name}"))
+        if self.mail is not None:
+            self.mail.start()
         for hook in self.spec.on_startup:
             await hook(self)
 
@@ -136,6 +146,8 @@ class Runtime:
         """Stop sweeps, consumers and the relay, then close NATS and the database pools."""
         # Every wait is bounded: a task that swallows its cancellation (nats-py's fetch can) must not hold the
         # process after SIGTERM, where nothing outside would ever end it.
+        if self.mail is not None:
+            await self.mail.stop()
         for task in self._tasks:
             task.cancel()
         if self._tasks:
@@ -335,6 +347,8 @@ def create_app(
     for router in spec.routers:  # matched in this order, so the service's own routes come first
         app.include_router(router)
     app.include_router(_platform_router(spec.name))
+    if spec.mail:
+        app.include_router(mail_router(spec.name))
     app.add_middleware(PlatformMiddleware, max_body_bytes=settings.max_body_bytes, hot_reads=spec.hot_reads)
     install_cors(app, settings.cors_origins)  # outermost: it wraps PlatformMiddleware's own answers too
     return app

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, field_validator, model_validator
 
+from vcio_shared.mail.message import DEFAULT_MAIL_FROM
+
 DEFAULT_PORTS = {"catalog": 8001, "proposals": 8002, "billing": 8003, "scheduler": 8004, "integrations": 8005}
 SERVICES = tuple(DEFAULT_PORTS)
 
@@ -38,6 +40,8 @@ class Settings(BaseModel):
     log_level: str = "INFO"
     secrets_key: str | None = None  # VCIO_SECRETS_KEY: the Fernet key of stored secrets (integrations needs it)
     webhooks_allow_private: bool = False  # VCIO_WEBHOOKS_ALLOW_PRIVATE=1: http and private addresses (development)
+    smtp_url: str | None = None  # VCIO_SMTP_URL: where mail goes (smtp:// STARTTLS, smtps:// TLS); unset = it waits
+    mail_from: str = DEFAULT_MAIL_FROM  # VCIO_MAIL_FROM: the From address, and Message-ID domain
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -48,6 +52,15 @@ class Settings(BaseModel):
     @classmethod
     def _origins_are_origins(cls, value: object) -> object:
         return parse_cors_origins(value) if isinstance(value, str) else value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_parses(cls, value: str | None) -> str | None:
+        if value:
+            from vcio_shared.mail.smtp import SmtpSettings
+
+            SmtpSettings.from_url(value)  # its ValueError names what is wrong
+        return value or None
 
     @model_validator(mode="after")
     def _auth_is_configured(self) -> Settings:
@@ -152,6 +165,8 @@ def load_settings(service: str, **overrides: object) -> Settings:
         "relay_process": env.get("VCIO_RELAY_PROCESS", "").lower() in ("1", "true", "yes"),
         "secrets_key": env.get("VCIO_SECRETS_KEY") or None,
         "webhooks_allow_private": env.get("VCIO_WEBHOOKS_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes"),
+        "smtp_url": env.get("VCIO_SMTP_URL") or None,
+        "mail_from": env.get("VCIO_MAIL_FROM") or DEFAULT_MAIL_FROM,
     }
     values.update(overrides)
     if not values["database_url"]:

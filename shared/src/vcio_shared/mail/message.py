@@ -16,12 +16,16 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr, getaddresses, parseaddr
 
+from vcio_shared.errors import Unprocessable
 
-class HeaderInjection(ValueError):
-    """A header value holds a line break, or an address is not one: the caller answers 422."""
+DEFAULT_MAIL_FROM = "vcio <vcio@localhost.localdomain>"  # when VCIO_MAIL_FROM is not set
+
+
+class HeaderInjection(Unprocessable):
+    """A header value holds a line break, or an address is not one: a route that let it through answers 422."""
 
     def __init__(self, field_name: str, problem: str) -> None:
-        super().__init__(f"{field_name}: {problem}")
+        super().__init__(f"{field_name}: {problem}", errors=[{"loc": ["body", field_name], "msg": problem}])
         self.field = field_name
         self.problem = problem
 

@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import uuid
 from collections.abc import Sequence
-from typing import Any, TypedDict
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vcio_shared.ids import uuid7
 from vcio_shared.mail.message import (
+    DEFAULT_MAIL_FROM,
     Attachment,
     HeaderInjection,
     Mail,
@@ -28,6 +29,7 @@ from vcio_shared.mail.message import (
     message_id,
 )
 from vcio_shared.mail.table import STATUSES, add_mail_table
+from vcio_shared.schemas import ResponseModel
 
 MAIL = add_mail_table(sa.MetaData())
 MAIL_WRITTEN = "mail_written"  # set in `session.info` when the transaction enqueued mail (to wake the sender)
@@ -35,7 +37,7 @@ MAIL_WRITTEN = "mail_written"  # set in `session.info` when the transaction enqu
 
 def mail_domain() -> str:
     """The domain of `VCIO_MAIL_FROM`, which every Message-ID ends with."""
-    return domain_of(os.environ.get("VCIO_MAIL_FROM", "vcio@localhost.localdomain"))
+    return domain_of(os.environ.get("VCIO_MAIL_FROM") or DEFAULT_MAIL_FROM)
 
 
 def _checked(
@@ -136,8 +138,8 @@ def mail_of(row: Any) -> Mail:
     )
 
 
-class MailOut(TypedDict):
-    """One message as `GET /v1/mail` answers it."""
+class MailOut(ResponseModel):
+    """One message as `GET /v1/mail` answers it (never its bodies or attachments)."""
 
     id: uuid.UUID
     to: list[str]
@@ -146,6 +148,9 @@ class MailOut(TypedDict):
     attempts: int
     sent_at: dt.datetime | None
     error: str | None
+    cause: str
+    client_id: str | None
+    created_at: dt.datetime
 
 
 async def list_mail(
@@ -160,25 +165,15 @@ async def list_mail(
     """A tenant's mail, newest first, optionally for one client and one status; `before` pages on."""
     if status is not None and status not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)}")
-    query = sa.select(
-        MAIL.c.id, MAIL.c.to_addrs, MAIL.c.subject, MAIL.c.status, MAIL.c.attempts, MAIL.c.sent_at, MAIL.c.error
-    ).where(MAIL.c.tenant_id == tenant_id)
+    columns = (MAIL.c.id, MAIL.c.to_addrs, MAIL.c.subject, MAIL.c.status, MAIL.c.attempts, MAIL.c.sent_at)
+    query = sa.select(*columns, MAIL.c.error, MAIL.c.cause, MAIL.c.client_id, MAIL.c.created_at).where(
+        MAIL.c.tenant_id == tenant_id
+    )
     if client_id is not None:
         query = query.where(MAIL.c.client_id == client_id)
     if status is not None:
         query = query.where(MAIL.c.status == status)
     if before is not None:
         query = query.where(MAIL.c.id < before)
-    rows = await session.execute(query.order_by(MAIL.c.id.desc()).limit(limit))
-    return [
-        MailOut(
-            id=r.id,
-            to=list(r.to_addrs),
-            subject=r.subject,
-            status=r.status,
-            attempts=r.attempts,
-            sent_at=r.sent_at,
-            error=r.error,
-        )
-        for r in rows
-    ]
+    rows = (await session.execute(query.order_by(MAIL.c.id.desc()).limit(limit))).mappings()
+    return [MailOut.model_validate({**row, "to": row["to_addrs"]}) for row in rows]

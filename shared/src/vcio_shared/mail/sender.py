@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vcio_shared.clock import Clock
 from vcio_shared.connection import cancel_and_wait, wait_event
+from vcio_shared.events import emit
 from vcio_shared.mail.message import build
 from vcio_shared.mail.outbox import MAIL, mail_of
 from vcio_shared.mail.smtp import SmtpSettings, backoff, describe, is_permanent
@@ -37,8 +38,7 @@ log = structlog.get_logger("vcio.mail")
 class Outcome:
     """What became of one claimed row."""
 
-    id: Any
-    attempts: int
+    row: Any  # the claimed `mail` row
     error: BaseException | None = None
     refused: str | None = None  # some recipients refused while others took it: sent, with this note
 
@@ -71,6 +71,7 @@ class MailSender:
         max_attempts: int = 30,
         poll_interval: float = 5.0,
         rng: random.Random | None = None,
+        service: str | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.smtp = smtp
@@ -81,6 +82,7 @@ class MailSender:
         self.max_attempts = max_attempts
         self.poll_interval = poll_interval
         self.rng = rng or random.Random()
+        self.service = service  # when set, each sent or failed message emits `vcio.<service>.mail.sent|failed`
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -133,8 +135,7 @@ class MailSender:
             return Report()
         messages = [
             (
-                row.id,
-                row.attempts,
+                row,
                 [a for _, a in getaddresses(row.to_addrs + row.cc_addrs)],
                 build(mail_of(row), self.mail_from),
             )
@@ -143,24 +144,24 @@ class MailSender:
         outcomes = await self._send(messages)
         return await self._record(outcomes)
 
-    async def _send(self, messages: list[tuple[Any, int, list[str], EmailMessage]]) -> list[Outcome]:
+    async def _send(self, messages: list[tuple[Any, list[str], EmailMessage]]) -> list[Outcome]:
         client = self.smtp.client()
         outcomes: list[Outcome] = []
         try:
             await client.connect()
         except (aiosmtplib.SMTPException, OSError) as exc:
-            return [Outcome(row_id, attempts, exc) for row_id, attempts, _, _ in messages]
+            return [Outcome(row, exc) for row, _, _ in messages]
         try:
-            for row_id, attempts, recipients, msg in messages:
+            for row, recipients, msg in messages:
                 if not client.is_connected:  # dropped by an earlier message: the rest wait for the next round
-                    outcomes.append(Outcome(row_id, attempts, aiosmtplib.SMTPServerDisconnected("connection lost")))
+                    outcomes.append(Outcome(row, aiosmtplib.SMTPServerDisconnected("connection lost")))
                     continue
                 try:
                     refused, _ = await client.send_message(msg, sender=self._envelope_from(), recipients=recipients)
                     note = "; ".join(f"{rcpt}: {r.code} {r.message}" for rcpt, r in refused.items()) or None
-                    outcomes.append(Outcome(row_id, attempts, refused=note))
+                    outcomes.append(Outcome(row, refused=note))
                 except (aiosmtplib.SMTPException, OSError) as exc:
-                    outcomes.append(Outcome(row_id, attempts, exc))
+                    outcomes.append(Outcome(row, exc))
                     if isinstance(exc, aiosmtplib.SMTPResponseException | aiosmtplib.SMTPRecipientsRefused):
                         await _reset(client)
         finally:
@@ -180,9 +181,10 @@ class MailSender:
         error = describe(outcome.error)
         if is_permanent(outcome.error):
             return {"status": "failed", "lease_until": None, "error": error}
-        if outcome.attempts >= self.max_attempts:
-            return {"status": "failed", "lease_until": None, "error": f"gave up after {outcome.attempts}: {error}"}
-        retry_at = now + backoff(outcome.attempts, self.rng)
+        attempts = outcome.row.attempts
+        if attempts >= self.max_attempts:
+            return {"status": "failed", "lease_until": None, "error": f"gave up after {attempts}: {error}"}
+        retry_at = now + backoff(attempts, self.rng)
         return {"lease_until": None, "next_attempt_at": retry_at, "error": error}
 
     async def _record(self, outcomes: list[Outcome]) -> Report:
@@ -192,10 +194,28 @@ class MailSender:
             for outcome in outcomes:
                 values = self._values(outcome, now)
                 counts[values.get("status", "pending")] += 1
-                await session.execute(sa.update(MAIL).where(MAIL.c.id == outcome.id).values(**values))
+                await session.execute(sa.update(MAIL).where(MAIL.c.id == outcome.row.id).values(**values))
+                if self.service is not None and "status" in values:
+                    await self._emit(session, outcome.row, values, now)
         if counts["failed"] or counts["pending"]:
             log.info("mail round", sent=counts["sent"], retrying=counts["pending"], failed=counts["failed"])
         return Report(sent=counts["sent"], retrying=counts["pending"], failed=counts["failed"])
+
+    async def _emit(self, session: AsyncSession, row: Any, values: dict[str, Any], now: dt.datetime) -> None:
+        """`vcio.<service>.mail.sent` or `.failed`, in the transaction that records the outcome."""
+        data = {
+            "mail_id": str(row.id),
+            "cause": row.cause,
+            "client_id": row.client_id,
+            "to": list(row.to_addrs),
+            "subject": row.subject,
+            "message_id": row.message_id,
+            "attempts": row.attempts,
+            "sent_at": now.isoformat() if values["status"] == "sent" else None,
+            "error": values["error"],
+        }
+        service, kind = str(self.service), values["status"]  # "sent" or "failed"
+        await emit(session, service, f"vcio.{service}.mail.{kind}", row.tenant_id, data, subject=str(row.id), now=now)
 
 
 async def _reset(client: aiosmtplib.SMTP) -> None:
