@@ -18,8 +18,9 @@ import httpx
 import nats
 import orjson
 
+from bench.figures import ceiling_figure, rate_figure
 from bench.procs import RssSampler
-from bench.results import Figure, Results, console, speed_ratio
+from bench.results import Results, console
 from bench.stack import Stack, free_port
 from integrations.deliveries.sender import PER_ENDPOINT
 from integrations.deliveries.signing import headers
@@ -165,43 +166,42 @@ async def run(stack: Stack, results: Results, scale: float) -> None:
     ids = {(path, webhook_id) for path, webhook_id, _ in got}
     console.print(f"  {len(got)} arrivals, {len(ids)} distinct (endpoint, webhook-id); raw posts {raw_s:.1f} s")
     results.add(
-        Figure(
-            name="webhooks throughput",
-            value=round(rate, 1),
+        rate_figure(
+            "webhooks throughput",
+            rate,
+            raw_rate,
             unit="deliveries/s",
             baseline=f"raw httpx posts of the same signed bodies, {ENDPOINTS * PER_ENDPOINT} at once",
-            baseline_value=round(raw_rate, 1),
-            ratio=speed_ratio(rate, raw_rate, higher_is_better=True),
-            target=">= 0.5 x raw",
-            met=rate >= 0.5 * raw_rate,
+            floor=0.5,
+            digits=1,
             note=f"{n} events x {ENDPOINTS} endpoints",
         )
     )
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     p50, p90 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.9)]
     results.add(
-        Figure(
-            name="webhooks committed->delivered p99 (idle)",
-            value=round(p99, 1),
+        ceiling_figure(
+            "webhooks committed->delivered p99 (idle)",
+            p99,
+            None,
             unit="ms",
             baseline="none",
-            baseline_value=None,
-            ratio=None,
-            target="<= 300 ms",
-            met=p99 <= 300,
+            ceiling=300,
+            speed=False,
+            digits=1,
             note=f"{IDLE_SAMPLES} events one at a time x {ENDPOINTS} endpoints; "
             f"p50 {p50:.1f}, p90 {p90:.1f}, max {latencies[-1]:.1f} ms",
         )
     )
     results.add(
-        Figure(
-            name="integrations RSS (peak, webhooks run)",
-            value=round(rss.peak, 1),
+        ceiling_figure(
+            "integrations RSS (peak, webhooks run)",
+            rss.peak,
+            None,
             unit="MiB",
             baseline="none",
-            baseline_value=None,
-            ratio=None,
-            target="<= 250 MiB",
-            met=rss.peak <= 250,
+            ceiling=250,
+            speed=False,
+            digits=1,
         )
     )
