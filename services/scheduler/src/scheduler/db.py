@@ -8,9 +8,11 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from vcio_shared.db import make_registry
+from vcio_shared.mail import add_mail_table
 
 registry = make_registry()
 metadata = registry.metadata
+MAIL = add_mail_table(metadata)  # the mail outbox: weekly digests and overdue notices (vcio_shared.mail)
 
 
 class Base(SQLModel, registry=registry):

@@ -40,6 +40,7 @@ SPEC = ServiceSpec(
     routers=[plans_router, activities_router, staff_router, calendars_router, reports_router, tenants_router],
     consumers=[BILLING_CONSUMER],
     periodic=[OVERDUE_SWEEP],
+    mail=True,
 )
 
 

@@ -25,9 +25,17 @@ async def upsert(
     country: str | None,
     subdivision: str | None,
     month_end: str,
+    mail: dict[str, str | None],
     now: dt.datetime,
 ) -> None:
-    row = {"holiday_country": country, "holiday_subdivision": subdivision, "month_end": month_end, "updated_at": now}
+    """Insert or replace the tenant's settings; `mail` holds `timezone` and `mail_reply_to`."""
+    row = {
+        "holiday_country": country,
+        "holiday_subdivision": subdivision,
+        "month_end": month_end,
+        **mail,
+        "updated_at": now,
+    }
     insert = pg.insert(_settings).values(tenant_id=tenant_id, **row)
     await session.execute(
         insert.on_conflict_do_update(index_elements=["tenant_id"], set_={c: insert.excluded[c] for c in row})

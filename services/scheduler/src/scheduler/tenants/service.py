@@ -13,12 +13,20 @@ from vcio_shared.audit import record
 from vcio_shared.auth import Principal
 from vcio_shared.errors import Unprocessable
 from vcio_shared.events import emit
+from vcio_shared.mail.message import check_address
 
 
 async def get(session: AsyncSession, tenant_id: str) -> SettingsOut:
     row = await repo.get(session, tenant_id)
     if row is None:
-        return SettingsOut(holiday_country=None, holiday_subdivision=None, month_end="skip", updated_at=None)
+        return SettingsOut(
+            holiday_country=None,
+            holiday_subdivision=None,
+            month_end="skip",
+            timezone="UTC",
+            mail_reply_to=None,
+            updated_at=None,
+        )
     return SettingsOut.model_validate(dict(row))
 
 
@@ -38,8 +46,11 @@ def _check(country: str | None, subdivision: str | None) -> tuple[str | None, st
 
 async def put(session: AsyncSession, principal: Principal, body: SettingsUpdate, now: dt.datetime) -> SettingsOut:
     country, subdivision = _check(body.holiday_country, body.holiday_subdivision)
+    if body.mail_reply_to is not None:
+        check_address("mail_reply_to", body.mail_reply_to)  # one address, no line break: a 422 otherwise
     before = await get(session, principal.tenant_id)
-    await repo.upsert(session, principal.tenant_id, country, subdivision, body.month_end, now)
+    mail = {"timezone": body.timezone, "mail_reply_to": body.mail_reply_to}
+    await repo.upsert(session, principal.tenant_id, country, subdivision, body.month_end, mail, now)
     after = await get(session, principal.tenant_id)
     await record(
         session,
@@ -51,6 +62,8 @@ async def put(session: AsyncSession, principal: Principal, body: SettingsUpdate,
             "holiday_country": {"from": before.holiday_country, "to": country},
             "holiday_subdivision": {"from": before.holiday_subdivision, "to": subdivision},
             "month_end": {"from": before.month_end, "to": body.month_end},
+            "timezone": {"from": before.timezone, "to": body.timezone},
+            "mail_reply_to": {"from": before.mail_reply_to, "to": body.mail_reply_to},
         },
     )
     await emit(
