@@ -9,7 +9,7 @@ import zoneinfo
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator
 
 from proposals.proposals.calc import EMAIL, format_percent
 from vcio_shared import money
@@ -121,21 +121,16 @@ class ClientOut(ResponseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
 
+    @field_validator("tax_rate", mode="before")
+    @classmethod
+    def _percent(cls, value: Any) -> str:
+        """The stored NUMERIC as the percent it answers: at least two decimals ("8.25", "10.00")."""
+        return format_percent(Decimal(value))
+
 
 def public(row: Any) -> ClientOut:
-    return ClientOut(
-        id=row.id,
-        name=row.name,
-        email=row.email,
-        timezone=row.timezone,
-        currency=row.currency,
-        tax_rate=format_percent(Decimal(row.tax_rate)),
-        payment_terms_days=row.payment_terms_days,
-        contacts=row.contacts,
-        external_refs=row.external_refs,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    """The client a `clients` row holds."""
+    return ClientOut.model_validate(row)
 
 
 def event_data(row: Any) -> dict[str, Any]:
