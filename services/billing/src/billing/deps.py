@@ -36,11 +36,9 @@ class ListRequest(ReadRequest):
 
 
 @dataclass(frozen=True)
-class WriteRequest:
+class WriteRequest(ReadRequest):
     """A writing route's principal (billing:write), session and clock."""
 
-    principal: Principal
-    session: AsyncSession
     clock: Clock
 
 
