@@ -35,14 +35,12 @@ def _hash(method: str, path: str, body: bytes) -> str:
 class Idempotency:
     """Claims the key inside the request's transaction, so a concurrent twin waits and then replays."""
 
-    def __init__(
-        self, session: AsyncSession, tenant_id: str | None, key: str | None, method: str, path: str, body: bytes
-    ) -> None:
+    def __init__(self, session: AsyncSession, key: str | None, method: str, path: str, body: bytes) -> None:
         self.session = session
-        self.tenant_id = tenant_id
         self.key = key
         self.method = method
         self.path = path
+        self.tenant_id: str | None = None  # the principal's: the route gives it to `replay` (or `once`)
         self.request_hash = _hash(method, path, canonical_body(body))
         # Keys stored before bodies were canonicalised hash the raw bytes: the very same bytes still replay.
         self._raw_hash = _hash(method, path, body)
@@ -106,7 +104,7 @@ async def _idempotency(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
 ) -> Idempotency:
     body = await request.body()
-    return Idempotency(session, None, idempotency_key, request.method, request.url.path, body)
+    return Idempotency(session, idempotency_key, request.method, request.url.path, body)
 
 
 IdempotencyDep = Annotated[Idempotency, Depends(_idempotency)]
