@@ -1,0 +1,1 @@
+"""Mail to the MSP's staff: the weekly digest of each consultant's activities and the overdue notice."""
