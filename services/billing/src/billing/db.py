@@ -12,9 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from vcio_shared.db import make_registry
+from vcio_shared.mail import add_mail_table
 
 registry = make_registry()
 metadata = registry.metadata
+MAIL = add_mail_table(metadata)  # the mail outbox (vcio_shared.mail): invoices, receipts, reminders, notices
 
 
 class Base(SQLModel, registry=registry):

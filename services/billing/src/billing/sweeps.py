@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.agreements.renewals import renewal_sweep
+from billing.mail.reminders import send_reminders
 from billing.runs import repository as runs_repo
 from billing.runs import service as runs
 from billing.tenants import repository as tenants_repo
@@ -16,6 +17,11 @@ from billing.tenants import repository as tenants_repo
 
 async def renewals(session: AsyncSession, runtime: Any) -> dict[str, int]:
     return await renewal_sweep(session, runtime.clock.now())
+
+
+async def payment_reminders(session: AsyncSession, runtime: Any) -> dict[str, Any]:
+    """Mail each unpaid invoice's reminder on the tenant's reminder days after its due date."""
+    return await send_reminders(session, runtime.clock.now())
 
 
 async def automatic_billing(session: AsyncSession, runtime: Any) -> list[str]:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.agreements import repository as repo
 from billing.agreements.schemas import AgreementOut
 from billing.agreements.service import SERVICE, client_brief, event_data, get_agreement, locked
+from billing.mail import messages
 from billing.tenants import repository as tenants_repo
 from vcio_shared import audit, events
 from vcio_shared.auth import Principal
@@ -122,7 +123,8 @@ async def renew_now(
 
 
 async def _send_notices(session: AsyncSession, now: dt.datetime) -> int:
-    """`renewal_due` for each agreement whose end is within its tenant's notice days, once per term end."""
+    """`renewal_due` for each agreement whose end is within its tenant's notice days, once per term end, and its
+    notice mailed."""
     due = await repo.renewal_notices_due(session, now, 60)
     notices = [
         events.build(
@@ -140,6 +142,10 @@ async def _send_notices(session: AsyncSession, now: dt.datetime) -> int:
         for r in due
     ]
     await events.emit_many(session, notices)
+    for r in due:  # and mailed to the account manager (billing.mail.messages.renewal_notice_mail says who)
+        await messages.side_effect(
+            "renewal notice", lambda r=r: messages.renewal_notice_mail(session, r["tenant_id"], r, now=now)
+        )
     return len(due)
 
 

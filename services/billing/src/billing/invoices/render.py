@@ -85,24 +85,33 @@ async def invoice_json(reader: Reader, tenant_id: str, invoice_id: uuid.UUID) ->
     return orjson.dumps(out)
 
 
-async def html(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> str:
+async def context(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> dict[str, Any]:
+    """What the invoice document (and its e-mail) is rendered from: the invoice, the value delivered before it,
+    its client and agreement, and the seller."""
     invoice = await service.get_invoice(session, tenant_id, invoice_id)
     delivered = await delivered_before(session, tenant_id, invoice)
     agreement = await agreements_repo.get(session, tenant_id, uuid.UUID(invoice["agreement_id"]))
     client = await agreements_repo.get_client(session, tenant_id, uuid.UUID(invoice["client_id"]))
     # the seller, from proposals' msp_profile.updated; until one arrives, the tenant id names it (as proposals does)
     seller = await tenants_repo.get_msp_profile(session, tenant_id) or {"name": tenant_id}
-    return _env.get_template("invoice.html").render(
-        invoice=invoice, delivered=delivered, client=client, agreement=agreement, seller=seller
-    )
+    return {"invoice": invoice, "delivered": delivered, "client": client, "agreement": agreement, "seller": seller}
+
+
+def page(ctx: Mapping[str, Any]) -> str:
+    """The invoice document's HTML from its `context`."""
+    return _env.get_template("invoice.html").render(**ctx)
+
+
+async def html(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> str:
+    return page(await context(session, tenant_id, invoice_id))
+
+
+def pdf_of(document: str) -> bytes:
+    """The PDF of an invoice document's HTML (WeasyPrint: a few tenths of a second, CPU-bound)."""
+    from weasyprint import HTML
+
+    return HTML(string=document).write_pdf()  # type: ignore[no-any-return]
 
 
 async def pdf(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> bytes:
-    page = await html(session, tenant_id, invoice_id)
-
-    def render() -> bytes:
-        from weasyprint import HTML
-
-        return HTML(string=page).write_pdf()  # type: ignore[no-any-return]
-
-    return await asyncio.to_thread(render)
+    return await asyncio.to_thread(pdf_of, await html(session, tenant_id, invoice_id))

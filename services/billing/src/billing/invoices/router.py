@@ -13,7 +13,14 @@ from starlette.types import Scope
 
 from billing.deps import Listing, Once, Reader, Reading, Writing
 from billing.invoices import render, service
-from billing.invoices.schemas import CreditNoteCreate, CreditNoteOut, InvoiceDetailOut, InvoiceOut, PaymentRequest
+from billing.invoices.schemas import (
+    CreditNoteCreate,
+    CreditNoteOut,
+    InvoiceDetailOut,
+    InvoiceOut,
+    InvoiceSendOut,
+    PaymentRequest,
+)
 from vcio_shared.auth import bearer_principal
 from vcio_shared.db import reader_of
 from vcio_shared.errors import NotFound
@@ -87,6 +94,13 @@ async def pay_invoice(invoice_id: uuid.UUID, body: PaymentRequest, w: Once) -> A
             w.session, w.principal, invoice_id, body.amount, body.paid_at, body.reference, w.clock.now()
         )
     )
+
+
+@router.post("/v1/invoices/{invoice_id}/send", status_code=202, response_model=InvoiceSendOut)
+async def send_invoice(invoice_id: uuid.UUID, w: Once) -> Any:
+    """Mail the invoice (PDF attached) to its client again. Each request is a new message; a retry with the same
+    Idempotency-Key answers the first answer and sends nothing more. 409 for a draft or a void invoice."""
+    return await w.once(lambda: service.send_again(w.session, w.principal, invoice_id, w.clock.now()), status_code=202)
 
 
 @router.post("/v1/invoices/{invoice_id}/void", response_model=InvoiceOut)

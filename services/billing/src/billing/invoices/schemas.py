@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
@@ -112,3 +113,12 @@ class CreditNoteOut(ExactResponse):
     total: str
     refund_due: str
     lines: list[InvoiceLineOut]
+
+
+class InvoiceSendOut(ResponseModel):
+    """`POST /v1/invoices/{id}/send`: the message written (sent by the mail sender; see `GET /v1/mail`)."""
+
+    invoice_id: uuid.UUID
+    mail_id: uuid.UUID
+    cause: str
+    status: Literal["pending"]

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.invoices import repository as repo
 from billing.invoices.views import credit_note_out, invoice_out, line_out
+from billing.mail import messages
 from billing.runs.engine import Line, tax_of
 from vcio_shared import audit, events, money
 from vcio_shared.auth import Principal
@@ -100,7 +101,37 @@ async def approve(
         raise Conflict(f"only a draft can be issued; this invoice is {row['status']}")
     issued = await issue_one(session, row, today, now)
     await audit.record(session, principal, "invoice.issued", "invoice", invoice_id, {"number": issued["number"]})
+    # mailed in this transaction; the invoice.issued consumer finds the cause taken and writes nothing
+    await messages.side_effect(
+        "invoice",
+        lambda: messages.invoice_mail(
+            session, principal.tenant_id, invoice_id, cause=issued_cause(invoice_id), now=now
+        ),
+    )
     return issued
+
+
+def issued_cause(invoice_id: uuid.UUID | str) -> str:
+    """The mail cause of an issued invoice: one message per invoice, whichever path mails it."""
+    return f"invoice.issued:{invoice_id}"
+
+
+async def send_again(
+    session: AsyncSession, principal: Principal, invoice_id: uuid.UUID, now: dt.datetime
+) -> dict[str, Any]:
+    """Mail an issued (or paid, or uncollectible) invoice again: each call is a new message (cause
+    `invoice.sent:<id>:<n>`, n counted under the invoice's lock); Idempotency-Key makes a retry replay."""
+    tenant = principal.tenant_id
+    row = await _locked(session, tenant, invoice_id)
+    if row["status"] in ("draft", "void"):
+        raise Conflict(f"a {row['status']} invoice is not sent; this one is {row['status']}")
+    count = await messages.count_causes(session, tenant, f"invoice.sent:{invoice_id}:")
+    cause = f"invoice.sent:{invoice_id}:{count + 1}"
+    mail_id = await messages.invoice_mail(session, tenant, invoice_id, cause=cause, now=now)
+    if mail_id is None:
+        raise Conflict("the client has no e-mail address")
+    await audit.record(session, principal, "invoice.sent", "invoice", invoice_id, {"mail_id": str(mail_id)})
+    return {"invoice_id": str(invoice_id), "mail_id": str(mail_id), "cause": cause, "status": "pending"}
 
 
 async def record_payment(
@@ -154,6 +185,13 @@ async def record_payment(
     )
     if settled:
         await events.emit(session, SERVICE, "vcio.billing.invoice.paid", tenant, out, subject=out["id"])
+    payment = {
+        "id": payment_id,
+        "amount": money.format(minor, row["currency"]),
+        "paid_at": paid_at,
+        "reference": reference,
+    }
+    await messages.side_effect("receipt", lambda: messages.receipt_mail(session, tenant, out, payment, now=now))
     return out
 
 
@@ -276,6 +314,9 @@ async def credit(
     await repo.update(session, tenant, invoice["id"], values)
     out = credit_note_out(note)
     await events.emit(session, SERVICE, "vcio.billing.credit_note.issued", tenant, out, subject=out["id"])
+    await messages.side_effect(
+        "credit note", lambda: messages.credit_note_mail(session, tenant, out, invoice["number"], now=now)
+    )
     await audit.record(
         session,
         actor,

@@ -1,10 +1,12 @@
-"""Per-tenant billing settings: the automatic run's hour and time zone, draft review, renewal notice."""
+"""Per-tenant billing settings: the automatic run's hour and time zone, draft review, renewal notice, payment
+reminders."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
 
 from billing.agreements.models import col
 from billing.db import Base
@@ -18,6 +20,8 @@ class TenantSettings(Base, table=True):
     auto_run_hour: int = col(sa.Integer, server_default="6")
     draft_review: bool = col(sa.Boolean, server_default=sa.false())
     renewal_notice_days: int = col(sa.Integer, server_default="60")
+    # days after an unpaid invoice's due date (the client's date) on which a reminder is mailed
+    payment_reminder_days: list[int] = col(pg.ARRAY(sa.Integer), server_default=sa.text("'{7,14}'"))
     last_auto_run_on: dt.date | None = col(sa.Date, nullable=True)
     updated_at: dt.datetime = col(sa.DateTime(timezone=True), server_default=sa.func.now())
 

@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "auto_run_hour": 6,
     "draft_review": False,
     "renewal_notice_days": 60,
+    "payment_reminder_days": [7, 14],
     "last_auto_run_on": None,
 }
 

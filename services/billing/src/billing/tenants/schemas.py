@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from pydantic import Field, field_validator
 
@@ -14,6 +15,7 @@ class TenantSettingsOut(ResponseModel):
     auto_run_hour: int
     draft_review: bool
     renewal_notice_days: int
+    payment_reminder_days: list[int]
     last_auto_run_on: dt.date | None
 
 
@@ -23,6 +25,13 @@ class TenantSettingsUpdate(RequestModel):
     auto_run_hour: int | None = Field(default=None, ge=0, le=23)
     draft_review: bool | None = None
     renewal_notice_days: int | None = Field(default=None, ge=0, le=365)
+    # days after the due date on which an unpaid invoice's reminder is mailed; [] sends none
+    payment_reminder_days: list[Annotated[int, Field(ge=1, le=365)]] | None = Field(default=None, max_length=10)
+
+    @field_validator("payment_reminder_days")
+    @classmethod
+    def _days(cls, v: list[int] | None) -> list[int] | None:
+        return None if v is None else sorted(set(v))
 
     @field_validator("timezone")
     @classmethod

@@ -1,0 +1,214 @@
+"""The messages billing sends, each enqueued (vcio_shared.mail.enqueue) in the caller's transaction under a cause
+that names it once: a redelivered event, a retried request or a sweep run twice writes nothing new.
+
+Clients see dates in their own time zone; amounts as the invoice document shows them (vcio_shared.money digits
+and the currency code). The sender is the MSP profile (proposals' msp_profile.updated): its name, its e-mail as
+Reply-To, its legal name and address as the footer. Reminders and the renewal notice carry List-Unsubscribe
+(mailto: the MSP's address); invoices, receipts and credit notes carry none."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+import structlog
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing.agreements import repository as agreements_repo
+from billing.db import MAIL
+from billing.invoices import render
+from billing.tenants import repository as tenants_repo
+from vcio_shared.mail import Attachment, HeaderInjection, SenderProfile, enqueue
+
+log = structlog.get_logger("billing.mail")
+_env = Environment(loader=PackageLoader("billing", "templates"), autoescape=select_autoescape(["html"]))
+
+Seller = Mapping[str, Any]
+
+
+def local_date(value: dt.datetime | str, timezone: str) -> str:
+    """A moment as the client's calendar date: 9 January 2027."""
+    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return render.human_date(moment.astimezone(ZoneInfo(timezone or "UTC")).date())
+
+
+# the invoice document's filters (render is imported by invoices.service, which imports this module: look late)
+_env.filters["human_date"] = lambda value: render.human_date(value)
+_env.filters["last_day"] = lambda value: render.last_day(value)
+_env.filters["local_date"] = local_date
+
+
+def sender_of(seller: Seller) -> SenderProfile:
+    """The MSP's face on its mail: its name, its e-mail as Reply-To, its legal name and address as the footer."""
+    footer = "\n".join(x for x in [seller.get("legal_name") or seller.get("name"), seller.get("address")] if x)
+    return SenderProfile(name=seller.get("name"), reply_to=seller.get("email") or None, footer=footer or None)
+
+
+def unsubscribe_of(seller: Seller) -> str | None:
+    """Reminders and notices: `mailto:<the MSP's address>?subject=unsubscribe`, None with no address known."""
+    return f"mailto:{seller['email']}?subject=unsubscribe" if seller.get("email") else None
+
+
+async def _seller(session: AsyncSession, tenant_id: str) -> Seller:
+    return await tenants_repo.get_msp_profile(session, tenant_id) or {"name": tenant_id}
+
+
+async def exists(session: AsyncSession, tenant_id: str, cause: str) -> bool:
+    """Whether this tenant has a message for `cause` already (checked before rendering a PDF for nothing)."""
+    query = sa.select(sa.literal(1)).where(MAIL.c.tenant_id == tenant_id, MAIL.c.cause == cause)
+    return (await session.scalar(query)) is not None
+
+
+async def count_causes(session: AsyncSession, tenant_id: str, prefix: str) -> int:
+    """How many of this tenant's messages have a cause starting with `prefix`."""
+    query = sa.select(sa.func.count()).where(MAIL.c.tenant_id == tenant_id, MAIL.c.cause.startswith(prefix))
+    return int(await session.scalar(query) or 0)
+
+
+async def side_effect(what: str, make: Callable[[], Awaitable[uuid.UUID | None]]) -> uuid.UUID | None:
+    """A message that follows a change (an issue, a payment, an event): a header that would be injected (CR/LF in
+    an address or a name) skips that message, logged, and never undoes or dead-letters the change itself."""
+    try:
+        return await make()
+    except HeaderInjection as exc:
+        log.warning("mail skipped: a header value is refused", mail=what, field=exc.field, problem=exc.problem)
+        return None
+
+
+def _render(name: str, **ctx: Any) -> tuple[str, str]:
+    """The HTML and text parts of `mail/<name>`."""
+    return _env.get_template(f"mail/{name}.html").render(**ctx), _env.get_template(f"mail/{name}.txt").render(**ctx)
+
+
+async def invoice_mail(
+    session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID, *, cause: str, now: dt.datetime
+) -> uuid.UUID | None:
+    """The invoice to its client: lines, delivered activities, total, due date, how to pay, the PDF attached.
+    None when the cause was mailed already or the client has no e-mail address."""
+    if await exists(session, tenant_id, cause):
+        return None
+    ctx = await render.context(session, tenant_id, invoice_id)
+    invoice, client, seller = ctx["invoice"], ctx["client"], ctx["seller"]
+    if client is None or not client["email"]:
+        log.info("invoice not mailed: the client has no e-mail address", invoice=str(invoice_id))
+        return None
+    document = await asyncio.to_thread(render.pdf_of, render.page(ctx))
+    html, text = _render("invoice", **ctx)
+    return await enqueue(
+        session,
+        tenant_id=tenant_id,
+        cause=cause,
+        to=[client["email"]],
+        subject=f"Invoice {invoice['number']} from {seller['name']}",
+        text=text,
+        html=html,
+        attachments=[Attachment(f"{invoice['number']}.pdf", "application/pdf", document)],
+        sender=sender_of(seller),
+        client_id=invoice["client_id"],
+        now=now,
+    )
+
+
+async def receipt_mail(
+    session: AsyncSession, tenant_id: str, invoice: Mapping[str, Any], payment: Mapping[str, Any], *, now: dt.datetime
+) -> uuid.UUID | None:
+    """A payment's receipt to the client: the amount, the day it was paid (theirs), the balance left."""
+    client = await agreements_repo.get_client(session, tenant_id, uuid.UUID(invoice["client_id"]))
+    if client is None or not client["email"]:
+        return None
+    seller = await _seller(session, tenant_id)
+    html, text = _render("receipt", invoice=invoice, payment=payment, client=client, seller=seller)
+    return await enqueue(
+        session,
+        tenant_id=tenant_id,
+        cause=f"payment.receipt:{payment['id']}",
+        to=[client["email"]],
+        subject=f"Payment received for invoice {invoice['number']}",
+        text=text,
+        html=html,
+        sender=sender_of(seller),
+        client_id=invoice["client_id"],
+        now=now,
+    )
+
+
+async def credit_note_mail(
+    session: AsyncSession, tenant_id: str, note: Mapping[str, Any], invoice_number: str | None, *, now: dt.datetime
+) -> uuid.UUID | None:
+    """A credit note to the client: its lines, total, and any refund due to them."""
+    client = await agreements_repo.get_client(session, tenant_id, uuid.UUID(note["client_id"]))
+    if client is None or not client["email"]:
+        return None
+    seller = await _seller(session, tenant_id)
+    html, text = _render("credit_note", note=note, invoice_number=invoice_number, client=client, seller=seller)
+    return await enqueue(
+        session,
+        tenant_id=tenant_id,
+        cause=f"credit_note.issued:{note['id']}",
+        to=[client["email"]],
+        subject=f"Credit note {note['number']} for invoice {invoice_number}",
+        text=text,
+        html=html,
+        sender=sender_of(seller),
+        client_id=note["client_id"],
+        now=now,
+    )
+
+
+async def reminder_mail(
+    session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID, days: int, *, now: dt.datetime
+) -> uuid.UUID | None:
+    """An unpaid invoice `days` after its due date: what is due, since when, how to pay; List-Unsubscribe."""
+    ctx = await render.context(session, tenant_id, invoice_id)
+    invoice, client, seller = ctx["invoice"], ctx["client"], ctx["seller"]
+    if client is None or not client["email"]:
+        return None
+    html, text = _render("reminder", days=days, **ctx)
+    return await enqueue(
+        session,
+        tenant_id=tenant_id,
+        cause=f"invoice.reminder:{invoice_id}:{days}",
+        to=[client["email"]],
+        subject=f"Reminder: invoice {invoice['number']} is {days} days overdue",
+        text=text,
+        html=html,
+        sender=sender_of(seller),
+        client_id=invoice["client_id"],
+        unsubscribe=unsubscribe_of(seller),
+        now=now,
+    )
+
+
+async def renewal_notice_mail(
+    session: AsyncSession, tenant_id: str, due: Mapping[str, Any], *, now: dt.datetime
+) -> uuid.UUID | None:
+    """The renewal notice to the account manager. No agreement names one, so it is the MSP profile's e-mail (the
+    MSP's own inbox); with no profile e-mail nobody is mailed (the renewal_due event still goes out)."""
+    seller = await _seller(session, tenant_id)
+    if not seller.get("email"):
+        log.info("renewal notice not mailed: the MSP profile has no e-mail", agreement=str(due["id"]))
+        return None
+    agreement = await agreements_repo.get(session, tenant_id, due["id"])
+    client = await agreements_repo.get_client(session, tenant_id, due["client_id"])
+    ctx = {"agreement": agreement, "client": client, "seller": seller, "end_date": due["end_date"]}
+    html, text = _render("renewal", **ctx)
+    name = client["name"] if client else str(due["client_id"])
+    return await enqueue(
+        session,
+        tenant_id=tenant_id,
+        cause=f"agreement.renewal_due:{due['id']}:{due['end_date'].isoformat()}",
+        to=[seller["email"]],
+        subject=f"Renewal due: {name}, {agreement['package_name'] if agreement else 'agreement'}",
+        text=text,
+        html=html,
+        sender=sender_of(seller),
+        client_id=str(due["client_id"]),
+        unsubscribe=unsubscribe_of(seller),
+        now=now,
+    )
