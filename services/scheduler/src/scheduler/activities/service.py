@@ -20,6 +20,7 @@ from scheduler.activities.schemas import (
     SkipRequest,
     hours_text,
 )
+from scheduler.notices.service import overdue_notices
 from vcio_shared.audit import record
 from vcio_shared.auth import Principal
 from vcio_shared.errors import Conflict, NotFound, Unprocessable
@@ -208,7 +209,8 @@ async def history(
 
 
 async def overdue_sweep(session: AsyncSession, now: dt.datetime, batch: int = 5000) -> int:
-    """Flag newly overdue activities and emit `activity.overdue` once for each (overdue_at is the guard)."""
+    """Flag newly overdue activities; emit `activity.overdue` and enqueue the overdue notice (assignee, vCIOs)
+    once for each, in the same transaction (overdue_at is the guard, the mail's cause a second one)."""
     total = 0
     while True:
         rows = await repo.flag_overdue(session, now, batch)
@@ -228,6 +230,7 @@ async def overdue_sweep(session: AsyncSession, now: dt.datetime, batch: int = 50
                 for r in rows
             ],
         )
+        await overdue_notices(session, rows, now)
         total += len(rows)
         if len(rows) < batch:
             return total
