@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -251,7 +250,7 @@ async def interleaved(
 
 
 class BareApp:
-    """The bare FastAPI app under uvicorn, same flags as vcio_cli.dev.Platform.start_service."""
+    """The bare FastAPI app under uvicorn, with the services' flags (vcio_cli.dev.uvicorn_command)."""
 
     def __init__(self, answers: dict[str, Any], out: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
@@ -269,27 +268,11 @@ class BareApp:
         return {"bare": (self.proc.pid, False)}
 
     def __enter__(self) -> BareApp:
+        from vcio_cli.dev import uvicorn_command
         from vcio_shared.embedded import die_with_parent
 
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "bench.bare_app:build",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--loop",
-                "uvloop",
-                "--http",
-                "httptools",
-                "--no-access-log",
-                "--timeout-graceful-shutdown",
-                "10",
-            ],
+            uvicorn_command("bench.bare_app:build", "127.0.0.1", self.port),
             cwd=REPO,
             env={**os.environ, "BENCH_BARE_JSON": str(self.file)},
             stdout=subprocess.DEVNULL,

@@ -5,6 +5,7 @@ import os
 import re
 import secrets
 import signal
+import smtplib
 import subprocess
 import sys
 import time
@@ -61,6 +62,7 @@ def test_a_restart_keeps_every_row_and_a_stop_leaves_no_process(tmp_path: Path) 
     data_dir = tmp_path / "vcio"
     ports = {f"{s.upper()}_PORT": str(free_port()) for s in SERVICES}
     ports.update({"VCIO_NATS_PORT": str(free_port()), "VCIO_PG_PORT": str(free_port())})
+    ports["VCIO_SMTP_PORT"] = str(free_port())
     tmp_path.chmod(0o755)
 
     first = Platform(data_dir=data_dir, environ=_environ(data_dir, ports), quiet=True)
@@ -75,6 +77,12 @@ def test_a_restart_keeps_every_row_and_a_stop_leaves_no_process(tmp_path: Path) 
         with httpx.Client(timeout=30) as http:
             created = http.post(f"{first.url('catalog')}/v1/packages", json=PACKAGE, headers=auth("keep"))
             assert created.status_code == 201, created.text
+        # The services' mail goes to the local sink, which keeps it for `vcio mail`.
+        assert first.env["VCIO_SMTP_URL"] == f"smtp://127.0.0.1:{ports['VCIO_SMTP_PORT']}"
+        with smtplib.SMTP("127.0.0.1", int(ports["VCIO_SMTP_PORT"]), timeout=10) as smtp:
+            smtp.sendmail("vcio@localhost.localdomain", ["ada@client.example"], b"Subject: kept\r\n\r\nhello\r\n")
+        [kept] = list((data_dir / "mail").glob("*.eml"))
+        assert b"Subject: kept" in kept.read_bytes()
     finally:
         first.stop()
     assert _children_alive(first) == []
@@ -126,6 +134,14 @@ def readiness(http: httpx.Client, ports: dict[str, str]) -> dict[str, int]:
     return codes
 
 
+def _smtp_answers(port: int) -> bool:
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=2) as smtp:
+            return smtp.noop()[0] == 250
+    except OSError:
+        return False
+
+
 def child_pid(parent: int, pattern: str) -> int:
     """The pid of the one live child of `parent` whose command line has `pattern`; 0 when there is none."""
     out = subprocess.run(["ps", "-ww", "-o", "pid=,stat=,args=", "--ppid", str(parent)], capture_output=True, text=True)
@@ -157,6 +173,7 @@ def test_vcio_dev_restarts_a_killed_service_nats_server_and_postgres(tmp_path: P
     data_dir = tmp_path / "data"
     ports = {f"{s.upper()}_PORT": str(free_port()) for s in SERVICES}
     ports.update({"VCIO_NATS_PORT": str(free_port()), "VCIO_PG_PORT": str(free_port())})
+    ports["VCIO_SMTP_PORT"] = str(free_port())
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
     for name in ("NATS_URL", "VCIO_JWT_SECRET", "VCIO_JWT_JWKS_URL", "VCIO_TRUSTED_PROXIES", "VCIO_SECRETS_KEY"):
         env.pop(name, None)
@@ -205,6 +222,22 @@ def test_vcio_dev_restarts_a_killed_service_nats_server_and_postgres(tmp_path: P
             assert hooks.returncode == 0, hooks.stderr
             assert hook.json()["id"] in hooks.stdout and "http://127.0.0.1:9/hook" in hooks.stdout
 
+            # The mail sink killed outright comes back on its port and keeps what arrives; `vcio mail` lists it.
+            old = child_pid(dev.pid, "vcio_shared.mail.sink")
+            os.kill(old, signal.SIGKILL)
+            until(lambda: child_pid(dev.pid, "vcio_shared.mail.sink") not in (0, old), 10, "a new mail sink")
+            until(lambda: _smtp_answers(int(ports["VCIO_SMTP_PORT"])), 10, "the sink answering again")
+            with smtplib.SMTP("127.0.0.1", int(ports["VCIO_SMTP_PORT"]), timeout=10) as smtp:
+                smtp.sendmail(
+                    "vcio@localhost.localdomain",
+                    ["ada@client.example"],
+                    b"To: ada@client.example\r\nSubject: after\r\n\r\nhi\r\n",
+                )
+            mails = subprocess.run(
+                [VCIO, "mail", "list"], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+            )
+            assert mails.returncode == 0 and "after" in mails.stdout and "ada@client.example" in mails.stdout, mails
+
             # A service killed outright comes back on its port, with its data.
             created = http.post(f"{url['catalog']}/v1/packages", json=PACKAGE, headers=h)
             assert created.status_code == 201, created.text
@@ -247,6 +280,7 @@ def test_vcio_dev_restarts_a_killed_service_nats_server_and_postgres(tmp_path: P
     assert "catalog exited with -9" in output and "catalog restarted (restart 1)" in output, output
     assert "nats exited with -9" in output and "nats restarted (restart 1)" in output, output
     assert "postgres exited with -9" in output and "postgres restarted (restart 1)" in output, output
+    assert "mail-sink exited with -9" in output and "mail-sink restarted (restart 1)" in output, output
     assert "stopped" in output
     assert "VCIO_WEBHOOKS_ALLOW_PRIVATE=1" in output  # said, since it lifts the webhooks' SSRF guard
     [printed] = re.findall(r"^eyJ[\w-]+\.[\w-]+\.[\w-]+$", output, re.MULTILINE)

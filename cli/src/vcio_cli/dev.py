@@ -19,6 +19,7 @@ from rich.console import Console
 
 from vcio_shared.auth import SCOPES, issue_token
 from vcio_shared.embedded import NatsServer, Postgres, die_with_parent
+from vcio_shared.mail.message import DEFAULT_MAIL_FROM
 from vcio_shared.settings import DEFAULT_PORTS, SERVICES
 
 console = Console()
@@ -26,6 +27,29 @@ _MIGRATE = (
     "import os; from vcio_shared.migrations import upgrade; from vcio_shared.settings import SERVICES; "
     "[upgrade(s, os.environ[s.upper() + '_DATABASE_URL']) for s in SERVICES]"
 )
+
+
+def uvicorn_command(factory: str, host: str, port: int) -> list[str]:
+    """`python -m uvicorn` for one app factory, as every service runs here: uvloop and httptools, no access log,
+    a graceful shutdown bounded to 10 s. The caller adds which proxies' forwarded headers it trusts."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        factory,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--timeout-graceful-shutdown",
+        "10",
+    ]
 
 
 def _port_free(port: int) -> bool:
@@ -115,6 +139,8 @@ class Platform:
     postgres: Postgres | None = None
     nats: NatsServer | None = None
     services: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    mail_sink: subprocess.Popen[bytes] | None = None  # the local SMTP sink, unless VCIO_SMTP_URL names a server
+    sink_port: int = 0
     env: dict[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     environ: dict[str, str] | None = None  # defaults to os.environ; tests pass their own
@@ -159,6 +185,12 @@ class Platform:
         subprocess.run([sys.executable, "-c", _MIGRATE], env=env, check=True)
         console.print("[green]migrations[/] applied")
 
+        if not env.get("VCIO_SMTP_URL"):
+            self._start_mail_sink(_pick_port(int(env.get("VCIO_SMTP_PORT", 1025))))
+            env["VCIO_SMTP_URL"] = f"smtp://127.0.0.1:{self.sink_port}"
+            console.print(f"[green]mail sink[/] {env['VCIO_SMTP_URL']} (every message kept in {self.data_dir}/mail)")
+        env.setdefault("VCIO_MAIL_FROM", DEFAULT_MAIL_FROM)
+
         ports = {s: int(env.get(f"{s.upper()}_PORT", DEFAULT_PORTS[s])) for s in SERVICES}
         # Links point at the service that answers them (proposal pages at proposals, calendar feeds at the
         # scheduler): each service's own address, unless VCIO_PUBLIC_BASE_URL names a reverse proxy.
@@ -181,11 +213,24 @@ class Platform:
                 "addresses (development only; production refuses them).",
                 soft_wrap=True,
             )
+        if self.mail_sink is not None:
+            console.print(
+                "Mail goes to the local sink, not to anyone: `vcio mail list` shows it (set VCIO_SMTP_URL for a "
+                "real server).",
+                soft_wrap=True,
+            )
         if self.env.get("VCIO_JWT_SECRET"):
             token = issue_token(self.env["VCIO_JWT_SECRET"], tenant_id=tenant, scopes=" ".join(SCOPES), sub="dev")
             console.print(f"\nDevelopment token (tenant [bold]{tenant}[/], all scopes, 12 h):")
             print(token, flush=True)
         console.print("\nCtrl-C stops everything.")
+
+    def _start_mail_sink(self, port: int) -> None:
+        from vcio_shared.mail.sink import start_sink
+
+        self.sink_port = port
+        self.mail_sink = start_sink(self.data_dir, port)
+        self.restarts.setdefault("mail-sink", Restarts(time.monotonic()))
 
     def url(self, service: str) -> str:
         return f"http://{self.host}:{self.ports[service]}"
@@ -196,26 +241,9 @@ class Platform:
         from vcio_shared.settings import uvicorn_proxy_args
 
         log = open(self.data_dir / f"{service}.log", "ab")  # noqa: SIM115 - the child keeps it
+        command = uvicorn_command(f"{service}.main:build_app", self.host, self.ports[service])
         self.services[service] = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                f"{service}.main:build_app",
-                "--host",
-                self.host,
-                "--port",
-                str(self.ports[service]),
-                "--loop",
-                "uvloop",
-                "--http",
-                "httptools",
-                "--no-access-log",
-                "--timeout-graceful-shutdown",
-                "10",
-                *uvicorn_proxy_args(self.env.get("VCIO_TRUSTED_PROXIES", "")),
-            ],
+            [*command, *uvicorn_proxy_args(self.env.get("VCIO_TRUSTED_PROXIES", ""))],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -231,6 +259,8 @@ class Platform:
             proc = self.postgres.proc if self.postgres is not None else None
         elif child == "nats":
             proc = self.nats.proc if self.nats is not None else None
+        elif child == "mail-sink":
+            proc = self.mail_sink
         else:
             proc = self.services.get(child)
         return None if proc is None else proc.poll()
@@ -240,6 +270,8 @@ class Platform:
             self.postgres.start()  # same data and port; recovers from the crash, waits until it answers
         elif child == "nats" and self.nats is not None:
             self.nats.start()  # same store and port: the services' connections reconnect by themselves
+        elif child == "mail-sink":
+            self._start_mail_sink(self.sink_port)  # same port: the senders' next round finds it again
         else:
             self.start_service(child)
 
@@ -249,7 +281,7 @@ class Platform:
         services. Returns the children restarted by this call."""
         now = time.monotonic() if now is None else now
         restarted = []
-        for child in ("postgres", "nats", *SERVICES):
+        for child in ("postgres", "nats", "mail-sink", *SERVICES):
             state = self.restarts.get(child)
             code = self._exit_code(child)
             if state is None:
@@ -310,6 +342,8 @@ class Platform:
                 time.sleep(0.1)
 
     def stop(self) -> None:
+        from vcio_shared.mail.sink import stop_sink
+
         for proc in self.services.values():
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -319,6 +353,8 @@ class Platform:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        if self.mail_sink is not None:
+            stop_sink(self.mail_sink)
         if self.nats is not None:
             self.nats.stop()
         if self.postgres is not None:

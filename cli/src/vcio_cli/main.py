@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from vcio_cli import billing, catalog, webhooks
+from vcio_cli import billing, catalog, mail, webhooks
 from vcio_cli.client import client, fail_on_problem
 from vcio_shared.auth import SCOPES, issue_token
 from vcio_shared.settings import SERVICES
@@ -22,6 +22,7 @@ app.add_typer(dead_letters, name="dead-letters")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(billing.app, name="billing")
 app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(mail.app, name="mail")
 if hasattr(catalog, "seed"):
     app.command("seed", help="Load the starter catalog for a tenant (three tiers; loading twice changes nothing).")(
         catalog.seed

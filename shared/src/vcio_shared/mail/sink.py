@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from vcio_shared.embedded import die_with_parent
+
 SUFFIX = ".eml"
 _sequence = itertools.count()
 
@@ -85,7 +87,7 @@ def start_sink(data_dir: str | Path, port: int, *, timeout: float = 10.0) -> sub
     command = [sys.executable, "-m", "vcio_shared.mail.sink", "--port", str(port), "--dir", str(directory)]
     log_path = Path(data_dir) / "mail-sink.log"
     with log_path.open("ab") as log_file:  # the child keeps its own copy of the descriptor
-        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
     deadline = time.monotonic() + timeout
     while not _answers(port):
         if process.poll() is not None:
