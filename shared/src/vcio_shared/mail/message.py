@@ -16,12 +16,12 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr, getaddresses, parseaddr
 
-from vcio_shared.errors import Unprocessable
+from vcio_shared.errors import ProblemError
 
 DEFAULT_MAIL_FROM = "vcio <vcio@localhost.localdomain>"  # when VCIO_MAIL_FROM is not set
 
 
-class HeaderInjection(Unprocessable):
+class HeaderInjection(ProblemError, ValueError, status=422, slug="validation-error"):
     """A header value holds a line break, or an address is not one: a route that let it through answers 422."""
 
     def __init__(self, field_name: str, problem: str) -> None:
