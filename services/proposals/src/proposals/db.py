@@ -3,9 +3,11 @@
 from sqlmodel import SQLModel
 
 from vcio_shared.db import make_registry
+from vcio_shared.mail import add_mail_table
 
 registry = make_registry()
 metadata = registry.metadata
+add_mail_table(metadata)  # the mail outbox: proposals, signed copies and reminders (proposals.proposals.mail)
 
 
 class Base(SQLModel, registry=registry):

@@ -33,13 +33,15 @@ CATALOG_CONSUMER = ConsumerSpec(
     handler=catalog_handlers.handle,
 )
 EXPIRY = PeriodicTask(name="expire-proposals", interval=60.0, run=sweeps.expire_proposals)
+REMINDERS = PeriodicTask(name="remind-proposals", interval=300.0, run=sweeps.remind_before_expiry)
 
 SPEC = ServiceSpec(
     name=SERVICE,
     description="Clients, proposals built from published packages, the client's page to accept, HTML and PDF.",
     routers=[clients_router, proposals_router, catalog_router, msp_router, client_page_router],
     consumers=[CATALOG_CONSUMER],
-    periodic=[EXPIRY],
+    periodic=[EXPIRY, REMINDERS],
+    mail=True,
 )
 
 
@@ -53,4 +55,7 @@ def build_app(settings: Settings | None = None, clock: Clock | None = None, run_
     app.state.csrf = Csrf(f"csrf:{secret}".encode())
     app.state.page_limiter = RateLimiter(limit=int(os.environ.get("PROPOSALS_PAGE_RATE_LIMIT", "60")))
     app.state.pdf = PdfRenderer.from_environment()  # per process: bounded renders at once, bounded cache
+    # The PDFs attached to mail (sent in the send's or acceptance's transaction) have slots of their own, so a
+    # burst of page downloads never holds a send back, nor the reverse.
+    app.state.mail_pdf = PdfRenderer.from_environment()
     return app

@@ -17,7 +17,9 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from proposals.client_page.security import CSRF_COOKIE, Csrf
+from proposals.deps import MailerDep
 from proposals.proposals import document, flows, service
+from proposals.proposals.mail import Mailer
 from proposals.proposals.models import OPEN_STATUSES
 from proposals.proposals.pdf import pdf_response
 from proposals.proposals.render import render_notice, render_page
@@ -210,8 +212,10 @@ async def quote(token: str, request: Request, session: SessionDep, clock: ClockD
     return _closed_notice(request, row) or _page(request, row, token, selected=_options(form))
 
 
-async def _accept(session: AsyncSession, row: Any, body: ClientAcceptRequest, request: Request, clock: Clock) -> Any:
-    """The client's acceptance, with the address and browser it came from."""
+async def _accept(
+    session: AsyncSession, row: Any, body: ClientAcceptRequest, request: Request, clock: Clock, mailer: Mailer
+) -> Any:
+    """The client's acceptance, with the address and browser it came from; the signed copy is mailed."""
     return await flows.accept(
         session,
         row,
@@ -220,6 +224,7 @@ async def _accept(session: AsyncSession, row: Any, body: ClientAcceptRequest, re
         selected=body.selected_options,
         channel="client_page",
         now=clock.now(),
+        mailer=mailer,
         ip=request.client.host if request.client else None,
         user_agent=request.headers.get("user-agent"),
     )
@@ -245,11 +250,11 @@ def _accepted(row: Any) -> JSONResponse:
 
 
 @router.post("/{token}/accept")
-async def accept(token: str, request: Request, session: SessionDep, clock: ClockDep) -> Response:
+async def accept(token: str, request: Request, session: SessionDep, clock: ClockDep, mailer: MailerDep) -> Response:
     _guard(request, token, clock)
     if _content_type(request) == "application/json":
         body, row = await _json_and_row(request, session, token, ClientAcceptRequest, for_update=True)
-        return _accepted(await _accept(session, row, body, request, clock))
+        return _accepted(await _accept(session, row, body, request, clock, mailer))
     got = await _form_and_row(request, session, token, for_update=True)
     if isinstance(got, Response):
         return got
@@ -265,7 +270,7 @@ async def accept(token: str, request: Request, session: SessionDep, clock: Clock
         errors = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
         return _page(request, row, token, selected=selected, status=422, errors=errors)
     try:
-        row = await _accept(session, row, body, request, clock)
+        row = await _accept(session, row, body, request, clock, mailer)
     except (Conflict, Gone, Unprocessable) as exc:
         return _closed_notice(request, row) or _notice(request, exc, row.msp_name)
     return _page(request, row, token, notice="Thank you: your acceptance is recorded.")

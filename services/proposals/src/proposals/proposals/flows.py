@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from proposals.clients import repository as clients_repository
-from proposals.proposals import calc, compose, document, repository
+from proposals.proposals import calc, compose, document, mail, repository
 from proposals.proposals.models import OPEN_STATUSES
 from proposals.proposals.schemas import ProposalUpdate
 from proposals.proposals.service import by_token, get
@@ -31,12 +31,14 @@ async def send(
     proposal_id: uuid.UUID,
     valid_until: dt.date | None,
     now: dt.datetime,
-    base_url: str,
+    mailer: mail.Mailer,
 ) -> Any:
+    """Send a draft: its link, its validity and its terms frozen, and the proposal mailed to the client."""
     row = await get(session, principal.tenant_id, proposal_id, for_update=True)
     if row.status != "draft":
         raise Conflict(f"this proposal is already {row.status}")
     client = await clients_repository.get(session, principal.tenant_id, row.client_id)
+    mail.check_recipient(client.name, client.email)  # before anything is written
     today = local_date(now, client.timezone)
     valid_until = valid_until or row.valid_until or today + dt.timedelta(days=VALIDITY_DAYS)
     if valid_until < today:
@@ -51,7 +53,7 @@ async def send(
         **await compose.msp_terms(session, principal.tenant_id),  # the name and terms the client is shown, frozen
     }
     row = await repository.update(session, principal.tenant_id, row.id, values)
-    view = document.present(row, base_url=base_url, calendar=False)
+    view = document.present(row, base_url=mailer.base_url, calendar=False)
     changes = {"status": {"from": "draft", "to": "sent"}, "valid_until": valid_until}
     await audit.record(session, principal, "proposal.sent", "proposal", row.id, changes)
     data = {
@@ -66,6 +68,7 @@ async def send(
         "accept_url": view["accept_url"],
     }
     await events.emit(session, SERVICE, "vcio.proposals.proposal.sent", row.tenant_id, data, subject=str(row.id))
+    await mail.proposal_sent(session, row, mailer, now)
     return row
 
 
@@ -147,12 +150,16 @@ async def accept(
     selected: list[str],
     channel: str,
     now: dt.datetime,
+    mailer: mail.Mailer,
     accepted_at: dt.datetime | None = None,
     ip: str | None = None,
     user_agent: str | None = None,
     staff: Principal | None = None,
 ) -> Any:
-    """Record an acceptance with the hash of exactly the document accepted, and announce it."""
+    """Record an acceptance with the hash of exactly the document accepted, announce it, and mail the signed copy.
+
+    Every refusal comes before anything is written: the client page answers a refusal with a page, and its
+    transaction commits."""
     _check_open(row, now, allow_draft=staff is not None)
     when = accepted_at or now
     if row.valid_until is not None and local_date(when, row.client_snapshot["timezone"]) > row.valid_until:
@@ -188,6 +195,7 @@ async def accept(
     await audit.record(session, actor, "proposal.accepted", "proposal", row.id, changes, tenant_id=row.tenant_id)
     data = document.accepted_event_data(row, now)
     await events.emit(session, SERVICE, "vcio.proposals.proposal.accepted", row.tenant_id, data, subject=str(row.id))
+    await mail.proposal_accepted(session, row, mailer, now)
     return row
 
 
@@ -210,6 +218,7 @@ async def staff_accept(
     selected: list[str],
     accepted_at: dt.datetime | None,
     now: dt.datetime,
+    mailer: mail.Mailer,
 ) -> Any:
     row = await get(session, principal.tenant_id, proposal_id, for_update=True)
     if accepted_at is not None:
@@ -227,6 +236,7 @@ async def staff_accept(
         selected=selected,
         channel="staff",
         now=now,
+        mailer=mailer,
         accepted_at=accepted_at,
         staff=principal,
     )

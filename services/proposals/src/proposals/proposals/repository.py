@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from proposals.proposals.models import OPEN_STATUSES, Proposal
 from vcio_shared import rows
+from vcio_shared.mail import MAIL
 from vcio_shared.pages import keyset_query
 
 T = Proposal.__table__  # type: ignore[attr-defined]
@@ -62,6 +63,23 @@ async def expiry_candidates(session: AsyncSession, latest_date: dt.date) -> list
             )
         ).all()
     )
+
+
+async def reminder_candidates(
+    session: AsyncSession, first: dt.date, last: dt.date, cause: tuple[str, str]
+) -> list[Any]:
+    """Open proposals valid until a day in [first, last] with no mail yet whose cause is `{before}{id}{after}`."""
+    before, after = cause
+    reminded = sa.exists().where(
+        MAIL.c.tenant_id == T.c.tenant_id,
+        MAIL.c.cause == sa.literal(before) + sa.cast(T.c.id, sa.Text) + sa.literal(after),
+    )
+    query = (
+        sa.select(T)
+        .where(T.c.status.in_(OPEN_STATUSES), T.c.valid_until.between(first, last), ~reminded)
+        .order_by(T.c.valid_until, T.c.id)
+    )
+    return list((await session.execute(query)).all())
 
 
 async def mark_expired(session: AsyncSession, ids: list[uuid.UUID], now: dt.datetime) -> list[Any]:

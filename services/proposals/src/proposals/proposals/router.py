@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from proposals.deps import Reader, Writer
+from proposals.deps import MailerDep, Reader, Writer
 from proposals.proposals import document, flows, repository, service
 from proposals.proposals.pdf import pdf_response
 from proposals.proposals.schemas import (
@@ -89,24 +89,24 @@ async def update_proposal(
     return _public(await service.update_draft(session, principal, proposal_id, body, clock.now()), runtime)
 
 
-@router.post("/v1/proposals/{proposal_id}/send")
+@router.post("/v1/proposals/{proposal_id}/send", response_model=ProposalOut)
 async def send_proposal(
     proposal_id: uuid.UUID,
     principal: Writer,
     session: SessionDep,
+    idem: IdempotencyDep,
     clock: ClockDep,
     runtime: RuntimeDep,
+    mailer: MailerDep,
     body: SendRequest | None = None,
-) -> ProposalOut:
-    row = await flows.send(
-        session,
-        principal,
-        proposal_id,
-        body.valid_until if body else None,
-        clock.now(),
-        runtime.settings.public_base_url,
+) -> Any:
+    """Send a draft and mail it to the client; a retry with the same Idempotency-Key answers the first answer."""
+    valid_until = body.valid_until if body else None
+    return await idem.once(
+        principal.tenant_id,
+        lambda: _answer(flows.send(session, principal, proposal_id, valid_until, clock.now(), mailer), runtime),
+        status_code=200,
     )
-    return _public(row, runtime)
 
 
 @router.post("/v1/proposals/{proposal_id}/revise", status_code=201, response_model=ProposalOut)
@@ -133,8 +133,10 @@ async def record_acceptance(
     session: SessionDep,
     clock: ClockDep,
     runtime: RuntimeDep,
+    mailer: MailerDep,
 ) -> ProposalOut:
-    """Staff record a contract signed on paper; the hash covers the document as it stood, with these options."""
+    """Staff record a contract signed on paper; the hash covers the document as it stood, with these options.
+    The signed copy is mailed to the signer and the MSP, as for an acceptance on the client's page."""
     row = await flows.staff_accept(
         session,
         principal,
@@ -144,6 +146,7 @@ async def record_acceptance(
         selected=body.selected_options,
         accepted_at=body.accepted_at,
         now=clock.now(),
+        mailer=mailer,
     )
     return _public(row, runtime)
 
