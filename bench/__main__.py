@@ -13,7 +13,7 @@ from pathlib import Path
 from bench import stack as stack_mod
 from bench.results import Results, console
 
-SECTIONS = ("memory", "latency", "billing", "read", "write", "plans", "webhooks")
+SECTIONS = ("memory", "latency", "billing", "read", "write", "plans", "webhooks", "mail")
 ALONE = ("memory",)  # sections that start their own platform, before the shared one (see bench/memory.py)
 
 
@@ -164,6 +164,10 @@ async def run_section(
         from bench import webhooks
 
         await webhooks.run(stack, results, args.scale)
+    elif section == "mail":
+        from bench import mail
+
+        await mail.run(stack, results, args.scale)
 
 
 if __name__ == "__main__":
