@@ -7,7 +7,6 @@ from fastapi import FastAPI
 from scheduler.activities import sweeps as activity_sweeps
 from scheduler.activities.router import router as activities_router
 from scheduler.calendars.router import router as calendars_router
-from scheduler.notices import sweeps as notice_sweeps
 from scheduler.plans.handlers import handle_billing_event
 from scheduler.plans.router import router as plans_router
 from scheduler.reports.router import router as reports_router
@@ -34,7 +33,7 @@ BILLING_CONSUMER = ConsumerSpec(
 )
 OVERDUE_SWEEP = PeriodicTask(name="overdue", interval=300.0, run=activity_sweeps.run_overdue_sweep)
 # Every 10 minutes: a tenant's Monday 07:00-24:00 window (its time zone) sees the digest go on the first run in it.
-DIGEST_SWEEP = PeriodicTask(name="digest", interval=600.0, run=notice_sweeps.run_digest_sweep)
+DIGEST_SWEEP = PeriodicTask(name="digest", interval=600.0, run=activity_sweeps.run_digest_sweep)
 
 SPEC = ServiceSpec(
     name=SERVICE,

@@ -7,8 +7,8 @@ from mail_helpers import assign, by_due, mail_items, parts, settings, staff
 from scheduler_helpers import Scheduler, activity, auth_headers
 
 from scheduler.activities import repository as activities_repo
+from scheduler.activities.notices import overdue_notices
 from scheduler.main import OVERDUE_SWEEP
-from scheduler.notices.service import overdue_notices
 from vcio_shared.mail.testing import SmtpRecorder
 from vcio_shared.testing import eventually
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.activities import repository as repo
+from scheduler.activities.notices import overdue_notices
 from scheduler.activities.schemas import (
     ActivityChangeOut,
     ActivityOut,
@@ -20,7 +21,6 @@ from scheduler.activities.schemas import (
     SkipRequest,
     hours_text,
 )
-from scheduler.notices.service import overdue_notices
 from vcio_shared.audit import record
 from vcio_shared.auth import Principal
 from vcio_shared.errors import Conflict, NotFound, Unprocessable

@@ -28,8 +28,8 @@ import jinja2
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scheduler.activities import repository as repo
 from scheduler.activities.schemas import hours_text
-from scheduler.notices import repository as repo
 from vcio_shared.mail import HeaderInjection, SenderProfile, enqueue
 
 log = structlog.get_logger("scheduler.mail")
