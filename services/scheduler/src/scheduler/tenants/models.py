@@ -21,9 +21,7 @@ class TenantSettings(Base, table=True):
         default="skip", sa_column=sa.Column(sa.Text, nullable=False, server_default=sa.text("'skip'"))
     )
     # The tenant's own zone: its weekly digest goes out on Monday 07:00 there (activities' dates stay their client's).
-    timezone: str = Field(
-        default="UTC", sa_column=sa.Column(sa.Text, nullable=False, server_default=sa.text("'UTC'"))
-    )
+    timezone: str = Field(default="UTC", sa_column=sa.Column(sa.Text, nullable=False, server_default=sa.text("'UTC'")))
     # The tenant's address on the mail sent to its staff: their Reply-To and the digest's List-Unsubscribe.
     mail_reply_to: str | None = text_field(nullable=True)
     updated_at: dt.datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
