@@ -29,7 +29,7 @@ from proposals.proposals.pdf import PdfRenderer
 from proposals.proposals.render import env, long_date
 from vcio_shared.dates import local_date
 from vcio_shared.errors import Unprocessable
-from vcio_shared.mail import Attachment, SenderProfile, enqueue
+from vcio_shared.mail import Attachment, HeaderInjection, SenderProfile, enqueue
 
 log = structlog.get_logger("proposals.mail")
 
@@ -179,26 +179,32 @@ async def send_reminders(session: AsyncSession, now: dt.datetime, base_url: str,
     for row in candidates:
         if not _reminder_due(row, now, days):
             continue
-        client = row.client_snapshot
-        if any(ch in client["name"] + client["email"] for ch in "\r\n"):
-            continue  # never the case for a version that was sent (check_recipient); a sweep must not stop on it
-        sender, msp_email = await _profile(session, row.tenant_id)
-        view = document.present(row, base_url=base_url, calendar=False)
-        left = (row.valid_until - local_date(now, client["timezone"])).days
-        when = {0: "today", 1: "tomorrow"}.get(left, f"{left} days from now")
-        text, html = _render("proposal_reminder", left=when, **_context(view, row))
-        new = await enqueue(
-            session,
-            tenant_id=row.tenant_id,
-            cause=f"{cause[0]}{row.id}{cause[1]}",
-            to=[formataddr((client["name"], client["email"]))],
-            subject=f"Reminder: the proposal from {one_line(row.msp_name)} is valid until {long_date(row.valid_until)}",
-            text=text,
-            html=html,
-            sender=sender,
-            client_id=str(row.client_id),
-            unsubscribe=f"mailto:{msp_email}?subject=unsubscribe" if msp_email else None,
-            now=now,
-        )
-        written += new is not None
+        try:
+            written += await _remind(session, row, f"{cause[0]}{row.id}{cause[1]}", now, base_url)
+        except HeaderInjection as exc:  # refused before any write: the sweep goes on with the others
+            log.warning("reminder not mailed", proposal_id=str(row.id), field=exc.field, problem=exc.problem)
     return written
+
+
+async def _remind(session: AsyncSession, row: Any, cause: str, now: dt.datetime, base_url: str) -> bool:
+    client = row.client_snapshot
+    sender, msp_email = await _profile(session, row.tenant_id)
+    view = document.present(row, base_url=base_url, calendar=False)
+    left = (row.valid_until - local_date(now, client["timezone"])).days
+    when = {0: "today", 1: "tomorrow"}.get(left, f"{left} days from now")
+    text, html = _render("proposal_reminder", left=when, **_context(view, row))
+    valid_until = long_date(row.valid_until)
+    new = await enqueue(
+        session,
+        tenant_id=row.tenant_id,
+        cause=cause,
+        to=[formataddr((client["name"], client["email"]))],
+        subject=f"Reminder: the proposal from {one_line(row.msp_name)} is valid until {valid_until}",
+        text=text,
+        html=html,
+        sender=sender,
+        client_id=str(row.client_id),
+        unsubscribe=f"mailto:{msp_email}?subject=unsubscribe" if msp_email else None,
+        now=now,
+    )
+    return new is not None
