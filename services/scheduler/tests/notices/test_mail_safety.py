@@ -103,3 +103,23 @@ async def test_an_address_the_mail_path_refuses_skips_that_mail_and_the_sweep_go
         f"digest:{bob}:2027-W01",
     ]
     assert [str(m["To"]) for m in smtp.messages] == ["bob@msp.example", "bob@msp.example"]
+
+
+async def test_a_line_break_in_a_client_or_activity_name_is_neutralised_in_the_subject(
+    mailing: Scheduler, smtp: SmtpRecorder
+) -> None:
+    svc = mailing
+    data = await svc.activate(
+        activities=[activity("Ticket\r\nreview", role="vcio")],
+        client_name="Acme\r\nBcc: all@evil.example",
+    )
+    val = await staff(svc, "Val", "val@msp.example", ["vcio"])
+    await assign(svc, (await by_due(svc, data["agreement_id"]))["2027-01-04"], val)
+    svc.clock.set(dt.datetime(2027, 1, 6, 12, tzinfo=dt.UTC))
+    assert await svc.runtime.run_sweep(OVERDUE_SWEEP) == 1
+    await eventually(lambda: len(smtp.messages) == 1)
+    [msg] = smtp.messages
+    assert (
+        str(msg["Subject"]).strip() == "Overdue: Ticket review for Acme Bcc: all@evil.example, due Mon 4 January 2027"
+    )
+    assert (msg["Bcc"], smtp.envelopes[0][1]) == (None, ["val@msp.example"])
