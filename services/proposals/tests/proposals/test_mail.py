@@ -113,7 +113,7 @@ async def mail_list(client: httpx.AsyncClient, tenant: str = "tenant-a", **param
 
 
 async def test_sending_mails_the_proposal_with_its_link_totals_validity_and_pdf(
-    client: httpx.AsyncClient, app: FastAPI, smtp: SmtpRecorder
+    client: httpx.AsyncClient, app: FastAPI, smtp: SmtpRecorder, proposals_database: str
 ) -> None:
     assert (await client.put("/v1/msp-profile", json=PROFILE, headers=auth())).status_code == 200
     p = await sent_proposal(client, app)
@@ -167,6 +167,9 @@ async def test_sending_mails_the_proposal_with_its_link_totals_validity_and_pdf(
 
     [sent] = await mail_list(client)
     assert (sent["status"], sent["attempts"], sent["error"]) == ("sent", 1, None)
+    with psycopg.connect(proposals_database) as conn:  # announced in the transaction that recorded it
+        announced = conn.execute("SELECT count(*) FROM outbox WHERE type = 'vcio.proposals.mail.sent'").fetchone()
+    assert announced == (1,)
     # Sending again is refused (a sent version never changes), and mails nothing.
     again = await client.post(f"/v1/proposals/{p['id']}/send", headers=auth())
     assert again.status_code == 409
@@ -374,6 +377,18 @@ async def test_a_line_break_in_the_signers_name_is_folded_and_adds_no_recipient(
     signed = by_to(smtp)['"Ada Bcc: all@evil.example" <ada@acme-dental.example>']
     assert signed["Bcc"] is None
     assert sorted(e[1] for e in smtp.envelopes) == [["ada@acme-dental.example"], ["office@acme-dental.example"]]
+
+
+async def test_a_client_name_with_commas_and_markup_is_quoted_in_to_and_escaped_in_html(
+    client: httpx.AsyncClient, app: FastAPI, smtp: SmtpRecorder
+) -> None:
+    await sent_proposal(client, app, client_overrides={"name": "Acme, <Dental> & Co"})
+    assert await send_due(app) == Report(sent=1)
+    [msg] = smtp.messages
+    assert msg["To"] == '"Acme, <Dental> & Co" <office@acme-dental.example>'
+    assert smtp.envelopes[0][1] == ["office@acme-dental.example"]
+    assert "<p>Hello Acme, &lt;Dental&gt; &amp; Co,</p>" in html_of(msg)
+    assert text_of(msg).startswith("Hello Acme, <Dental> & Co,\n")
 
 
 async def test_each_tenant_lists_only_its_own_mail(client: httpx.AsyncClient, app: FastAPI) -> None:
