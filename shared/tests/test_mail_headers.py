@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import ipaddress
 import ssl
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.tests.test_mail_sender import FROM, T0, enqueue_invoice, mail_db, sender_for, sessions, smtp
 from vcio_shared.clock import FixedClock
-from vcio_shared.mail import MAIL, HeaderInjection, MailSender, Report, SenderProfile, SmtpSettings, enqueue
+from vcio_shared.mail import (
+    MAIL,
+    HeaderInjection,
+    Mail,
+    MailSender,
+    Report,
+    SenderProfile,
+    SmtpSettings,
+    build,
+    enqueue,
+)
 from vcio_shared.mail.testing import SmtpRecorder
 
 __all__ = ["mail_db", "sessions", "smtp"]  # the fixtures, shared with test_mail_sender
@@ -157,3 +168,12 @@ async def test_two_senders_on_one_table_send_each_row_once(
         total += sum(r.sent for r in reports)
     ids = smtp.message_ids()
     assert (total, len(ids), len(set(ids))) == (40, 40, 40)
+
+
+def test_a_subject_longer_than_a_line_arrives_without_a_leading_space() -> None:
+    subject = "Overdue: Quarterly business review for Northwind Traders Incorporated (Ada)"  # 75 characters
+    mail = Mail(
+        tenant_id="t1", cause="c", message_id="<x@msp.example>", to=["ada@client.example"], subject=subject, text="x"
+    )
+    parsed = message_from_bytes(build(mail, "vcio <mail@msp.example>").as_bytes(), policy=policy.default)
+    assert parsed["Subject"] == subject

@@ -105,9 +105,14 @@ def _with_footer_html(body: str, footer: str | None) -> str:
     return f"{head}{block}</body>{tail}" if found else body + block
 
 
+# Headers up to RFC 5322's 998 characters stay on one line: at the default 78, a subject a little longer than a line
+# was folded whole onto a continuation line, and readers showed it with a leading space.
+_POLICY = SMTP.clone(max_line_length=998)
+
+
 def build(mail: Mail, mail_from: str) -> EmailMessage:
     """The message as it goes out: text part beside HTML, attachments after, headers from the row only."""
-    msg = EmailMessage(policy=SMTP)
+    msg = EmailMessage(policy=_POLICY)
     name, address = parseaddr(mail_from)
     msg["From"] = formataddr((mail.sender.name or name, address))
     msg["To"] = ", ".join(mail.to)
