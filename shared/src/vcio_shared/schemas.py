@@ -6,13 +6,22 @@ import base64
 import binascii
 import datetime as dt
 import functools
+import re
 import uuid
 import zoneinfo
 from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, GetJsonSchemaHandler, WithJsonSchema, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    GetJsonSchemaHandler,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
@@ -54,6 +63,27 @@ Date = Annotated[dt.date, AfterValidator(_date_in_range), WithJsonSchema(DATE_JS
 
 NO_NUL = r"^[^\x00]*$"
 """The pattern of a free-text query parameter: PostgreSQL cannot store or compare text holding NUL."""
+
+
+# One e-mail address as mail can carry it: no display name, no list, no quotes, no space or control character.
+EMAIL = re.compile(
+    rf"^[^@<>\"',;{SPACE_OR_CONTROL}]{{1,64}}"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$"
+)
+
+
+def _email(value: str) -> str:
+    if not EMAIL.match(value):
+        raise ValueError("not an e-mail address")
+    return value
+
+
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254),
+    AfterValidator(_email),
+    WithJsonSchema({"type": "string", "maxLength": 254, "pattern": EMAIL.pattern}),
+]
 
 
 def _has_nul(value: object) -> bool:

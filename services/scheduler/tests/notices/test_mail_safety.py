@@ -4,6 +4,7 @@ sweep goes on with the others."""
 
 import datetime as dt
 
+import sqlalchemy as sa
 from mail_helpers import assign, by_due, mail_items, settings, staff
 from scheduler_helpers import OTHER, TENANT, Scheduler, activity, auth_headers
 from structlog.testing import capture_logs
@@ -76,8 +77,19 @@ async def test_an_address_the_mail_path_refuses_skips_that_mail_and_the_sweep_go
     svc = mailing
     acme = await _weekly(svc, TENANT, "Acme Dental")
     birch = await _weekly(svc, TENANT, "Birch Law")
-    # Staff creation takes it (no space, no control, one @), but it is two addresses to the mail path.
-    mal = await staff(svc, "Mal", "mal,eve@msp.example", ["engineer"])
+    # Staff creation refuses it now (422, below), but a row written before that check holds it: to the mail path it
+    # is two addresses.
+    refused = await svc.client.post(
+        "/v1/staff",
+        json={"name": "Mal", "email": "mal,eve@msp.example", "roles": ["engineer"], "weekly_capacity_hours": "40"},
+        headers=auth_headers(),
+    )
+    assert refused.status_code == 422, refused.text
+    mal = await staff(svc, "Mal", "mal@msp.example", ["engineer"])
+    async with svc.runtime.sessionmaker() as session, session.begin():
+        await session.execute(
+            sa.text("UPDATE staff_members SET email = 'mal,eve@msp.example' WHERE id = CAST(:id AS uuid)"), {"id": mal}
+        )
     bob = await staff(svc, "Bob", "bob@msp.example", ["engineer"])
     await settings(svc, mail_reply_to="ops@msp.example")
     await assign(svc, acme["2027-01-04"], mal)

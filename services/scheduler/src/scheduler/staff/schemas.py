@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, ConfigDict, Field
 
 from scheduler.activities.schemas import HoursText
-from vcio_shared.schemas import SPACE_OR_CONTROL, RequestModel, ResponseModel, decimal_text, not_null
+from vcio_shared.schemas import Email, RequestModel, ResponseModel, decimal_text, not_null
 from vcio_shared.vocabulary import Role
 
 
@@ -36,14 +36,11 @@ Roles = Annotated[
     list[Role], Field(min_length=1, max_length=4, json_schema_extra={"uniqueItems": True}), AfterValidator(_roles)
 ]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-EmailStr = Annotated[
-    str, Field(max_length=254, pattern=rf"^[^@{SPACE_OR_CONTROL}]+@[^@{SPACE_OR_CONTROL}]+\.[^@{SPACE_OR_CONTROL}]+$")
-]
 
 
 class StaffCreate(RequestModel):
     name: Name
-    email: EmailStr | None = None
+    email: Email | None = None
     roles: Roles
     weekly_capacity_hours: Capacity
 
@@ -53,7 +50,7 @@ class StaffUpdate(RequestModel):
     model_config = ConfigDict(json_schema_extra=not_null("name", "roles", "weekly_capacity_hours", "active"))
 
     name: Name | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
     roles: Roles | None = None
     weekly_capacity_hours: Capacity | None = None
     active: bool | None = None

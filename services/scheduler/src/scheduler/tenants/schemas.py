@@ -8,8 +8,7 @@ from typing import Annotated, Literal
 import holidays
 from pydantic import Field, WithJsonSchema
 
-from scheduler.staff.schemas import EmailStr
-from vcio_shared.schemas import RequestModel, ResponseModel, TimeZone
+from vcio_shared.schemas import Email, RequestModel, ResponseModel, TimeZone
 
 # The countries python-holidays has a calendar for (the service checks the same list, and subdivisions).
 _COUNTRIES = WithJsonSchema({"type": "string", "enum": sorted(holidays.list_supported_countries())})
@@ -20,7 +19,7 @@ class SettingsUpdate(RequestModel):
     holiday_subdivision: Annotated[str, Field(min_length=1, max_length=10)] | None = None
     month_end: Literal["skip", "last_day"] = "skip"
     timezone: TimeZone = "UTC"  # when the weekly digest goes out: Monday 07:00 here
-    mail_reply_to: EmailStr | None = None  # Reply-To and List-Unsubscribe of the mail to staff
+    mail_reply_to: Email | None = None  # Reply-To and List-Unsubscribe of the mail to staff
 
 
 class SettingsOut(ResponseModel):
