@@ -67,9 +67,8 @@ def local_time(at: dt.datetime, timezone: str) -> str:
 
 def _render(name: str, **context: Any) -> tuple[str, str]:
     """The text and HTML parts of a message, from templates/mail/{name}.txt and .html."""
-    return env.get_template(f"mail/{name}.txt").render(**context), env.get_template(f"mail/{name}.html").render(
-        **context
-    )
+    text = env.get_template(f"mail/{name}.txt").render(**context)
+    return text, env.get_template(f"mail/{name}.html").render(**context)
 
 
 async def _profile(session: AsyncSession, tenant_id: str) -> tuple[SenderProfile, str | None]:
