@@ -1,0 +1,98 @@
+"""The services' public HTTP APIs, called with the signed-in user's bearer token: nothing else reaches them."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import httpx
+
+from vcio_console.signin import SignInRequired, User
+
+MAX_PAGE = 200  # the APIs' largest ?limit=
+
+
+class PageNotFound(Exception):
+    """The thing asked for does not exist for this tenant (the API's 404, or an id that is not a UUID)."""
+
+
+class ServiceUnavailable(Exception):
+    """A service did not answer, or answered something the console cannot show."""
+
+    def __init__(self, service: str, detail: str) -> None:
+        super().__init__(f"{service}: {detail}")
+        self.service = service
+
+
+def as_uuid(value: str) -> str:
+    """A path id as the APIs take it; anything else is a 404, as the API would answer for another tenant's."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise PageNotFound from None
+
+
+class Api:
+    """One httpx.AsyncClient for the app, and the base URL of each service."""
+
+    def __init__(self, urls: dict[str, str], timeout: float, transport: httpx.AsyncBaseTransport | None = None):
+        self.urls = urls
+        self.http = httpx.AsyncClient(timeout=timeout, transport=transport)
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    def as_user(self, user: User) -> Calls:
+        return Calls(self, user)
+
+
+class Calls:
+    """The API calls of one request, as one user."""
+
+    def __init__(self, api: Api, user: User) -> None:
+        self.api = api
+        self.headers = {"authorization": f"Bearer {user.token}", "accept": "application/json"}
+
+    async def get(self, service: str, path: str, params: dict[str, Any] | None = None) -> Any:
+        """GET one resource: its JSON; PageNotFound for a 404, SignInRequired for a 401."""
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        try:
+            response = await self.api.http.get(self.api.urls[service] + path, params=query, headers=self.headers)
+        except httpx.HTTPError as exc:
+            raise ServiceUnavailable(service, f"no answer ({type(exc).__name__})") from exc
+        if response.status_code == 404:
+            raise PageNotFound
+        if response.status_code == 401:
+            raise SignInRequired
+        if response.status_code != 200:
+            raise ServiceUnavailable(service, f"{response.status_code} for GET {path}")
+        return response.json()
+
+    async def page(self, service: str, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """One page of a list: {"items", "next_cursor"}."""
+        return await self.get(service, path, {"limit": MAX_PAGE, **(params or {})})  # type: ignore[no-any-return]
+
+    async def every(self, service: str, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Every item of a list, following next_cursor."""
+        items: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            page = await self.page(service, path, {**(params or {}), "cursor": cursor})
+            items.extend(page["items"])
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return items
+
+    async def by_id(self, service: str, path: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Several resources by id at once (`path` has one `{}` for the id); ones that are gone are left out."""
+
+        async def one(i: str) -> tuple[str, dict[str, Any] | None]:
+            try:
+                return i, await self.get(service, path.format(i))
+            except PageNotFound:
+                return i, None
+
+        found = await asyncio.gather(*(one(i) for i in sorted(set(ids))))
+        return {i: r for i, r in found if r is not None}

@@ -1,0 +1,81 @@
+"""The console on the real platform: every service as a process on throwaway servers (what `make run` starts),
+and the console app in-process, calling them over HTTP with the signed-in user's token."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from vcio_console.main import build_app
+from vcio_console.settings import ConsoleSettings, load_console_settings
+
+from vcio_shared.settings import SERVICES
+from vcio_shared.testing import TEST_SECRET
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The whole platform as real processes on free ports (as tests/conftest.py starts it)."""
+    from vcio_cli.dev import Platform
+    from vcio_shared.embedded import free_port
+
+    data_dir: Path = tmp_path_factory.mktemp("platform")
+    data_dir.chmod(0o755)
+    environ = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL") and k != "NATS_URL"}
+    environ.update({f"{s.upper()}_PORT": str(free_port()) for s in SERVICES})
+    environ.update(
+        {
+            "VCIO_JWT_SECRET": TEST_SECRET,
+            "VCIO_DATA_DIR": str(data_dir),
+            "VCIO_NATS_PORT": str(free_port()),
+            "VCIO_PG_PORT": str(free_port()),
+            "VCIO_SMTP_PORT": str(free_port()),
+        }
+    )
+    platform = Platform(data_dir=data_dir, environ=environ, quiet=True)
+    platform.start(tenant="console-dev")
+    try:
+        yield platform
+    finally:
+        platform.stop()
+
+
+def console_settings(platform: Any, **overrides: object) -> ConsoleSettings:
+    urls = {f"{s.upper()}_URL": platform.url(s) for s in SERVICES}
+    values: dict[str, object] = {"jwt_secret": TEST_SECRET, "development": True, **overrides}
+    return load_console_settings(urls, **values)
+
+
+@pytest.fixture
+async def console(platform: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """The console app (development), reached in-process; it reaches the services over HTTP."""
+    app = build_app(console_settings(platform))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console.test") as http,
+    ):
+        yield http
+
+
+@pytest.fixture(scope="session")
+def practice(platform: Any) -> Any:
+    """The known practice of tenant console-practice (practice.py), made once for the session."""
+    import asyncio
+
+    from console.tests.practice import make_practice
+
+    return asyncio.run(make_practice({s: platform.url(s) for s in SERVICES}, "console-practice"))
+
+
+def signed_in(http: httpx.AsyncClient, tenant: str) -> httpx.AsyncClient:
+    """`http` with the session cookie of a development token for `tenant` (what a sign-in link sets)."""
+    from vcio_console.signin import COOKIE
+
+    from vcio_shared.auth import issue_token
+
+    http.cookies.set(COOKIE, issue_token(TEST_SECRET, tenant_id=tenant), domain="console.test")
+    return http
