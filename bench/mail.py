@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import shutil
 import tempfile
 import time
 import uuid
@@ -168,6 +169,7 @@ async def run(stack: Stack, results: Results, scale: float) -> None:
         files = stored(mail_dir(tmp))
     finally:
         stop_sink(sink)
+        shutil.rmtree(tmp, ignore_errors=True)
         await engine.dispose()
     if sent != n or files != 3 * n:
         raise RuntimeError(f"sent {sent} of {n}; the sink stored {files} of {3 * n}")
