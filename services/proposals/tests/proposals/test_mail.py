@@ -91,7 +91,9 @@ def by_to(smtp: SmtpRecorder) -> dict[str, EmailMessage]:
 
 
 def subject(msg: EmailMessage) -> str:
-    """The Subject as a reader shows it: Python folds a 69 to 78 character one right after "Subject:"."""
+    """The Subject as a reader shows it. Stripped: aiosmtplib flattens with email.policy.SMTP (78 columns), not the
+    message's own policy, so a 69 to 78 character subject still goes folded right after "Subject:" and arrives
+    with a leading space (reported to shared's mail sender)."""
     return str(msg["Subject"]).strip()
 
 
