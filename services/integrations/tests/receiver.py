@@ -2,8 +2,8 @@
 
 It verifies each POST with standardwebhooks' own `Webhook.verify`, once per secret it was given, and records what
 it got. `POST /_control {"secrets": [...], "answers": [500, 500]}` sets the secrets and the status codes of the
-next answers (then 200) and `"delay"` the seconds before each answer; `GET /_received` lists what came;
-`POST /_reset` forgets it."""
+next answers (then 200), `"delay"` the seconds before each answer, and `"hold": true` keeps every answer back
+until `"hold": false` (at most 60 s); `GET /_received` lists what came; `POST /_reset` forgets it."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ from typing import Any
 
 from standardwebhooks import Webhook
 
-STATE: dict[str, Any] = {"secrets": [], "answers": [], "received": [], "delay": 0.0}
+STATE: dict[str, Any] = {"secrets": [], "answers": [], "received": [], "delay": 0.0, "hold": False}
 LOCK = threading.Lock()
+RELEASED = threading.Event()
+RELEASED.set()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -50,6 +52,10 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_control":
             with LOCK:
                 STATE.update(json.loads(body))
+                if STATE["hold"]:
+                    RELEASED.clear()
+                else:
+                    RELEASED.set()
             return self._answer(200)
         if self.path == "/_reset":
             with LOCK:
@@ -75,6 +81,7 @@ class Handler(BaseHTTPRequestHandler):
                 }
             )
         time.sleep(STATE["delay"])  # recorded on arrival, answered later: a kill lands between the two
+        RELEASED.wait(60)
         self._answer(status)
 
 

@@ -1,6 +1,5 @@
 """Deliveries to a real receiver process that verifies with standardwebhooks' own Webhook.verify."""
 
-import asyncio
 import datetime as dt
 import uuid
 from typing import Any
@@ -231,23 +230,30 @@ async def test_test_pings_that_endpoint_only_and_retry_sends_the_same_webhook_id
 async def test_a_slow_endpoint_holds_back_only_its_own_deliveries(
     service: Service, receiver: Receiver, other_receiver: Receiver, publish: Publish
 ) -> None:
-    """A answers each request after 4 s; B gets all 40 events meanwhile, and A never has more than
-    PER_ENDPOINT requests open (the rest wait for a slot, not for B)."""
+    """A holds every answer back; B gets all 40 events meanwhile, and A has exactly PER_ENDPOINT requests open
+    (the rest wait for a slot of A's, not for B). Released, A gets the other 24."""
     slow = await service.endpoint(receiver.url)
     fast = await service.endpoint(other_receiver.url)
-    receiver.control(secrets=[slow["secret"]], delay=4.0)
+    receiver.control(secrets=[slow["secret"]], hold=True)
     other_receiver.control(secrets=[fast["secret"]])
-    loop = asyncio.get_running_loop()
-    started = loop.time()
     sent = [await publish("vcio.billing.invoice.paid", {"invoice_id": f"i-{n}"}) for n in range(40)]
-    await eventually(lambda: len(at("/hook", other_receiver)) == 40, timeout=3.5)
-    assert loop.time() - started < 4.0  # before A answered even once
-    assert len(at("/hook", receiver)) == PER_ENDPOINT  # A: exactly its bound in flight, none answered yet
-    assert all(r["answered"] == 200 for r in at("/hook", other_receiver))
 
-    receiver.control(delay=0.0)  # the 16 waiting answer at 4 s; the other 24 follow at once
-    await eventually(lambda: len(at("/hook", receiver)) == 40, timeout=10)
+    async def b_recorded() -> bool:
+        return len(await service.deliveries(fast["id"], status="delivered", limit="100")) == 40
+
+    await eventually(b_recorded, timeout=12)  # under the 15 s A's requests may stay open
+    assert len(at("/hook", other_receiver)) == 40
+    assert len(at("/hook", receiver)) == PER_ENDPOINT  # A: exactly its bound in flight
+    a_log = await service.deliveries(slow["id"], limit="100")
+    assert (len(a_log), {d["status"] for d in a_log}, {len(d["attempts"]) for d in a_log}) == (40, {"pending"}, {0})
+
+    receiver.control(hold=False)  # the 16 open answer 200; the other 24 follow
+
+    async def a_recorded() -> bool:
+        return len(await service.deliveries(slow["id"], status="delivered", limit="100")) == 40
+
+    await eventually(a_recorded, timeout=20)
     ids = {orjson.loads(p)["id"] for p in sent}
     for r in (receiver, other_receiver):
-        assert sorted(x["headers"]["webhook-id"] for x in at("/hook", r)) == sorted(ids)
+        assert sorted(x["headers"]["webhook-id"] for x in at("/hook", r)) == sorted(ids)  # each once
         assert {tuple(x["verified_with"]) for x in at("/hook", r)} == {(0,)}
