@@ -268,3 +268,13 @@ async def test_the_background_sender_sends_when_woken_and_stops(
     finally:
         await sender.stop()
     assert sender._task is not None and sender._task.done()
+
+
+async def test_a_long_subject_arrives_at_the_server_on_one_line(
+    sessions: async_sessionmaker[AsyncSession], smtp: SmtpRecorder
+) -> None:
+    subject = "Reminder: your proposal vCIO Essentials for Acme Dental expires on 7 January"  # 76 characters
+    async with sessions() as session, session.begin():
+        await enqueue(session, tenant_id="t1", cause="c1", to=["ada@client.example"], subject=subject, text="x", now=T0)
+    assert await sender_for(sessions, smtp.port, FixedClock(T0)).send_due() == Report(sent=1)
+    assert [str(m["Subject"]) for m in smtp.messages] == [subject]

@@ -157,7 +157,8 @@ class MailSender:
                     outcomes.append(Outcome(row, aiosmtplib.SMTPServerDisconnected("connection lost")))
                     continue
                 try:
-                    refused, _ = await client.send_message(msg, sender=self._envelope_from(), recipients=recipients)
+                    # The bytes as built (message.build's policy): send_message would flatten again, folding at 78
+                    refused, _ = await client.sendmail(self._envelope_from(), recipients, msg.as_bytes())
                     note = "; ".join(f"{rcpt}: {r.code} {r.message}" for rcpt, r in refused.items()) or None
                     outcomes.append(Outcome(row, refused=note))
                 except (aiosmtplib.SMTPException, OSError) as exc:
