@@ -123,3 +123,13 @@ async def test_an_invoice_issued_event_naming_another_tenants_invoice_is_poison(
     with pytest.raises(PoisonEvent):
         await handle_issued(app, issued_event(invoice, tenant="tenant-b"))
     assert await mail_rows(app, "tenant-b") == [] and await mail_rows(app) == []
+
+
+async def test_an_invoice_voided_before_its_event_is_handled_is_not_mailed(billing) -> None:
+    app, client = billing
+    assert await accept(app, accepted())
+    await run(client, "2027-01-01")
+    [invoice] = await invoices(client)
+    assert (await client.post(f"/v1/invoices/{invoice['id']}/void", headers=auth())).status_code == 200
+    assert await handle_issued(app, issued_event(invoice)) is True
+    assert await mail_rows(app) == []

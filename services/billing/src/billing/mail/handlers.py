@@ -26,8 +26,11 @@ async def handle_invoice_issued(session: AsyncSession, event: CloudEvent, clock:
         invoice_id = uuid.UUID(str(event.data["id"]))
     except (KeyError, ValueError) as exc:
         raise PoisonEvent("invoice.issued without an invoice id") from exc
-    if await invoices_repo.get(session, event.tenantid, invoice_id) is None:
+    row = await invoices_repo.get(session, event.tenantid, invoice_id)
+    if row is None:
         raise PoisonEvent("invoice.issued for an invoice this tenant does not have")
+    if row["status"] == "void":  # voided before its mail was written: the client gets nothing
+        return
     await messages.side_effect(
         "invoice",
         lambda: messages.invoice_mail(
