@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -144,7 +145,7 @@ async def _send_notices(session: AsyncSession, now: dt.datetime) -> int:
     await events.emit_many(session, notices)
     for r in due:  # and mailed to the account manager (billing.mail.messages.renewal_notice_mail says who)
         await messages.side_effect(
-            "renewal notice", lambda r=r: messages.renewal_notice_mail(session, r["tenant_id"], r, now=now)
+            "renewal notice", functools.partial(messages.renewal_notice_mail, session, r["tenant_id"], r, now=now)
         )
     return len(due)
 

@@ -205,7 +205,7 @@ async def reminder_mail(
 
 
 async def renewal_notice_mail(
-    session: AsyncSession, tenant_id: str, due: Mapping[str, Any], *, now: dt.datetime
+    session: AsyncSession, tenant_id: str, due: Mapping[Any, Any], *, now: dt.datetime
 ) -> uuid.UUID | None:
     """The renewal notice to the account manager. No agreement names one, so it is the MSP profile's e-mail (the
     MSP's own inbox); with no profile e-mail nobody is mailed (the renewal_due event still goes out)."""

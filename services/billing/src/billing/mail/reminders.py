@@ -7,6 +7,7 @@ not sent late, beside the next); each step's cause (`invoice.reminder:<id>:<days
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -49,7 +50,7 @@ async def send_reminders(session: AsyncSession, now: dt.datetime) -> dict[str, A
     for row in await due(session, now):
         mail_id = await messages.side_effect(
             "reminder",
-            lambda row=row: messages.reminder_mail(session, row["tenant_id"], row["id"], row["days"], now=now),
+            functools.partial(messages.reminder_mail, session, row["tenant_id"], row["id"], row["days"], now=now),
         )
         written += mail_id is not None
     return {"reminders": written}
