@@ -80,7 +80,8 @@ def _signin_routes(app: FastAPI, settings: ConsoleSettings) -> None:
         """Open a development sign-in link: its one-time code becomes a session, then the dashboard."""
         exchanger: SignIn | None = request.app.state.signin
         if not code or exchanger is None:
-            return render(request, None, "signin.html", {"links": exchanger is not None}, status=401)
+            status = 401 if code else 200  # a code this console cannot take is refused; the page itself is not
+            return render(request, None, "signin.html", {"links": exchanger is not None}, status=status)
         try:
             token = exchanger.exchange(code[:4096])
         except CodeRefused as exc:
