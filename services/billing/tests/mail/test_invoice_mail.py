@@ -1,7 +1,10 @@
 """Each issued invoice is mailed to its client once, over a real SMTP server: the mail's figures are the
 invoice's to the cent, the PDF attached is that invoice, and a redelivered invoice.issued sends nothing twice."""
 
+import datetime as dt
+
 import pytest
+import sqlalchemy as sa
 from billing_helpers import accept, accepted, agreement_for, invoices, run
 from mail_helpers import (
     attachments,
@@ -133,3 +136,21 @@ async def test_an_invoice_voided_before_its_event_is_handled_is_not_mailed(billi
     assert (await client.post(f"/v1/invoices/{invoice['id']}/void", headers=auth())).status_code == 200
     assert await handle_issued(app, issued_event(invoice)) is True
     assert await mail_rows(app) == []
+
+
+async def test_an_invoice_issued_more_than_a_week_before_its_event_is_handled_is_not_mailed(billing) -> None:
+    """The consumer starts at the beginning of BILLING: on the upgrade that brings mail, the stream's old
+    invoice.issued events must not mail their invoices. Six days late is still mailed; eight is not."""
+    app, client = billing
+    assert await accept(app, accepted())
+    assert await accept(app, accepted())
+    await run(client, "2027-01-01")
+    late, old = await invoices(client)
+    now = dt.datetime.now(dt.UTC)
+    async with app.state.runtime.sessionmaker() as s, s.begin():
+        for invoice, days in ((late, 6), (old, 8)):
+            q = sa.text("UPDATE invoices SET issued_at = :at WHERE id = :id")
+            await s.execute(q, {"at": now - dt.timedelta(days=days), "id": invoice["id"]})
+    assert await handle_issued(app, issued_event(late)) is True
+    assert await handle_issued(app, issued_event(old)) is True
+    assert [m["cause"] for m in await mail_rows(app)] == [f"invoice.issued:{late['id']}"]

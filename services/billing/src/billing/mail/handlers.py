@@ -7,8 +7,10 @@ PDF takes a few tenths of a second: rendering here keeps the PDFs out of the run
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.invoices import repository as invoices_repo
@@ -18,10 +20,17 @@ from vcio_shared.bus import PoisonEvent
 from vcio_shared.clock import SYSTEM_CLOCK, Clock
 from vcio_shared.events import CloudEvent
 
+log = structlog.get_logger("billing.mail")
+# An invoice issued longer ago than this when its event is handled is not mailed: the durable consumer starts at
+# the beginning of BILLING, and must not mail every invoice the stream still holds when billing first sends mail.
+# A backlog (the consumer down for days) is still mailed within it; `POST /v1/invoices/{id}/send` mails any.
+MAILED_WITHIN = dt.timedelta(days=7)
+
 
 async def handle_invoice_issued(session: AsyncSession, event: CloudEvent, clock: Clock = SYSTEM_CLOCK) -> None:
-    """Mail the invoice the event names, once. A header refused (CR/LF in an address or name) skips the mail,
-    logged; the event is handled all the same (never dead-lettered for it)."""
+    """Mail the invoice the event names, once, unless it is void or older than MAILED_WITHIN. A header refused
+    (CR/LF in an address or name) skips the mail, logged; the event is handled all the same (never dead-lettered
+    for it)."""
     try:
         invoice_id = uuid.UUID(str(event.data["id"]))
     except (KeyError, ValueError) as exc:
@@ -31,9 +40,12 @@ async def handle_invoice_issued(session: AsyncSession, event: CloudEvent, clock:
         raise PoisonEvent("invoice.issued for an invoice this tenant does not have")
     if row["status"] == "void":  # voided before its mail was written: the client gets nothing
         return
+    now = clock.now()
+    if row["issued_at"] is not None and now - row["issued_at"] > MAILED_WITHIN:
+        # the consumer is new to a stream that holds old invoices (an upgrade): do not mail them now
+        log.info("old invoice not mailed", invoice=str(invoice_id), issued_at=row["issued_at"].isoformat())
+        return
     await messages.side_effect(
         "invoice",
-        lambda: messages.invoice_mail(
-            session, event.tenantid, invoice_id, cause=issued_cause(invoice_id), now=clock.now()
-        ),
+        lambda: messages.invoice_mail(session, event.tenantid, invoice_id, cause=issued_cause(invoice_id), now=now),
     )
