@@ -18,12 +18,28 @@ class PageNotFound(Exception):
     """The thing asked for does not exist for this tenant (the API's 404, or an id that is not a UUID)."""
 
 
+class Refused(Exception):
+    """A service refused what the page asked for (403 without the scope, 422 for a bad filter): a 4xx here too."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+
+
 class ServiceUnavailable(Exception):
     """A service did not answer, or answered something the console cannot show."""
 
     def __init__(self, service: str, detail: str) -> None:
         super().__init__(f"{service}: {detail}")
         self.service = service
+
+
+def _detail(response: httpx.Response) -> str:
+    """The problem's detail, as the service said it."""
+    try:
+        return str(response.json().get("detail") or response.reason_phrase)
+    except ValueError:
+        return response.reason_phrase
 
 
 def as_uuid(value: str) -> str:
@@ -66,6 +82,8 @@ class Calls:
             raise PageNotFound
         if response.status_code == 401:
             raise SignInRequired
+        if response.status_code in (403, 422):
+            raise Refused(response.status_code, _detail(response))
         if response.status_code != 200:
             raise ServiceUnavailable(service, f"{response.status_code} for GET {path}")
         return response.json()

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from vcio_console.api import Api, PageNotFound, ServiceUnavailable
+from vcio_console.api import Api, PageNotFound, Refused, ServiceUnavailable
 from vcio_console.pages import clients, dashboard
 from vcio_console.render import HERE, render
 from vcio_console.settings import ConsoleSettings, load_console_settings
@@ -58,6 +58,10 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(PageNotFound)
     async def not_found(request: Request, _: PageNotFound) -> Response:
         return problem(request, 404, "there is no such page for your practice")
+
+    @app.exception_handler(Refused)
+    async def refused(request: Request, exc: Refused) -> Response:
+        return problem(request, exc.status, str(exc))
 
     @app.exception_handler(ServiceUnavailable)
     async def unavailable(request: Request, exc: ServiceUnavailable) -> Response:

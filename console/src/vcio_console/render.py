@@ -21,9 +21,8 @@ STATUS_WORDS = {"planned": "upcoming", "scheduled": "upcoming"}
 
 def money(amount: str, currency: str) -> str:
     """A decimal string as the pages show it: thousands separated, the currency after ("1,500.00 USD")."""
-    value = Decimal(amount)
-    places = -value.as_tuple().exponent if isinstance(value.as_tuple().exponent, int) else 0
-    return f"{value:,.{max(places, 0)}f} {currency}"
+    places = len(amount.partition(".")[2])  # the API gives the currency's minor digits: keep them
+    return f"{Decimal(amount):,.{places}f} {currency}"
 
 
 templates.env.filters["money"] = money
