@@ -128,7 +128,7 @@ async def test_overdue_reminders_at_7_and_14_days_in_the_clients_time_zone_stopp
     assert (await client.post(f"/v1/invoices/{paid['id']}/payments", json=pay, headers=auth())).status_code == 201
     assert await sweep(app, clock, "2027-02-13T12:00:00+00:00") == {"reminders": 0}  # day 13
     assert await sweep(app, clock, "2027-02-14T12:00:00+00:00") == {"reminders": 1}  # day 14: the unpaid one only
-    assert await sweep(app, clock, "2027-03-30T12:00:00+00:00") == {"reminders": 0}  # nothing after the last step
+    assert await sweep(app, clock, "2027-02-20T12:00:00+00:00") == {"reminders": 0}  # nothing after the last step
     reminders = [m for m in await mail_rows(app) if m["cause"].startswith("invoice.reminder:")]
     assert sorted(m["cause"] for m in reminders) == sorted(
         [
@@ -152,6 +152,24 @@ async def test_overdue_reminders_at_7_and_14_days_in_the_clients_time_zone_stopp
     last = next(m for m in sent if "14 days" in str(m["Subject"]))
     text, _ = parts(last)
     assert "was due on 31 January 2027, 14 days ago, and 1500.00 USD of its 1500.00 USD is still unpaid" in text
+
+
+async def test_a_reminder_step_is_mailed_late_within_a_week_and_says_how_late(billing, smtp, clock) -> None:
+    """The sweep first runs on day 16 (it was down): one reminder, the 14-day step, saying 16 days; an invoice
+    first seen on day 21 or later (the upgrade that brings mail) gets none."""
+    app, client = billing
+    assert await accept(app, accepted(monthly="700.00"))
+    await run(client, "2027-01-01")
+    [invoice] = await invoices(client)
+    assert await sweep(app, clock, "2027-02-16T12:00:00+00:00") == {"reminders": 1}  # day 16
+    assert [m["cause"] for m in await mail_rows(app)] == [f"invoice.reminder:{invoice['id']}:14"]
+    assert await send_due(app) == 1
+    [msg] = smtp.messages
+    assert str(msg["Subject"]) == f"Reminder: invoice {invoice['number']} is 16 days overdue"
+    assert "was due on 31 January 2027, 16 days ago, and 700.00 USD of its 700.00 USD is still unpaid" in parts(msg)[0]
+    assert await accept(app, accepted(monthly="800.00"))
+    await run(client, "2027-01-01")
+    assert await sweep(app, clock, "2027-02-21T12:00:00+00:00") == {"reminders": 0}  # day 21: a week past 14
 
 
 async def test_reminder_days_are_the_tenants_setting(billing, clock) -> None:

@@ -180,21 +180,22 @@ async def credit_note_mail(
     )
 
 
-async def reminder_mail(
-    session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID, days: int, *, now: dt.datetime
+async def reminder_mail(  # noqa: PLR0913 - the step and the days overdue are both needed
+    session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID, days: int, overdue: int, *, now: dt.datetime
 ) -> uuid.UUID | None:
-    """An unpaid invoice `days` after its due date: what is due, since when, how to pay; List-Unsubscribe."""
+    """The reminder step `days` of an unpaid invoice, `overdue` days after its due date (the client's): what is
+    due, since when, how to pay; List-Unsubscribe."""
     ctx = await render.context(session, tenant_id, invoice_id)
     invoice, client, seller = ctx["invoice"], ctx["client"], ctx["seller"]
     if client is None or not client["email"]:
         return None
-    html, text = bodies("reminder", days=days, **ctx)
+    html, text = bodies("reminder", days=overdue, **ctx)
     return await enqueue(
         session,
         tenant_id=tenant_id,
         cause=f"invoice.reminder:{invoice_id}:{days}",
         to=[client["email"]],
-        subject=f"Reminder: invoice {invoice['number']} is {days} days overdue",
+        subject=f"Reminder: invoice {invoice['number']} is {overdue} days overdue",
         text=text,
         html=html,
         sender=sender_of(seller),

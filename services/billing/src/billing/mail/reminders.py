@@ -1,8 +1,9 @@
 """Overdue-payment reminders: an unpaid invoice is mailed on each of its tenant's `payment_reminder_days` (7 and
 14 by default) after its due date, counted in the client's time zone, until it is paid, voided or written off.
 
-The sweep mails only the latest step an invoice has reached (one that was missed while the sweep was down is
-not sent late, beside the next); each step's cause (`invoice.reminder:<id>:<days>`) is mailed once."""
+The sweep mails only the latest step an invoice has reached, and only within GRACE_DAYS of its day (a step missed
+while the sweep was down is not sent beside the next, and the upgrade that brings mail does not remind every
+long-overdue invoice at once); each step's cause (`invoice.reminder:<id>:<days>`) is mailed once."""
 
 from __future__ import annotations
 
@@ -20,16 +21,20 @@ from billing.mail import messages
 
 _DUE = sa.text(
     """
-    SELECT i.id, i.tenant_id, step.days
+    SELECT i.id, i.tenant_id, step.days, local.today - i.due_date AS overdue
     FROM invoices i
     JOIN clients c ON c.tenant_id = i.tenant_id AND c.id = i.client_id
     LEFT JOIN tenant_settings s ON s.tenant_id = i.tenant_id
     CROSS JOIN LATERAL (
+        SELECT (CAST(:now AS timestamptz) AT TIME ZONE COALESCE(NULLIF(c.timezone, ''), 'UTC'))::date AS today
+    ) local
+    CROSS JOIN LATERAL (
         SELECT max(d) AS days FROM unnest(COALESCE(s.payment_reminder_days, '{7,14}'::integer[])) AS d
-        WHERE i.due_date + d <= (CAST(:now AS timestamptz) AT TIME ZONE COALESCE(NULLIF(c.timezone, ''), 'UTC'))::date
+        WHERE i.due_date + d <= local.today
     ) step
     WHERE i.status = 'issued' AND i.total > i.amount_paid + i.amount_credited
       AND i.due_date < CAST(:now AS timestamptz)::date AND step.days IS NOT NULL AND c.email <> ''
+      AND local.today < i.due_date + step.days + CAST(:grace AS integer)
       AND NOT EXISTS (
         SELECT 1 FROM mail m
         WHERE m.tenant_id = i.tenant_id AND m.cause = 'invoice.reminder:' || i.id::text || ':' || step.days::text)
@@ -37,11 +42,13 @@ _DUE = sa.text(
     LIMIT :limit
     """
 )
+GRACE_DAYS = 7  # a step not mailed within a week of its day (the sweep down, an upgrade) is not mailed late
 
 
 async def due(session: AsyncSession, now: dt.datetime, limit: int = 500) -> Sequence[RowMapping]:
-    """Unpaid invoices whose latest reminder step has come and has not been mailed: (id, tenant_id, days)."""
-    return await db.rows(session, _DUE, {"now": now, "limit": limit})
+    """Unpaid invoices whose latest reminder step has come (within GRACE_DAYS) and has not been mailed:
+    (id, tenant_id, days: the step, overdue: the days since the due date, the client's)."""
+    return await db.rows(session, _DUE, {"now": now, "limit": limit, "grace": GRACE_DAYS})
 
 
 async def send_reminders(session: AsyncSession, now: dt.datetime) -> dict[str, Any]:
@@ -50,7 +57,9 @@ async def send_reminders(session: AsyncSession, now: dt.datetime) -> dict[str, A
     for row in await due(session, now):
         mail_id = await messages.side_effect(
             "reminder",
-            functools.partial(messages.reminder_mail, session, row["tenant_id"], row["id"], row["days"], now=now),
+            functools.partial(
+                messages.reminder_mail, session, row["tenant_id"], row["id"], row["days"], row["overdue"], now=now
+            ),
         )
         written += mail_id is not None
     return {"reminders": written}
