@@ -111,8 +111,8 @@ async def _plan(
     return sorted(await eventually(plan, timeout=30), key=lambda a: (a["due_date"], a["name"]))
 
 
-# long: the whole known practice, step by step through the public APIs
 async def make_practice(urls: dict[str, str], tenant: str) -> Practice:
+    """The whole known practice, step by step through the public APIs, for `tenant`."""
     h = auth(tenant)
     p = Practice(tenant)
     async with httpx.AsyncClient(timeout=60) as http:

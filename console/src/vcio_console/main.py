@@ -133,6 +133,7 @@ def build_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBas
     app.include_router(clients.router)
 
     @app.get("/healthz", include_in_schema=False)
+    @app.get("/readyz", include_in_schema=False)  # no database, no bus: up is ready (`vcio dev` polls this)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
