@@ -1,15 +1,21 @@
 """Deliveries to a real receiver process that verifies with standardwebhooks' own Webhook.verify."""
 
 import datetime as dt
+import random
 import uuid
 from typing import Any
 
 import orjson
+import pytest
 from integrations_helpers import START, Publish, Receiver, Service
 
-from integrations.deliveries.sender import PER_ENDPOINT
+from integrations.deliveries import repository as repo
+from integrations.deliveries import service as deliveries
+from integrations.deliveries.sender import LEASE, PER_ENDPOINT
+from integrations.deliveries.service import Outcome, delivery_row
 from vcio_shared.testing import auth, eventually
 
+PAID = "vcio.billing.invoice.paid"
 JOURNEY = [
     ("vcio.catalog.package.published", {"package_id": "p-1", "version": 1, "name": "vCIO Core"}),
     ("vcio.proposals.proposal.accepted", {"proposal_id": "pr-1", "client": {"id": "c-1", "name": "Acme"}}),
@@ -257,3 +263,41 @@ async def test_a_slow_endpoint_holds_back_only_its_own_deliveries(
     for r in (receiver, other_receiver):
         assert sorted(x["headers"]["webhook-id"] for x in at("/hook", r)) == sorted(ids)  # each once
         assert {tuple(x["verified_with"]) for x in at("/hook", r)} == {(0,)}
+
+
+@pytest.mark.parametrize("answer", [200, 500])
+async def test_an_answer_recorded_after_a_retry_leaves_the_retry_due(
+    service: Service, receiver: Receiver, answer: int
+) -> None:
+    """A retry asked for while an attempt is on its way: that attempt's answer, recorded after, is logged but does
+    not undo the retry (it would mark the row delivered, or due in 5 s, and the retry would never go)."""
+    endpoint = await service.endpoint(receiver.url)
+    receiver.control(secrets=[endpoint["secret"]])
+    later = START + dt.timedelta(hours=1)  # due in an hour: the running sender leaves it to this test's claim
+    row = delivery_row(uuid.UUID(endpoint["id"]), "tenant-a", "evt-race", PAID, b'{"id": "evt-race"}', START)
+    sessionmaker = service.runtime.sessionmaker
+    async with sessionmaker() as session, session.begin():
+        await repo.insert_new(session, [{**row, "next_attempt_at": later}])
+    async with sessionmaker() as session, session.begin():
+        [(claimed, _)] = await repo.claim_due(session, later, LEASE, 10)
+    async with sessionmaker() as session, session.begin():
+        await deliveries.retry(session, "tenant-a", row["id"], START)
+        outcome = Outcome(later, answer, 12, None if answer == 200 else "HTTP 500")
+        if answer == 200:
+            await deliveries.record_delivered(session, [(claimed, outcome)])
+        else:
+            await deliveries.record(session, claimed, outcome, random.Random(1))
+
+    [sent] = await eventually(lambda: at("/hook", receiver))  # the retry went
+    assert (sent["headers"]["webhook-id"], sent["body"]) == ("evt-race", '{"id": "evt-race"}')
+    assert sent["verified_with"] == [0]
+
+    async def delivered() -> list[dict[str, Any]]:
+        return await service.deliveries(endpoint["id"], status="delivered")
+
+    [done] = await eventually(delivered)
+    assert [(a["at"], a["status_code"]) for a in done["attempts"]] == [
+        ("2027-01-04T10:00:00Z", answer),
+        ("2027-01-04T09:00:00Z", 200),
+    ]
+    assert done["next_attempt_at"] is None

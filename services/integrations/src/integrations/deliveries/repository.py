@@ -21,6 +21,7 @@ d = deliveries.c
 
 
 DELIVERIES_WRITTEN = "deliveries_written"  # set in `session.info` when a transaction made deliveries due
+_ENDPOINT = "endpoint__"  # the prefix of an endpoint's columns beside its delivery's in a claim
 
 
 async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
@@ -67,10 +68,12 @@ async def page(
 
 async def claim_due(
     session: AsyncSession, now: dt.datetime, lease: dt.timedelta, limit: int, skip_endpoints: Sequence[Any] = ()
-) -> list[Any]:
-    """Lease up to `limit` due deliveries of enabled endpoints to this replica: SKIP LOCKED so replicas claiming
-    at once take different rows; the lease so a row stays this replica's while it sends outside the transaction,
-    and returns to the pool if the replica dies."""
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Lease up to `limit` due deliveries of enabled endpoints to this replica: (delivery, its endpoint) pairs.
+    SKIP LOCKED so replicas claiming at once take different rows; the lease so a row stays this replica's while it
+    sends outside the transaction, and returns to the pool if the replica dies. One statement (the lease and the
+    endpoints' rows in one round trip), committed without waiting for the WAL flush: a lease lost in a crash
+    only makes its row claimable again, and its webhook-id may be sent again, as at-least-once allows."""
     due = (
         sa.select(d.id)
         .join(endpoints, endpoints.c.id == d.endpoint_id)
@@ -85,54 +88,79 @@ async def claim_due(
         .limit(limit)
         .with_for_update(of=deliveries, skip_locked=True)
     )
-    query = (
+    claimed = (
         sa.update(deliveries)
         .where(d.id.in_(due.scalar_subquery()))
         .values(lease_until=now + lease)
         .returning(deliveries)
+        .cte("claimed")
     )
-    return list((await session.execute(query)).mappings().all())
+    query = sa.select(claimed, *(c.label(_ENDPOINT + c.name) for c in endpoints.c)).join(
+        endpoints, endpoints.c.id == claimed.c.endpoint_id
+    )
+    await session.execute(sa.text("SET LOCAL synchronous_commit = off"))
+    pairs = []
+    for row in (await session.execute(query)).mappings():
+        delivery = {c.name: row[c.name] for c in claimed.c}
+        pairs.append((delivery, {c.name: row[_ENDPOINT + c.name] for c in endpoints.c}))
+    return pairs
 
 
 async def record_attempt(
     session: AsyncSession,
     delivery_id: uuid.UUID,
+    lease: dt.datetime | None,
     attempt: dict[str, Any],
     status: str,
     next_attempt_at: dt.datetime | None,
     now: dt.datetime,
 ) -> None:
-    """Append an attempt to the log and set what comes next; the lease ends."""
+    """Append an attempt to the log and, while the row still holds the lease it was sent under, set what comes
+    next and end the lease. A row queued again meanwhile (a retry, a replay) keeps its new schedule."""
+    mine = d.lease_until == lease
+
+    def if_mine(value: Any, otherwise: Any) -> Any:
+        return sa.case((mine, value), else_=otherwise)
+
     query = (
         sa.update(deliveries)
         .where(d.id == delivery_id)
         .values(
             attempts=d.attempts.op("||")(sa.cast(sa.literal(orjson.dumps([attempt]).decode()), pg.JSONB)),
-            tries=d.tries + 1,
-            status=status,
-            next_attempt_at=next_attempt_at,
-            lease_until=None,
+            tries=if_mine(d.tries + 1, d.tries),
+            status=if_mine(sa.literal(status), d.status),
+            next_attempt_at=if_mine(sa.literal(next_attempt_at, sa.DateTime(timezone=True)), d.next_attempt_at),
+            lease_until=if_mine(sa.null(), d.lease_until),
             updated_at=now,
         )
     )
     await session.execute(query)
 
 
+# The same for many 2xx answers at once: `mine` as in record_attempt.
 _MARK_DELIVERED = sa.text(
-    "UPDATE webhook_deliveries AS d SET attempts = d.attempts || v.attempt, tries = d.tries + 1, "
-    "status = 'delivered', next_attempt_at = NULL, lease_until = NULL, updated_at = v.at "
+    "UPDATE webhook_deliveries AS d SET attempts = d.attempts || v.attempt, "
+    "tries = CASE WHEN d.lease_until = v.lease THEN d.tries + 1 ELSE d.tries END, "
+    "status = CASE WHEN d.lease_until = v.lease THEN 'delivered' ELSE d.status END, "
+    "next_attempt_at = CASE WHEN d.lease_until = v.lease THEN NULL ELSE d.next_attempt_at END, "
+    "lease_until = CASE WHEN d.lease_until = v.lease THEN NULL ELSE d.lease_until END, updated_at = v.at "
     "FROM (SELECT unnest(CAST(:ids AS uuid[])) AS id, CAST(unnest(CAST(:attempts AS text[])) AS jsonb) AS attempt, "
-    "unnest(CAST(:ats AS timestamptz[])) AS at) AS v WHERE d.id = v.id"
+    "unnest(CAST(:ats AS timestamptz[])) AS at, unnest(CAST(:leases AS timestamptz[])) AS lease) AS v "
+    "WHERE d.id = v.id"
 )
 
 
-async def mark_delivered(session: AsyncSession, done: Sequence[tuple[uuid.UUID, dict[str, Any], dt.datetime]]) -> None:
-    """Append each one's attempt and mark them delivered, in one statement."""
+async def mark_delivered(
+    session: AsyncSession, done: Sequence[tuple[uuid.UUID, dt.datetime | None, dict[str, Any], dt.datetime]]
+) -> None:
+    """(id, lease sent under, attempt, at) of each: append each one's attempt and mark those delivered that still
+    hold their lease, in one statement."""
     if not done:
         return
     params = {
-        "ids": [row_id for row_id, _, _ in done],
-        "attempts": [orjson.dumps([attempt]).decode() for _, attempt, _ in done],
-        "ats": [at for _, _, at in done],
+        "ids": [row_id for row_id, _, _, _ in done],
+        "leases": [lease for _, lease, _, _ in done],
+        "attempts": [orjson.dumps([attempt]).decode() for _, _, attempt, _ in done],
+        "ats": [at for _, _, _, at in done],
     }
     await session.execute(_MARK_DELIVERED, params)

@@ -10,13 +10,13 @@ import contextlib
 import datetime as dt
 import email.utils
 import functools
+import logging
 import random
 import time
 from collections import defaultdict
 from typing import Any
 
 import httpx
-import sqlalchemy as sa
 import structlog
 from prometheus_client import Counter, Histogram
 
@@ -26,7 +26,6 @@ from integrations.deliveries.repository import DELIVERIES_WRITTEN
 from integrations.deliveries.service import Outcome
 from integrations.deliveries.signing import headers
 from integrations.endpoints import guard
-from integrations.endpoints.repository import endpoints
 from integrations.endpoints.secrets import Vault
 from integrations.endpoints.service import signing_secrets
 from vcio_shared.runtime import Runtime
@@ -136,15 +135,10 @@ class Sender:
         full = [e for e, n in self._held.items() if n >= 2 * PER_ENDPOINT]
         async with self.runtime.sessionmaker() as session, session.begin():
             claimed = await repo.claim_due(session, now, LEASE, limit, skip_endpoints=full)
-            if not claimed:
-                return []
-            ids = {row["endpoint_id"] for row in claimed}
-            rows = (await session.execute(sa.select(endpoints).where(endpoints.c.id.in_(ids)))).mappings().all()
-        by_id = {row["id"]: row for row in rows}
         tasks = []
-        for row in claimed:
+        for row, endpoint in claimed:
             self._held[row["endpoint_id"]] += 1
-            task = asyncio.create_task(self._send(row, by_id[row["endpoint_id"]]))
+            task = asyncio.create_task(self._send(row, endpoint))
             task.add_done_callback(functools.partial(self._finished, endpoint_id=row["endpoint_id"]))
             self._tasks.add(task)
             tasks.append(task)
@@ -231,6 +225,8 @@ async def start_sender(runtime: Runtime) -> None:
     """on_startup: this replica's sending loop, stopped with the runtime's other tasks."""
     from integrations.deps import vault_of
 
+    # httpx logs every request at INFO: a line per attempt, which the delivery log already keeps
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     sender = Sender(runtime, vault_of(runtime))
     runtime.extras["sender"] = sender
     runtime.wake_on_commit(DELIVERIES_WRITTEN, sender.wake)  # a commit that made deliveries (other replicas poll)

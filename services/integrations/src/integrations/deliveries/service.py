@@ -103,28 +103,27 @@ def attempt_of(outcome: Outcome) -> dict[str, Any]:
 async def record_delivered(session: AsyncSession, done: Sequence[tuple[Mapping[str, Any], Outcome]]) -> None:
     """Many deliveries answered 2xx, recorded at once (the common case, in one statement per table): what
     `record` does for one of them."""
-    await repo.mark_delivered(session, [(d["id"], attempt_of(o), o.at) for d, o in done])
+    await repo.mark_delivered(session, [(d["id"], d["lease_until"], attempt_of(o), o.at) for d, o in done])
     await endpoints_repo.clear_failing(session, {d["endpoint_id"] for d, _ in done})
 
 
 async def record(session: AsyncSession, delivery: Mapping[str, Any], outcome: Outcome, rng: random.Random) -> str:
     """Log an attempt and decide what follows: delivered, retried later, failed; 410 or 5 days of failures
     disable the endpoint. Returns the delivery's status, or "retried"."""
-    attempt = attempt_of(outcome)
+    attempt, lease = attempt_of(outcome), delivery["lease_until"]
     endpoint = await endpoints_repo.note_outcome(session, delivery["endpoint_id"], outcome.delivered, outcome.at)
     if outcome.delivered:
-        await repo.record_attempt(session, delivery["id"], attempt, "delivered", None, outcome.at)
+        await repo.record_attempt(session, delivery["id"], lease, attempt, "delivered", None, outcome.at)
         return "delivered"
     if outcome.status_code == 410:
-        await repo.record_attempt(session, delivery["id"], attempt, "failed", None, outcome.at)
+        await repo.record_attempt(session, delivery["id"], lease, attempt, "failed", None, outcome.at)
         await endpoints.disable(session, delivery["endpoint_id"], "the endpoint answered 410 Gone", outcome.at)
         return "failed"
     if endpoint is not None and endpoint["failing_since"] <= outcome.at - FAILING_LIMIT:
         await endpoints.disable(session, delivery["endpoint_id"], "every attempt failed for 5 days", outcome.at)
     when = next_attempt(delivery["tries"] + 1, outcome, rng)
-    await repo.record_attempt(
-        session, delivery["id"], attempt, "failed" if when is None else "pending", when, outcome.at
-    )
+    status = "failed" if when is None else "pending"
+    await repo.record_attempt(session, delivery["id"], lease, attempt, status, when, outcome.at)
     return "failed" if when is None else "retried"
 
 
