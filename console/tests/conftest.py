@@ -3,7 +3,10 @@ and the console app in-process, calling them over HTTP with the signed-in user's
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,8 +16,12 @@ import pytest
 from vcio_console.main import build_app
 from vcio_console.settings import ConsoleSettings, load_console_settings
 
+from vcio_shared.embedded import free_port, wait_for_port
 from vcio_shared.settings import SERVICES
 from vcio_shared.testing import TEST_SECRET
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's, as services/proposals/tests/client_page/test_browser.py launches it
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-sync"]
 
 
 @pytest.fixture(scope="session")
@@ -79,3 +86,28 @@ def signed_in(http: httpx.AsyncClient, tenant: str) -> httpx.AsyncClient:
 
     http.cookies.set(COOKIE, issue_token(TEST_SECRET, tenant_id=tenant), domain="console.test")
     return http
+
+
+@pytest.fixture(scope="session")
+def console_server(platform: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The console as `vcio dev` would run it: its own uvicorn process, in development, on the platform."""
+    port = free_port()
+    env = {
+        **os.environ,
+        **{f"{s.upper()}_URL": platform.url(s) for s in SERVICES},
+        "VCIO_JWT_SECRET": TEST_SECRET,
+        "CONSOLE_DEVELOPMENT": "1",
+    }
+    log = (tmp_path_factory.mktemp("console") / "console.log").open("wb")
+    command = [sys.executable, "-m", "uvicorn", "--factory", "vcio_console.main:build_app", "--port", str(port)]
+    proc = subprocess.Popen([*command, "--host", "127.0.0.1"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port, 30, proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(10)
+        if proc.poll() is None:
+            proc.kill()
+        log.close()

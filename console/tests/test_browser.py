@@ -2,49 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.async_api import async_playwright, expect
 from vcio_console.signin import dev_link
 
-from vcio_shared.embedded import free_port, wait_for_port
-from vcio_shared.settings import SERVICES
+from console.tests.conftest import ARGS, CHROMIUM
 from vcio_shared.testing import TEST_SECRET
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-sync"]
-
-
-@pytest.fixture
-def console_server(platform: Any, tmp_path: Path) -> Iterator[str]:
-    """The console as `vcio dev` would run it: its own uvicorn process, in development, on the platform."""
-    port = free_port()
-    env = {
-        **os.environ,
-        **{f"{s.upper()}_URL": platform.url(s) for s in SERVICES},
-        "VCIO_JWT_SECRET": TEST_SECRET,
-        "CONSOLE_DEVELOPMENT": "1",
-    }
-    log = (tmp_path / "console.log").open("wb")
-    command = [sys.executable, "-m", "uvicorn", "--factory", "vcio_console.main:build_app", "--port", str(port)]
-    proc = subprocess.Popen([*command, "--host", "127.0.0.1"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(port, 30, proc)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(10)
-        if proc.poll() is None:
-            proc.kill()
-        log.close()
 
 
 async def test_the_dev_link_signs_in_and_the_dashboard_shows_the_figures(console_server: str, practice: Any) -> None:
