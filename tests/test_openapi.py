@@ -156,7 +156,7 @@ def test_no_schema_pattern_leans_on_regex_whitespace_classes(apps: dict[str, Fas
 def test_an_email_with_a_c1_control_is_refused_by_the_schema_and_the_validator(apps: dict[str, FastAPI]) -> None:
     import re
 
-    from proposals.proposals.calc import EMAIL
+    from vcio_shared.schemas import EMAIL
 
     schema = apps["proposals"].openapi()["components"]["schemas"]["ClientCreate"]["properties"]["email"]
     for address in ("a\x85b@example.com", "a\ufeffb@example.com", "a\u2028b@example.com"):

@@ -352,8 +352,16 @@ async def test_a_line_break_in_the_clients_name_refuses_the_send_and_writes_noth
     )
     assert bad_email.status_code == 422  # an address with a line break is refused when the client is created
     package_id = await seed(app, package_event())
-    # A name with a line break is taken today (clients.schemas); it cannot reach a header: the send is refused.
-    c = await create_client(client, name="Acme Dental\r\nBcc: all@evil.example")
+    bad_name = await client.post(
+        "/v1/clients",
+        json={"name": "Acme Dental\r\nBcc: all@evil.example", "email": "a@acme.example", "timezone": "UTC"},
+        headers=auth(),
+    )
+    assert bad_name.status_code == 422  # and so is a name with one
+    # A client row from before names were checked: its name cannot reach a header, the send is refused.
+    c = await create_client(client, name="Acme Dental")
+    with psycopg.connect(proposals_database) as conn:
+        conn.execute("UPDATE clients SET name = %s WHERE id = %s", ("Acme Dental\r\nBcc: all@evil.example", c["id"]))
     p = await create_proposal(client, c["id"], package_id)
     r = await client.post(f"/v1/proposals/{p['id']}/send", headers=auth())
     assert (r.status_code, r.headers["content-type"]) == (422, "application/problem+json")
@@ -369,14 +377,19 @@ async def test_a_line_break_in_the_clients_name_refuses_the_send_and_writes_noth
     assert smtp.messages == []
 
 
-async def test_a_line_break_in_the_signers_name_is_folded_and_adds_no_recipient(
+async def test_a_line_break_in_the_signers_name_is_refused_and_adds_no_recipient(
     client: httpx.AsyncClient, app: FastAPI, smtp: SmtpRecorder
 ) -> None:
     p = await sent_proposal(client, app)
+    assert await send_due(app) == Report(sent=1)  # the proposal itself
     signer = {"signer_name": "Ada\r\nBcc: all@evil.example", "signer_email": "ada@acme-dental.example"}
+    refused = await client.post(f"{path_of(p['accept_url'])}/accept", json=signer)
+    assert refused.status_code == 422  # a signer's name with a line break is refused; nothing is accepted or mailed
+    assert await send_due(app) == Report()
+    signer["signer_name"] = "Ada Lovelace"
     assert (await client.post(f"{path_of(p['accept_url'])}/accept", json=signer)).status_code == 200
-    assert await send_due(app) == Report(sent=2)
-    signed = by_to(smtp)['"Ada Bcc: all@evil.example" <ada@acme-dental.example>']
+    assert await send_due(app) == Report(sent=1)  # the signed copy (this tenant has no MSP profile e-mail)
+    signed = by_to(smtp)["Ada Lovelace <ada@acme-dental.example>"]
     assert signed["Bcc"] is None
     assert sorted(e[1] for e in smtp.envelopes) == [["ada@acme-dental.example"], ["office@acme-dental.example"]]
 

@@ -11,9 +11,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator
 
-from proposals.proposals.calc import EMAIL, format_percent
+from proposals.proposals.calc import format_percent
 from vcio_shared import money
-from vcio_shared.schemas import SPACE_OR_CONTROL, RequestModel, ResponseModel, not_null
+from vcio_shared.schemas import SPACE_OR_CONTROL, Email, RequestModel, ResponseModel, not_null
 from vcio_shared.schemas import Currency as SharedCurrency
 from vcio_shared.schemas import TimeZone as SharedTimeZone
 
@@ -26,12 +26,6 @@ def _zones() -> frozenset[str]:
 def _timezone(value: str) -> str:
     if value not in _zones():
         raise ValueError('not an IANA time zone (e.g. "America/New_York")')
-    return value
-
-
-def _email(value: str) -> str:
-    if not EMAIL.match(value):
-        raise ValueError("not an e-mail address")
     return value
 
 
@@ -48,12 +42,11 @@ def _tax_rate(value: str) -> str:
     return value
 
 
-_EMAIL_SCHEMA = {"type": "string", "maxLength": 254, "pattern": EMAIL.pattern}
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email), WithJsonSchema(_EMAIL_SCHEMA)]
 TimeZone = Annotated[SharedTimeZone, AfterValidator(_timezone)]
 Currency = Annotated[SharedCurrency, AfterValidator(_currency)]
 TaxRate = Annotated[str, StringConstraints(pattern=r"^\d{1,2}(\.\d{1,4})?$"), AfterValidator(_tax_rate)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+# A name goes into mail headers (To, From): no line break or other control character.
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 RefKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 RefValue = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 # Keys other than RefKey's are refused: the schema says so (pydantic writes patternProperties alone).

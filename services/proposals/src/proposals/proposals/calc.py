@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,7 +16,6 @@ from dateutil.relativedelta import relativedelta
 
 from vcio_shared import cadence, money
 from vcio_shared.dates import term_end
-from vcio_shared.schemas import SPACE_OR_CONTROL
 
 _FREQ_WORDS = {
     "YEARLY": ("annually", "year"),
@@ -205,9 +203,3 @@ _MONTHS = {i: calendar.month_name[i] for i in range(1, 13)}
 def month_label(ym: str) -> str:
     y, m = ym.split("-")
     return f"{_MONTHS[int(m)]} {y}"
-
-
-EMAIL = re.compile(
-    rf"^[^@<>\"',;{SPACE_OR_CONTROL}]{{1,64}}"
-    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$"
-)
