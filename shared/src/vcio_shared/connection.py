@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 import nats
 import structlog
@@ -21,7 +22,7 @@ log = structlog.get_logger("vcio.bus")
 DUPLICATE_WINDOW_S = 120.0
 
 
-async def cancel_and_wait(task: asyncio.Task[None] | None, timeout: float = 3.0) -> None:
+async def cancel_and_wait(task: asyncio.Task[Any] | None, timeout: float = 3.0) -> None:
     """Cancel a background task and wait a bounded time: nats-py's fetch can swallow a cancellation."""
     if task is None or task.done():
         return

@@ -15,7 +15,6 @@ import asyncio
 import datetime as dt
 import random
 from dataclasses import dataclass
-from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 from typing import Any
 
@@ -26,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vcio_shared.clock import Clock
 from vcio_shared.connection import cancel_and_wait, wait_event
-from vcio_shared.events import emit
+from vcio_shared.events import CloudEvent, emit_many
+from vcio_shared.events import build as build_event
 from vcio_shared.mail.message import build
 from vcio_shared.mail.outbox import MAIL, mail_of
 from vcio_shared.mail.smtp import SmtpSettings, backoff, describe, is_permanent
@@ -133,45 +133,56 @@ class MailSender:
         rows = await self._claim()
         if not rows:
             return Report()
-        messages = [
-            (
-                row,
-                [a for _, a in getaddresses(row.to_addrs + row.cc_addrs)],
-                build(mail_of(row), self.mail_from),
-            )
-            for row in rows
-        ]
-        outcomes = await self._send(messages)
+        outcomes = await self._send(rows)
         return await self._record(outcomes)
 
-    async def _send(self, messages: list[tuple[Any, list[str], EmailMessage]]) -> list[Outcome]:
+    def _prepared(self, row: Any) -> tuple[list[str], bytes]:
+        """A row's envelope recipients and its message as it goes on the wire (message.build's policy: folded at
+        998 columns; aiosmtplib's send_message would flatten it again at 78)."""
+        recipients = [a for _, a in getaddresses(row.to_addrs + row.cc_addrs)]
+        return recipients, build(mail_of(row), self.mail_from).as_bytes()
+
+    async def _send(self, rows: list[Any]) -> list[Outcome]:
+        """Send the rows in order on one connection; each message is built while the one before it is on the wire
+        (its commands sent, the server's answers awaited), so the server's time and ours overlap."""
         client = self.smtp.client()
-        outcomes: list[Outcome] = []
         try:
             await client.connect()
         except (aiosmtplib.SMTPException, OSError) as exc:
-            return [Outcome(row, exc) for row, _, _ in messages]
+            return [Outcome(row, exc) for row in rows]
+        outcomes: list[Outcome] = []
+        in_flight: asyncio.Task[Outcome] | None = None
         try:
-            for row, recipients, msg in messages:
-                if not client.is_connected:  # dropped by an earlier message: the rest wait for the next round
-                    outcomes.append(Outcome(row, aiosmtplib.SMTPServerDisconnected("connection lost")))
-                    continue
-                try:
-                    # The bytes as built (message.build's policy): send_message would flatten again, folding at 78
-                    refused, _ = await client.sendmail(self._envelope_from(), recipients, msg.as_bytes())
-                    note = "; ".join(f"{rcpt}: {r.code} {r.message}" for rcpt, r in refused.items()) or None
-                    outcomes.append(Outcome(row, refused=note))
-                except (aiosmtplib.SMTPException, OSError) as exc:
-                    outcomes.append(Outcome(row, exc))
-                    if isinstance(exc, aiosmtplib.SMTPResponseException | aiosmtplib.SMTPRecipientsRefused):
-                        await _reset(client)
+            for row in rows:
+                prepared = self._prepared(row)
+                if in_flight is not None:
+                    outcomes.append(await in_flight)
+                in_flight = asyncio.create_task(self._send_one(client, row, *prepared))
+                await asyncio.sleep(0)  # let it write its first command before we build the next message
+            if in_flight is not None:
+                outcomes.append(await in_flight)
+                in_flight = None
         finally:
+            if in_flight is not None:
+                await cancel_and_wait(in_flight)
             if client.is_connected:
                 try:
                     await client.quit()
                 except (aiosmtplib.SMTPException, OSError):
                     client.close()
         return outcomes
+
+    async def _send_one(self, client: aiosmtplib.SMTP, row: Any, recipients: list[str], data: bytes) -> Outcome:
+        if not client.is_connected:  # dropped by an earlier message: the rest wait for the next round
+            return Outcome(row, aiosmtplib.SMTPServerDisconnected("connection lost"))
+        try:
+            refused, _ = await client.sendmail(self._envelope_from(), recipients, data)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            if isinstance(exc, aiosmtplib.SMTPResponseException | aiosmtplib.SMTPRecipientsRefused):
+                await _reset(client)
+            return Outcome(row, exc)
+        note = "; ".join(f"{rcpt}: {r.code} {r.message}" for rcpt, r in refused.items()) or None
+        return Outcome(row, refused=note)
 
     def _envelope_from(self) -> str:
         return parseaddr(self.mail_from)[1]
@@ -189,21 +200,32 @@ class MailSender:
         return {"lease_until": None, "next_attempt_at": retry_at, "error": error}
 
     async def _record(self, outcomes: list[Outcome]) -> Report:
+        """The round's outcomes in one transaction: the plainly sent rows in one UPDATE, the others one by one,
+        and their mail.sent|failed events in one outbox write."""
         now = self.clock.now()
         counts = {"sent": 0, "failed": 0, "pending": 0}
+        plainly_sent: list[Any] = []
+        announced: list[CloudEvent] = []
         async with self.sessionmaker() as session, session.begin():
             for outcome in outcomes:
                 values = self._values(outcome, now)
                 counts[values.get("status", "pending")] += 1
-                await session.execute(sa.update(MAIL).where(MAIL.c.id == outcome.row.id).values(**values))
+                if values.get("status") == "sent" and values["error"] is None:
+                    plainly_sent.append(outcome.row.id)
+                else:
+                    await session.execute(sa.update(MAIL).where(MAIL.c.id == outcome.row.id).values(**values))
                 if self.service is not None and "status" in values:
-                    await self._emit(session, outcome.row, values, now)
+                    announced.append(self._event(outcome.row, values, now))
+            if plainly_sent:
+                done = {"status": "sent", "sent_at": now, "lease_until": None, "error": None}
+                await session.execute(sa.update(MAIL).where(MAIL.c.id.in_(plainly_sent)).values(**done))
+            await emit_many(session, announced)
         if counts["failed"] or counts["pending"]:
             log.info("mail round", sent=counts["sent"], retrying=counts["pending"], failed=counts["failed"])
         return Report(sent=counts["sent"], retrying=counts["pending"], failed=counts["failed"])
 
-    async def _emit(self, session: AsyncSession, row: Any, values: dict[str, Any], now: dt.datetime) -> None:
-        """`vcio.<service>.mail.sent` or `.failed`, in the transaction that records the outcome."""
+    def _event(self, row: Any, values: dict[str, Any], now: dt.datetime) -> CloudEvent:
+        """`vcio.<service>.mail.sent` or `.failed`, written in the transaction that records the outcome."""
         data = {
             "mail_id": str(row.id),
             "cause": row.cause,
@@ -216,7 +238,7 @@ class MailSender:
             "error": values["error"],
         }
         service, kind = str(self.service), values["status"]  # "sent" or "failed"
-        await emit(session, service, f"vcio.{service}.mail.{kind}", row.tenant_id, data, subject=str(row.id), now=now)
+        return build_event(service, f"vcio.{service}.mail.{kind}", row.tenant_id, data, subject=str(row.id), now=now)
 
 
 async def _reset(client: aiosmtplib.SMTP) -> None:
