@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import httpx
 from dateutil.relativedelta import relativedelta
 
 from console.tests.conftest import signed_in
-from console.tests.practice import START, TODAY
+from console.tests.practice import MONDAY, START, TODAY, ok
+from vcio_shared.testing import auth
 
 ESCAPED = "Northwind &lt;b&gt;Dental&lt;/b&gt; &amp; Co"
 
@@ -90,3 +92,72 @@ async def test_client_page_invoices_and_balance(console: httpx.AsyncClient, prac
         )
         == 10
     )
+
+
+async def test_client_page_delivery_report_for_the_term(console: httpx.AsyncClient, practice: Any) -> None:
+    client = practice.clients["northwind"]
+    end = START + relativedelta(months=12)
+    params = {"report_from": START.isoformat(), "report_to": end.isoformat()}
+    page = (await signed_in(console, practice.tenant).get(f"/clients/{client['id']}", params=params)).text
+    report = page.split('<dl class="totals" id="report">')[1].split("</dl>")[0]
+    for label, value in (
+        ("planned", "7"),
+        ("delivered", "3"),
+        ("overdue", "3"),
+        ("outstanding", "4"),
+        ("skipped", "0"),
+        ("delivery-rate", "42.86 %"),  # 3 of 7
+        ("on-time", "0 of 3"),  # completed today, months after they were due
+    ):
+        assert f'<dd class="{label}">{value}</dd>' in report, label
+    assert '<tr><td>account manager</td><td class="num">8.00</td><td class="num">2.00</td></tr>' in page
+    assert '<tr><td>vcio</td><td class="num">6.00</td><td class="num">4.00</td></tr>' in page
+    first = practice.activities["northwind"][0]["due_date"]
+    assert (
+        f"<li>{TODAY} · IT strategy and roadmap (2.00 h, due {first}): IT strategy and roadmap delivered</li>" in page
+    )
+    pdf_link = f"/clients/{client['id']}/delivery-report.pdf?report_from={START}&amp;report_to={end}"
+    assert f'<a href="{pdf_link}">' in page
+
+
+async def test_the_report_defaults_to_this_quarter(console: httpx.AsyncClient, practice: Any) -> None:
+    page = (await signed_in(console, practice.tenant).get(f"/clients/{practice.clients['contoso']['id']}")).text
+    quarter = dt.date(TODAY.year, 3 * ((TODAY.month - 1) // 3) + 1, 1)
+    after = quarter + relativedelta(months=3)
+    assert f'name="report_from" type="date" value="{quarter}"' in page
+    assert f'name="report_to" type="date" value="{after}"' in page
+    in_quarter = 2 if quarter <= MONDAY else 0  # Contoso's two activities are due this Monday
+    assert f'<dd class="planned">{in_quarter}</dd>' in page
+
+
+async def test_pdfs_come_through_with_the_users_token(console: httpx.AsyncClient, practice: Any) -> None:
+    http = signed_in(console, practice.tenant)
+    client = practice.clients["northwind"]
+    end = START + relativedelta(months=12)
+    params = {"report_from": START.isoformat(), "report_to": end.isoformat()}
+    report = await http.get(f"/clients/{client['id']}/delivery-report.pdf", params=params)
+    assert (report.status_code, report.headers["content-type"], report.content[:5]) == (
+        200,
+        "application/pdf",
+        b"%PDF-",
+    )
+    page = (await http.get(f"/clients/{client['id']}")).text
+    invoice_id = page.split('<a href="/invoices/')[1].split(".pdf")[0]
+    invoice = await http.get(f"/invoices/{invoice_id}.pdf")
+    assert (invoice.status_code, invoice.content[:5]) == (200, b"%PDF-")
+    other = signed_in(httpx.AsyncClient(transport=console._transport, base_url="http://console.test"), "console-other")
+    assert (await other.get(f"/invoices/{invoice_id}.pdf")).status_code == 404
+    assert (await other.get(f"/clients/{client['id']}/delivery-report.pdf")).status_code == 404
+    assert (await http.get("/invoices/nope.pdf")).status_code == 404
+
+
+async def test_a_new_client_has_a_page_before_any_proposal(console: httpx.AsyncClient, platform: Any) -> None:
+    tenant = "console-fresh"  # its own tenant: the known practice keeps exactly its two clients
+    async with httpx.AsyncClient(timeout=30) as api:
+        body = {"name": "Fabrikam Clinic", "email": "desk@fabrikam.example", "timezone": "America/Chicago"}
+        new = ok(await api.post(f"{platform.url('proposals')}/v1/clients", json=body, headers=auth(tenant)), 201)
+    page = (await signed_in(console, tenant).get(f"/clients/{new['id']}")).text
+    assert '<h1 id="client-name">Fabrikam Clinic</h1>' in page and "<dd>America/Chicago</dd>" in page
+    for empty in ("No agreement yet.", "No proposals yet.", "No delivery plan yet.", "No invoices yet."):
+        assert empty in page
+    assert "No delivery plan yet, so nothing to report." in page

@@ -73,9 +73,18 @@ class Calls:
 
     async def get(self, service: str, path: str, params: dict[str, Any] | None = None) -> Any:
         """GET one resource: its JSON; PageNotFound for a 404, SignInRequired for a 401."""
+        return (await self._get(service, path, params, self.headers)).json()
+
+    async def pdf(self, service: str, path: str, params: dict[str, Any] | None = None) -> bytes:
+        """GET a document as PDF (an invoice, a delivery report): its bytes."""
+        return (await self._get(service, path, params, {**self.headers, "accept": "application/pdf"})).content
+
+    async def _get(
+        self, service: str, path: str, params: dict[str, Any] | None, headers: dict[str, str]
+    ) -> httpx.Response:
         query = {k: v for k, v in (params or {}).items() if v is not None}
         try:
-            response = await self.api.http.get(self.api.urls[service] + path, params=query, headers=self.headers)
+            response = await self.api.http.get(self.api.urls[service] + path, params=query, headers=headers)
         except httpx.HTTPError as exc:
             raise ServiceUnavailable(service, f"no answer ({type(exc).__name__})") from exc
         if response.status_code == 404:
@@ -86,7 +95,7 @@ class Calls:
             raise Refused(response.status_code, _detail(response))
         if response.status_code != 200:
             raise ServiceUnavailable(service, f"{response.status_code} for GET {path}")
-        return response.json()
+        return response
 
     async def page(self, service: str, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """One page of a list: {"items", "next_cursor"}."""

@@ -8,10 +8,11 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Annotated, Any
 
+from dateutil.relativedelta import relativedelta
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
-from vcio_console.api import as_uuid
+from vcio_console.api import Calls, PageNotFound, as_uuid
 from vcio_console.render import Ctx, render
 
 router = APIRouter()
@@ -65,16 +66,43 @@ def balances(invoices: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [(cur, str(amount)) for cur, amount in sorted(owed.items())]
 
 
+def this_quarter(today: dt.date) -> tuple[dt.date, dt.date]:
+    """[first day of today's quarter, first day of the next): the delivery report's default period."""
+    start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    return start, start + relativedelta(months=3)
+
+
+def _period(report_from: dt.date | None, report_to: dt.date | None) -> dict[str, str]:
+    """The report's period as the scheduler takes it (`to` exclusive); this quarter unless both are given."""
+    start, end = this_quarter(dt.datetime.now(dt.UTC).date())
+    return {"from": (report_from or start).isoformat(), "to": (report_to or end).isoformat()}
+
+
+ReportDay = Annotated[dt.date | None, Query()]
+
+
+async def _report(calls: Calls, client_id: str, period: dict[str, str]) -> dict[str, Any] | None:
+    """The delivery report; None while the scheduler has no plan for the client (it knows clients by plans)."""
+    try:
+        return await calls.get("scheduler", f"/v1/reports/delivery/{client_id}", period)  # type: ignore[no-any-return]
+    except PageNotFound:
+        return None
+
+
 @router.get("/clients/{client_id}", response_class=HTMLResponse)
-async def client_page(request: Request, ctx: Ctx, client_id: str) -> HTMLResponse:
+async def client_page(
+    request: Request, ctx: Ctx, client_id: str, report_from: ReportDay = None, report_to: ReportDay = None
+) -> HTMLResponse:
     cid = as_uuid(client_id)
     client = await ctx.calls.get("proposals", f"/v1/clients/{cid}")  # 404 for another tenant's client
     by_client = {"client_id": cid}
-    proposals, agreements, activities, invoices = await asyncio.gather(
+    period = _period(report_from, report_to)
+    proposals, agreements, activities, invoices, report = await asyncio.gather(
         ctx.calls.every("proposals", "/v1/proposals", by_client),
         ctx.calls.every("billing", "/v1/agreements", by_client),
         ctx.calls.every("scheduler", "/v1/activities", by_client),
         ctx.calls.every("billing", "/v1/invoices", by_client),
+        _report(ctx.calls, cid, period),
     )
     months = timeline(activities)
     data = {
@@ -87,5 +115,27 @@ async def client_page(request: Request, ctx: Ctx, client_id: str) -> HTMLRespons
         "invoices": sorted(invoices, key=lambda i: (i["period_start"], i["number"] or ""), reverse=True),
         "balances": balances(invoices),
         "today": dt.datetime.now(dt.UTC).date().isoformat(),
+        "report": report,
+        "period": period,
     }
     return render(request, ctx, "client.html", data)
+
+
+@router.get("/clients/{client_id}/delivery-report.pdf")
+async def delivery_report_pdf(
+    ctx: Ctx, client_id: str, report_from: ReportDay = None, report_to: ReportDay = None
+) -> Response:
+    """The scheduler's delivery report PDF, fetched with the user's token (a link cannot carry it)."""
+    period = _period(report_from, report_to)
+    pdf = await ctx.calls.pdf("scheduler", f"/v1/reports/delivery/{as_uuid(client_id)}", {**period, "format": "pdf"})
+    filename = f"delivery-{period['from']}-{period['to']}.pdf"
+    return Response(
+        pdf, media_type="application/pdf", headers={"content-disposition": f'inline; filename="{filename}"'}
+    )
+
+
+@router.get("/invoices/{invoice_id}.pdf")
+async def invoice_pdf(ctx: Ctx, invoice_id: str) -> Response:
+    """Billing's invoice PDF, fetched with the user's token; another tenant's invoice is a 404."""
+    pdf = await ctx.calls.pdf("billing", f"/v1/invoices/{as_uuid(invoice_id)}/pdf")
+    return Response(pdf, media_type="application/pdf", headers={"content-disposition": "inline"})
