@@ -2,6 +2,7 @@
 
 import asyncio
 import datetime as dt
+import importlib
 import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -150,3 +151,16 @@ async def test_integrations_cannot_touch_another_services_consumer_or_stream(bus
     with pytest.raises(REFUSED):
         await asyncio.wait_for(js.publish("vcio.billing.invoice.issued", b"{}"), 3)
     assert (await buses["billing"].js.stream_info("BILLING")).state.messages == 1
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_every_consumer_a_service_declares_is_allowed_under_its_user(buses: dict[str, Bus], service: str) -> None:
+    """Each durable consumer in a service's SPEC, created as the service creates it, under that service's user:
+    a consumer added to the code but not to nats.conf would never receive an event in production."""
+    spec = importlib.import_module(f"{service}.main").SPEC
+    for consumer in spec.consumers:
+        config = ConsumerConfig(
+            durable_name=consumer.name, filter_subjects=list(consumer.subjects), ack_policy=AckPolicy.EXPLICIT
+        )
+        created = await asyncio.wait_for(buses[service].js.add_consumer(consumer.stream, config), 5)
+        assert created.name == consumer.name
