@@ -48,3 +48,4 @@ def test_gains_stack_up_and_losses_down_on_one_scale() -> None:
     assert (churn.y, churn.height) == approx((chart.zero_y + contraction.height, inner * 1500 / 6000))
     assert new.amount == "3000.00" and churn.amount == "-1500.00"
     assert dict(chart.net)["2026-04"] == "0.00" and dict(chart.net)["2027-01"] == "-2000.00"
+    assert (chart.top, chart.bottom) == ("4000.00", "-2000.00")  # the scale: the biggest month each way

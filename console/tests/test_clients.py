@@ -79,8 +79,8 @@ async def test_client_page_invoices_and_balance(console: httpx.AsyncClient, prac
     assert '<p class="balance" data-currency="USD"><strong>Balance due: 20,000.00 USD</strong></p>' in page
     rows = page.split('<table id="invoices">')[1].split("</table>")[0]
     assert rows.count("<tr><td>INV-") == 11
-    first_end = (START + relativedelta(months=1)).isoformat()
-    assert f"<td>{START} to {first_end}</td>" in rows
+    last = START + relativedelta(months=1) - dt.timedelta(days=1)  # the period [START, START + 1 month)
+    assert f'<td class="date">{START} – {last}</td>' in rows
     assert (
         '<span class="state paid">paid</span></td><td class="num">2,750.00 USD</td><td class="num">0.00 USD</td>'
         in rows

@@ -37,6 +37,9 @@ async def test_movements_chart_has_each_new_agreement_in_its_month(console: http
     page = (await signed_in(console, practice.tenant).get("/")).text
     usd_month, eur_month = START.strftime("%Y-%m"), MONDAY.strftime("%Y-%m")
     assert page.count("<rect ") == 2
+    assert "<h3>EUR</h3>" in page and "<h3>USD</h3>" in page
+    assert '<text x="66" y="36" text-anchor="end" class="scale">2000.00</text>' in page  # USD's scale
+    assert '<text x="66" y="36" text-anchor="end" class="scale">1000.00</text>' in page  # EUR's
     assert f'data-month="{usd_month}" data-kind="new"><title>{usd_month} new: 2000.00 USD</title>' in page
     assert f'data-month="{eur_month}" data-kind="new"><title>{eur_month} new: 1000.00 EUR</title>' in page
     assert f'<tr><td>{usd_month}</td><td class="num">2000.00</td></tr>' in page
@@ -53,7 +56,7 @@ async def test_renewals_overdue_and_this_week(console: httpx.AsyncClient, practi
     assert "Renewals due in 90 days (1)</h2>" in page
     assert (
         f'<tr><td><a href="/clients/{northwind}">Northwind &lt;b&gt;Dental&lt;/b&gt; &amp; Co</a></td>'
-        f'<td>{end}</td><td class="num">2,000.00 USD</td><td>automatically</td></tr>'
+        f'<td class="date">{end}</td><td class="num">2,000.00 USD</td><td>automatically</td></tr>'
     ) in page  # proposals renew automatically unless the proposal says otherwise
     qbrs = [a for a in practice.activities["northwind"] if a["name"] == "Quarterly business review"][1:]
     overdue = [(a["due_date"], a["name"], northwind) for a in qbrs]
@@ -61,7 +64,7 @@ async def test_renewals_overdue_and_this_week(console: httpx.AsyncClient, practi
         overdue += [(MONDAY.isoformat(), n, contoso) for n in ("Kickoff workshop", "Security baseline")]
     assert f"Overdue activities ({len(overdue)})</h2>" in page
     for due, name, client in overdue:
-        assert f'<tr><td>{due}</td><td>{name}</td><td><a href="/clients/{client}">' in page
+        assert f'<tr><td class="date">{due}</td><td>{name}</td><td><a href="/clients/{client}">' in page
     assert [a["due_date"] for a in qbrs] == sorted(a["due_date"] for a in qbrs) and len(qbrs) == 3
     week_end = MONDAY + dt.timedelta(days=6)
     northwind_this_week = [

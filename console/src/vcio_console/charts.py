@@ -11,6 +11,7 @@ from dateutil.relativedelta import relativedelta
 
 KINDS = ("new", "expansion", "contraction", "churn")  # new and expansion above the axis, the others below
 WIDTH, HEIGHT, PAD = 720, 240, 28  # the SVG's viewBox; PAD leaves room for month labels and the axis
+LEFT = 72  # room for the scale's figures left of the bars
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Chart:
     zero_y: float
     label_x: list[float]
     empty: bool
+    top: str  # the scale: the largest month's gains, at the top of the chart
+    bottom: str  # and its largest losses, at the bottom ("" when there were none)
 
 
 def twelve_months(today: dt.date) -> list[str]:
@@ -51,10 +54,10 @@ def movements_chart(rows: list[dict[str, Any]], currency: str, months: list[str]
     span = up + down or Decimal(1)
     inner = HEIGHT - 2 * PAD
     zero_y = PAD + float(up / span) * inner
-    slot = (WIDTH - 2 * PAD) / len(months)
+    slot = (WIDTH - LEFT - PAD) / len(months)
     bars: list[Bar] = []
     for i, month in enumerate(months):
-        x = PAD + i * slot + slot * 0.15
+        x = LEFT + i * slot + slot * 0.15
         top, bottom = zero_y, zero_y
         for kind in KINDS:
             value = amounts[month][kind]
@@ -68,7 +71,13 @@ def movements_chart(rows: list[dict[str, Any]], currency: str, months: list[str]
                 y = bottom
                 bottom += h
             bars.append(Bar(kind, month, by_month[month][kind], x, y, slot * 0.7, h))
-    zero = str(Decimal(rows[0]["net"]) * 0) if by_month else "0"  # "0.00" in a currency of two digits
+    zero = str(zero_value(rows))  # "0.00" in a currency of two digits
     net = [(m, by_month[m]["net"] if m in by_month else zero) for m in months]
-    labels = [PAD + i * slot + slot / 2 for i in range(len(months))]
-    return Chart(currency, months, bars, net, zero_y, labels, empty=not by_month)
+    labels = [LEFT + i * slot + slot / 2 for i in range(len(months))]
+    scale_top, scale_bottom = str(up + zero_value(rows)), str(-down + zero_value(rows)) if down else ""
+    return Chart(currency, months, bars, net, zero_y, labels, not by_month, scale_top, scale_bottom)
+
+
+def zero_value(rows: list[dict[str, Any]]) -> Decimal:
+    """Zero in the currency's digits (Decimal("0.00")), from any figure the API gave for it."""
+    return Decimal(rows[0]["net"]) * 0 if rows else Decimal(0)

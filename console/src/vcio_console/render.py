@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +26,13 @@ def money(amount: str, currency: str) -> str:
     return f"{Decimal(amount):,.{places}f} {currency}"
 
 
+def last_day(end: str) -> str:
+    """The last day of a half-open period [start, end): what people read as its end."""
+    return (dt.date.fromisoformat(end) - dt.timedelta(days=1)).isoformat()
+
+
 templates.env.filters["money"] = money
+templates.env.filters["last_day"] = last_day
 
 
 @dataclass(frozen=True)
