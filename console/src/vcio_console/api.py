@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Iterable
 from typing import Any
 
 import httpx
@@ -111,15 +109,3 @@ class Calls:
             cursor = page.get("next_cursor")
             if not cursor:
                 return items
-
-    async def by_id(self, service: str, path: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """Several resources by id at once (`path` has one `{}` for the id); ones that are gone are left out."""
-
-        async def one(i: str) -> tuple[str, dict[str, Any] | None]:
-            try:
-                return i, await self.get(service, path.format(i))
-            except PageNotFound:
-                return i, None
-
-        found = await asyncio.gather(*(one(i) for i in sorted(set(ids))))
-        return {i: r for i, r in found if r is not None}
