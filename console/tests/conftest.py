@@ -111,3 +111,10 @@ def console_server(platform: Any, tmp_path_factory: pytest.TempPathFactory) -> I
         if proc.poll() is None:
             proc.kill()
         log.close()
+
+
+@contextlib.asynccontextmanager
+async def another_session(console: httpx.AsyncClient, tenant: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A second browser on the same console app, signed in to `tenant`."""
+    async with httpx.AsyncClient(transport=console._transport, base_url=str(console.base_url)) as other:
+        yield signed_in(other, tenant)

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from dateutil.relativedelta import relativedelta
 
-from console.tests.conftest import signed_in
+from console.tests.conftest import another_session, signed_in
 from console.tests.practice import MONDAY, START, TODAY, ok
 from vcio_shared.testing import auth
 
@@ -145,9 +145,9 @@ async def test_pdfs_come_through_with_the_users_token(console: httpx.AsyncClient
     invoice_id = page.split('<a href="/invoices/')[1].split(".pdf")[0]
     invoice = await http.get(f"/invoices/{invoice_id}.pdf")
     assert (invoice.status_code, invoice.content[:5]) == (200, b"%PDF-")
-    other = signed_in(httpx.AsyncClient(transport=console._transport, base_url="http://console.test"), "console-other")
-    assert (await other.get(f"/invoices/{invoice_id}.pdf")).status_code == 404
-    assert (await other.get(f"/clients/{client['id']}/delivery-report.pdf")).status_code == 404
+    async with another_session(console, "console-other") as other:
+        assert (await other.get(f"/invoices/{invoice_id}.pdf")).status_code == 404
+        assert (await other.get(f"/clients/{client['id']}/delivery-report.pdf")).status_code == 404
     assert (await http.get("/invoices/nope.pdf")).status_code == 404
 
 

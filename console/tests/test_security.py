@@ -11,7 +11,7 @@ import pytest
 from vcio_console.main import build_app
 from vcio_console.signin import COOKIE, dev_link
 
-from console.tests.conftest import console_settings, signed_in
+from console.tests.conftest import another_session, console_settings, signed_in
 from console.tests.practice import NORTHWIND, ok
 from vcio_shared.auth import issue_token
 from vcio_shared.testing import TEST_SECRET, auth
@@ -56,8 +56,8 @@ async def test_a_post_without_the_csrf_token_is_refused(console: httpx.AsyncClie
     assert csrf is not None
     assert (await http.post("/signout", data={})).status_code == 403
     assert (await http.post("/signout", data={"csrf_token": "0" * 64})).status_code == 403
-    other = signed_in(httpx.AsyncClient(transport=console._transport, base_url="http://console.test"), "console-other")
-    other_csrf = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', (await other.get("/clients")).text)
+    async with another_session(console, "console-other") as other:
+        other_csrf = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', (await other.get("/clients")).text)
     assert other_csrf is not None and other_csrf.group(1) != csrf.group(1)
     assert (await http.post("/signout", data={"csrf_token": other_csrf.group(1)})).status_code == 403  # not hers
     token = http.cookies[COOKIE]
