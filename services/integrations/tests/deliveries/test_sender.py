@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 import pytest
+import sqlalchemy as sa
 from integrations_helpers import START, Publish, Receiver, Service
 
 from integrations.deliveries import repository as repo
@@ -301,3 +302,46 @@ async def test_an_answer_recorded_after_a_retry_leaves_the_retry_due(
         ("2027-01-04T09:00:00Z", 200),
     ]
     assert done["next_attempt_at"] is None
+
+
+async def test_a_row_that_waited_for_its_slot_is_leased_again_or_left_to_the_replica_that_took_it(
+    service: Service, receiver: Receiver, publish: Publish
+) -> None:
+    """20 rows of one endpoint claimed at once: 16 open, 4 wait for a slot while the clock nears their lease's
+    end. Of those 4, the 2 another replica has taken meanwhile are not sent here; the other 2 are leased again,
+    sent and recorded."""
+    endpoint = await service.endpoint(receiver.url)
+    receiver.control(secrets=[endpoint["secret"]], hold=True)
+    events = [orjson.loads(await publish(PAID, {"invoice_id": f"i-{n}"}))["id"] for n in range(20)]
+    await eventually(lambda: len(at("/hook", receiver)) == PER_ENDPOINT)
+    sessionmaker = service.runtime.sessionmaker
+
+    async def all_leased() -> bool:
+        async with sessionmaker() as session:
+            query = sa.select(sa.func.count()).where(repo.d.lease_until == START + LEASE)
+            return int((await session.execute(query)).scalar_one()) == 20
+
+    await eventually(all_leased)
+    waiting = sorted(set(events) - {r["headers"]["webhook-id"] for r in at("/hook", receiver)})
+    assert len(waiting) == 4
+    service.clock.advance(seconds=30)  # 15 s of lease left: less than an attempt may take
+    theirs = START + dt.timedelta(seconds=30) + LEASE + dt.timedelta(seconds=1)
+    async with sessionmaker() as session, session.begin():  # what another replica's claim would have written
+        await session.execute(
+            sa.update(repo.deliveries).where(repo.d.event_id.in_(waiting[:2])).values(lease_until=theirs)
+        )
+    receiver.control(hold=False)
+
+    async def settled() -> list[dict[str, Any]]:
+        items = await service.deliveries(endpoint["id"], limit="100")
+        return items if sum(d["status"] == "delivered" for d in items) == 18 else []
+
+    by_event = {d["event_id"]: d for d in await eventually(settled)}
+    arrived = [r["headers"]["webhook-id"] for r in at("/hook", receiver)]
+    assert sorted(arrived) == sorted(set(events) - set(waiting[:2]))  # each once; the taken two never
+    assert [(by_event[e]["status"], by_event[e]["attempts"]) for e in waiting[:2]] == [("pending", [])] * 2
+    assert [by_event[e]["attempts"][0]["at"] for e in waiting[2:]] == ["2027-01-04T09:00:30Z"] * 2
+    async with sessionmaker() as session:
+        query = sa.select(repo.d.event_id, repo.d.lease_until).where(repo.d.event_id.in_(waiting))
+        leases = dict((await session.execute(query)).all())
+    assert leases == {waiting[0]: theirs, waiting[1]: theirs, waiting[2]: None, waiting[3]: None}

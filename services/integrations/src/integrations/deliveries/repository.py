@@ -106,6 +106,21 @@ async def claim_due(
     return pairs
 
 
+async def renew_lease(
+    session: AsyncSession, delivery_id: uuid.UUID, held: dt.datetime, until: dt.datetime
+) -> dt.datetime | None:
+    """Extend a claimed row's lease, only if it still holds `held` and is pending: the new lease, or None when
+    the row has been taken over (its lease ended and another replica claimed it) or queued again."""
+    query = (
+        sa.update(deliveries)
+        .where(d.id == delivery_id, d.lease_until == held, d.status == "pending")
+        .values(lease_until=until)
+        .returning(d.lease_until)
+    )
+    await session.execute(sa.text("SET LOCAL synchronous_commit = off"))  # as for a claim
+    return (await session.execute(query)).scalar_one_or_none()
+
+
 async def record_attempt(
     session: AsyncSession,
     delivery_id: uuid.UUID,

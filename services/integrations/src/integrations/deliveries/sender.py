@@ -44,6 +44,7 @@ LATENCY = Histogram(
 TIMEOUT_S = 15.0
 MAX_ANSWER_BYTES = 4096
 LEASE = dt.timedelta(seconds=45)  # a wait for a slot and an attempt (15 s each) fit in it: see Sender
+ATTEMPT_ROOM = dt.timedelta(seconds=TIMEOUT_S + 5)  # less lease left than this at a slot: leased again first
 PER_ENDPOINT = 16
 CLAIM_BATCH = 256
 MAX_IN_FLIGHT = 512
@@ -76,8 +77,10 @@ class Sender:
     """The sending loop of one replica: a pipeline, not rounds. It claims due rows while it has room (MAX_IN_FLIGHT);
     each row is sent and recorded on its own, and a finished send or a commit that made deliveries claims again:
     a slow endpoint holds back only its own rows. An endpoint with 2 x PER_ENDPOINT rows here is not claimed
-    for, so a claimed row waits at most one attempt for its slot and its lease (45 s) outlives the wait (15 s)
-    and its own attempt (15 s)."""
+    for, so a claimed row mostly waits at most one attempt for its slot and its lease (45 s) outlives the wait
+    (15 s) and its own attempt (15 s). One claim may still take more of an endpoint's rows (up to CLAIM_BATCH):
+    a row that waited so long for its slot that its lease could end during its attempt is leased again first,
+    or dropped if its lease had ended and another replica has taken it (it would otherwise go twice)."""
 
     def __init__(self, runtime: Runtime, vault: Vault, rng: random.Random | None = None) -> None:
         self.runtime = runtime
@@ -153,8 +156,10 @@ class Sender:
             log.warning("a delivery could not be recorded", error=repr(task.exception())[:300])
         self._wake.set()
 
-    async def _send(self, delivery: Any, endpoint: Any) -> None:
+    async def _send(self, delivery: dict[str, Any], endpoint: Any) -> None:
         async with self._slots[endpoint["id"]]:
+            if not await self._lease_holds(delivery):
+                return
             outcome = await self.attempt(delivery, endpoint)
         LATENCY.observe(outcome.duration_ms / 1000)
         if outcome.delivered:  # group commit: one transaction for every success that is waiting
@@ -167,6 +172,20 @@ class Sender:
         async with self.runtime.sessionmaker() as session, session.begin():
             result = await service.record(session, delivery, outcome, self.rng)
         {"delivered": DELIVERED, "failed": FAILED, "retried": RETRIED}[result].inc()
+
+    async def _lease_holds(self, delivery: dict[str, Any]) -> bool:
+        """Whether this replica may send the row now: yes while its lease has room for an attempt; else the row
+        is leased again, on the condition that it still holds the lease it was claimed with."""
+        now = self.runtime.clock.now()
+        if delivery["lease_until"] - now >= ATTEMPT_ROOM:
+            return True
+        async with self.runtime.sessionmaker() as session, session.begin():
+            renewed = await repo.renew_lease(session, delivery["id"], delivery["lease_until"], now + LEASE)
+        if renewed is None:
+            log.info("a delivery waited past its lease and another replica has it", delivery_id=str(delivery["id"]))
+            return False
+        delivery["lease_until"] = renewed  # the answer is recorded under the new lease
+        return True
 
     async def _flush(self) -> None:
         """Record the successes waiting, a batch per transaction, until none is left. A batch that cannot be
