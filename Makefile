@@ -2,8 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PACKAGES := -e shared -e services/catalog -e services/proposals -e services/billing -e services/scheduler -e services/integrations -e cli
-EXISTING := $(foreach p,shared services/catalog services/proposals services/billing services/scheduler services/integrations cli,$(if $(wildcard $(p)/pyproject.toml),-e $(p)))
+PACKAGES := -e shared -e services/catalog -e services/proposals -e services/billing -e services/scheduler -e services/integrations -e console -e cli
+EXISTING := $(foreach p,shared services/catalog services/proposals services/billing services/scheduler services/integrations console cli,$(if $(wildcard $(p)/pyproject.toml),-e $(p)))
 
 .PHONY: install system-deps run test test-fast lint fuzz bench lock clean
 
@@ -26,9 +26,9 @@ test: install system-deps  ## the whole suite, on throwaway servers (installs wh
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 lint: install  ## ruff (lint + format check) and mypy
-	$(BIN)/ruff check shared services cli tests
-	$(BIN)/ruff format --check shared services cli tests
-	$(BIN)/mypy shared/src services/*/src cli/src
+	$(BIN)/ruff check shared services console cli tests
+	$(BIN)/ruff format --check shared services console cli tests
+	$(BIN)/mypy shared/src services/*/src console/src cli/src
 
 fuzz: install  ## schemathesis against all four OpenAPI documents
 	$(BIN)/python -m pytest -q tests/test_fuzz.py

@@ -141,6 +141,8 @@ def measure_platform(idle: float = 8.0, keep: bool = False) -> tuple[dict[str, d
             "VCIO_DATA_DIR": str(tmp / "data"),
             "VCIO_NATS_PORT": str(_free_port()),
             "VCIO_PG_PORT": str(_free_port()),
+            "VCIO_SMTP_PORT": str(_free_port()),
+            "CONSOLE_PORT": str(_free_port()),
             **{f"{s.upper()}_PORT": str(p) for s, p in ports.items()},
         }
     )

@@ -102,6 +102,8 @@ def start(keep: bool = False) -> Stack:
             "VCIO_JWT_SECRET": secret,
             "VCIO_NATS_PORT": str(free_port()),
             "VCIO_PG_PORT": str(free_port()),
+            "VCIO_SMTP_PORT": str(free_port()),
+            "CONSOLE_PORT": str(free_port()),
             **{f"{s.upper()}_PORT": str(free_port()) for s in SERVICES},
         }
     )

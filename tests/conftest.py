@@ -65,6 +65,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
             "VCIO_NATS_PORT": str(free_port()),
             "VCIO_PG_PORT": str(free_port()),
             "VCIO_SMTP_PORT": str(free_port()),
+            "CONSOLE_PORT": str(free_port()),
         }
     )
     platform = Platform(data_dir=data_dir, environ=environ, quiet=True)

@@ -60,7 +60,7 @@ def _children_alive(platform: Any) -> list[str]:
 
 def test_a_restart_keeps_every_row_and_a_stop_leaves_no_process(tmp_path: Path) -> None:
     data_dir = tmp_path / "vcio"
-    ports = {f"{s.upper()}_PORT": str(free_port()) for s in SERVICES}
+    ports = {f"{s.upper()}_PORT": str(free_port()) for s in (*SERVICES, "console")}
     ports.update({"VCIO_NATS_PORT": str(free_port()), "VCIO_PG_PORT": str(free_port())})
     ports["VCIO_SMTP_PORT"] = str(free_port())
     tmp_path.chmod(0o755)
@@ -171,7 +171,7 @@ def test_vcio_dev_restarts_a_killed_service_nats_server_and_postgres(tmp_path: P
     everything."""
     tmp_path.chmod(0o755)
     data_dir = tmp_path / "data"
-    ports = {f"{s.upper()}_PORT": str(free_port()) for s in SERVICES}
+    ports = {f"{s.upper()}_PORT": str(free_port()) for s in (*SERVICES, "console")}
     ports.update({"VCIO_NATS_PORT": str(free_port()), "VCIO_PG_PORT": str(free_port())})
     ports["VCIO_SMTP_PORT"] = str(free_port())
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
@@ -221,6 +221,14 @@ def test_vcio_dev_restarts_a_killed_service_nats_server_and_postgres(tmp_path: P
             )
             assert hooks.returncode == 0, hooks.stderr
             assert hook.json()["id"] in hooks.stdout and "http://127.0.0.1:9/hook" in hooks.stdout
+
+            # The console's one-time sign-in link, printed for the dev tenant, opens a session once.
+            [link] = re.findall(r"http://\S+/signin\?code=\S+", log_path.read_text())
+            assert link.startswith(f"http://127.0.0.1:{ports['CONSOLE_PORT']}/signin?code=")
+            first = http.get(link)
+            assert (first.status_code, first.headers["location"]) == (303, "/"), first.text
+            assert "vcio_console=" in first.headers["set-cookie"] and "HttpOnly" in first.headers["set-cookie"]
+            assert http.get(link).status_code == 401  # used once
 
             # The mail sink killed outright comes back on its port and keeps what arrives; `vcio mail` lists it.
             old = child_pid(dev.pid, "vcio_shared.mail.sink")
@@ -323,7 +331,7 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """`vcio dev` as `make run` starts it, with nothing about proxies or public URLs configured."""
     data_dir = tmp_path_factory.mktemp("dev")
     data_dir.chmod(0o755)
-    ports = {f"{s.upper()}_PORT": str(free_port()) for s in SERVICES}
+    ports = {f"{s.upper()}_PORT": str(free_port()) for s in (*SERVICES, "console")}
     ports.update({"VCIO_NATS_PORT": str(free_port()), "VCIO_PG_PORT": str(free_port())})
     env = _environ(data_dir, ports)
     for name in ("VCIO_TRUSTED_PROXIES", "VCIO_PUBLIC_BASE_URL", "SCHEDULER_PUBLIC_BASE_URL", "FORWARDED_ALLOW_IPS"):

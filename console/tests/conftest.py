@@ -13,9 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
+
 from vcio_console.main import build_app
 from vcio_console.settings import ConsoleSettings, load_console_settings
-
 from vcio_shared.embedded import free_port, wait_for_port
 from vcio_shared.settings import SERVICES
 from vcio_shared.testing import TEST_SECRET
@@ -41,6 +41,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             "VCIO_NATS_PORT": str(free_port()),
             "VCIO_PG_PORT": str(free_port()),
             "VCIO_SMTP_PORT": str(free_port()),
+            "CONSOLE_PORT": str(free_port()),
         }
     )
     platform = Platform(data_dir=data_dir, environ=environ, quiet=True)
@@ -81,7 +82,6 @@ def practice(platform: Any) -> Any:
 def signed_in(http: httpx.AsyncClient, tenant: str) -> httpx.AsyncClient:
     """`http` with the session cookie of a development token for `tenant` (what a sign-in link sets)."""
     from vcio_console.signin import COOKIE
-
     from vcio_shared.auth import issue_token
 
     http.cookies.set(COOKIE, issue_token(TEST_SECRET, tenant_id=tenant), domain="console.test")

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from playwright.async_api import async_playwright
-from vcio_console.signin import dev_link
 
 from console.tests.conftest import ARGS, CHROMIUM
+from vcio_console.signin import dev_link
 from vcio_shared.testing import TEST_SECRET
 
 AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from playwright.async_api import async_playwright, expect
-from vcio_console.signin import dev_link
 
 from console.tests.conftest import ARGS, CHROMIUM
+from vcio_console.signin import dev_link
 from vcio_shared.testing import TEST_SECRET
 
 

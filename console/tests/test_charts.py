@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pytest import approx
+
 from vcio_console.charts import HEIGHT, PAD, movements_chart, twelve_months
 
 

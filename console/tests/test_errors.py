@@ -6,9 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
-from vcio_console.signin import COOKIE
 
 from console.tests.conftest import signed_in
+from vcio_console.signin import COOKIE
 from vcio_shared.auth import issue_token
 from vcio_shared.testing import TEST_SECRET
 

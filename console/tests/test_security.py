@@ -8,11 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
-from vcio_console.main import build_app
-from vcio_console.signin import COOKIE, dev_link
 
 from console.tests.conftest import another_session, console_settings, signed_in
 from console.tests.practice import NORTHWIND, ok
+from vcio_console.main import build_app
+from vcio_console.signin import COOKIE, dev_link
 from vcio_shared.auth import issue_token
 from vcio_shared.testing import TEST_SECRET, auth
 

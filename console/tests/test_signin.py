@@ -7,10 +7,10 @@ import urllib.parse
 from typing import Any
 
 import httpx
-from vcio_console.main import build_app
-from vcio_console.signin import COOKIE, dev_link, signin_code
 
 from console.tests.conftest import console_settings
+from vcio_console.main import build_app
+from vcio_console.signin import COOKIE, dev_link, signin_code
 from vcio_shared.auth import issue_token
 from vcio_shared.testing import TEST_SECRET
 

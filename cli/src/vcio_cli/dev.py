@@ -17,6 +17,8 @@ from pathlib import Path
 import httpx
 from rich.console import Console
 
+from vcio_console.settings import DEFAULT_PORT as CONSOLE_PORT
+from vcio_console.signin import dev_link
 from vcio_shared.auth import SCOPES, issue_token
 from vcio_shared.embedded import NatsServer, Postgres, die_with_parent
 from vcio_shared.mail.message import DEFAULT_MAIL_FROM
@@ -198,7 +200,11 @@ class Platform:
         self.ports = ports
         for service in SERVICES:
             self.start_service(service)
-        self._wait_ready(ports, wait_timeout)
+        # The console (port 8000): plain http on this machine, so its session cookie cannot be Secure.
+        env.setdefault("CONSOLE_DEVELOPMENT", "1")
+        self.ports["console"] = _pick_port(int(env.get("CONSOLE_PORT", CONSOLE_PORT)))
+        self.start_service("console")
+        self._wait_ready({**ports, "console": self.ports["console"]}, wait_timeout)
         self._banner(tenant, time.monotonic() - started)
 
     def _banner(self, tenant: str, elapsed: float) -> None:
@@ -206,6 +212,10 @@ class Platform:
         console.print(f"\n[bold]vcio is ready[/] in {elapsed:.1f}s (logs in {self.data_dir}/<service>.log)")
         for service in SERVICES:
             console.print(f"  {service:<10} http://{self.host}:{self.ports[service]}   docs: /docs")
+        if self.env.get("VCIO_JWT_SECRET"):
+            link = dev_link(self.env["VCIO_JWT_SECRET"], tenant, self.url("console"))
+            console.print(f"\nConsole (tenant [bold]{tenant}[/]; the link works once, for 15 minutes):")
+            print(link, flush=True)
         console.print(f"Data in {self.data_dir}; a child that dies is restarted.", soft_wrap=True)
         if self.env["VCIO_WEBHOOKS_ALLOW_PRIVATE"] == "1":
             console.print(
@@ -241,7 +251,8 @@ class Platform:
         from vcio_shared.settings import uvicorn_proxy_args
 
         log = open(self.data_dir / f"{service}.log", "ab")  # noqa: SIM115 - the child keeps it
-        command = uvicorn_command(f"{service}.main:build_app", self.host, self.ports[service])
+        factory = "vcio_console.main:build_app" if service == "console" else f"{service}.main:build_app"
+        command = uvicorn_command(factory, self.host, self.ports[service])
         self.services[service] = subprocess.Popen(
             [*command, *uvicorn_proxy_args(self.env.get("VCIO_TRUSTED_PROXIES", ""))],
             env=self.env,
@@ -281,7 +292,7 @@ class Platform:
         services. Returns the children restarted by this call."""
         now = time.monotonic() if now is None else now
         restarted = []
-        for child in ("postgres", "nats", "mail-sink", *SERVICES):
+        for child in ("postgres", "nats", "mail-sink", *SERVICES, "console"):
             state = self.restarts.get(child)
             code = self._exit_code(child)
             if state is None:
@@ -292,7 +303,7 @@ class Platform:
                 continue
             if state.due is None:
                 wait = state.died(now)
-                log = f"; see {self.data_dir}/{child}.log" if child in SERVICES else ""
+                log = f"; see {self.data_dir}/{child}.log" if child in (*SERVICES, "console") else ""
                 console.print(
                     f"[red]{child}[/] exited with {code} after {now - state.started_at:.1f}s; "
                     f"restarting in {wait:.1f}s{log}",
