@@ -116,6 +116,9 @@ async def make_practice(urls: dict[str, str], tenant: str) -> Practice:
     h = auth(tenant)
     p = Practice(tenant)
     async with httpx.AsyncClient(timeout=60) as http:
+        # Only the runs below: billing's automatic run (due after 06:00 in the tenant's zone) would otherwise bill
+        # today too, and be "the last run", whenever its sweep comes round while the practice is set up.
+        ok(await http.put(f"{urls['billing']}/v1/settings", json={"auto_run_enabled": False}, headers=h))
         for name, role in (("Ada Vance", "vcio"), ("Bob Reyes", "account_manager")):
             staff = {"name": name, "roles": [role], "weekly_capacity_hours": "40"}
             ok(await http.post(f"{urls['scheduler']}/v1/staff", json=staff, headers=h), 201)

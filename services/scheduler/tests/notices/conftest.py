@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # mail_helpers (import-mode=importlib adds no path)
+sys.path.insert(0, str(Path(__file__).parent))  # notice_helpers (import-mode=importlib adds no path)
 
 from scheduler_helpers import Scheduler, create_billing_stream
 

@@ -4,7 +4,7 @@ per staff member and ISO week, nothing for someone with nothing due (or without 
 import datetime as dt
 import re
 
-from mail_helpers import assign, by_due, mail_items, parts, settings, staff
+from notice_helpers import assign, by_due, mail_items, parts, settings, staff
 from scheduler_helpers import OTHER, Scheduler, activity
 
 from scheduler.main import DIGEST_SWEEP

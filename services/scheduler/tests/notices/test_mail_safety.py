@@ -5,7 +5,7 @@ sweep goes on with the others."""
 import datetime as dt
 
 import sqlalchemy as sa
-from mail_helpers import assign, by_due, mail_items, settings, staff
+from notice_helpers import assign, by_due, mail_items, settings, staff
 from scheduler_helpers import OTHER, TENANT, Scheduler, activity, auth_headers
 from structlog.testing import capture_logs
 

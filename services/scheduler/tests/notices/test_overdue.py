@@ -3,7 +3,7 @@ once per activity however often the sweep runs or the notice is written again.""
 
 import datetime as dt
 
-from mail_helpers import assign, by_due, mail_items, parts, settings, staff
+from notice_helpers import assign, by_due, mail_items, parts, settings, staff
 from scheduler_helpers import Scheduler, activity, auth_headers
 
 from scheduler.activities import repository as activities_repo
