@@ -52,22 +52,11 @@ def apps() -> dict[str, FastAPI]:
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """The whole platform as real processes on throwaway servers and free ports (what `make run` starts)."""
     from vcio_cli.dev import Platform
-    from vcio_shared.embedded import free_port
+    from vcio_shared.testing import platform_environ
 
     data_dir: Path = tmp_path_factory.mktemp("platform")
     data_dir.chmod(0o755)
-    environ = {k: v for k, v in __import__("os").environ.items() if not k.endswith("_DATABASE_URL") and k != "NATS_URL"}
-    environ.update({f"{s.upper()}_PORT": str(free_port()) for s in SERVICES})
-    environ.update(
-        {
-            "VCIO_JWT_SECRET": TEST_SECRET,
-            "VCIO_DATA_DIR": str(data_dir),
-            "VCIO_NATS_PORT": str(free_port()),
-            "VCIO_PG_PORT": str(free_port()),
-            "VCIO_SMTP_PORT": str(free_port()),
-            "CONSOLE_PORT": str(free_port()),
-        }
-    )
+    environ = platform_environ(data_dir)
     platform = Platform(data_dir=data_dir, environ=environ, quiet=True)
     platform.start(tenant="tenant-a")
     try:

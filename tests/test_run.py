@@ -22,7 +22,7 @@ from vcio_cli.dev import Platform, Restarts, dev_secret
 from vcio_shared.auth import SCOPES
 from vcio_shared.embedded import free_port
 from vcio_shared.settings import SERVICES, load_settings, uvicorn_proxy_args
-from vcio_shared.testing import TEST_SECRET, auth
+from vcio_shared.testing import TEST_SECRET, auth, platform_environ
 
 PACKAGE = {
     "name": "Kept",
@@ -331,9 +331,9 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """`vcio dev` as `make run` starts it, with nothing about proxies or public URLs configured."""
     data_dir = tmp_path_factory.mktemp("dev")
     data_dir.chmod(0o755)
-    ports = {f"{s.upper()}_PORT": str(free_port()) for s in (*SERVICES, "console")}
-    ports.update({"VCIO_NATS_PORT": str(free_port()), "VCIO_PG_PORT": str(free_port())})
-    env = _environ(data_dir, ports)
+    env = platform_environ(data_dir)
+    for name in ("VCIO_SECRETS_KEY", "VCIO_WEBHOOKS_ALLOW_PRIVATE"):  # what `vcio dev` sets itself
+        env.pop(name, None)
     for name in ("VCIO_TRUSTED_PROXIES", "VCIO_PUBLIC_BASE_URL", "SCHEDULER_PUBLIC_BASE_URL", "FORWARDED_ALLOW_IPS"):
         env.pop(name, None)
     env["PROPOSALS_PAGE_RATE_LIMIT"] = "3"  # per link and address (15 per address over all links)

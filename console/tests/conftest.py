@@ -18,7 +18,7 @@ from vcio_console.main import build_app
 from vcio_console.settings import ConsoleSettings, load_console_settings
 from vcio_shared.embedded import free_port, wait_for_port
 from vcio_shared.settings import SERVICES
-from vcio_shared.testing import TEST_SECRET
+from vcio_shared.testing import TEST_SECRET, platform_environ
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's, as services/proposals/tests/client_page/test_browser.py launches it
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-sync"]
@@ -28,22 +28,10 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--n
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The whole platform as real processes on free ports (as tests/conftest.py starts it)."""
     from vcio_cli.dev import Platform
-    from vcio_shared.embedded import free_port
 
     data_dir: Path = tmp_path_factory.mktemp("platform")
     data_dir.chmod(0o755)
-    environ = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL") and k != "NATS_URL"}
-    environ.update({f"{s.upper()}_PORT": str(free_port()) for s in SERVICES})
-    environ.update(
-        {
-            "VCIO_JWT_SECRET": TEST_SECRET,
-            "VCIO_DATA_DIR": str(data_dir),
-            "VCIO_NATS_PORT": str(free_port()),
-            "VCIO_PG_PORT": str(free_port()),
-            "VCIO_SMTP_PORT": str(free_port()),
-            "CONSOLE_PORT": str(free_port()),
-        }
-    )
+    environ = platform_environ(data_dir)
     platform = Platform(data_dir=data_dir, environ=environ, quiet=True)
     platform.start(tenant="console-dev")
     try:

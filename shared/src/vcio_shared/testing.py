@@ -22,10 +22,22 @@ import pytest
 from fastapi import FastAPI
 
 from vcio_shared.auth import SCOPES, issue_token
-from vcio_shared.embedded import NatsServer, Postgres
+from vcio_shared.embedded import NatsServer, Postgres, free_port
 from vcio_shared.migrations import upgrade
+from vcio_shared.settings import SERVICES
 
 TEST_SECRET = "test-secret-for-the-vcio-suite-only-0123456789"
+
+
+def platform_environ(data_dir: Path) -> dict[str, str]:
+    """The environment of a whole platform started by a test (`vcio_cli.dev.Platform(environ=...)`): this process's
+    own, less any server it names, with the test secret and every port free (services, console, nats-server,
+    PostgreSQL, the mail sink), so that platforms started side by side never race for one."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL") and k != "NATS_URL"}
+    ports = [f"{s.upper()}_PORT" for s in (*SERVICES, "console")] + ["VCIO_NATS_PORT", "VCIO_PG_PORT", "VCIO_SMTP_PORT"]
+    env.update({name: str(free_port()) for name in ports})
+    env.update({"VCIO_JWT_SECRET": TEST_SECRET, "VCIO_DATA_DIR": str(data_dir)})
+    return env
 
 
 class PgServer:
