@@ -6,9 +6,7 @@ the message on NATS."""
 import asyncio
 import collections
 import datetime as dt
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,12 +18,14 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from vcio_shared.embedded import free_port
 from vcio_shared.testing import auth, eventually
+
+# the integrations suite's receiver process and its handle (services/integrations/tests/integrations_helpers.py)
+sys.path.insert(0, str(Path(__file__).parents[1] / "services" / "integrations" / "tests"))
+from integrations_helpers import Receiver, receiver_process  # noqa: E402
 
 TENANT = "webhooks-msp"
 H = auth(TENANT)
-RECEIVER = Path(__file__).parents[1] / "services" / "integrations" / "tests" / "receiver.py"
 STREAMS = {"CATALOG": "catalog", "PROPOSALS": "proposals", "BILLING": "billing", "SCHEDULER": "scheduler"}
 # What the journey makes: one event of each type, and the mail it sends (the proposal, the signed copy to the
 # signer (no MSP copy: this tenant has no profile e-mail), the invoice, the receipt), each `mail.sent` once sent.
@@ -67,35 +67,10 @@ PACKAGE = {
 }
 
 
-class Receiver:
-    """The receiver process (services/integrations/tests/receiver.py) on a free port."""
-
-    def __init__(self, port: int) -> None:
-        self.base = f"http://127.0.0.1:{port}"
-        self.url = f"{self.base}/hook"
-
-    def control(self, **state: Any) -> None:
-        httpx.post(f"{self.base}/_control", json=state).raise_for_status()
-
-    def received(self) -> list[dict[str, Any]]:
-        return [r for r in httpx.get(f"{self.base}/_received").json() if r["path"] == "/hook"]
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, str(RECEIVER), str(port)])
-    try:
-        for _ in range(200):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/_received", timeout=0.2)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        yield Receiver(port)
-    finally:
-        process.kill()
-        process.wait()
+    with receiver_process() as handle:
+        yield handle
 
 
 async def _json(response: httpx.Response, status: int = 200) -> Any:

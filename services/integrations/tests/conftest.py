@@ -1,6 +1,4 @@
-import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,6 @@ from nats.js.errors import BadRequestError
 from integrations.main import build_app
 from integrations.streams import STREAMS
 from vcio_shared.clock import FixedClock
-from vcio_shared.embedded import free_port
 from vcio_shared.events import build, encode
 from vcio_shared.runtime import Runtime
 from vcio_shared.settings import Settings, load_settings
@@ -24,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import contextlib
 
-from integrations_helpers import RECEIVER, START, TEST_SECRETS_KEY, Publish, Receiver, Service  # noqa: E402
+from integrations_helpers import START, TEST_SECRETS_KEY, Publish, Receiver, Service, receiver_process  # noqa: E402
 
 
 @pytest.fixture
@@ -70,24 +67,6 @@ async def service(settings: Settings, clock: FixedClock, streams: None) -> Async
 @pytest.fixture
 async def client(service: Service) -> httpx.AsyncClient:
     return service.http
-
-
-@contextlib.contextmanager
-def receiver_process() -> Iterator[Receiver]:
-    """A receiver process on a free port, answering once it is up; killed on exit."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, str(RECEIVER), str(port)])
-    try:
-        for _ in range(200):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/_received", timeout=0.2)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        yield Receiver(port)
-    finally:
-        process.kill()
-        process.wait()
 
 
 @pytest.fixture

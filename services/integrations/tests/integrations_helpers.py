@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +16,7 @@ from typing import Any
 import httpx
 
 from vcio_shared.clock import FixedClock
+from vcio_shared.embedded import free_port
 from vcio_shared.runtime import Runtime
 from vcio_shared.testing import auth
 
@@ -51,3 +56,22 @@ class Receiver:
 
     def received(self) -> list[dict[str, Any]]:
         return httpx.get(f"{self.base}/_received").json()  # type: ignore[no-any-return]
+
+
+@contextlib.contextmanager
+def receiver_process() -> Iterator[Receiver]:
+    """A receiver process on a free port, answering once it is up; killed on exit (also for tests/, which put
+    this directory on sys.path to use it)."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, str(RECEIVER), str(port)])
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/_received", timeout=0.2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        yield Receiver(port)
+    finally:
+        process.kill()
+        process.wait()
