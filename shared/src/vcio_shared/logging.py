@@ -17,7 +17,8 @@ _traceparent: ContextVar[str | None] = ContextVar("traceparent", default=None)
 def configure(service: str, level: str = "INFO") -> None:
     """JSON lines on stdout; every line names the service and carries the trace id when there is one."""
     logging.basicConfig(format="%(message)s", stream=sys.stdout, level=getattr(logging, level.upper(), logging.INFO))
-    for noisy in ("uvicorn.access",):
+    # httpx logs every request at INFO: a line per webhook attempt or API call, which the services log better
+    for noisy in ("uvicorn.access", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
         processors=[

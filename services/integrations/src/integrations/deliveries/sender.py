@@ -10,7 +10,6 @@ import contextlib
 import datetime as dt
 import email.utils
 import functools
-import logging
 import random
 import time
 from collections import defaultdict
@@ -244,8 +243,6 @@ async def start_sender(runtime: Runtime) -> None:
     """on_startup: this replica's sending loop, stopped with the runtime's other tasks."""
     from integrations.deps import vault_of
 
-    # httpx logs every request at INFO: a line per attempt, which the delivery log already keeps
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     sender = Sender(runtime, vault_of(runtime))
     runtime.extras["sender"] = sender
     runtime.wake_on_commit(DELIVERIES_WRITTEN, sender.wake)  # a commit that made deliveries (other replicas poll)
