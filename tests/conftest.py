@@ -48,18 +48,29 @@ def apps() -> dict[str, FastAPI]:
     return {s: build(s) for s in SERVICES}
 
 
-@pytest.fixture(scope="session")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """The whole platform as real processes on throwaway servers and free ports (what `make run` starts)."""
+def _platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from vcio_cli.dev import Platform
     from vcio_shared.testing import platform_environ
 
     data_dir: Path = tmp_path_factory.mktemp("platform")
     data_dir.chmod(0o755)
-    environ = platform_environ(data_dir)
-    platform = Platform(data_dir=data_dir, environ=environ, quiet=True)
+    platform = Platform(data_dir=data_dir, environ=platform_environ(data_dir), quiet=True)
     platform.start(tenant="tenant-a")
     try:
         yield platform
     finally:
         platform.stop()
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The whole platform as real processes on throwaway servers and free ports (what `make run` starts), shared
+    by the tests of a worker: the fault tests leave it tens of thousands of events behind them."""
+    yield from _platform(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def fresh_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A platform of the module's own, for tests that time the whole path of an event (integrations, which reads
+    every stream, would first work through another module's backlog)."""
+    yield from _platform(tmp_path_factory)

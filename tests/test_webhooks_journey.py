@@ -105,7 +105,10 @@ async def on_nats(nats_url: str, since: dt.datetime, tenant: str) -> dict[str, t
     return found
 
 
-async def test_every_event_of_the_journey_arrives_once_signed_and_as_on_nats(platform: Any, receiver: Receiver) -> None:
+async def test_every_event_of_the_journey_arrives_once_signed_and_as_on_nats(
+    fresh_platform: Any, receiver: Receiver
+) -> None:
+    platform = fresh_platform
     catalog, proposals, billing = platform.url("catalog"), platform.url("proposals"), platform.url("billing")
     integrations = platform.url("integrations")
     start = dt.date.today().replace(day=1) + relativedelta(months=2)  # the whole plan lies ahead
