@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import subprocess
+import sys
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -100,3 +102,12 @@ def test_an_empty_sink_directory_lists_nothing(tmp_path: Path, monkeypatch: pyte
     result = CliRunner().invoke(mail_cli.app, ["list"])
     assert result.exit_code == 0
     assert f"no mail in {tmp_path / 'mail'} yet" in result.output
+
+
+def test_the_sink_starts_without_the_services_libraries() -> None:
+    """`vcio dev` restarts a dead sink and waits for it: it imports neither SQLAlchemy, FastAPI nor aiosmtplib
+    (a sink that took over 10 s to import them on a loaded machine was given up on, once)."""
+    heavy = "('sqlalchemy', 'fastapi', 'aiosmtplib')"
+    probe = f"import sys, vcio_shared.mail.sink; print(sorted(m for m in {heavy} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

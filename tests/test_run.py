@@ -233,8 +233,8 @@ def test_vcio_dev_restarts_a_killed_service_nats_server_and_postgres(tmp_path: P
             # The mail sink killed outright comes back on its port and keeps what arrives; `vcio mail` lists it.
             old = child_pid(dev.pid, "vcio_shared.mail.sink")
             os.kill(old, signal.SIGKILL)
-            until(lambda: child_pid(dev.pid, "vcio_shared.mail.sink") not in (0, old), 10, "a new mail sink")
-            until(lambda: _smtp_answers(int(ports["VCIO_SMTP_PORT"])), 10, "the sink answering again")
+            until(lambda: child_pid(dev.pid, "vcio_shared.mail.sink") not in (0, old), 30, "a new mail sink")
+            until(lambda: _smtp_answers(int(ports["VCIO_SMTP_PORT"])), 30, "the sink answering again")
             with smtplib.SMTP("127.0.0.1", int(ports["VCIO_SMTP_PORT"]), timeout=10) as smtp:
                 smtp.sendmail(
                     "vcio@localhost.localdomain",
