@@ -278,3 +278,27 @@ async def test_a_long_subject_arrives_at_the_server_on_one_line(
         await enqueue(session, tenant_id="t1", cause="c1", to=["ada@client.example"], subject=subject, text="x", now=T0)
     assert await sender_for(sessions, smtp.port, FixedClock(T0)).send_due() == Report(sent=1)
     assert [str(m["Subject"]) for m in smtp.messages] == [subject]
+
+
+async def test_a_wake_during_a_round_brings_the_next_round_at_once(
+    sessions: async_sessionmaker[AsyncSession], smtp: SmtpRecorder
+) -> None:
+    """Mail enqueued (and its wake) while a round is under way goes at once, not after the poll interval."""
+    sender = MailSender(sessions, SmtpSettings.from_url(f"smtp://127.0.0.1:{smtp.port}"), FROM, FixedClock(T0))
+    sender.poll_interval = 30.0
+    rounds: list[float] = []
+
+    async def round_that_sees_a_commit() -> Report:
+        rounds.append(asyncio.get_running_loop().time())
+        if len(rounds) == 1:
+            sender.wake()
+        await asyncio.sleep(0.01)
+        return Report()
+
+    sender.send_due = round_that_sees_a_commit  # type: ignore[method-assign]
+    sender.start()
+    try:
+        await asyncio.wait_for(eventually(lambda: len(rounds) >= 2, timeout=5), 6)
+    finally:
+        await sender.stop()
+    assert rounds[1] - rounds[0] < 1.0

@@ -262,3 +262,30 @@ async def test_waiting_for_nats_yields_when_the_client_says_down_before_its_call
     asyncio.get_running_loop().call_soon(ran.append, True)
     assert await bus.wait_connected(5) is False
     assert ran == [True]  # the loop ran other work meanwhile
+
+
+async def test_a_wake_during_a_round_brings_the_next_round_at_once(relay: OutboxRelay) -> None:
+    """A commit that wakes the relay while it is publishing (its rows not in that round's read) must not wait for
+    the poll: clearing the wake after the round lost it, and the rows waited the whole poll interval."""
+    relay.poll_interval = 30.0
+    rounds: list[float] = []
+
+    async def round_that_sees_a_commit() -> int:
+        rounds.append(asyncio.get_running_loop().time())
+        if len(rounds) == 1:
+            relay.wake()  # a commit lands while this round is under way
+        await asyncio.sleep(0.01)
+        return 0
+
+    relay.relay_once = round_that_sees_a_commit  # type: ignore[method-assign]
+    relay.start()
+    try:
+        await asyncio.wait_for(_rounds(rounds, 2), 5)
+    finally:
+        await relay.stop()
+    assert rounds[1] - rounds[0] < 1.0
+
+
+async def _rounds(rounds: list[float], n: int) -> None:
+    while len(rounds) < n:
+        await asyncio.sleep(0.01)

@@ -114,6 +114,7 @@ class OutboxRelay:
     async def _run(self) -> None:
         delay = 0.2
         while not self._stopping:
+            self._wake.clear()  # before the work: a commit's wake that comes during it brings another round at once
             try:
                 if not await self.bus.wait_connected(5):
                     continue
@@ -134,7 +135,6 @@ class OutboxRelay:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 continue
-            self._wake.clear()
             await wait_event(self._wake, self.poll_interval)
 
     @contextlib.asynccontextmanager

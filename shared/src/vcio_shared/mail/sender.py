@@ -98,6 +98,7 @@ class MailSender:
 
     async def _run(self) -> None:
         while True:
+            self._wake.clear()  # before the round: a commit's wake that comes during it brings another at once
             try:
                 report = await self.send_due()
                 if report.rows >= self.batch_size:
@@ -106,7 +107,6 @@ class MailSender:
                 raise
             except Exception as exc:
                 log.warning("mail sender round failed", error=describe(exc))
-            self._wake.clear()
             await wait_event(self._wake, self.poll_interval)
 
     async def _claim(self) -> list[Any]:
