@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from vcio_shared.mail.message import Attachment, HeaderInjection, Mail, SenderProfile, build, message_id
-    from vcio_shared.mail.outbox import MAIL, MAIL_WRITTEN, MailOut, enqueue, list_mail
+    from vcio_shared.mail.outbox import (
+        MAIL,
+        MAIL_WRITTEN,
+        MailOut,
+        count_mail,
+        enqueue,
+        has_mail,
+        list_mail,
+        skip_refused,
+    )
     from vcio_shared.mail.sender import MailSender, Report
     from vcio_shared.mail.smtp import SmtpSettings
     from vcio_shared.mail.table import add_mail_table, mail_table_downgrade, mail_table_upgrade
@@ -27,6 +36,9 @@ _WHERE = {
     "MailOut": "outbox",
     "enqueue": "outbox",
     "list_mail": "outbox",
+    "has_mail": "outbox",
+    "count_mail": "outbox",
+    "skip_refused": "outbox",
     "MailSender": "sender",
     "Report": "sender",
     "SmtpSettings": "smtp",
@@ -55,9 +67,12 @@ __all__ = [
     "SmtpSettings",
     "add_mail_table",
     "build",
+    "count_mail",
     "enqueue",
+    "has_mail",
     "list_mail",
     "mail_table_downgrade",
     "mail_table_upgrade",
     "message_id",
+    "skip_refused",
 ]

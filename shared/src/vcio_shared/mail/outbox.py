@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+import structlog
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +33,7 @@ from vcio_shared.mail.table import STATUSES, add_mail_table
 from vcio_shared.schemas import ResponseModel
 
 MAIL = add_mail_table(sa.MetaData())
+log = structlog.get_logger("vcio.mail")
 MAIL_WRITTEN = "mail_written"  # set in `session.info` when the transaction enqueued mail (to wake the sender)
 
 
@@ -115,6 +117,28 @@ async def enqueue(  # noqa: PLR0913 - a message has this many parts
     if new_id is not None:
         session.info[MAIL_WRITTEN] = True
     return new_id
+
+
+async def has_mail(session: AsyncSession, tenant_id: str, cause: str) -> bool:
+    """Whether this tenant has a message for `cause` already (to skip rendering a PDF for nothing)."""
+    query = sa.select(sa.literal(1)).where(MAIL.c.tenant_id == tenant_id, MAIL.c.cause == cause)
+    return (await session.scalar(query)) is not None
+
+
+async def count_mail(session: AsyncSession, tenant_id: str, cause_prefix: str) -> int:
+    """How many of this tenant's messages have a cause starting with `cause_prefix` (sends of one thing)."""
+    query = sa.select(sa.func.count()).where(MAIL.c.tenant_id == tenant_id, MAIL.c.cause.startswith(cause_prefix))
+    return int(await session.scalar(query) or 0)
+
+
+async def skip_refused(what: str, message: Awaitable[uuid.UUID | None]) -> uuid.UUID | None:
+    """Write a message that follows a change (a sweep, an event, a payment): a header value the mail path refuses
+    (CR/LF in a name or an address) skips this message only, logged, and never undoes or dead-letters the change."""
+    try:
+        return await message
+    except HeaderInjection as exc:
+        log.warning("mail skipped: a header value is refused", mail=what, field=exc.field, problem=exc.problem)
+        return None
 
 
 def mail_of(row: Any) -> Mail:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -21,6 +20,7 @@ from vcio_shared.auth import Principal
 from vcio_shared.dates import term_end
 from vcio_shared.errors import Conflict
 from vcio_shared.ids import uuid7
+from vcio_shared.mail import skip_refused
 
 SWEEP = "renewal-sweep"  # the actor the sweep records
 
@@ -144,9 +144,7 @@ async def _send_notices(session: AsyncSession, now: dt.datetime) -> int:
     ]
     await events.emit_many(session, notices)
     for r in due:  # and mailed to the account manager (billing.mail.messages.renewal_notice_mail says who)
-        await messages.side_effect(
-            "renewal notice", functools.partial(messages.renewal_notice_mail, session, r["tenant_id"], r, now=now)
-        )
+        await skip_refused("renewal notice", messages.renewal_notice_mail(session, r["tenant_id"], r, now=now))
     return len(due)
 
 

@@ -18,6 +18,7 @@ from vcio_shared import audit, events, money
 from vcio_shared.auth import Principal
 from vcio_shared.errors import Conflict, Unprocessable, found
 from vcio_shared.ids import uuid7
+from vcio_shared.mail import count_mail, skip_refused
 from vcio_shared.schemas import PageParams, page_of
 
 SERVICE = "billing"
@@ -102,11 +103,9 @@ async def approve(
     issued = await issue_one(session, row, today, now)
     await audit.record(session, principal, "invoice.issued", "invoice", invoice_id, {"number": issued["number"]})
     # mailed in this transaction; the invoice.issued consumer finds the cause taken and writes nothing
-    await messages.side_effect(
+    await skip_refused(
         "invoice",
-        lambda: messages.invoice_mail(
-            session, principal.tenant_id, invoice_id, cause=issued_cause(invoice_id), now=now
-        ),
+        messages.invoice_mail(session, principal.tenant_id, invoice_id, cause=issued_cause(invoice_id), now=now),
     )
     return issued
 
@@ -125,7 +124,7 @@ async def send_again(
     row = await _locked(session, tenant, invoice_id)
     if row["status"] in ("draft", "void"):
         raise Conflict(f"a {row['status']} invoice is not sent; this one is {row['status']}")
-    count = await messages.count_causes(session, tenant, f"invoice.sent:{invoice_id}:")
+    count = await count_mail(session, tenant, f"invoice.sent:{invoice_id}:")
     cause = f"invoice.sent:{invoice_id}:{count + 1}"
     mail_id = await messages.invoice_mail(session, tenant, invoice_id, cause=cause, now=now)
     if mail_id is None:
@@ -191,7 +190,7 @@ async def record_payment(
         "paid_at": paid_at,
         "reference": reference,
     }
-    await messages.side_effect("receipt", lambda: messages.receipt_mail(session, tenant, out, payment, now=now))
+    await skip_refused("receipt", messages.receipt_mail(session, tenant, out, payment, now=now))
     return out
 
 
@@ -314,9 +313,7 @@ async def credit(
     await repo.update(session, tenant, invoice["id"], values)
     out = credit_note_out(note)
     await events.emit(session, SERVICE, "vcio.billing.credit_note.issued", tenant, out, subject=out["id"])
-    await messages.side_effect(
-        "credit note", lambda: messages.credit_note_mail(session, tenant, out, invoice["number"], now=now)
-    )
+    await skip_refused("credit note", messages.credit_note_mail(session, tenant, out, invoice["number"], now=now))
     await audit.record(
         session,
         actor,

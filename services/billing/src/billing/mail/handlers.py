@@ -19,6 +19,7 @@ from billing.mail import messages
 from vcio_shared.bus import PoisonEvent
 from vcio_shared.clock import SYSTEM_CLOCK, Clock
 from vcio_shared.events import CloudEvent
+from vcio_shared.mail import skip_refused
 
 log = structlog.get_logger("billing.mail")
 # An invoice issued longer ago than this when its event is handled is not mailed: the durable consumer starts at
@@ -45,7 +46,7 @@ async def handle_invoice_issued(session: AsyncSession, event: CloudEvent, clock:
         # the consumer is new to a stream that holds old invoices (an upgrade): do not mail them now
         log.info("old invoice not mailed", invoice=str(invoice_id), issued_at=row["issued_at"].isoformat())
         return
-    await messages.side_effect(
+    await skip_refused(
         "invoice",
-        lambda: messages.invoice_mail(session, event.tenantid, invoice_id, cause=issued_cause(invoice_id), now=now),
+        messages.invoice_mail(session, event.tenantid, invoice_id, cause=issued_cause(invoice_id), now=now),
     )

@@ -13,22 +13,20 @@ import datetime as dt
 import functools
 import multiprocessing
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 import structlog
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.agreements import repository as agreements_repo
-from billing.db import MAIL
 from billing.invoices import render
 from billing.tenants import repository as tenants_repo
-from vcio_shared.mail import Attachment, HeaderInjection, SenderProfile, enqueue
+from vcio_shared.mail import Attachment, SenderProfile, enqueue, has_mail
 
 log = structlog.get_logger("billing.mail")
 _env = Environment(loader=PackageLoader("billing", "templates"), autoescape=select_autoescape(["html"]))
@@ -63,28 +61,6 @@ async def _seller(session: AsyncSession, tenant_id: str) -> Seller:
     return await tenants_repo.get_msp_profile(session, tenant_id) or {"name": tenant_id}
 
 
-async def exists(session: AsyncSession, tenant_id: str, cause: str) -> bool:
-    """Whether this tenant has a message for `cause` already (checked before rendering a PDF for nothing)."""
-    query = sa.select(sa.literal(1)).where(MAIL.c.tenant_id == tenant_id, MAIL.c.cause == cause)
-    return (await session.scalar(query)) is not None
-
-
-async def count_causes(session: AsyncSession, tenant_id: str, prefix: str) -> int:
-    """How many of this tenant's messages have a cause starting with `prefix`."""
-    query = sa.select(sa.func.count()).where(MAIL.c.tenant_id == tenant_id, MAIL.c.cause.startswith(prefix))
-    return int(await session.scalar(query) or 0)
-
-
-async def side_effect(what: str, make: Callable[[], Awaitable[uuid.UUID | None]]) -> uuid.UUID | None:
-    """A message that follows a change (an issue, a payment, an event): a header that would be injected (CR/LF in
-    an address or a name) skips that message, logged, and never undoes or dead-letters the change itself."""
-    try:
-        return await make()
-    except HeaderInjection as exc:
-        log.warning("mail skipped: a header value is refused", mail=what, field=exc.field, problem=exc.problem)
-        return None
-
-
 @functools.cache
 def _pdf_pool() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
@@ -110,7 +86,7 @@ async def invoice_mail(
 ) -> uuid.UUID | None:
     """The invoice to its client: lines, delivered activities, total, due date, how to pay, the PDF attached.
     None when the cause was mailed already or the client has no e-mail address."""
-    if await exists(session, tenant_id, cause):
+    if await has_mail(session, tenant_id, cause):
         return None
     ctx = await render.context(session, tenant_id, invoice_id)
     invoice, client, seller = ctx["invoice"], ctx["client"], ctx["seller"]

@@ -8,7 +8,6 @@ long-overdue invoice at once); each step's cause (`invoice.reminder:<id>:<days>`
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing import db
 from billing.mail import messages
+from vcio_shared.mail import skip_refused
 
 _DUE = sa.text(
     """
@@ -55,11 +55,7 @@ async def send_reminders(session: AsyncSession, now: dt.datetime) -> dict[str, A
     """Enqueue each due reminder in the sweep's transaction; returns how many were written."""
     written = 0
     for row in await due(session, now):
-        mail_id = await messages.side_effect(
-            "reminder",
-            functools.partial(
-                messages.reminder_mail, session, row["tenant_id"], row["id"], row["days"], row["overdue"], now=now
-            ),
-        )
+        reminder = messages.reminder_mail(session, row["tenant_id"], row["id"], row["days"], row["overdue"], now=now)
+        mail_id = await skip_refused("reminder", reminder)
         written += mail_id is not None
     return {"reminders": written}

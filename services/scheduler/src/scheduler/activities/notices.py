@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.activities import repository as repo
 from scheduler.activities.schemas import hours_text
-from vcio_shared.mail import HeaderInjection, SenderProfile, enqueue
+from vcio_shared.mail import SenderProfile, enqueue, skip_refused
 
 log = structlog.get_logger("scheduler.mail")
 
@@ -76,15 +76,6 @@ def sender_of(tenant: Mapping[str, Any]) -> tuple[SenderProfile, str | None]:
     return SenderProfile(reply_to=reply_to), unsubscribe
 
 
-async def _skipping_refused(what: str, message: Awaitable[uuid.UUID | None]) -> uuid.UUID | None:
-    """Write one message; a header value the mail path refuses skips this message only, logged."""
-    try:
-        return await message
-    except HeaderInjection as exc:
-        log.warning("mail skipped: a header value is refused", mail=what, field=exc.field, problem=exc.problem)
-        return None
-
-
 def digest_week(now: dt.datetime, timezone: str) -> dt.date | None:
     """The Monday whose digest is due at `now` in the tenant's zone: Monday from 07:00 to midnight, else None."""
     local = now.astimezone(ZoneInfo(timezone))
@@ -116,7 +107,7 @@ async def digest_sweep(session: AsyncSession, now: dt.datetime) -> int:
             for a in by_staff[staff["id"]]
             if a["tenant_id"] == staff["tenant_id"] and monday <= a["due_date"] <= sunday
         ]
-        if items and await _skipping_refused(
+        if items and await skip_refused(
             f"digest:{staff['id']}:{week_label(monday)}", _digest(session, staff, monday, items, now)
         ):
             written += 1
@@ -174,7 +165,7 @@ async def overdue_notices(session: AsyncSession, activities: Sequence[Mapping[st
         tenant = of_tenant[0]
         assignee_name = names.get(a["assignee_id"]) if a["assignee_id"] else None
         shown = {**a, "client_name": clients.get(a["agreement_id"], "")}
-        if await _skipping_refused(f"overdue:{a['id']}", _overdue(session, shown, to, cc, tenant, assignee_name, now)):
+        if await skip_refused(f"overdue:{a['id']}", _overdue(session, shown, to, cc, tenant, assignee_name, now)):
             written += 1
     return written
 
