@@ -71,6 +71,10 @@ async def test_cr_lf_in_a_staff_address_or_the_reply_to_is_a_422(mailing: Schedu
     assert (await svc.client.get("/v1/staff", headers=auth_headers())).json()["items"] == []
 
 
+# Only these: a background warning in the same window (a relay's slow ack on a loaded machine) is not this test's
+SKIPPED = "mail skipped: a header value is refused"
+
+
 async def test_an_address_the_mail_path_refuses_skips_that_mail_and_the_sweep_goes_on(
     mailing: Scheduler, smtp: SmtpRecorder
 ) -> None:
@@ -98,14 +102,14 @@ async def test_an_address_the_mail_path_refuses_skips_that_mail_and_the_sweep_go
     svc.clock.set(MONDAY_0800)
     with capture_logs() as logs:
         assert await svc.runtime.run_sweep(DIGEST_SWEEP) == 1  # Bob's
-    assert [(e["event"], e["mail"], e["field"]) for e in logs if e["log_level"] == "warning"] == [
-        ("mail skipped: a header value is refused", f"digest:{mal}:2027-W01", "to[0]")
+    assert [(e["event"], e["mail"], e["field"]) for e in logs if e["event"] == SKIPPED] == [
+        (SKIPPED, f"digest:{mal}:2027-W01", "to[0]")
     ]
 
     svc.clock.set(dt.datetime(2027, 1, 6, 12, tzinfo=dt.UTC))  # both 4 January activities are overdue
     with capture_logs() as logs:
         assert await svc.runtime.run_sweep(OVERDUE_SWEEP) == 2
-    assert [(e["mail"], e["field"]) for e in logs if e["log_level"] == "warning"] == [
+    assert [(e["mail"], e["field"]) for e in logs if e["event"] == SKIPPED] == [
         (f"overdue:{acme['2027-01-04']}", "to[0]")
     ]
     assert len(await svc.outbox("vcio.scheduler.activity.overdue")) == 2  # both flagged and announced
