@@ -95,6 +95,38 @@ class Calls:
             raise ServiceUnavailable(service, f"{response.status_code} for GET {path}")
         return response
 
+    async def send(
+        self,
+        method: str,
+        service: str,
+        path: str,
+        body: Any = None,
+        *,
+        idempotency_key: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        """POST, PUT, PATCH or DELETE as the user: the answer's JSON (None for 204). A 404 is PageNotFound, a 401
+        SignInRequired; a 4xx the service explains (403, 409, 422, 429) is Refused with its detail, for the page to
+        show beside the form; anything else ServiceUnavailable."""
+        headers = dict(self.headers)
+        if idempotency_key:
+            headers["idempotency-key"] = idempotency_key
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        url = self.api.urls[service] + path
+        try:
+            response = await self.api.http.request(method, url, json=body, params=query, headers=headers)
+        except httpx.HTTPError as exc:
+            raise ServiceUnavailable(service, f"no answer ({type(exc).__name__})") from exc
+        if response.status_code == 404:
+            raise PageNotFound
+        if response.status_code == 401:
+            raise SignInRequired
+        if 400 <= response.status_code < 500:
+            raise Refused(response.status_code, _detail(response))
+        if response.status_code not in (200, 201, 202, 204):
+            raise ServiceUnavailable(service, f"{response.status_code} for {method} {path}")
+        return None if response.status_code == 204 or not response.content else response.json()
+
     async def page(self, service: str, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """One page of a list: {"items", "next_cursor"}."""
         return await self.get(service, path, {"limit": MAX_PAGE, **(params or {})})  # type: ignore[no-any-return]

@@ -14,8 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vcio_console.api import Api, PageNotFound, Refused, ServiceUnavailable
-from vcio_console.pages import clients, dashboard
-from vcio_console.render import HERE, render
+from vcio_console.pages import navigation, page_modules
+from vcio_console.render import HERE, render, templates
 from vcio_console.settings import ConsoleSettings, load_console_settings
 from vcio_console.signin import (
     COOKIE,
@@ -129,8 +129,9 @@ def build_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBas
         return response
 
     _signin_routes(app, settings)
-    app.include_router(dashboard.router)
-    app.include_router(clients.router)
+    for module in page_modules():
+        app.include_router(module.router)
+    templates.env.globals["navigation"] = navigation()
 
     @app.get("/healthz", include_in_schema=False)
     @app.get("/readyz", include_in_schema=False)  # no database, no bus: up is ready (`vcio dev` polls this)

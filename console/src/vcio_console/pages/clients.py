@@ -16,6 +16,7 @@ from vcio_console.api import Calls, PageNotFound, as_uuid
 from vcio_console.render import Ctx, render
 
 router = APIRouter()
+NAV = (20, "Clients", "/clients", "clients")
 PAGE_SIZE = 50
 
 

@@ -15,6 +15,7 @@ from vcio_console.charts import movements_chart, twelve_months
 from vcio_console.render import Ctx, render
 
 router = APIRouter()
+NAV = (10, "Dashboard", "/", "dashboard")
 RENEWAL_WINDOW = dt.timedelta(days=90)
 
 
