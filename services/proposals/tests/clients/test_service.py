@@ -1,3 +1,5 @@
+import uuid
+
 import httpx
 
 from services.proposals.tests.support import await_published, create_client
@@ -138,3 +140,52 @@ async def test_clients_need_the_proposals_scopes(client: httpx.AsyncClient) -> N
 
 async def test_bad_client_id_in_path_is_422(client: httpx.AsyncClient) -> None:
     assert (await client.get("/v1/clients/not-a-uuid", headers=auth())).status_code == 422
+
+
+async def test_list_clients_searches_name_and_email_in_any_case(client: httpx.AsyncClient) -> None:
+    acme = await create_client(client, name="Acme Dental", email="office@acme-dental.example")
+    beta = await create_client(client, name="Beta Logistics", email="it@beta.example")
+    gamma = await create_client(client, name="Gamma 100% Care_Co", email="desk@gamma.example")
+    await create_client(client, "tenant-b", name="Acme Other Tenant", email="acme@b.example")
+
+    async def found(q: str, **params: str) -> list[str]:
+        r = await client.get("/v1/clients", params={"q": q, **params}, headers=auth())
+        assert r.status_code == 200, r.text
+        return [c["id"] for c in r.json()["items"]]
+
+    assert await found("ACME") == [acme["id"]]  # name, any case; tenant-b's Acme is not listed
+    assert await found("beta.EXAMPLE") == [beta["id"]]  # a piece of the e-mail
+    assert await found("e") == [acme["id"], beta["id"], gamma["id"]]
+    assert await found("100%") == [gamma["id"]] and await found("0%C") == []  # % and _ are literal
+    assert await found("e_c") == [gamma["id"]] and await found("e_d") == []
+    assert await found("  ") == [acme["id"], beta["id"], gamma["id"]]  # blank is no filter
+    assert await found("a", email="it@beta.example") == [beta["id"]]  # filters combine
+    first = (await client.get("/v1/clients", params={"q": "E", "limit": 2}, headers=auth())).json()
+    assert [c["id"] for c in first["items"]] == [acme["id"], beta["id"]]
+    assert await found("E", cursor=first["next_cursor"], limit="2") == [gamma["id"]]
+
+
+async def test_list_clients_search_refuses_nul_and_long_text(client: httpx.AsyncClient) -> None:
+    # NUL anywhere in a query is refused before routing (proposals.validation), a long q by the route
+    for q, loc in (("ac\x00me", ["query"]), ("x" * 201, ["query", "q"])):
+        r = await client.get("/v1/clients", params={"q": q}, headers=auth())
+        assert (r.status_code, r.headers["content-type"]) == (422, "application/problem+json"), q
+        assert r.json()["errors"][0]["loc"] == loc
+    assert (await client.get("/v1/clients", params={"q": "x" * 200}, headers=auth())).status_code == 200
+
+
+async def test_list_clients_reads_a_batch_by_id(client: httpx.AsyncClient) -> None:
+    made = [(await create_client(client, name=f"Client {i}", email=f"c{i}@x.example"))["id"] for i in range(4)]
+    theirs = (await create_client(client, "tenant-b"))["id"]
+    wanted = ",".join([made[3], made[0], theirs, "0190a0a0-0000-7000-8000-000000000000"])
+    r = await client.get("/v1/clients", params={"ids": wanted, "limit": 200}, headers=auth())
+    assert r.status_code == 200
+    # the tenant's own, in id order; another tenant's id and an unknown one are simply absent
+    assert [(c["id"], c["name"]) for c in r.json()["items"]] == [(made[0], "Client 0"), (made[3], "Client 3")]
+    assert r.json()["next_cursor"] is None
+    most = ",".join(str(uuid.UUID(int=i)) for i in range(200))
+    assert (await client.get("/v1/clients", params={"ids": most}, headers=auth())).json()["items"] == []
+    for bad in (most + "," + made[0], "not-a-uuid", f"{made[0]},x", ",", "a\x00b"):
+        r = await client.get("/v1/clients", params={"ids": bad}, headers=auth())
+        assert (r.status_code, r.headers["content-type"]) == (422, "application/problem+json"), bad
+        assert r.json()["errors"][0]["loc"] == (["query"] if "\x00" in bad else ["query", "ids"]), bad

@@ -127,3 +127,20 @@ async def test_delivery_report_refuses_bad_input_and_other_tenants(svc: Schedule
         assert (await svc.client.get(url, params=params, headers=H)).status_code == 422, params
     r = await svc.client.get(url, params={"from": "2027-01-01", "to": "2027-02-01"}, headers=auth_headers(OTHER))
     assert r.status_code == 404
+
+
+async def test_a_report_before_any_plan_is_a_404_that_says_so(svc: Scheduler) -> None:
+    """A client proposals knows but with no agreement activated here yet: 404 in every format, saying why."""
+    unplanned = "0190a0a0-0000-7000-8000-00000000beef"
+    for fmt in ("json", "html", "pdf"):
+        params = {"from": "2027-01-01", "to": "2027-04-01", "format": fmt}
+        r = await svc.client.get(f"/v1/reports/delivery/{unplanned}", params=params, headers=H)
+        assert (r.status_code, r.headers["content-type"]) == (404, "application/problem+json"), fmt
+        assert r.json()["detail"] == (
+            "no delivery plan for this client yet: the scheduler knows a client once an agreement is active"
+        )
+    data = await svc.activate()  # once planned, the same route answers
+    r = await svc.client.get(
+        f"/v1/reports/delivery/{data['client']['id']}", params={"from": "2027-01-01", "to": "2027-04-01"}, headers=H
+    )
+    assert r.status_code == 200

@@ -50,8 +50,8 @@ async def delivery_report(
     if (end - start).days > MAX_DAYS:
         raise Unprocessable.field(["query", "to"], "a report covers at most ten years")
     client = await repo.client(session, tenant_id, client_id)
-    if client is None:
-        raise NotFound("no such client")
+    if client is None:  # the scheduler knows a client by its agreements: none activated yet, or another tenant's
+        raise NotFound("no delivery plan for this client yet: the scheduler knows a client once an agreement is active")
     rows = await repo.activities_due(session, tenant_id, client_id, start, end)
     counts: dict[str, int] = defaultdict(int)
     planned_h: dict[str, Decimal] = defaultdict(Decimal)
