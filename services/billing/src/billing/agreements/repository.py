@@ -65,11 +65,23 @@ async def get(
 
 
 async def list_page(
-    session: AsyncSession, tenant_id: str, *, after: uuid.UUID | None, limit: int, **filters: uuid.UUID | str | None
+    session: AsyncSession,
+    tenant_id: str,
+    *,
+    after: uuid.UUID | None,
+    limit: int,
+    ends_after: dt.date | None = None,
+    ends_before: dt.date | None = None,
+    **filters: uuid.UUID | str | None,
 ) -> Sequence[RowMapping]:
     """A keyset page of the tenant's agreements; `filters` are columns (client_id, proposal_id, status), None
-    meaning any."""
-    return await db.rows(session, keyset_query(A, tenant_id, filters, after=after, limit=limit))
+    meaning any; `ends_after <= end_date < ends_before` when given (the current term's end: renewals due)."""
+    query = keyset_query(A, tenant_id, filters, after=after, limit=limit)
+    if ends_after is not None:
+        query = query.where(A.c.end_date >= ends_after)
+    if ends_before is not None:
+        query = query.where(A.c.end_date < ends_before)
+    return await db.rows(session, query)
 
 
 async def update(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, values: Mapping[str, Any]) -> None:

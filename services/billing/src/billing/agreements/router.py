@@ -16,6 +16,7 @@ from billing.agreements.schemas import (
     ChangeOut,
     ChangeRequest,
 )
+from billing.dates import Day
 from billing.deps import Listing, Once, Reading, Writing
 from vcio_shared.schemas import Page, page_of
 
@@ -28,8 +29,13 @@ async def list_agreements(
     client_id: uuid.UUID | None = None,
     proposal_id: uuid.UUID | None = None,
     status: Annotated[Literal["active", "cancelled", "expired"] | None, Query()] = None,
+    ends_after: Annotated[Day | None, Query(description="end_date on or after this day")] = None,
+    ends_before: Annotated[Day | None, Query(description="end_date before this day (not on it)")] = None,
 ) -> Page[AgreementOut]:
-    filters = {"client_id": client_id, "proposal_id": proposal_id, "status": status}
+    """The tenant's agreements; `ends_after` and `ends_before` bound the current term's end (`end_date`,
+    exclusive like every period) as a half-open range: the renewals due in a window."""
+    filters: dict[str, Any] = {"client_id": client_id, "proposal_id": proposal_id, "status": status}
+    filters.update(ends_after=ends_after, ends_before=ends_before)
     items = await service.list_agreements(
         ls.session, ls.principal.tenant_id, after=ls.page.after, limit=ls.page.limit, **filters
     )

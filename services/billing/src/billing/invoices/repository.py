@@ -224,3 +224,33 @@ WHERE i.tenant_id = $1 AND i.id = $2
 async def fetch_view(reader: Reader, tenant_id: str, invoice_id: uuid.UUID) -> asyncpg.Record | None:
     """One round trip on a bare connection (`db.reader_of`): the hot read of the API."""
     return await reader.fetchrow(_VIEW, tenant_id, invoice_id)
+
+
+# One client's invoices summed per currency (`GET /v1/clients/{id}/balance`): drafts and voids are not owed.
+_BALANCE = """
+SELECT currency,
+       COALESCE(SUM(total), 0) AS invoiced,
+       COALESCE(SUM(amount_paid), 0) AS paid,
+       COALESCE(SUM(amount_credited), 0) AS credited,
+       COALESCE(SUM(amount_refund_due), 0) AS refund_due,
+       COALESCE(SUM(GREATEST(total - amount_paid - amount_credited, 0)) FILTER (WHERE status = 'issued'), 0)
+         AS balance_due,
+       COALESCE(SUM(GREATEST(total - amount_paid - amount_credited, 0))
+                FILTER (WHERE status = 'issued' AND due_date < :as_of), 0) AS overdue,
+       COUNT(*) FILTER (WHERE status = 'issued' AND total - amount_paid - amount_credited > 0) AS open_invoices,
+       COUNT(*) FILTER (WHERE status = 'issued' AND total - amount_paid - amount_credited > 0
+                        AND due_date < :as_of) AS overdue_invoices,
+       COALESCE(SUM(GREATEST(total - amount_paid - amount_credited, 0)) FILTER (WHERE status = 'uncollectible'), 0)
+         AS uncollectible
+FROM invoices
+WHERE tenant_id = :t AND client_id = :c AND status IN ('issued', 'paid', 'uncollectible')
+GROUP BY currency ORDER BY currency
+"""
+
+
+async def client_balance(
+    session: AsyncSession, tenant_id: str, client_id: uuid.UUID, as_of: dt.date
+) -> Sequence[RowMapping]:
+    """Per currency: invoiced, paid, credited, refund due, balance due, overdue (due before `as_of`), in minor
+    units, and the open and overdue invoices' counts."""
+    return await db.rows(session, sa.text(_BALANCE).bindparams(t=tenant_id, c=client_id, as_of=as_of))

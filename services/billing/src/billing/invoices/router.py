@@ -11,9 +11,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.types import Scope
 
+from billing.dates import Day
 from billing.deps import Listing, Once, Reader, Reading, Writing
 from billing.invoices import render, service
 from billing.invoices.schemas import (
+    BalanceOut,
     CreditNoteCreate,
     CreditNoteOut,
     InvoiceDetailOut,
@@ -25,6 +27,7 @@ from vcio_shared.auth import bearer_principal
 from vcio_shared.db import reader_of
 from vcio_shared.errors import NotFound
 from vcio_shared.http import HotRead
+from vcio_shared.runtime import ClockDep
 from vcio_shared.schemas import Page
 
 router = APIRouter(tags=["invoices"])
@@ -135,3 +138,11 @@ async def list_credit_notes(
 @router.get("/v1/credit-notes/{credit_note_id}", response_model=CreditNoteOut)
 async def get_credit_note(credit_note_id: uuid.UUID, r: Reading) -> dict[str, Any]:
     return await service.get_credit_note(r.session, r.principal.tenant_id, credit_note_id)
+
+
+@router.get("/v1/clients/{client_id}/balance", response_model=BalanceOut)
+async def client_balance(
+    client_id: uuid.UUID, r: Reading, clock: ClockDep, as_of: Annotated[Day | None, Query()] = None
+) -> dict[str, Any]:
+    """What the client owes, per currency: invoiced, paid, credited, refund due, balance due, overdue."""
+    return await service.client_balance(r.session, r.principal.tenant_id, client_id, as_of, clock.now())

@@ -122,3 +122,25 @@ class InvoiceSendOut(ResponseModel):
     mail_id: uuid.UUID
     cause: str
     status: Literal["pending"]
+
+
+class BalanceItemOut(ExactResponse):
+    """One currency of a client's balance: sums over its issued, paid and uncollectible invoices (drafts and voids
+    are not owed). invoiced - paid - credited + refund_due = balance_due + uncollectible."""
+
+    currency: str
+    invoiced: str = Field(description="the invoices' totals, tax included")
+    paid: str
+    credited: str = Field(description="credit notes, tax included")
+    refund_due: str = Field(description="owed back to the client: credits beyond what was left unpaid")
+    balance_due: str = Field(description="what the issued invoices still ask for")
+    overdue: str = Field(description="the part of balance_due past its due date (due before as_of)")
+    uncollectible: str = Field(description="left unpaid on invoices marked uncollectible")
+    open_invoices: int
+    overdue_invoices: int
+
+
+class BalanceOut(ExactResponse):
+    client_id: uuid.UUID
+    as_of: dt.date = Field(description="overdue means due before this day (default: today in the client's zone)")
+    items: list[BalanceItemOut]

@@ -7,9 +7,11 @@ import uuid
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.agreements import repository as agreements_repo
 from billing.invoices import repository as repo
 from billing.invoices.views import credit_note_out, invoice_out, line_out
 from billing.mail import messages
@@ -361,3 +363,24 @@ async def list_credit_notes(session: AsyncSession, tenant_id: str, page: PagePar
     """A page of `{"items", "next_cursor"}`."""
     rows = await repo.list_credit_notes(session, tenant_id, after=page.after, limit=page.limit, **filters)
     return _page([credit_note_out(r) for r in rows], page)
+
+
+async def client_balance(
+    session: AsyncSession, tenant_id: str, client_id: uuid.UUID, as_of: dt.date | None, now: dt.datetime
+) -> dict[str, Any]:
+    """What a client owes per currency; a client billing does not know (never accepted a proposal) is a 404."""
+    client = found(await agreements_repo.get_client(session, tenant_id, client_id), "no such client")
+    day = as_of or now.astimezone(ZoneInfo(client["timezone"])).date()
+    items = []
+    for row in await repo.client_balance(session, tenant_id, client_id, day):
+        d = money.digits(row["currency"])
+        amounts = ("invoiced", "paid", "credited", "refund_due", "balance_due", "overdue", "uncollectible")
+        items.append(
+            {
+                "currency": row["currency"],
+                **{k: money.format_digits(int(row[k]), d) for k in amounts},
+                "open_invoices": int(row["open_invoices"]),
+                "overdue_invoices": int(row["overdue_invoices"]),
+            }
+        )
+    return {"client_id": str(client_id), "as_of": day.isoformat(), "items": items}

@@ -124,8 +124,16 @@ async def get_run(session: AsyncSession, tenant_id: str, run_id: uuid.UUID) -> R
     return await db.first(session, rows.one(R, tenant_id, run_id))
 
 
-async def list_runs(session: AsyncSession, tenant_id: str, after: uuid.UUID | None, limit: int) -> Sequence[RowMapping]:
-    return await db.rows(session, keyset_query(R, tenant_id, {}, after=after, limit=limit))
+async def list_runs(
+    session: AsyncSession, tenant_id: str, after: uuid.UUID | None, limit: int, *, newest_first: bool = False
+) -> Sequence[RowMapping]:
+    """A keyset page of the tenant's runs in id order (uuid7: the order they started), or newest first."""
+    if not newest_first:
+        return await db.rows(session, keyset_query(R, tenant_id, {}, after=after, limit=limit))
+    query = sa.select(R).where(R.c.tenant_id == tenant_id)
+    if after is not None:
+        query = query.where(R.c.id < after)
+    return await db.rows(session, query.order_by(R.c.id.desc()).limit(limit + 1))
 
 
 async def fail_stale_runs(session: AsyncSession, before: dt.datetime, now: dt.datetime) -> int:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from billing.deps import Listing, Once, Reading
@@ -48,8 +48,12 @@ async def create_run(body: RunCreate, w: Once, runtime: RuntimeDep) -> Any:
 
 
 @router.get("", response_model=Page[RunOut])
-async def list_runs(ls: Listing) -> dict[str, Any]:
-    items = await service.list_runs(ls.session, ls.principal.tenant_id, ls.page.after, ls.page.limit)
+async def list_runs(ls: Listing, order: Annotated[Literal["asc", "desc"], Query()] = "asc") -> dict[str, Any]:
+    """The tenant's runs in the order they started (`asc`), or newest first (`desc`: the last run is the first
+    item); the cursor follows the order asked for."""
+    items = await service.list_runs(
+        ls.session, ls.principal.tenant_id, ls.page.after, ls.page.limit, newest_first=order == "desc"
+    )
     return page_of(items, ls.page.limit, id_of=lambda x: x["id"]).model_dump()
 
 

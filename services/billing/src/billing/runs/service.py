@@ -239,8 +239,11 @@ async def get_run(session: AsyncSession, tenant_id: str, run_id: uuid.UUID) -> d
     return run_out(row)
 
 
-async def list_runs(session: AsyncSession, tenant_id: str, after: uuid.UUID | None, limit: int) -> list[dict[str, Any]]:
-    return [run_out(r) for r in await repo.list_runs(session, tenant_id, after, limit)]
+async def list_runs(
+    session: AsyncSession, tenant_id: str, after: uuid.UUID | None, limit: int, *, newest_first: bool = False
+) -> list[dict[str, Any]]:
+    rows = await repo.list_runs(session, tenant_id, after, limit, newest_first=newest_first)
+    return [run_out(r) for r in rows]
 
 
 def spawn(runtime: Any, coro: Any) -> asyncio.Task[Any]:
