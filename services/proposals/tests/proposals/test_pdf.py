@@ -10,6 +10,7 @@ from services.proposals.tests.support import (
     ENDS,
     PROFILE,
     SIGNER,
+    create_proposal,
     path_of,
     pdf_text,
     sent_proposal,
@@ -133,3 +134,26 @@ async def test_the_pdf_shows_renewal_terms_and_inclusive_dates(client: httpx.Asy
     assert "1 January 2028" not in text
     assert ENDS in text
     assert "Terms 1. Fees are due within 30 days. 2. Either party may end this agreement for cause." in text
+
+
+async def test_the_preview_is_the_client_page_without_forms_and_records_no_view(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    p = await sent_proposal(client, app, optional_items=[{"activity": "NIST cybersecurity review", "amount": "250.00"}])
+    r = await client.get(f"/v1/proposals/{p['id']}/preview", headers=auth())
+    assert (r.status_code, r.headers["content-type"]) == (200, "text/html; charset=utf-8")
+    assert r.headers["content-security-policy"].startswith("default-src 'none'; style-src 'unsafe-inline'")
+    html = r.text
+    assert "<h1>Proposal for Acme Dental</h1>" in html
+    assert '<span id="monthly-total">1,500.00</span> USD' in html
+    assert '<span id="contract-value">18,500.00</span> USD' in html
+    assert "☐ Optional: Add-on: NIST cybersecurity review" in html  # shown as on the page, but not a checkbox
+    assert "<form" not in html and "<script" not in html
+    got = (await client.get(f"/v1/proposals/{p['id']}", headers=auth())).json()
+    assert (got["status"], got["viewed_at"]) == ("sent", None)  # looking at the preview is not the client's view
+    draft = await create_proposal(client, p["client_id"], p["package"]["id"], start_date="2027-03-01")
+    html = (await client.get(f"/v1/proposals/{draft['id']}/preview", headers=auth())).text
+    assert "from 1 March 2027 to 29 February 2028" in html and "valid until" not in html  # a draft has no date yet
+    theirs = await client.get(f"/v1/proposals/{p['id']}/preview", headers=auth("tenant-b"))
+    assert theirs.status_code == 404
+    assert (await client.get(f"/v1/proposals/{p['id']}/preview", headers=auth(scopes="x"))).status_code == 403

@@ -7,11 +7,12 @@ from collections.abc import Awaitable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 
 from proposals.deps import MailerDep, Reader, Writer
 from proposals.proposals import document, flows, repository, service
 from proposals.proposals.pdf import pdf_response
+from proposals.proposals.render import render_page
 from proposals.proposals.schemas import (
     PipelineOut,
     ProposalCreate,
@@ -172,6 +173,25 @@ async def proposal_pdf(
     row = await service.get(session, principal.tenant_id, proposal_id)
     view = document.present(row, base_url=runtime.settings.public_base_url)
     return await pdf_response(session, request.app.state.pdf, view, f"proposal-{row.id}-v{row.version}.pdf")
+
+
+# The preview is a document to look at: its own style only, no script, no form, nothing fetched.
+PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+
+@router.get(
+    "/v1/proposals/{proposal_id}/preview",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}}},
+)
+async def proposal_preview(
+    proposal_id: uuid.UUID, principal: Reader, session: SessionDep, runtime: RuntimeDep
+) -> HTMLResponse:
+    """The client's page as the client reads it, in any state (a draft too), without its accept and decline
+    forms; it records no `viewed`, so staff may look as often as they like."""
+    row = await service.get(session, principal.tenant_id, proposal_id)
+    html = render_page(document.present(row, base_url=runtime.settings.public_base_url), mode="preview")
+    return HTMLResponse(html, headers={"content-security-policy": PREVIEW_CSP, "cache-control": "no-store"})
 
 
 @router.get("/v1/pipeline", tags=["pipeline"])
