@@ -153,3 +153,32 @@ async def test_a_balance_is_the_tenants_own(app, client) -> None:
     for bad in (f"/v1/clients/{cid}/balance?as_of=2027-13-01", "/v1/clients/nope/balance"):
         assert (await client.get(bad, headers=auth())).status_code == 422, bad
     assert (await client.get(f"/v1/clients/{cid}/balance", headers=auth(scopes="billing:write"))).status_code == 403
+
+
+async def test_invoices_by_period_newest_first(app, client) -> None:
+    await accept(app, accepted(start="2027-01-15", monthly="3100.00"))  # January prorated: 17 of 31 days
+    await run(client, "2027-01-15")
+    await run(client, "2027-03-01")  # February and March, caught up
+
+    async def listed(**params: str | int) -> dict:
+        r = await client.get("/v1/invoices", params=params, headers=auth())
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    everything = (await listed())["items"]
+    assert [(i["period_start"], i["total"]) for i in everything] == [
+        ("2027-01-15", "1700.00"),
+        ("2027-02-01", "3100.00"),
+        ("2027-03-01", "3100.00"),
+    ]
+    newest = await listed(order="desc", limit=2)
+    assert [i["period_start"] for i in newest["items"]] == ["2027-03-01", "2027-02-01"]
+    older = await listed(order="desc", limit=2, cursor=newest["next_cursor"])
+    assert [i["period_start"] for i in older["items"]] == ["2027-01-15"] and older["next_cursor"] is None
+    february = await listed(period_start_from="2027-02-01", period_start_before="2027-03-01")
+    assert [i["period_start"] for i in february["items"]] == ["2027-02-01"]
+    january = await listed(period_start_from="2027-01-01", period_start_before="2027-02-01", status="issued")
+    assert [i["total"] for i in january["items"]] == ["1700.00"]
+    assert (await listed(period_start_from="2027-03-02"))["items"] == []
+    for bad in ({"period_start_from": "2027-02-29"}, {"order": "up"}, {"period_start_before": "3000-01-01"}):
+        assert (await client.get("/v1/invoices", params=bad, headers=auth())).status_code == 422, bad

@@ -10,22 +10,18 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from vcio_console.api import Calls
+from vcio_console.api import MAX_PAGE, Calls
 from vcio_console.charts import movements_chart, twelve_months
 from vcio_console.render import Ctx, render
 
 router = APIRouter()
 NAV = (10, "Dashboard", "/", "dashboard")
-RENEWAL_WINDOW = dt.timedelta(days=90)
+RENEWAL_WINDOW = dt.timedelta(days=91)  # ends on or after today, before this: 90 days on at the latest
 
 
-def renewals_due(agreements: list[dict[str, Any]], today: dt.date) -> list[dict[str, Any]]:
-    """Active agreements whose term ends within 90 days, soonest first.
-
-    API gap: billing has no `ends_before` filter on GET /v1/agreements, so this reads every active agreement."""
-    last = today + RENEWAL_WINDOW
-    due = [a for a in agreements if today <= dt.date.fromisoformat(a["end_date"]) <= last]
-    return sorted(due, key=lambda a: (a["end_date"], a["id"]))
+def renewals_due(agreements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The active agreements billing found ending in the window, soonest first."""
+    return sorted(agreements, key=lambda a: (a["end_date"], a["id"]))
 
 
 def by_consultant(
@@ -45,14 +41,25 @@ def by_consultant(
     return [(name, sorted(items, key=lambda a: (a["due_date"], a["name"]))) for name, items in named]
 
 
+async def client_names(calls: Calls, ids: set[str]) -> dict[str, dict[str, Any]]:
+    """The clients named on the page, read by id (at most 200 a call, the calls side by side)."""
+    wanted = sorted(ids)
+    chunks = [wanted[i : i + MAX_PAGE] for i in range(0, len(wanted), MAX_PAGE)]
+    pages = await asyncio.gather(
+        *(calls.get("proposals", "/v1/clients", {"ids": ",".join(c), "limit": MAX_PAGE}) for c in chunks)
+    )
+    return {c["id"]: c for page in pages for c in page["items"]}
+
+
 async def dashboard_data(calls: Calls, today: dt.date) -> dict[str, Any]:
-    """Everything the dashboard shows, read from billing and the scheduler at once."""
+    """Everything the dashboard shows, read from billing and the scheduler at once, then the clients it names."""
     months = twelve_months(today)
     monday = today - dt.timedelta(days=today.weekday())
-    mrr, movements, agreements, overdue, week, staff, runs, clients = await asyncio.gather(
+    window = {"status": "active", "ends_after": today.isoformat(), "ends_before": (today + RENEWAL_WINDOW).isoformat()}
+    mrr, movements, renewals, overdue, week, staff, runs = await asyncio.gather(
         calls.get("billing", "/v1/metrics/mrr", {"as_of": today.isoformat()}),
         calls.get("billing", "/v1/metrics/movements", {"from": f"{months[0]}-01", "to": today.isoformat()}),
-        calls.every("billing", "/v1/agreements", {"status": "active"}),
+        calls.every("billing", "/v1/agreements", window),
         calls.every("scheduler", "/v1/activities", {"overdue": "true"}),
         calls.every(
             "scheduler",
@@ -60,13 +67,11 @@ async def dashboard_data(calls: Calls, today: dt.date) -> dict[str, Any]:
             {"due_from": monday.isoformat(), "due_to": (monday + dt.timedelta(days=6)).isoformat()},
         ),
         calls.every("scheduler", "/v1/staff"),
-        # API gap: runs list oldest first with no ?order=, so the last run is on the last page.
-        calls.every("billing", "/v1/billing-runs"),
-        # API gap: no batch read of clients by id (nor client names on agreements and activities): one list
-        # of every client, read beside the rest, costs less than a GET per client named on the page.
-        calls.every("proposals", "/v1/clients"),
+        calls.get("billing", "/v1/billing-runs", {"order": "desc", "limit": 1}),
     )
-    renewals = renewals_due(agreements, today)
+    # API gap: agreements and activities carry no client name, so the clients they name are a second round trip
+    # (one batch read by id, not a GET per client).
+    clients = await client_names(calls, {x["client_id"] for x in [*renewals, *overdue, *week]})
     overdue = sorted(overdue, key=lambda a: (a["due_date"], a["name"]))
     currencies = sorted({row["currency"] for row in [*mrr["items"], *movements["items"]]})
     return {
@@ -75,11 +80,11 @@ async def dashboard_data(calls: Calls, today: dt.date) -> dict[str, Any]:
         "week": (monday, monday + dt.timedelta(days=6)),
         "mrr": mrr["items"],
         "charts": [movements_chart(movements["items"], c, months) for c in currencies],
-        "renewals": renewals,
+        "renewals": renewals_due(renewals),
         "overdue": overdue,
         "by_consultant": by_consultant(week, {s["id"]: s for s in staff}),
-        "last_run": runs[-1] if runs else None,
-        "clients": {c["id"]: c for c in clients},
+        "last_run": (runs["items"] or [None])[0],
+        "clients": clients,
     }
 
 

@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from vcio_shared.db import make_registry
 from vcio_shared.mail import add_mail_table
+from vcio_shared.pages import keyset_query
 
 registry = make_registry()
 metadata = registry.metadata
@@ -48,3 +49,25 @@ async def first(
 ) -> RowMapping | None:
     """The first row `statement` returns, as a mapping, or None."""
     return (await session.execute(statement, params)).mappings().first()
+
+
+def keyset_page(
+    table: sa.Table,
+    tenant_id: str,
+    filters: Mapping[str, Any],
+    *,
+    after: uuid.UUID | None,
+    limit: int,
+    newest_first: bool = False,
+) -> sa.Select[Any]:
+    """`vcio_shared.pages.keyset_query`, or the same page newest first (ids are uuid7: id order is the order rows
+    were made), the cursor then meaning "older than"."""
+    if not newest_first:
+        return keyset_query(table, tenant_id, filters, after=after, limit=limit)
+    query = sa.select(table).where(table.c.tenant_id == tenant_id)
+    for column, value in filters.items():
+        if value is not None:
+            query = query.where(table.c[column] == value)
+    if after is not None:
+        query = query.where(table.c.id < after)
+    return query.order_by(table.c.id.desc()).limit(limit + 1)

@@ -107,9 +107,19 @@ async def list_page(
     run_id: uuid.UUID | None,
     after: uuid.UUID | None,
     limit: int,
+    period_start_from: dt.date | None = None,
+    period_start_before: dt.date | None = None,
+    newest_first: bool = False,
 ) -> Sequence[RowMapping]:
+    """A keyset page of the tenant's invoices (made first, or newest first); `period_start_from <= period_start <
+    period_start_before` when given."""
     filters = {"agreement_id": agreement_id, "client_id": client_id, "status": status, "run_id": run_id}
-    return await db.rows(session, keyset_query(I, tenant_id, filters, after=after, limit=limit))
+    query = db.keyset_page(I, tenant_id, filters, after=after, limit=limit, newest_first=newest_first)
+    if period_start_from is not None:
+        query = query.where(I.c.period_start >= period_start_from)
+    if period_start_before is not None:
+        query = query.where(I.c.period_start < period_start_before)
+    return await db.rows(session, query)
 
 
 async def lines_for(

@@ -41,9 +41,15 @@ async def list_invoices(
     client_id: uuid.UUID | None = None,
     status: Annotated[Status | None, Query()] = None,
     run_id: uuid.UUID | None = None,
+    period_start_from: Annotated[Day | None, Query(description="period_start on or after this day")] = None,
+    period_start_before: Annotated[Day | None, Query(description="period_start before this day")] = None,
+    order: Annotated[Literal["asc", "desc"], Query(description="asc: as made; desc: newest first")] = "asc",
 ) -> dict[str, Any]:
-    filters = {"agreement_id": agreement_id, "client_id": client_id, "status": status, "run_id": run_id}
-    return await service.list_invoices(ls.session, ls.principal.tenant_id, ls.page, **filters)
+    filters: dict[str, Any] = {"agreement_id": agreement_id, "client_id": client_id, "status": status}
+    filters.update(run_id=run_id, period_start_from=period_start_from, period_start_before=period_start_before)
+    return await service.list_invoices(
+        ls.session, ls.principal.tenant_id, ls.page, newest_first=order == "desc", **filters
+    )
 
 
 @router.get("/v1/invoices/{invoice_id}", response_model=InvoiceDetailOut)

@@ -17,7 +17,6 @@ from billing import db
 from billing.runs.models import BillingRun
 from vcio_shared import rows
 from vcio_shared.db import driver_connection
-from vcio_shared.pages import keyset_query
 
 R: sa.Table = BillingRun.__table__  # type: ignore[attr-defined]
 
@@ -127,13 +126,8 @@ async def get_run(session: AsyncSession, tenant_id: str, run_id: uuid.UUID) -> R
 async def list_runs(
     session: AsyncSession, tenant_id: str, after: uuid.UUID | None, limit: int, *, newest_first: bool = False
 ) -> Sequence[RowMapping]:
-    """A keyset page of the tenant's runs in id order (uuid7: the order they started), or newest first."""
-    if not newest_first:
-        return await db.rows(session, keyset_query(R, tenant_id, {}, after=after, limit=limit))
-    query = sa.select(R).where(R.c.tenant_id == tenant_id)
-    if after is not None:
-        query = query.where(R.c.id < after)
-    return await db.rows(session, query.order_by(R.c.id.desc()).limit(limit + 1))
+    """A keyset page of the tenant's runs in the order they started (uuid7 ids), or newest first."""
+    return await db.rows(session, db.keyset_page(R, tenant_id, {}, after=after, limit=limit, newest_first=newest_first))
 
 
 async def fail_stale_runs(session: AsyncSession, before: dt.datetime, now: dt.datetime) -> int:
