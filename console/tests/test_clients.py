@@ -15,7 +15,9 @@ from vcio_shared.testing import auth
 ESCAPED = "Northwind &lt;b&gt;Dental&lt;/b&gt; &amp; Co"
 
 
-async def test_the_list_shows_every_client_and_finds_one_by_email(console: httpx.AsyncClient, practice: Any) -> None:
+async def test_the_list_shows_every_client_and_finds_them_by_name_or_email(
+    console: httpx.AsyncClient, practice: Any
+) -> None:
     http = signed_in(console, practice.tenant)
     page = (await http.get("/clients")).text
     northwind, contoso = practice.clients["northwind"]["id"], practice.clients["contoso"]["id"]
@@ -24,18 +26,28 @@ async def test_the_list_shows_every_client_and_finds_one_by_email(console: httpx
         f'<tr><td><a href="/clients/{northwind}">{ESCAPED}</a></td><td>office@northwind.example</td>'
         '<td class="hide-sm">UTC</td><td class="hide-sm">USD</td></tr>'
     ) in page
-    found = (await http.get("/clients", params={"email": "it@contoso.example"})).text
-    assert found.count('<tr><td><a href="/clients/') == 1 and f'href="/clients/{contoso}">Contoso GmbH<' in found
-    none = (await http.get("/clients", params={"email": "nobody@else.example"})).text
-    assert "No client has the e-mail address nobody@else.example." in none
+    for q in ("it@contoso.example", "contoso", "GMBH"):  # the e-mail, a piece of the name, any case
+        found = (await http.get("/clients", params={"q": q})).text
+        assert found.count('<tr><td><a href="/clients/') == 1 and f'href="/clients/{contoso}">Contoso GmbH<' in found
+        assert f'name="q" type="search" value="{q}"' in found
+    both = (await http.get("/clients", params={"q": ".EXAMPLE"})).text
+    assert both.count('<tr><td><a href="/clients/') == 2
+    dental = (await http.get("/clients", params={"q": "<b>dental"})).text  # the name as typed, markup and all
+    assert dental.count('<tr><td><a href="/clients/') == 1 and f'href="/clients/{northwind}">{ESCAPED}<' in dental
+    none = (await http.get("/clients", params={"q": "nobody"})).text
+    assert "<p>No client's name or e-mail holds “nobody”.</p>" in none
 
 
 async def test_an_htmx_search_answers_the_main_fragment_only(console: httpx.AsyncClient, practice: Any) -> None:
     headers = {"hx-request": "true", "hx-target": "main"}
-    r = await signed_in(console, practice.tenant).get(
-        "/clients", params={"email": "it@contoso.example"}, headers=headers
-    )
+    r = await signed_in(console, practice.tenant).get("/clients", params={"q": "contoso"}, headers=headers)
     assert r.status_code == 200 and "<html" not in r.text and "Contoso GmbH" in r.text
+
+
+async def test_a_search_too_long_or_holding_nul_is_refused_not_a_500(console: httpx.AsyncClient, practice: Any) -> None:
+    http = signed_in(console, practice.tenant)
+    assert (await http.get("/clients", params={"q": "x" * 201})).status_code == 422
+    assert (await http.get("/clients", params={"q": "a\x00b"})).status_code == 422
 
 
 async def test_client_page_contact_agreement_and_proposals(console: httpx.AsyncClient, practice: Any) -> None:

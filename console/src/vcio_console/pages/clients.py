@@ -1,4 +1,4 @@
-"""Clients: the list (by page, or found by e-mail), and one client's page with everything the practice holds."""
+"""Clients: the list (by page, or found by name or e-mail), and one client's page with everything the practice holds."""
 
 from __future__ import annotations
 
@@ -24,16 +24,14 @@ PAGE_SIZE = 50
 async def client_list(
     request: Request,
     ctx: Ctx,
-    email: Annotated[str, Query(max_length=254)] = "",
+    q: Annotated[str, Query(max_length=200)] = "",
     cursor: Annotated[str, Query(max_length=200)] = "",
 ) -> HTMLResponse:
-    # API gap: proposals' GET /v1/clients filters by exact e-mail only; a name search needs `?q=` there.
+    """Every client by page, or those whose name or e-mail holds `q` (any case: proposals' `?q=`)."""
     page = await ctx.calls.get(
-        "proposals",
-        "/v1/clients",
-        {"limit": PAGE_SIZE, "email": email.strip() or None, "cursor": cursor or None},
+        "proposals", "/v1/clients", {"limit": PAGE_SIZE, "q": q.strip() or None, "cursor": cursor or None}
     )
-    data = {"page": "clients", "clients": page["items"], "next_cursor": page["next_cursor"], "email": email}
+    data = {"page": "clients", "clients": page["items"], "next_cursor": page["next_cursor"], "q": q.strip()}
     return render(request, ctx, "clients.html", data)
 
 
