@@ -25,13 +25,20 @@ async def client_list(
     request: Request,
     ctx: Ctx,
     q: Annotated[str, Query(max_length=200)] = "",
+    email: Annotated[str, Query(max_length=254)] = "",
     cursor: Annotated[str, Query(max_length=200)] = "",
 ) -> HTMLResponse:
-    """Every client by page, or those whose name or e-mail holds `q` (any case: proposals' `?q=`)."""
-    page = await ctx.calls.get(
-        "proposals", "/v1/clients", {"limit": PAGE_SIZE, "q": q.strip() or None, "cursor": cursor or None}
-    )
-    data = {"page": "clients", "clients": page["items"], "next_cursor": page["next_cursor"], "q": q.strip()}
+    """Every client by page, or those whose name or e-mail holds `q` (any case: proposals' `?q=`); `email=` (a
+    link's exact address) still filters as proposals' `?email=` does."""
+    params = {"limit": PAGE_SIZE, "q": q.strip() or None, "email": email.strip() or None, "cursor": cursor or None}
+    page = await ctx.calls.get("proposals", "/v1/clients", params)
+    data = {
+        "page": "clients",
+        "clients": page["items"],
+        "next_cursor": page["next_cursor"],
+        "q": q.strip(),
+        "email": email,
+    }
     return render(request, ctx, "clients.html", data)
 
 
