@@ -27,6 +27,7 @@ if hasattr(catalog, "seed"):
     app.command("seed", help="Load the starter catalog for a tenant (three tiers; loading twice changes nothing).")(
         catalog.seed
     )
+app.command("demo")(__import__("vcio_cli.demo", fromlist=["demo"]).demo)
 console = Console(width=None if sys.stdout.isatty() else 200)  # piped output keeps ids whole
 
 
