@@ -258,3 +258,29 @@ async def test_another_tenants_package_is_404(console: httpx.AsyncClient, platfo
         assert pid not in (await other.get("/catalog")).text
     after = await api(platform, owner, "GET", f"/v1/packages/{pid}")
     assert (after["name"], after["status"]) == ("vCIO Core", "draft")
+
+
+async def test_no_cookie_no_catalog_page(console: httpx.AsyncClient) -> None:
+    for path in ("/catalog", "/catalog/new", "/catalog/cadence?activities-0-cadence=FREQ%3DYEARLY"):
+        r = await console.get(path)
+        assert (r.status_code, r.headers["location"]) == (303, "/signin"), path
+    assert (await console.post("/catalog/new", data={"name": "x"})).status_code == 401
+
+
+async def test_html_in_a_package_is_text_on_every_catalog_page(console: httpx.AsyncClient, platform: Any) -> None:
+    tenant = f"{TENANT}-escaped"
+    name = "Core <b>plus</b> & co"
+    activity = {**QBR, "name": "<script>QBR</script>", "deliverable": "<i>notes</i>"}
+    package = await api(
+        platform, tenant, "POST", "/v1/packages", {**API_BODY, "name": name, "activities": [activity]}, 201
+    )
+    await api(platform, tenant, "POST", f"/v1/packages/{package['id']}/publish")
+    await api(platform, tenant, "PATCH", f"/v1/packages/{package['id']}", {"monthly_price": "1600.00"})
+    http = signed_in(console, tenant)
+    escaped = "Core &lt;b&gt;plus&lt;/b&gt; &amp; co"
+    for path in ("/catalog", f"/catalog/{package['id']}", f"/catalog/{package['id']}/diff"):
+        page = (await http.get(path)).text
+        assert escaped in page and "<b>plus</b>" not in page, path
+        assert "<script>QBR" not in page and "<i>notes" not in page, path
+    editor = (await http.get(f"/catalog/{package['id']}")).text
+    assert 'value="&lt;script&gt;QBR&lt;/script&gt;"' in editor and 'value="&lt;i&gt;notes&lt;/i&gt;"' in editor
