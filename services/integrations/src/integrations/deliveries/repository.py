@@ -63,9 +63,21 @@ async def page(
     event_type: str | None,
     after: uuid.UUID | None,
     limit: int,
+    newest_first: bool = False,
 ) -> list[Any]:
+    """A keyset page of an endpoint's deliveries in the order they were made (uuid7 ids), or newest first (the
+    cursor then meaning "older than")."""
     filters = {"endpoint_id": endpoint_id, "status": status, "event_type": event_type}
-    query = keyset_query(deliveries, tenant_id, filters, after=after, limit=limit)
+    if newest_first:
+        query = sa.select(deliveries).where(d.tenant_id == tenant_id)
+        for column, value in filters.items():
+            if value is not None:
+                query = query.where(deliveries.c[column] == value)
+        if after is not None:
+            query = query.where(d.id < after)
+        query = query.order_by(d.id.desc()).limit(limit + 1)
+    else:
+        query = keyset_query(deliveries, tenant_id, filters, after=after, limit=limit)
     return list((await session.execute(query)).mappings().all())
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
@@ -30,8 +30,11 @@ async def list_deliveries(
     page: PageDep,
     status: Status | None = None,
     event_type: EventType = None,
+    order: Annotated[Literal["asc", "desc"], Query(description="asc: as made; desc: newest first")] = "asc",
 ) -> Page[DeliveryOut]:
-    return await service.list_deliveries(session, principal.tenant_id, endpoint_id, status, event_type, page)
+    return await service.list_deliveries(
+        session, principal.tenant_id, endpoint_id, status, event_type, page, newest_first=order == "desc"
+    )
 
 
 @router.get("/v1/webhook-deliveries/{delivery_id}")

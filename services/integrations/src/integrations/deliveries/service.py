@@ -142,9 +142,10 @@ async def list_deliveries(
     status: str | None,
     event_type: str | None,
     page: PageParams,
+    newest_first: bool = False,
 ) -> Page[DeliveryOut]:
     await endpoints.found(session, tenant_id, endpoint_id)
-    rows = await repo.page(session, tenant_id, endpoint_id, status, event_type, page.after, page.limit)
+    rows = await repo.page(session, tenant_id, endpoint_id, status, event_type, page.after, page.limit, newest_first)
     return page_of([DeliveryOut.model_validate(r) for r in rows], page.limit)
 
 
