@@ -81,7 +81,8 @@ STAFF = (
 )
 OUTCOMES = ("Delivered as planned", "Delivered; actions agreed with the client", "Delivered; follow-up booked")
 WAIT = 60.0  # seconds for an event to travel (an agreement from an acceptance, a plan from an agreement)
-CONCURRENCY = 8  # clients set up at once
+CONCURRENCY = 8  # requests in flight at once
+PDF_CONCURRENCY = 2  # of them, sends and acceptances: each renders a PDF, and proposals renders two at a time
 
 
 class DemoError(Exception):
@@ -183,6 +184,8 @@ class Demo:
         self.agreements: dict[int, dict[str, Any]] = {}  # client index → agreement
         self.day = dt.datetime.now(dt.UTC).date()
         self.first_made = False  # whether this run made the first client (`anchor` does)
+        self.gate = asyncio.Semaphore(CONCURRENCY)
+        self.pdf_gate = asyncio.Semaphore(PDF_CONCURRENCY)
 
     # ---------------------------------------------------------------- HTTP
 
@@ -198,13 +201,15 @@ class Demo:
         key: str | None = None,
         json: Any = None,
         params: dict[str, Any] | None = None,
+        pdf: bool = False,
     ) -> httpx.Response:
         """One request; a 429 (the client page's rate limit) or a 503 (busy, e.g. rendering PDFs) waits as told
         and tries again, for up to WAIT seconds."""
         headers = {"Idempotency-Key": key} if key else {}
         deadline = time.monotonic() + WAIT
         while True:
-            r = await self.http.request(method, url, json=json, params=params, headers=headers)
+            async with self.pdf_gate if pdf else self.gate:
+                r = await self.http.request(method, url, json=json, params=params, headers=headers)
             if r.status_code not in (429, 503) or time.monotonic() > deadline:
                 break
             await asyncio.sleep(min(float(r.headers.get("Retry-After", "0.5")), 5.0))
@@ -216,9 +221,9 @@ class Demo:
             raise DemoError(f"{method} {url}: {r.status_code} {detail}")
         return r
 
-    async def create(self, url: str, body: Any, key: str) -> tuple[dict[str, Any], bool]:
+    async def create(self, url: str, body: Any, key: str, pdf: bool = False) -> tuple[dict[str, Any], bool]:
         """A keyed creating POST: its answer, and whether this call made it (not a replay)."""
-        r = await self.call("POST", url, json=body, key=key)
+        r = await self.call("POST", url, json=body, key=key, pdf=pdf)
         return r.json(), r.headers.get("Idempotency-Replayed") != "true"
 
     async def every(self, url: str, **params: Any) -> list[dict[str, Any]]:
@@ -311,32 +316,29 @@ class Demo:
     def client_body(self, c: ClientDesign) -> dict[str, Any]:
         return {"name": c.name, "email": c.email, "timezone": c.timezone, "currency": c.currency}
 
-    async def client(self, c: ClientDesign, task: Any, gate: asyncio.Semaphore) -> None:
+    async def client(self, c: ClientDesign, task: Any) -> None:
         """A client, its proposal taken to its state, and for an accepted one the agreement and the delivered work."""
-        async with gate:
-            proposals = base_url("proposals")
-            client, made = await self.create(
-                f"{proposals}/v1/clients", self.client_body(c), self.key("client", c.index)
-            )
-            self.tally.add("clients", made or (c.index == 0 and self.first_made))
-            package = self.packages[(c.currency, c.tier)]
-            if c.state == "accepted":
-                start = agreement_start(self.day, c.months_ago)
-            else:
-                start = self.day.replace(day=1) + relativedelta(months=1)
-            body = {"client_id": client["id"], "package_id": package["id"], "start_date": start.isoformat()}
-            proposal, made = await self.create(f"{proposals}/v1/proposals", body, self.key("proposal", c.index))
-            self.tally.add(f"proposals {c.state}", made)
-            moved = c.state != "draft" and await self.take_to_state(c, proposal)
-            if c.state == "accepted":
-                await self.deliver(c, proposal, moved)
-            self.progress.advance(task)
+        proposals = base_url("proposals")
+        client, made = await self.create(f"{proposals}/v1/clients", self.client_body(c), self.key("client", c.index))
+        self.tally.add("clients", made or (c.index == 0 and self.first_made))
+        package = self.packages[(c.currency, c.tier)]
+        if c.state == "accepted":
+            start = agreement_start(self.day, c.months_ago)
+        else:
+            start = self.day.replace(day=1) + relativedelta(months=1)
+        body = {"client_id": client["id"], "package_id": package["id"], "start_date": start.isoformat()}
+        proposal, made = await self.create(f"{proposals}/v1/proposals", body, self.key("proposal", c.index))
+        self.tally.add(f"proposals {c.state}", made)
+        moved = c.state != "draft" and await self.take_to_state(c, proposal)
+        if c.state == "accepted":
+            await self.deliver(c, proposal, moved)
+        self.progress.advance(task)
 
     async def take_to_state(self, c: ClientDesign, proposal: dict[str, Any]) -> bool:
         """Send it, then on the client's page (no login, as the client would): open, accept or decline. Whether
         this call took it to its state (False when it was there already)."""
         url = f"{base_url('proposals')}/v1/proposals/{proposal['id']}"
-        sent, sent_now = await self.create(f"{url}/send", None, self.key("send", c.index))  # a replay on a rerun
+        sent, sent_now = await self.create(f"{url}/send", None, self.key("send", c.index), pdf=True)  # a rerun: replay
         status = (await self.call("GET", url)).json()["status"]
         if c.state == "sent" or status not in ("sent", "viewed"):
             return sent_now
@@ -348,7 +350,8 @@ class Demo:
         elif c.state == "declined":
             await self.call("POST", f"{page}/decline", json={"reason": "We are staying with our current provider."})
         else:
-            await self.call("POST", f"{page}/accept", json={"signer_name": c.signer, "signer_email": c.signer_email})
+            signer = {"signer_name": c.signer, "signer_email": c.signer_email}
+            await self.call("POST", f"{page}/accept", json=signer, pdf=True)
         return True
 
     async def deliver(self, c: ClientDesign, proposal: dict[str, Any], accepted_now: bool) -> None:
@@ -404,30 +407,35 @@ class Demo:
     async def collect(self) -> None:
         """Each agreement's invoices paid, but for its latest `left_unpaid`."""
         task = self.progress.add_task("payments", total=len(self.agreements))
-        gate = asyncio.Semaphore(CONCURRENCY)
-        await asyncio.gather(*(self.collect_from(c, task, gate) for c in self.clients if c.index in self.agreements))
+        await asyncio.gather(*(self.collect_from(c, task) for c in self.clients if c.index in self.agreements))
 
-    async def collect_from(self, c: ClientDesign, task: Any, gate: asyncio.Semaphore) -> None:
-        async with gate:
-            billing = base_url("billing")
-            invoices = await self.every(f"{billing}/v1/invoices", agreement_id=self.agreements[c.index]["id"])
-            invoices.sort(key=lambda i: i["period_start"])
-            self.tally.add("invoices", False, len(invoices))  # made by the runs, counted there
-            now = dt.datetime.now(dt.UTC)
-            for n, invoice in enumerate(invoices):
-                if n >= len(invoices) - c.left_unpaid:
-                    self.tally.add("outstanding", False)
-                    continue
-                if invoice["status"] != "issued":
-                    self.tally.add("payments", False)
-                    continue
-                issued = dt.datetime.combine(dt.date.fromisoformat(invoice["issue_date"]), dt.time(15), dt.UTC)
-                paid_at = min(issued + dt.timedelta(days=5 + (c.index + n) % 20), now - dt.timedelta(hours=1))
-                body = {"amount": invoice["total"], "paid_at": paid_at.isoformat(), "reference": f"ACH {4400 + n}"}
-                url = f"{billing}/v1/invoices/{invoice['id']}/payments"
-                _, made = await self.create(url, body, self.key("payment", invoice["id"]))
-                self.tally.add("payments", made)
-            self.progress.advance(task)
+    async def collect_from(self, c: ClientDesign, task: Any) -> None:
+        billing = base_url("billing")
+        invoices = await self.every(f"{billing}/v1/invoices", agreement_id=self.agreements[c.index]["id"])
+        invoices.sort(key=lambda i: i["period_start"])
+        self.tally.add("invoices", False, len(invoices))  # made by the runs, counted there
+        now = dt.datetime.now(dt.UTC)
+        for n, invoice in enumerate(invoices):
+            if n >= len(invoices) - c.left_unpaid:
+                self.tally.add("outstanding", False)
+                continue
+            if invoice["status"] != "issued":
+                self.tally.add("payments", False)
+                continue
+            issued = dt.datetime.combine(dt.date.fromisoformat(invoice["issue_date"]), dt.time(15), dt.UTC)
+            paid_at = min(issued + dt.timedelta(days=5 + (c.index + n) % 20), now - dt.timedelta(hours=1))
+            body = {"amount": invoice["total"], "paid_at": paid_at.isoformat(), "reference": f"ACH {4400 + n}"}
+            url = f"{billing}/v1/invoices/{invoice['id']}/payments"
+            _, made = await self.create(url, body, self.key("payment", invoice["id"]))
+            self.tally.add("payments", made)
+        self.progress.advance(task)
+
+    async def bill_and_collect(self) -> None:
+        invoices = f"{base_url('billing')}/v1/invoices"
+        before = len(await self.every(invoices))
+        await self.bill()
+        self.tally.new["invoices"] += len(await self.every(invoices)) - before
+        await self.collect()
 
     async def run(self) -> Tally:
         await self.anchor()
@@ -441,13 +449,10 @@ class Demo:
             await self.call("PUT", settings_url, json={"auto_run_enabled": False})
         try:
             task = self.progress.add_task("clients", total=len(self.clients))
-            gate = asyncio.Semaphore(CONCURRENCY)
-            await asyncio.gather(*(self.client(c, task, gate) for c in self.clients))
-            before = len(await self.every(f"{base_url('billing')}/v1/invoices"))
-            await self.bill()
-            after = len(await self.every(f"{base_url('billing')}/v1/invoices"))
-            self.tally.new["invoices"] += after - before
-            await self.collect()
+            # the agreements first; the other proposals go out while the year is billed
+            await asyncio.gather(*(self.client(c, task) for c in self.clients if c.state == "accepted"))
+            others = (self.client(c, task) for c in self.clients if c.state != "accepted")
+            await asyncio.gather(self.bill_and_collect(), *others)
         finally:
             if auto_run:
                 await self.call("PUT", settings_url, json={"auto_run_enabled": True})
@@ -506,14 +511,14 @@ def demo(
     try:
         tally = asyncio.run(load())
     except (DemoError, httpx.HTTPError) as exc:
-        typer.secho(f"vcio demo: {exc}", err=True, fg="red")
+        typer.secho(f"vcio demo: {type(exc).__name__}: {exc}", err=True, fg="red")
         raise typer.Exit(1) from None
     table = Table("demo practice", "in it", "new now", title=f"tenant {tenant}")
     for item, label in SUMMARY_ROWS:
         table.add_row(label, str(tally.total[item]), str(tally.new[item]))
     console.print(table)
     if not sum(tally.new.values()):
-        console.print(f"tenant {tenant} already had this demo: nothing new was made")
+        console.print(f"tenant {tenant} already had this demo: nothing new was made", soft_wrap=True)
     console.print("(no proposal is expired: the APIs let a proposal expire only once its valid_until has passed)")
     console.print(f"done in {time.monotonic() - started:.1f}s. The console: {console_url()}", soft_wrap=True)
     link = signin_link(tenant)
