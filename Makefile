@@ -2,8 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PACKAGES := -e shared -e services/catalog -e services/proposals -e services/billing -e services/scheduler -e services/integrations -e console -e cli
-EXISTING := $(foreach p,shared services/catalog services/proposals services/billing services/scheduler services/integrations console cli,$(if $(wildcard $(p)/pyproject.toml),-e $(p)))
+PACKAGES := -e shared -e services/catalog -e services/proposals -e services/billing -e services/scheduler -e services/integrations -e services/strategy -e console -e cli
+EXISTING := $(foreach p,shared services/catalog services/proposals services/billing services/scheduler services/integrations services/strategy console cli,$(if $(wildcard $(p)/pyproject.toml),-e $(p)))
 
 .PHONY: install system-deps run test test-fast lint fuzz bench lock clean
 

@@ -3,3 +3,4 @@ CREATE DATABASE proposals;
 CREATE DATABASE billing;
 CREATE DATABASE scheduler;
 CREATE DATABASE integrations;
+CREATE DATABASE strategy;

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ("catalog", "proposals", "billing", "scheduler", "integrations")
+SERVICES = ("catalog", "proposals", "billing", "scheduler", "integrations", "strategy")
 SERVICE_FILES = ("pyproject.toml", "README.md", "tests/conftest.py")
 PACKAGE_FILES = ("__init__.py", "main.py", "db.py", "deps.py", "migrations/env.py", "migrations/versions")
 NOT_A_NAME = {"utils.py", "helpers.py", "misc.py", "common.py", "testkit.py"}

@@ -17,7 +17,7 @@ from vcio_shared.embedded import NatsServer
 from vcio_shared.events import build, encode
 
 CONF = Path(__file__).resolve().parents[1] / "deploy" / "nats.conf"
-SERVICES = ("catalog", "proposals", "billing", "scheduler", "integrations")
+SERVICES = ("catalog", "proposals", "billing", "scheduler", "integrations", "strategy")
 STREAMS = ("CATALOG", "PROPOSALS", "BILLING", "SCHEDULER", "INTEGRATIONS")  # what integrations sends out
 
 

@@ -25,6 +25,8 @@ SCOPES = (
     "scheduler:write",
     "integrations:read",
     "integrations:write",
+    "strategy:read",
+    "strategy:write",
 )
 ASYMMETRIC_ALGORITHMS = ["RS256", "ES256", "EdDSA"]
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}

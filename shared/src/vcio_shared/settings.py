@@ -12,7 +12,14 @@ from pydantic import BaseModel, field_validator, model_validator
 
 from vcio_shared.mail.message import DEFAULT_MAIL_FROM
 
-DEFAULT_PORTS = {"catalog": 8001, "proposals": 8002, "billing": 8003, "scheduler": 8004, "integrations": 8005}
+DEFAULT_PORTS = {
+    "catalog": 8001,
+    "proposals": 8002,
+    "billing": 8003,
+    "scheduler": 8004,
+    "integrations": 8005,
+    "strategy": 8006,
+}
 SERVICES = tuple(DEFAULT_PORTS)
 
 

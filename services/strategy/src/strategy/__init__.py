@@ -1,0 +1,1 @@
+"""vcio strategy: standards, assessments, initiatives and roadmaps."""

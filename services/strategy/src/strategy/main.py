@@ -1,0 +1,47 @@
+"""The strategy service: `uvicorn --factory strategy.main:build_app`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from strategy.assessments.router import clients_router as trend_router
+from strategy.assessments.router import router as assessments_router
+from strategy.clients.handlers import handle_proposals_event
+from strategy.initiatives.router import clients_router as roadmap_router
+from strategy.initiatives.router import router as initiatives_router
+from strategy.standards.router import router as standards_router
+from strategy.tenants.router import router as settings_router
+from vcio_shared.bus import ConsumerSpec
+from vcio_shared.clock import Clock
+from vcio_shared.runtime import ServiceSpec, create_app
+from vcio_shared.settings import Settings, load_settings
+
+SERVICE = "strategy"
+
+# The consumers, declared here in every service; the domain modules hold their functions.
+PROPOSALS_CONSUMER = ConsumerSpec(
+    name="strategy--proposals",
+    stream="PROPOSALS",
+    subjects=("vcio.proposals.client.created", "vcio.proposals.client.updated"),  # the clients' names, currencies
+    handler=handle_proposals_event,
+)
+
+SPEC = ServiceSpec(
+    name=SERVICE,
+    title="vcio strategy",
+    description="Standards and alignment assessments with scores and findings, initiatives and the client's roadmap "
+    "with budgets per quarter and fiscal year.",
+    routers=[
+        standards_router,
+        assessments_router,
+        initiatives_router,
+        trend_router,
+        roadmap_router,
+        settings_router,
+    ],
+    consumers=[PROPOSALS_CONSUMER],
+)
+
+
+def build_app(settings: Settings | None = None, clock: Clock | None = None, run_background: bool = True) -> FastAPI:
+    return create_app(SPEC, settings or load_settings(SERVICE), clock=clock, run_background=run_background)
