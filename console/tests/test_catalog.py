@@ -284,3 +284,26 @@ async def test_html_in_a_package_is_text_on_every_catalog_page(console: httpx.As
         assert "<script>QBR" not in page and "<i>notes" not in page, path
     editor = (await http.get(f"/catalog/{package['id']}")).text
     assert 'value="&lt;script&gt;QBR&lt;/script&gt;"' in editor and 'value="&lt;i&gt;notes&lt;/i&gt;"' in editor
+
+
+async def test_removing_a_row_and_publishing_twice(console: httpx.AsyncClient, platform: Any) -> None:
+    tenant = f"{TENANT}-rows"
+    http = signed_in(console, tenant)
+    new = (await http.get("/catalog/new")).text
+    removed = await http.post("/catalog/new", data=form(new, CORE, ROADMAP, QBR, PATCHES, action="remove-1"))
+    assert removed.status_code == 200 and removed.text.count('<fieldset class="activity-row"') == 2
+    assert 'value="IT roadmap"' in removed.text and 'value="Patch review"' in removed.text
+    assert 'value="QBR"' not in removed.text and words(1, "every week on Monday") in removed.text
+    assert (await api(platform, tenant, "GET", "/v1/packages"))["items"] == []
+    saved = await http.post("/catalog/new", data=form(removed.text, CORE, ROADMAP, PATCHES))
+    page = (await http.get(saved.headers["location"])).text
+    csrf = csrf_of(page)
+    assert (await http.post(f"{saved.headers['location']}/publish", data={"csrf_token": csrf})).status_code == 303
+    again = await http.post(f"{saved.headers['location']}/publish", data={"csrf_token": csrf})
+    assert again.status_code == 409
+    assert (
+        '<p class="banner bad" role="alert" id="form-error">version 1 is already published; edit the package to '
+        "open a new draft</p>"
+    ) in again.text
+    package = (await api(platform, tenant, "GET", "/v1/packages"))["items"]
+    assert [(p["version"], p["status"], len(p["activities"])) for p in package] == [(1, "published", 2)]
