@@ -414,8 +414,8 @@ def words(cadence: Cadence) -> str:
         text.append(f"on {_listed(names)}")
     if positions := given.get("bysetpos"):
         text.append(f"(the {_listed([_ordinal(int(str(p))) for p in positions])} of those each {unit})")
-    if rule._count:  # type: ignore[attr-defined]
-        text[-1] += f", {rule._count} times"  # type: ignore[attr-defined]
+    if count := rule._count:  # type: ignore[attr-defined]
+        text[-1] += ", once" if count == 1 else f", {count} times"
     if cadence.until is not None:
         text[-1] += f", until {cadence.until.isoformat()}"
     return " ".join(text)
