@@ -2,8 +2,8 @@
 exactly the practice the seed designs, read back through the public APIs, and a second run makes nothing more.
 
 The demo dates everything from its day (today, UTC), so the expected figures are those of the seed's first eight
-clients: four accepted (essentials 5 months ago, growth 3, growth 4, growth 8), one each sent, viewed, declined
-and draft."""
+clients: four accepted (essentials 11, 9 and 10 months ago, strategic 7), one each sent, viewed, declined and
+draft."""
 
 from __future__ import annotations
 
@@ -21,27 +21,28 @@ from vcio_shared.testing import TEST_SECRET, auth
 
 TENANT = "demo-practice"
 CLIENTS = {  # the seed's first eight: name → (currency, time zone, proposal status)
-    "Bluewater Architects Inc.": ("USD", "America/New_York", "accepted"),
-    "Foxglove Insurance Brokers B.V.": ("EUR", "Europe/Paris", "sent"),
-    "Seaview Property Management LLC": ("USD", "America/New_York", "accepted"),
-    "Ironwood Insurance Brokers Ltd": ("GBP", "Europe/London", "viewed"),
-    "Stonebridge Orthodontics Inc.": ("CAD", "America/Vancouver", "accepted"),
-    "Foxglove Logistics LLC": ("USD", "America/Los_Angeles", "declined"),
-    "Ashford Engineering Pty Ltd": ("AUD", "Australia/Melbourne", "accepted"),
-    "Foxglove Veterinary Clinic Ltd": ("GBP", "Europe/London", "draft"),
+    "Bluewater Recruitment LLC": ("USD", "America/Denver", "accepted"),
+    "Cedar Freight B.V.": ("EUR", "Europe/Amsterdam", "sent"),
+    "Marlow Insurance Brokers Inc.": ("USD", "America/New_York", "accepted"),
+    "Silverleaf Engineering Ltd": ("GBP", "Europe/London", "viewed"),
+    "Oakridge Freight Inc.": ("CAD", "America/Vancouver", "accepted"),
+    "Lakeside Accounting LLC": ("USD", "America/Chicago", "declined"),
+    "Ironwood Veterinary Clinic Pty Ltd": ("AUD", "Australia/Melbourne", "accepted"),
+    "Foxglove Physiotherapy Ltd": ("GBP", "Europe/London", "draft"),
 }
 # the accepted ones: name → (package, months before today it began, activities in the 12-month plan)
 ACCEPTED = {
-    "Bluewater Architects Inc.": ("vCIO Essentials", 5, 31),
-    "Seaview Property Management LLC": ("vCIO Growth", 3, 62),
-    "Stonebridge Orthodontics Inc.": ("vCIO Growth (CAD)", 4, 62),
-    "Ashford Engineering Pty Ltd": ("vCIO Growth (AUD)", 8, 62),
+    "Bluewater Recruitment LLC": ("vCIO Essentials", 11, 31),
+    "Marlow Insurance Brokers Inc.": ("vCIO Essentials", 9, 31),
+    "Oakridge Freight Inc.": ("vCIO Essentials (CAD)", 10, 31),
+    "Ironwood Veterinary Clinic Pty Ltd": ("vCIO Strategic (AUD)", 7, 79),
 }
-# Past activities: essentials 7 yearly + 3 quarterly × 2 + 1 monthly × 6 = 19; growth (2 yearly, 9 quarterly,
-# 2 monthly) 3 months ago 2 + 18 + 8 = 28, 4 months ago 2 + 18 + 10 = 30, 8 months ago 2 + 27 + 18 = 47: 124,
-# of which the design leaves the latest 2 + 1 + 3 + 2 = 8 open (overdue) and completes 116.
-ACTIVITIES, COMPLETED, OVERDUE = 31 + 3 * 62, 116, 8
-LEFT_UNPAID = 1 + 2 + 1 + 1
+# Past activities (due before today): essentials (7 yearly, 3 quarterly, 1 monthly) 11 months ago 7 + 12 + 12 = 31,
+# 9 months ago 7 + 12 + 10 = 29, 10 months ago 7 + 12 + 11 = 30; strategic (3 yearly, 7 quarterly, 4 monthly)
+# 7 months ago 3 + 21 + 32 = 56: 146, of which the design leaves the latest 1 + 1 + 1 + 2 = 5 open (overdue) and
+# completes 141.
+ACTIVITIES, COMPLETED, OVERDUE = 3 * 31 + 79, 141, 5
+LEFT_UNPAID = 2 + 1 + 2 + 1
 
 
 def _items(http: httpx.Client, url: str, **params: Any) -> list[dict[str, Any]]:

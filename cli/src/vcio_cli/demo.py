@@ -113,14 +113,19 @@ class ClientDesign:
 def design(clients: int, seed: int = SEED) -> list[ClientDesign]:
     """The first `clients` clients of the seed's practice (client i is the same whatever the count)."""
     rng = random.Random(seed)
+    places = rng.sample(PLACES, len(PLACES))  # each place once before any comes again
     taken: set[str] = set()
     made: list[ClientDesign] = []
     for i in range(clients):
         currency = CURRENCY_CYCLE[i % len(CURRENCY_CYCLE)]
-        while True:
-            base = f"{rng.choice(PLACES)} {rng.choice(TRADES)}"
+        place = places[i % len(places)]
+        base = f"{place} {rng.choice(TRADES)}"
+        for _ in range(len(TRADES)):
             if base not in taken:
                 break
+            base = f"{place} {rng.choice(TRADES)}"
+        else:
+            base = f"{base} {i // len(places) + 1}"  # past every place and trade: numbered, still unique
         taken.add(base)
         name = f"{base} {rng.choice(SUFFIXES[currency])}"
         state = FIRST_STATES[i] if i < len(FIRST_STATES) else rng.choices(*zip(*LATER_STATES.items(), strict=True))[0]
