@@ -117,6 +117,8 @@ async def test_create_two_activities_publish_then_version_2_and_the_diff(
     assert '<h1 id="package-name">vCIO Core</h1>' in page
     assert 'Version 1 <span class="state draft">draft</span>' in page
     assert words(0, "every year") in page and words(1, "every 3 months") in page
+    figures = re.findall(r'<span class="muted activity-figures" id="activity-figures-\d">([^<]*)</span>', page)
+    assert figures == ["1 time in a 12-month term, 8.00 hours a year", "4 times in a 12-month term, 10.00 hours a year"]
     # vCIO 8 h × 175 + account manager 10 h × 125 = 2650 a year: 220.83 a month
     assert (
         '<p id="suggested">Suggested from effort: <strong>220.83 USD</strong> a month, beside the list price of '

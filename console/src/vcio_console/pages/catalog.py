@@ -44,6 +44,7 @@ class Editor:
     values: dict[str, str]
     rows: list[dict[str, str]]
     idempotency_key: str = field(default_factory=lambda: str(uuid.uuid4()))
+    figures: list[str] = field(default_factory=list)  # each stored row's count in the term and hours a year
 
 
 def blank_row() -> dict[str, str]:
@@ -69,7 +70,13 @@ def editor_of(package: dict[str, Any]) -> Editor:
     """The editor filled with a package version, as the API answered it."""
     values = {k: "" if package.get(k) is None else str(package[k]) for k in FIELDS}
     rows = [{k: "" if a.get(k) is None else str(a[k]) for k in ACTIVITY_FIELDS} for a in package["activities"]]
-    return Editor(values=values, rows=rows)
+    term = package["term_months"]
+    figures = [
+        f"{a['occurrences_in_term']} time{'s' if a['occurrences_in_term'] != 1 else ''} in a {term}-month term, "
+        f"{a['hours_per_year']} hours a year"
+        for a in package["activities"]
+    ]
+    return Editor(values=values, rows=rows, figures=figures)
 
 
 def editor_from_form(form: dict[str, str]) -> Editor:
@@ -124,10 +131,11 @@ def _editor_page(
     pricing: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     words = [cadence_words(row["cadence"]) for row in editor.rows]
+    figures = editor.figures or [""] * len(editor.rows)
     data = {
         "page": "catalog",
         "editor": editor,
-        "rows": list(zip(editor.rows, words, strict=True)),
+        "rows": list(zip(editor.rows, words, figures, strict=True)),
         "package": package,
         "error": error,
         "pricing": pricing,
