@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
 TABLE = "mail"
@@ -62,6 +61,8 @@ def add_mail_table(metadata: sa.MetaData) -> sa.Table:
 
 def mail_table_upgrade() -> None:
     """The revision of every sending service that adds the mail outbox."""
+    from alembic import op  # here, not at the top: every running service imports this module, never Alembic
+
     op.create_table(
         TABLE,
         *_columns(),
@@ -73,4 +74,6 @@ def mail_table_upgrade() -> None:
 
 
 def mail_table_downgrade() -> None:
+    from alembic import op
+
     op.drop_table(TABLE)
