@@ -10,6 +10,8 @@ impossible rule runs out of calendar within a few centuries.
 `dates` expands a stored rule inside a window: what the scheduler plans. `expand` and `count` are the same
 expansion with DTSTART = the start, inside `[start, end)`: what a proposal prices, so the two always agree.
 `is_valid` is the same expansion's verdict, and `next_weekday` the weekend rule both apply.
+
+`words` reads a checked cadence as a person would ("every 3 months"): what the console shows beside the RRULE.
 """
 
 from __future__ import annotations
