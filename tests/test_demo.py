@@ -1,9 +1,9 @@
 """`vcio demo` on the real platform (every service a process, as `make run` starts them): a fresh tenant gets
 exactly the practice the seed designs, read back through the public APIs, and a second run makes nothing more.
 
-The demo dates everything from its day (today, UTC), so the expected figures are those of the seed's first eight
-clients: four accepted (essentials 11, 9 and 10 months ago, strategic 7), one each sent, viewed, declined and
-draft."""
+The demo dates everything from its day (the UTC date its first client was created: today), so the expected
+figures are those of the seed's first eight clients: four accepted (essentials 11, 9 and 10 months ago, strategic
+7), one each sent, viewed, declined and draft."""
 
 from __future__ import annotations
 
@@ -71,6 +71,10 @@ def practice(platform: Any) -> dict[str, Any]:
         by_proposal = {p["id"]: p for p in proposals}
         return {
             "clients": {c["name"]: (c["currency"], c["timezone"]) for c in clients.values()},
+            "created on": {
+                c["name"]: dt.datetime.fromisoformat(c["created_at"]).astimezone(dt.UTC).date()
+                for c in clients.values()
+            },
             "client count": len(clients),
             "proposals": Counter(p["status"] for p in proposals),
             "proposal of": {clients[p["client_id"]]["name"]: p["status"] for p in proposals},
@@ -103,10 +107,12 @@ def demo(platform: Any) -> str:
 
 
 def test_demo_loads_the_seeds_practice_through_the_apis_and_a_second_run_makes_nothing_more(platform: Any) -> None:
-    today = dt.datetime.now(dt.UTC).date()
+    before = dt.datetime.now(dt.UTC).date()
     output = demo(platform)
     assert f"The console: {platform.url('console')}" in output
     made = practice(platform)
+    today = made["created on"]["Bluewater Recruitment LLC"]  # the demo's day
+    assert before <= today <= dt.datetime.now(dt.UTC).date()
 
     assert made["client count"] == 8
     assert made["clients"] == {name: (currency, zone) for name, (currency, zone, _) in CLIENTS.items()}

@@ -182,7 +182,6 @@ class Demo:
         self.http = http
         self.tenant = tenant
         self.clients = design(clients, seed)
-        self.seed = seed
         self.progress = progress
         self.tally = Tally()
         self.packages: dict[tuple[str, str], dict[str, Any]] = {}  # (currency, tier) → package
