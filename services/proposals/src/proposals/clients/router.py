@@ -11,13 +11,14 @@ from proposals.clients import repository, service
 from proposals.clients.schemas import ClientCreate, ClientOut, ClientUpdate, public
 from proposals.deps import Reader, Writer
 from vcio_shared.db import SessionDep
-from vcio_shared.errors import Unprocessable
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep
 from vcio_shared.schemas import NO_NUL, Page, PageDep, page_of
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"])
 MAX_IDS = 200  # as many as the largest page
+_UUID = "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+IDS = rf"^{_UUID}(,{_UUID}){{0,{MAX_IDS - 1}}}$"  # the schema states the whole rule: 1 to 200 ids, commas between
 
 
 @router.post("", status_code=201, response_model=ClientOut)
@@ -34,7 +35,7 @@ async def list_clients(
     page: PageDep,
     email: Annotated[str | None, Query(max_length=254, pattern=NO_NUL)] = None,
     q: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
-    ids: Annotated[str | None, Query(max_length=MAX_IDS * 37, pattern=NO_NUL)] = None,
+    ids: Annotated[str | None, Query(max_length=MAX_IDS * 37, pattern=IDS)] = None,
 ) -> Page[ClientOut]:
     """The tenant's clients by id; `email=` exactly, `q=` a piece of the name or e-mail in any case, `ids=` a
     comma-separated batch (at most 200) so a page can name its clients in one call. The filters combine."""
@@ -45,16 +46,8 @@ async def list_clients(
 
 
 def id_list(ids: str) -> list[uuid.UUID]:
-    """`a,b,c` as UUIDs: 422 for anything else, or more than MAX_IDS."""
-    parts = [p.strip() for p in ids.split(",") if p.strip()]
-    if not parts:
-        raise Unprocessable.field(["query", "ids"], "give at least one client id")
-    if len(parts) > MAX_IDS:
-        raise Unprocessable.field(["query", "ids"], f"at most {MAX_IDS} ids")
-    try:
-        return [uuid.UUID(p) for p in parts]
-    except ValueError:
-        raise Unprocessable.field(["query", "ids"], "a comma-separated list of client ids") from None
+    """`a,b,c` as UUIDs (the query's pattern has checked their shape and number)."""
+    return [uuid.UUID(p) for p in ids.split(",")]
 
 
 @router.get("/{client_id}")
