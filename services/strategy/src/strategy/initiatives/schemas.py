@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictInt, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from vcio_shared import money
@@ -22,9 +22,9 @@ MAX_AMOUNT = Decimal("1000000000")  # a line above this is a typo; it also keeps
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 Label = Annotated[str, Field(min_length=1, max_length=200)]
 AmountText = Annotated[str, Field(max_length=40)]
-Quantity = Annotated[StrictInt, Field(ge=1, le=100_000)]
-FiscalYear = Annotated[StrictInt, Field(ge=1970, le=2999)]
-Quarter = Annotated[StrictInt, Field(ge=1, le=4)]
+Quantity = Annotated[int, Field(ge=1, le=100_000)]
+FiscalYear = Annotated[int, Field(ge=1970, le=2999)]
+Quarter = Annotated[int, Field(ge=1, le=4)]
 
 # Which status may follow which: a done initiative is closed; a declined one may be proposed again.
 TRANSITIONS: dict[str, set[str]] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import Field, StrictInt
+from pydantic import Field
 
 from vcio_shared.schemas import RequestModel, ResponseModel
 
@@ -15,7 +15,7 @@ DEFAULT_FISCAL_YEAR_START_MONTH = 1
 class TenantSettingsUpdate(RequestModel):
     """PUT /v1/settings: the month (1-12) the tenant's clients' fiscal years start in."""
 
-    fiscal_year_start_month: Annotated[StrictInt, Field(ge=1, le=12)]
+    fiscal_year_start_month: Annotated[int, Field(ge=1, le=12)]
 
 
 class TenantSettingsOut(ResponseModel):
