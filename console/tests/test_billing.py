@@ -90,7 +90,7 @@ async def test_a_dry_run_previews_and_writes_nothing_then_a_run_bills_and_stream
     console: httpx.AsyncClient, unbilled: Billed
 ) -> None:
     http = signed_in(console, unbilled.tenant)
-    r = await http.get("/billing/preview", params={"as_of": TODAY.isoformat()})
+    r = await http.get("/billing/preview", params={"preview": TODAY.isoformat()})
     assert r.status_code == 200, r.text
     preview = r.text
     assert '<dd class="preview-count">3</dd>' in preview
@@ -107,7 +107,7 @@ async def test_a_dry_run_previews_and_writes_nothing_then_a_run_bills_and_stream
     page = (await http.get("/billing", params={"preview": TODAY.isoformat()})).text
     assert '<dd class="preview-count">3</dd>' in page
     assert "<p>No billing run yet.</p>" in page and "<p>No invoices.</p>" in page
-    assert (await http.get("/billing/preview", params={"as_of": "2027-02-30"})).status_code == 422
+    assert (await http.get("/billing/preview", params={"preview": "2027-02-30"})).status_code == 422
 
     # the real run: no CSRF token, no run; then a run, and a double submit of the same form is the same run
     form = {"as_of": TODAY.isoformat(), "idempotency_key": key(page, "run-form")}
@@ -208,7 +208,8 @@ async def test_payment_credit_note_and_void_and_the_services_refusals(
     page = (await http.get(f"/billing/invoices/{third['id']}")).text
     assert '<span class="state void" id="invoice-status">void</span>' in page
     assert (
-        '<td class="num balance-due">1,100.00 USD</td>' in page and '<td class="num hide-sm credited">100.00 USD</td>' in page
+        '<td class="num balance-due">1,100.00 USD</td>' in page
+        and '<td class="num hide-sm credited">100.00 USD</td>' in page
     )
     r = await http.post(f"{url}/void", data={"csrf_token": csrf(page), "idempotency_key": "v2"})
     assert r.status_code == 409 and 'id="void-error" role="alert">' in r.text

@@ -136,8 +136,11 @@ async def billing_page(
 
 
 @router.get("/billing/preview", response_class=HTMLResponse)
-async def billing_preview(request: Request, ctx: Ctx, as_of: Annotated[dt.date, Query()]) -> HTMLResponse:
-    """The dry run's table alone (htmx puts it in #preview); the page's form falls back to /billing?preview=."""
+async def billing_preview(
+    request: Request, ctx: Ctx, as_of: Annotated[dt.date, Query(alias="preview")]
+) -> HTMLResponse:
+    """The dry run's table alone (htmx puts it in #preview): the page's form, sent to /billing?preview= without
+    scripts."""
     preview, clients = await asyncio.gather(_preview(ctx.calls, as_of), ctx.calls.every("proposals", "/v1/clients"))
     data = {"preview": preview, "preview_as_of": as_of.isoformat(), "clients": {c["id"]: c for c in clients}}
     return render(request, ctx, "billing_preview.html", data)
