@@ -20,6 +20,8 @@ from playwright.async_api import async_playwright, expect
 
 from console.tests.conftest import ARGS, CHROMIUM, another_session
 from console.tests.practice import GROWTH, START, _accepted, _package, _plan, ok
+from console.tests.test_accessibility import AXE
+from console.tests.test_accessibility import RUN as AXE_RUN
 from vcio_console.signin import COOKIE, dev_link
 from vcio_shared.auth import issue_token
 from vcio_shared.settings import SERVICES
@@ -222,6 +224,8 @@ async def test_complete_an_activity_in_chromium(console_server: str, team: Team)
             await expect(done).to_contain_text("IT strategy and roadmap")
             await expect(done).to_contain_text("2.75 h: Roadmap agreed with the partners")
             await expect(page.locator("#open-activities li.activity")).to_have_count(2)
+            await page.evaluate(AXE)  # axe-core, as test_accessibility runs it
+            assert await page.evaluate(AXE_RUN) == []
             assert errors == []  # no CSP violation, no script error
         finally:
             await browser.close()

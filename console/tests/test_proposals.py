@@ -15,6 +15,8 @@ from playwright.async_api import async_playwright, expect
 
 from console.tests.conftest import ARGS, CHROMIUM, another_session, signed_in
 from console.tests.practice import GROWTH, _package, ok
+from console.tests.test_accessibility import AXE
+from console.tests.test_accessibility import RUN as AXE_RUN
 from vcio_console.signin import dev_link
 from vcio_shared.settings import SERVICES
 from vcio_shared.testing import TEST_SECRET, auth
@@ -237,6 +239,12 @@ async def test_build_and_send_a_proposal_in_chromium(console_server: str, shop: 
             link = await page.get_by_label("Link to send or paste").input_value()
             assert link.startswith("http") and "/p/" in link
             await expect(page.get_by_role("button", name="Copy the link")).to_be_visible()
+            found = {}
+            for path in (page.url, f"{console_server}/proposals", f"{console_server}/proposals/new"):
+                await page.goto(path)
+                await page.evaluate(AXE)  # axe-core, as test_accessibility runs it
+                found[path] = await page.evaluate(AXE_RUN)
+            assert found == dict.fromkeys(found, [])
             assert errors == []  # no CSP violation, no script error
         finally:
             await browser.close()
