@@ -23,6 +23,7 @@ TODAY = dt.datetime.now(dt.UTC).date()
 START = TODAY.replace(day=1) - relativedelta(months=2)  # three months billed by a run today: two past, this one
 MONTHS = [START + relativedelta(months=i) for i in range(3)]
 FABRIKAM = "Fabrikam <i>Labs</i>"
+ZERO = "01a2270e-c968-703b-963c-552b528b6b45"  # an id no tenant has
 CARE = {
     "name": "Managed vCIO Care",
     "currency": "USD",
@@ -230,3 +231,26 @@ async def test_another_tenants_invoices_and_runs_are_404(console: httpx.AsyncCli
         r = await other.post(f"/billing/invoices/{invoice}/void", data={"csrf_token": token, "idempotency_key": "x"})
         assert r.status_code == 404
         assert "<p>No invoices.</p>" in page and "<p>No billing run yet.</p>" in page
+
+
+@pytest.mark.parametrize(
+    "path", ["/billing", "/billing/preview?preview=2026-01-01", f"/billing/invoices/{ZERO}", f"/billing/runs/{ZERO}"]
+)
+async def test_no_cookie_no_billing_page(console: httpx.AsyncClient, path: str) -> None:
+    r = await console.get(path)
+    assert (r.status_code, r.headers["location"]) == (303, "/signin")
+    form = await console.post("/billing/runs", data={"as_of": "2026-01-01"}, headers={"accept": "text/html"})
+    assert form.status_code == 401
+
+
+async def test_html_in_a_client_name_is_text_on_the_billing_pages(console: httpx.AsyncClient, practice: Any) -> None:
+    http = signed_in(console, practice.tenant)
+    northwind = practice.clients["northwind"]["id"]
+    escaped = "Northwind &lt;b&gt;Dental&lt;/b&gt; &amp; Co"
+    page = (await http.get("/billing", params={"client": northwind})).text
+    assert f'<option value="{northwind}" selected>{escaped}</option>' in page
+    assert f"<h3>Balance of {escaped}</h3>" in page
+    invoice = re.search(r'<a href="(/billing/invoices/[0-9a-f-]{36})">', page)[1]  # type: ignore[index]
+    for text in (page, (await http.get(invoice)).text, (await http.get("/billing/preview?preview=2020-01-01")).text):
+        assert "<b>Dental</b>" not in text
+    assert escaped in (await http.get(invoice)).text

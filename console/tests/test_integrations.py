@@ -205,3 +205,20 @@ async def test_a_refused_endpoint_keeps_the_form_and_another_tenant_sees_404(con
         for action in ("test", "rotate-secret", "delete", "enabled"):
             assert (await other.post(f"{endpoint_url}/{action}", data={"csrf_token": token})).status_code == 404
     assert '<dd class="endpoint-state">enabled</dd>' in (await http.get(endpoint_url)).text
+
+
+@pytest.mark.parametrize("path", ["/integrations", "/integrations/endpoints/01a2270e-c968-703b-963c-552b528b6b45"])
+async def test_no_cookie_no_integrations_page(console: httpx.AsyncClient, path: str) -> None:
+    r = await console.get(path)
+    assert (r.status_code, r.headers["location"]) == (303, "/signin")
+    form = await console.post("/integrations/endpoints", data={"url": "https://x.example"})
+    assert form.status_code == 401
+
+
+async def test_html_in_a_client_name_is_text_on_the_integrations_page(
+    console: httpx.AsyncClient, practice: Any
+) -> None:
+    page = (await signed_in(console, practice.tenant).get("/integrations")).text
+    northwind = practice.clients["northwind"]["id"]
+    assert f'<option value="{northwind}">Northwind &lt;b&gt;Dental&lt;/b&gt; &amp; Co</option>' in page
+    assert "<b>Dental</b>" not in page
