@@ -1,4 +1,4 @@
-"""vcio_shared.cadence.words: a checked cadence in words, as the console shows it beside the RRULE."""
+"""vcio_shared.cadence_words.words: a checked cadence in words, as the console shows it beside the RRULE."""
 
 import datetime as dt
 
@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vcio_shared.cadence import CadenceError, parse, words
+from vcio_shared.cadence import CadenceError, parse
+from vcio_shared.cadence_words import words
 
 TODAY = dt.date(2027, 1, 4)
 

@@ -16,6 +16,7 @@ from vcio_console.api import Refused, as_uuid
 from vcio_console.render import Ctx, render
 from vcio_console.signin import CheckedForm
 from vcio_shared import cadence, money
+from vcio_shared.cadence_words import words as in_words
 from vcio_shared.vocabulary import BILLING_CYCLES, BILLING_MODES, CATEGORIES, ROLES, TRACKS
 
 router = APIRouter()
@@ -103,7 +104,7 @@ def body_of(editor: Editor) -> dict[str, Any]:
 def cadence_words(rule: str) -> tuple[str, bool]:
     """(the cadence in words, True) or (the checker's reason it is refused, False): the catalog's own checker."""
     try:
-        return cadence.words(cadence.parse(rule, dt.datetime.now(dt.UTC).date())), True
+        return in_words(cadence.parse(rule, dt.datetime.now(dt.UTC).date())), True
     except cadence.CadenceError as exc:
         return f"cadence {exc}", False
 
