@@ -379,7 +379,8 @@ class Demo:
         self.tally.add("activities", accepted_now, len(activities))
         past = [a for a in activities if dt.date.fromisoformat(a["due_date"]) < self.day]
         done = past[: len(past) - c.left_overdue]
-        self.tally.add("overdue", accepted_now, len(past) - len(done))
+        still_open = [a for a in past[len(done) :] if a["status"] in ("planned", "scheduled")]
+        self.tally.add("overdue", accepted_now, len(still_open))
         now = dt.datetime.now(dt.UTC)
         for n, a in enumerate(done):
             if a["status"] not in ("planned", "scheduled"):
@@ -418,21 +419,26 @@ class Demo:
         invoices = await self.every(f"{billing}/v1/invoices", agreement_id=self.agreements[c.index]["id"])
         invoices.sort(key=lambda i: i["period_start"])
         self.tally.add("invoices", False, len(invoices))  # made by the runs, counted there
-        now = dt.datetime.now(dt.UTC)
         for n, invoice in enumerate(invoices):
-            if n >= len(invoices) - c.left_unpaid:
-                self.tally.add("outstanding", False)
-                continue
-            if invoice["status"] != "issued":
+            if invoice["status"] == "paid":
                 self.tally.add("payments", False)
-                continue
-            issued = dt.datetime.combine(dt.date.fromisoformat(invoice["issue_date"]), dt.time(15), dt.UTC)
-            paid_at = min(issued + dt.timedelta(days=5 + (c.index + n) % 20), now - dt.timedelta(hours=1))
-            body = {"amount": invoice["total"], "paid_at": paid_at.isoformat(), "reference": f"ACH {4400 + n}"}
-            url = f"{billing}/v1/invoices/{invoice['id']}/payments"
-            _, made = await self.create(url, body, self.key("payment", invoice["id"]))
-            self.tally.add("payments", made)
+            elif invoice["status"] != "issued":
+                continue  # a draft (the tenant reviews drafts first) or a void invoice takes no payment
+            elif n >= len(invoices) - c.left_unpaid:
+                self.tally.add("outstanding", False)
+            else:
+                await self.pay(c, n, invoice)
         self.progress.advance(task)
+
+    async def pay(self, c: ClientDesign, n: int, invoice: dict[str, Any]) -> None:
+        """The invoice paid in full, 5 to 24 days after it was issued (never later than an hour ago)."""
+        issued = dt.datetime.combine(dt.date.fromisoformat(invoice["issue_date"]), dt.time(15), dt.UTC)
+        now = dt.datetime.now(dt.UTC)
+        paid_at = min(issued + dt.timedelta(days=5 + (c.index + n) % 20), now - dt.timedelta(hours=1))
+        body = {"amount": invoice["total"], "paid_at": paid_at.isoformat(), "reference": f"ACH {4400 + n}"}
+        url = f"{base_url('billing')}/v1/invoices/{invoice['id']}/payments"
+        _, made = await self.create(url, body, self.key("payment", invoice["id"]))
+        self.tally.add("payments", made)
 
     async def bill_and_collect(self) -> None:
         invoices = f"{base_url('billing')}/v1/invoices"
