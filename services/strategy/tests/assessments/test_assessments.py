@@ -209,3 +209,17 @@ async def test_the_list_filters_by_client_and_status(client: httpx.AsyncClient, 
     assert [(x["id"], x["status"], x["score"]) for x in items] == [(a["id"], "open", None)]
     done = (await client.get("/v1/assessments", params={"status": "completed"}, headers=auth())).json()["items"]
     assert done == []
+
+
+async def test_a_retired_standard_takes_no_new_assessment(client: httpx.AsyncClient, create_standard: Any) -> None:
+    standard = await create_standard()
+    await new_assessment(client, standard)
+    r = await client.post(f"/v1/standards/{standard['id']}/retire", headers=auth())
+    assert (r.status_code, r.json()["status"]) == (200, "retired")
+    for version in (None, 1):
+        body = {"client_id": CLIENT, "standard_id": standard["id"], "standard_version": version}
+        r = await client.post("/v1/assessments", json=body, headers=auth())
+        assert (r.status_code, r.json()["errors"][0]["msg"]) == (422, "this standard is retired")
+    assert (await client.post(f"/v1/standards/{standard['id']}/retire", headers=auth())).status_code == 409
+    r = await client.put(f"/v1/standards/{standard['id']}", json={"name": "x", "sections": []}, headers=auth())
+    assert r.status_code == 422

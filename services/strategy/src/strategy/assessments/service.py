@@ -108,6 +108,9 @@ async def load(
 
 async def create(session: AsyncSession, principal: Principal, clock: Clock, body: AssessmentCreate) -> AssessmentOut:
     tenant = principal.tenant_id
+    latest = await standards.get_version(session, tenant, body.standard_id, None)
+    if latest is not None and latest["status"] == "retired":
+        raise Unprocessable.field(["body", "standard_id"], "this standard is retired")
     standard = await standards.get_version(session, tenant, body.standard_id, body.standard_version, published=True)
     if standard is None:
         raise Unprocessable.field(["body", "standard_id"], "no such published standard (or version)")
