@@ -17,7 +17,7 @@ from dateutil.relativedelta import relativedelta
 from console.tests.conftest import another_session, signed_in
 from console.tests.practice import _accepted, _package, activity, ok
 from vcio_shared.settings import SERVICES
-from vcio_shared.testing import auth, eventually
+from vcio_shared.testing import TEST_SECRET, auth, eventually
 
 TODAY = dt.datetime.now(dt.UTC).date()
 START = TODAY.replace(day=1) - relativedelta(months=2)  # three months billed by a run today: two past, this one
@@ -254,3 +254,38 @@ async def test_html_in_a_client_name_is_text_on_the_billing_pages(console: httpx
     for text in (page, (await http.get(invoice)).text, (await http.get("/billing/preview?preview=2020-01-01")).text):
         assert "<b>Dental</b>" not in text
     assert escaped in (await http.get(invoice)).text
+
+
+class Connected:
+    """The one thing progress_events asks of its request: whether the browser has gone."""
+
+    async def is_disconnected(self) -> bool:
+        return False
+
+
+async def test_the_progress_stream_shows_a_running_run_then_done(platform: Any) -> None:
+    """From the run as billing answered its start (running, 0 of 1), the stream polls billing until it is done."""
+    from vcio_console.api import Api
+    from vcio_console.pages.billing import progress_events
+    from vcio_console.signin import User
+    from vcio_shared.auth import Principal, issue_token
+
+    billed = await billing_tenant(urls_of(platform), "console-billing-stream", run=False)
+    token = issue_token(TEST_SECRET, tenant_id=billed.tenant)
+    principal = Principal(sub="tester", tenant_id=billed.tenant, scopes=frozenset())
+    api = Api(urls_of(platform), 30)
+    try:
+        calls = api.as_user(User(principal=principal, token=token, csrf=""))
+        started = await calls.send(
+            "POST", "billing", "/v1/billing-runs", {"as_of": TODAY.isoformat(), "background": True}
+        )
+        assert (started["status"], started["agreements_total"], started["agreements_processed"]) == ("running", 1, 0)
+        events = [e async for e in progress_events(Connected(), calls, started)]  # type: ignore[arg-type]
+    finally:
+        await api.close()
+    kinds = [e.split("\n", 1)[0] for e in events if not e.startswith(":")]
+    assert kinds[0] == "event: progress" and kinds[-1] == "event: done" and kinds.count("event: done") == 1
+    assert '<dd class="run-status">running</dd>' in events[0] and '"run-processed">0 of 1</dd>' in events[0]
+    assert '<dd class="run-status">done</dd>' in events[-1] and '"run-processed">1 of 1</dd>' in events[-1]
+    assert '<dd class="run-total" data-currency="USD">3,900.00 USD</dd>' in events[-1]
+    assert all(line.startswith("data: ") for line in events[-1].split("\n")[1:-2])  # each line of the fragment
