@@ -13,7 +13,7 @@ from pathlib import Path
 from bench import stack as stack_mod
 from bench.results import Results, console
 
-SECTIONS = ("memory", "latency", "billing", "read", "write", "plans", "webhooks", "mail")
+SECTIONS = ("memory", "latency", "billing", "read", "write", "plans", "webhooks", "mail", "console")
 ALONE = ("memory",)  # sections that start their own platform, before the shared one (see bench/memory.py)
 
 
@@ -168,6 +168,10 @@ async def run_section(
         from bench import mail
 
         await mail.run(stack, results, args.scale)
+    elif section == "console":
+        from bench import console as console_pages
+
+        await console_pages.run(stack, results, args)
 
 
 if __name__ == "__main__":
