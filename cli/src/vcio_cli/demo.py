@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import os
 import random
 import time
@@ -287,7 +288,7 @@ class Demo:
                 self.progress.advance(task)
         for package in self.packages.values():  # proposals learns of packages from catalog's events
             url = f"{base_url('proposals')}/v1/catalog/packages/{package['id']}"
-            await self.until(f"package {package['name']} in proposals", lambda url=url: self.found(url))
+            await self.until(f"package {package['name']} in proposals", functools.partial(self.found, url))
 
     async def found(self, url: str) -> bool:
         return (await self.http.get(url)).status_code == 200
