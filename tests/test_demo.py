@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from typer.testing import CliRunner
 
-from vcio_cli.demo import agreement_start, billing_dates
+from vcio_cli.demo_design import agreement_start, billing_dates
 from vcio_cli.main import app
 from vcio_shared.settings import SERVICES
 from vcio_shared.testing import TEST_SECRET, auth

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from vcio_cli import billing, catalog, mail, webhooks
+from vcio_cli import billing, catalog, demo, mail, webhooks
 from vcio_cli.client import client, fail_on_problem
 from vcio_shared.auth import SCOPES, issue_token
 from vcio_shared.settings import SERVICES
@@ -27,7 +27,7 @@ if hasattr(catalog, "seed"):
     app.command("seed", help="Load the starter catalog for a tenant (three tiers; loading twice changes nothing).")(
         catalog.seed
     )
-app.command("demo")(__import__("vcio_cli.demo", fromlist=["demo"]).demo)
+app.command("demo")(demo.demo)
 console = Console(width=None if sys.stdout.isatty() else 200)  # piped output keeps ids whole
 
 
