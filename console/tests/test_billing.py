@@ -217,6 +217,11 @@ async def test_payment_credit_note_and_void_and_the_services_refusals(
     # the list, filtered by state
     voided = (await http.get("/billing", params={"status": "void"})).text
     assert re.findall(r'<tr data-invoice="([^"]+)">', voided) == [third["id"]]
+    # a run on a day that does not exist: billing's 422 by the run form, the day kept, no run made
+    r = await http.post("/billing/runs", data={"as_of": "2027-02-30", "csrf_token": csrf(voided)})
+    assert r.status_code == 422 and '<p class="banner bad" id="run-error" role="alert">' in r.text
+    assert 'name="as_of" type="date" value="2027-02-30" required aria-invalid="true"' in r.text
+    assert r.text.count('<tr><td><a href="/billing/runs/') == 1  # the fixture's one run
 
 
 async def test_another_tenants_invoices_and_runs_are_404(console: httpx.AsyncClient, billed: Billed) -> None:
