@@ -90,6 +90,16 @@ def load_demo(stack: Stack, clients: int) -> tuple[float, str]:
     return took, done.stdout
 
 
+def practice_of(printed: str) -> dict[str, int]:
+    """The demo's summary table ("in it" column) from what it printed: {row: count}."""
+    rows: dict[str, int] = {}
+    for line in printed.splitlines():
+        cells = [c.strip() for c in line.strip().strip("│┃").split("│")]
+        if len(cells) == 3 and cells[1].isdigit():
+            rows[cells[0]] = int(cells[1])
+    return rows
+
+
 async def _count(http: httpx.AsyncClient, url: str, params: dict[str, str]) -> int:
     """Items of a list, following next_cursor."""
     total, cursor = 0, None
@@ -185,13 +195,15 @@ class BarePage:
                 self.proc.wait()
 
 
-def wrk_pages(exe: str, base: str, paths: list[str], cookie_header: str, seconds: float, script: Path) -> Load:
-    """wrk -t1 -c`CONNECTIONS` GETting `paths` in turn with the session cookie; any answer but 200 is counted
+def wrk_pages(
+    exe: str, base: str, paths: list[str], cookie_header: str, seconds: float, script: Path, connections: int
+) -> Load:
+    """wrk -t1 -c`connections` GETting `paths` in turn with the session cookie; any answer but 200 is counted
     (a 303 to the sign-in page would otherwise pass as a fast page)."""
     quoted = "{" + ", ".join(json.dumps(p) for p in paths) + "}"
     script.write_text(LUA % {"paths": quoted, "cookie": json.dumps(cookie_header)})
     out = subprocess.run(
-        [exe, "-t1", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(script), base],
+        [exe, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(script), base],
         capture_output=True,
         text=True,
         timeout=seconds + 60,
@@ -208,16 +220,16 @@ def wrk_pages(exe: str, base: str, paths: list[str], cookie_header: str, seconds
         p50_ms=d["p50_us"] / 1000,
         p99_ms=d["p99_us"] / 1000,
         max_ms=d["max_us"] / 1000,
-        tool=f"wrk -t1 -c{CONNECTIONS}",
+        tool=f"wrk -t1 -c{connections}",
     )
 
 
-async def python_pages(base: str, paths: list[str], cookie_header: str, seconds: float) -> Load:
-    """The fallback when wrk is missing: `CONNECTIONS` keep-alive connections, each GETting back to back."""
+async def python_pages(base: str, paths: list[str], cookie_header: str, seconds: float, connections: int) -> Load:
+    """The fallback when wrk is missing: `connections` keep-alive connections, each GETting back to back."""
     latencies: list[float] = []
     not_ok = 0
     headers = {"Cookie": cookie_header, "Accept": "text/html"}
-    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10) as http:
         stop = time.perf_counter() + seconds
 
@@ -229,10 +241,10 @@ async def python_pages(base: str, paths: list[str], cookie_header: str, seconds:
                 r = await http.get(paths[i % len(paths)], headers=headers)
                 latencies.append(time.perf_counter() - t0)
                 not_ok += r.status_code != 200
-                i += CONNECTIONS
+                i += connections
 
         t0 = time.perf_counter()
-        await asyncio.gather(*(worker(k) for k in range(CONNECTIONS)))
+        await asyncio.gather(*(worker(k) for k in range(connections)))
         took = time.perf_counter() - t0
     return Load(
         requests=len(latencies),
@@ -242,7 +254,7 @@ async def python_pages(base: str, paths: list[str], cookie_header: str, seconds:
         p50_ms=(percentile(latencies, 50) or 0) * 1000,
         p99_ms=(percentile(latencies, 99) or 0) * 1000,
         max_ms=max(latencies, default=0) * 1000,
-        tool=f"python httpx, {CONNECTIONS} connections",
+        tool=f"python httpx, {connections} connections",
     )
 
 
@@ -253,6 +265,7 @@ async def measure(
     args: argparse.Namespace,
     tag: str,
     cpu_pids: dict[str, tuple[int, bool]],
+    connections: int = CONNECTIONS,
 ) -> Load:
     """As bench.http_load.measure, with the cookie: a warm-up (not counted), a pause for what it left in flight,
     then `args.duration` seconds of load with the CPU seconds of `cpu_pids` taken over it."""
@@ -262,8 +275,8 @@ async def measure(
 
     async def once(seconds: float) -> Load:
         if exe:
-            return await asyncio.to_thread(wrk_pages, exe, base, paths, cookie_header, seconds, script)
-        return await python_pages(base, paths, cookie_header, seconds)
+            return await asyncio.to_thread(wrk_pages, exe, base, paths, cookie_header, seconds, script, connections)
+        return await python_pages(base, paths, cookie_header, seconds, connections)
 
     warmed = await once(min(2.0, args.duration / 2))
     await asyncio.sleep(min(10.0, max(0.5, warmed.max_ms / 1000)))
@@ -330,7 +343,8 @@ def _side(
 
 async def run(stack: Stack, results: Results, args: argparse.Namespace) -> None:
     n = max(20, round(300 * args.scale))
-    took, _ = await asyncio.to_thread(load_demo, stack, n)
+    took, printed = await asyncio.to_thread(load_demo, stack, n)
+    practice = practice_of(printed)
     client_id, counts = await pick_client(stack)
     base = stack.url("console")
     session = cookie(stack)
@@ -340,7 +354,8 @@ async def run(stack: Stack, results: Results, args: argparse.Namespace) -> None:
     console.print(
         f"  vcio demo --tenant {TENANT} --clients {n}: {took:.1f} s (untimed); the client page is {client_id} "
         f"({counts['invoices']} invoices, {counts['activities']} activities, {counts['proposals']} proposals); "
-        f"pages of {sizes['dashboard']:,} and {sizes['client']:,} bytes; {CONNECTIONS} connections",
+        f"pages of {sizes['dashboard']:,} and {sizes['client']:,} bytes; {CONNECTIONS} connections; the practice: "
+        + ", ".join(f"{k} {v}" for k, v in practice.items()),
         soft_wrap=True,
     )
     pids = {"console": (stack.pid("console"), False), **stack.cpu_pids(*CALLED)}
@@ -357,9 +372,25 @@ async def run(stack: Stack, results: Results, args: argparse.Namespace) -> None:
                 _side(base, [paths[name]], session, args, f"console-{name}", pids),
                 _side(bare_app.url, [paths[name]], session, args, f"console-{name}-bare", bare_app.cpu_pids()),
             )
+            # One page at a time (one connection, after the rounds): the page's own latency, without the queue.
+            alone = await measure(base, [paths[name]], session, args, f"console-{name}-alone", pids, connections=1)
+            console.print(
+                f"  {label} alone (1 connection): p50 {alone.p50_ms:.1f} ms, p99 {alone.p99_ms:.1f} ms, "
+                f"{alone.rps:.1f} req/s"
+            )
             extra = {
+                "one_connection": {
+                    "rps": round(alone.rps, 1),
+                    "p50_ms": round(alone.p50_ms, 2),
+                    "p99_ms": round(alone.p99_ms, 2),
+                    "non_200": alone.non_2xx,
+                    "cpu_ms_per_request": {
+                        k: alone.cpu_ms_per_request(k) for k in (alone.cpu or {}) if k != "nats-server"
+                    },
+                },
                 "demo_clients": n,
                 "demo_seconds": round(took, 1),
+                "demo_practice": practice,
                 "page_bytes": sizes[name],
                 "bare_page_bytes": bare_sizes[name],
                 **({"client": counts} if name == "client" else {}),
