@@ -213,3 +213,49 @@ async def test_the_whole_practice_from_an_empty_tenant_in_chromium(console_serve
             assert errors == []  # no CSP violation, no script error
         finally:
             await browser.close()
+
+
+async def test_screenshots_of_delivery_billing_and_integrations(console_server: str, practice: Any) -> None:
+    """The pages the journey does not reach with data, photographed with the known practice's (delivery of a
+    consultant, billing with its runs and invoices) and an endpoint of a tenant of its own (integrations)."""
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = await browser.new_page(viewport=VIEWPORT)
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            await page.goto(dev_link(TEST_SECRET, practice.tenant, console_server))
+            await page.get_by_role("link", name="Delivery", exact=True).click()
+            await page.get_by_label("Show the activities of").select_option(label="Ada Vance")
+            await page.get_by_role("button", name="Show", exact=True).click()
+            await expect(page.locator("#whose")).to_have_text("Activities of Ada Vance (vcio)")
+            await expect(page.locator("#workload tbody tr")).to_have_count(2)  # Ada and Bob
+            await shot(page, "delivery")
+
+            await page.get_by_role("link", name="Billing", exact=True).click()
+            await expect(page.locator("#runs tbody tr")).to_have_count(2)  # the practice's two runs
+            await shot(page, "billing")
+
+            await page.goto(dev_link(TEST_SECRET, f"{TENANT}-integrations", console_server))
+            await page.get_by_role("link", name="Integrations", exact=True).click()
+            await page.get_by_label("URL (https)").fill("https://psa.example/hooks/vcio")
+            await page.get_by_label("Description").fill("PSA: tickets for new agreements and invoices")
+            await page.get_by_label("Event types").fill("vcio.billing.agreement.*, vcio.billing.invoice.*")
+            await page.get_by_label("Enabled").uncheck()  # nothing is sent to psa.example
+            await page.get_by_role("button", name="Add the endpoint").click()
+            await expect(page.get_by_role("heading", name="Endpoint added")).to_be_visible()
+            await page.locator("#main").get_by_role("link", name="Integrations", exact=True).click()
+            row = page.locator("#endpoints tbody tr")
+            await expect(row).to_have_count(1)
+            await expect(row.locator("td")).to_have_text(
+                [
+                    "https://psa.example/hooks/vcioPSA: tickets for new agreements and invoices",
+                    "vcio.billing.agreement.*, vcio.billing.invoice.*",
+                    "every client",
+                    "disabled",
+                ]
+            )
+            await shot(page, "integrations")
+            assert errors == []  # no CSP violation, no script error
+        finally:
+            await browser.close()
