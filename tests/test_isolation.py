@@ -69,6 +69,12 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/v1/staff/{staff_id}"): {"name": "Renamed"},
     ("PATCH", "/v1/webhook-endpoints/{endpoint_id}"): {"description": "changed"},
     ("POST", "/v1/webhook-endpoints/{endpoint_id}/replay"): {"since": f"{START.isoformat()}T00:00:00Z"},
+    ("PUT", "/v1/standards/{standard_id}"): {
+        "name": "Isolation",
+        "sections": [{"name": "Only", "questions": [{"text": "Is it isolated?", "priority": "high"}]}],
+    },
+    ("PUT", "/v1/assessments/{assessment_id}/responses/{question_id}"): {"answer": "yes"},
+    ("PATCH", "/v1/initiatives/{initiative_id}"): {"title": "Renamed"},
 }
 QUERIES: dict[str, dict[str, str]] = {
     "/v1/reports/delivery/{client_id}": {"from": START.isoformat(), "to": TODAY.isoformat()},
@@ -85,7 +91,7 @@ async def _ok(r: httpx.Response, *statuses: int) -> Any:
 
 @pytest.fixture(scope="module")
 def tenant_a(platform: Any) -> dict[str, str]:
-    """Tenant A's rows in all five services, made through the public API."""
+    """Tenant A's rows in all six services, made through the public API."""
     return asyncio.run(_make_tenant_a(platform))
 
 
@@ -173,7 +179,36 @@ async def _make_tenant_a(platform: Any) -> dict[str, str]:
             return items[0] if items else None
 
         ids["delivery_id"] = (await eventually(delivery, timeout=30))["id"]
+        await _make_strategy_rows(http, platform.url("strategy"), h, ids)
     return ids
+
+
+async def _make_strategy_rows(http: httpx.AsyncClient, url: str, h: dict[str, str], ids: dict[str, str]) -> None:
+    """A's standard, an assessment of A's client with one answer, and an initiative; strategy learns A's client
+    from proposals' client.created (its trend and roadmap answer A once it has)."""
+    standard = await _ok(
+        await http.post(f"{url}/v1/standards", headers=h, json=BODIES[("PUT", "/v1/standards/{standard_id}")])
+    )
+    await _ok(await http.post(f"{url}/v1/standards/{standard['id']}/publish", headers=h))
+    ids["standard_id"] = standard["id"]
+    ids["question_id"] = standard["sections"][0]["questions"][0]["id"]
+    body = {"client_id": ids["client_id"], "standard_id": standard["id"]}
+    ids["assessment_id"] = (await _ok(await http.post(f"{url}/v1/assessments", headers=h, json=body)))["id"]
+    await _ok(
+        await http.put(
+            f"{url}/v1/assessments/{ids['assessment_id']}/responses/{ids['question_id']}",
+            headers=h,
+            json={"answer": "no"},
+        )
+    )
+    initiative = {
+        "client_id": ids["client_id"],
+        "title": "A's initiative",
+        "category": "infrastructure",
+        "priority": "high",
+        "budget": {"currency": "USD", "one_time": [{"label": "Work", "amount": "100.00"}]},
+    }
+    ids["initiative_id"] = (await _ok(await http.post(f"{url}/v1/initiatives", headers=h, json=initiative)))["id"]
 
 
 def _fill(path: str, ids: dict[str, str]) -> str:
@@ -229,6 +264,8 @@ async def test_every_list_shows_another_tenant_nothing(
                 checked += 1
                 leaked = [name for name, value in tenant_a.items() if value in r.text]
                 items = r.json().get("items") if r.status_code == 200 and isinstance(r.json(), dict) else None
+                if path == "/v1/standards":  # the starter standard is every tenant's: B sees it, and only it
+                    items = [i for i in items or [] if not i["starter"]]
                 if leaked or (items and not path.startswith(("/v1/metrics", "/v1/capacity", "/v1/pipeline"))):
                     seen.append(f"{service} {path}: {leaked} {r.text[:120]}")
     assert seen == []
