@@ -23,6 +23,7 @@ from vcio_shared.testing import TEST_SECRET, auth, eventually
 TENANT = "console-journey"
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "console"
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
+HTMX = 20_000  # ms for what htmx fetches as you type (a service call behind it) on a loaded machine
 EVENTS = 60  # seconds for what travels over NATS (catalog → proposals → billing → scheduler) on a loaded machine
 CLIENT = "Harbor Dental Group"
 EMAIL = "office@harbor-dental.example"
@@ -87,7 +88,7 @@ async def test_the_whole_practice_from_an_empty_tenant_in_chromium(console_serve
             await row.get_by_label("Category").select_option("it_strategy")
             await row.get_by_label("Role").select_option("vcio")
             await row.get_by_label("Cadence (RRULE)").fill("FREQ=YEARLY")
-            await expect(page.locator("#cadence-words-0")).to_have_text("every year")
+            await expect(page.locator("#cadence-words-0")).to_have_text("every year", timeout=HTMX)
             await row.get_by_label("Effort (hours)").fill("6")
             await page.get_by_role("button", name="Add an activity").click()
             row = page.locator("#activity-1")
@@ -95,15 +96,15 @@ async def test_the_whole_practice_from_an_empty_tenant_in_chromium(console_serve
             await row.get_by_label("Category").select_option("account_management")
             await row.get_by_label("Role").select_option("account_manager")
             await row.get_by_label("Cadence (RRULE)").fill("FREQ=MONTHLY;INTERVAL=3")
-            await expect(page.locator("#cadence-words-1")).to_have_text("every 3 months")
+            await expect(page.locator("#cadence-words-1")).to_have_text("every 3 months", timeout=HTMX)
             await row.get_by_label("Effort (hours)").fill("3")
             await page.get_by_role("button", name="Save draft").click()
-            await expect(page.locator("#package-state")).to_have_text("Version 1 draft")
+            await expect(page.locator("#package-state")).to_have_text("Version 1 draft", timeout=HTMX)
             # (6 h × 175 + 4 × 3 h × 125) ÷ 12, at the default rates
-            await expect(page.locator("#suggested strong")).to_have_text("212.50 USD")
+            await expect(page.locator("#suggested strong")).to_have_text("212.50 USD", timeout=HTMX)
             await shot(page, "catalog-editor")
             await page.get_by_role("button", name="Publish version 1").click()
-            await expect(page.locator("#package-state")).to_contain_text("Version 1 published")
+            await expect(page.locator("#package-state")).to_contain_text("Version 1 published", timeout=HTMX)
 
             # 2. a client, added on /clients/new
             # no link on /clients leads here (clients.html has none): the address is typed
@@ -113,7 +114,7 @@ async def test_the_whole_practice_from_an_empty_tenant_in_chromium(console_serve
             await page.get_by_label("Time zone").fill("America/New_York")
             await page.get_by_label("Currency").select_option("USD")
             await page.get_by_role("button", name="Add the client").click()
-            await expect(page.locator("#client-name")).to_have_text(CLIENT)
+            await expect(page.locator("#client-name")).to_have_text(CLIENT, timeout=HTMX)
             client_url = page.url
             await expect(page.get_by_text("No agreement yet.")).to_be_visible()
             await expect(page.get_by_text("No delivery plan yet.", exact=True)).to_be_visible()
@@ -127,27 +128,29 @@ async def test_the_whole_practice_from_an_empty_tenant_in_chromium(console_serve
             await package.select_option(label="vCIO Care v1 · 1,200.00 USD a month, 12 months")
             await page.get_by_label("Start date").fill(start.isoformat())
             await page.get_by_role("button", name="Create the draft").click()
-            await expect(page.locator("#proposal-title")).to_have_text(f"Proposal for {CLIENT}")
+            await expect(page.locator("#proposal-title")).to_have_text(f"Proposal for {CLIENT}", timeout=HTMX)
             await expect(page.locator("#proposal-status .state")).to_have_text("draft")
             await expect(page.locator("dd.monthly")).to_have_text("1,200.00 USD")
             await page.get_by_label("Discount on recurring items (%)").fill("10")  # htmx: the figures follow
             await page.get_by_label("Reason for the discount (the client reads it)").fill("Two-year relationship")
-            await expect(page.locator("dd.monthly")).to_have_text("1,080.00 USD")
-            await expect(page.locator("dd.first-invoice")).to_have_text("1,580.00 USD")  # a month and the fee
+            await expect(page.locator("dd.monthly")).to_have_text("1,080.00 USD", timeout=HTMX)
+            await expect(page.locator("dd.first-invoice")).to_have_text(
+                "1,580.00 USD", timeout=HTMX
+            )  # a month and the fee
             await expect(page.locator("dd.term-total")).to_have_text("13,460.00 USD")  # 12 × 1,080 + 500
             await expect(page.locator("dd.one-time")).to_have_text("500.00 USD")
             await expect(page.locator("#schedule-summary li")).to_have_text(
                 ["1 × IT roadmap (annually)", "4 × Quarterly business review (quarterly)"]
             )
             preview = page.frame_locator("iframe.proposal-preview")
-            await expect(preview.locator("#monthly-total")).to_have_text("1,080.00")
+            await expect(preview.locator("#monthly-total")).to_have_text("1,080.00", timeout=HTMX)
             await shot(page, "proposal-builder")
 
             # send, and copy the link the console shows
             await page.get_by_role("button", name=f"Send to {EMAIL}").click()
-            await expect(page.locator("#proposal-status .state")).to_have_text("sent")
+            await expect(page.locator("#proposal-status .state")).to_have_text("sent", timeout=HTMX)
             await page.get_by_role("button", name="Copy the link").click()
-            await expect(page.get_by_role("button", name="Copied")).to_be_visible()
+            await expect(page.get_by_role("button", name="Copied")).to_be_visible(timeout=HTMX)
             link = await page.evaluate("navigator.clipboard.readText()")
             assert link == await page.get_by_label("Link to send or paste").input_value()
             assert "/p/" in link
@@ -161,7 +164,7 @@ async def test_the_whole_practice_from_an_empty_tenant_in_chromium(console_serve
             await client_page.fill("#signer_email", "maya@harbor-dental.example")
             await client_page.click("#accept")
             await expect(client_page.locator("#confirmation")).to_contain_text(
-                "Accepted by Dr. Maya Chen (maya@harbor-dental.example) on "
+                "Accepted by Dr. Maya Chen (maya@harbor-dental.example) on ", timeout=HTMX
             )
             await client_context.close()
             await page.reload()
