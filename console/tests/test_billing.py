@@ -294,3 +294,29 @@ async def test_the_progress_stream_shows_a_running_run_then_done(platform: Any) 
     assert '<dd class="run-status">done</dd>' in events[-1] and '"run-processed">1 of 1</dd>' in events[-1]
     assert '<dd class="run-total" data-currency="USD">3,900.00 USD</dd>' in events[-1]
     assert all(line.startswith("data: ") for line in events[-1].split("\n")[1:-2])  # each line of the fragment
+
+
+async def test_a_draft_is_issued_from_its_page(console: httpx.AsyncClient, platform: Any) -> None:
+    urls = urls_of(platform)
+    tenant = "console-billing-drafts"
+    async with httpx.AsyncClient(timeout=30) as api:
+        ok(await api.put(f"{urls['billing']}/v1/settings", json={"draft_review": True}, headers=auth(tenant)))
+    billed = await billing_tenant(urls, tenant, run=True)
+    assert [(i["status"], i["number"]) for i in billed.invoices] == [("draft", None)] * 3
+    # The first issue in a billing process starts its PDF child (the mail's attachment), which may take longer
+    # than the console waits for an answer (10 s) on a loaded machine: the third draft is issued first, directly.
+    async with httpx.AsyncClient(timeout=120) as api:
+        third = billed.invoices[2]["id"]
+        issued = ok(await api.post(f"{urls['billing']}/v1/invoices/{third}/issue", headers=auth(tenant)))
+    assert issued["number"] == number(1)
+    http = signed_in(console, tenant)
+    url = f"/billing/invoices/{billed.invoices[0]['id']}"
+    page = (await http.get(url)).text
+    assert '<h1 id="invoice-h">Invoice (draft)</h1>' in page and 'id="payment-form"' not in page
+    r = await http.post(f"{url}/issue", data={"csrf_token": csrf(page), "idempotency_key": key(page, "issue-form")})
+    assert r.status_code == 303, r.text
+    page = (await http.get(url)).text
+    assert f'<h1 id="invoice-h">Invoice {number(2)}</h1>' in page and f"issued {TODAY.isoformat()}" in page
+    assert f"due {(TODAY + dt.timedelta(days=30)).isoformat()}" in page and 'id="payment-form"' in page
+    r = await http.post(f"{url}/issue", data={"csrf_token": csrf(page)})  # issued already: billing's 409
+    assert r.status_code == 409 and 'id="issue-error" role="alert">' in r.text

@@ -227,7 +227,7 @@ async def invoice_data(calls: Calls, invoice_id: str) -> dict[str, Any]:
         "credit_notes": sorted(notes, key=lambda n: (n["issue_date"], n["number"])),
         "client": client,
         "balance": balance,
-        "keys": {"payment": new_key(), "credit": new_key(), "void": new_key()},
+        "keys": {"payment": new_key(), "credit": new_key(), "void": new_key(), "issue": new_key()},
         "values": {"payment": {"amount": invoice["amount_due"], "paid_on": today().isoformat(), "reference": ""}},
         "errors": {},
     }
@@ -281,6 +281,12 @@ async def record_payment(request: Request, ctx: Ctx, invoice_id: str, form: Chec
 async def credit_note(request: Request, ctx: Ctx, invoice_id: str, form: CheckedForm) -> Response:
     body = {"amount": form.get("amount", "").strip(), "reason": form.get("reason", "").strip()}
     return await _invoice_write(request, ctx, invoice_id, form, "credit", "credit-notes", body)
+
+
+@router.post("/billing/invoices/{invoice_id}/issue")
+async def issue_draft(request: Request, ctx: Ctx, invoice_id: str, form: CheckedForm) -> Response:
+    """A draft (the tenant reviews drafts) gets its number, issue date and due date."""
+    return await _invoice_write(request, ctx, invoice_id, form, "issue", "issue", None)
 
 
 @router.post("/billing/invoices/{invoice_id}/void")
