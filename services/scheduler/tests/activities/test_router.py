@@ -27,6 +27,25 @@ async def test_list_pages_with_a_cursor(svc: Scheduler) -> None:
     assert {x["agreement_id"] for x in r2.json()["items"]} == {data["agreement_id"]}
 
 
+async def test_list_filters_by_whether_anyone_has_the_activity(svc: Scheduler) -> None:
+    """assigned=false: the work nobody has (planned while its role had no staff); true: the rest."""
+    before = await svc.activate()  # no staff yet: its 12 monthly reviews stay unassigned
+    await svc.add_staff("Dana", ["vcio"])
+    after = await svc.activate()  # Dana takes every one of these
+
+    async def listed(**params: str) -> tuple[list[tuple[str, bool]], int]:
+        r = await svc.client.get("/v1/activities", params={"limit": 200, **params}, headers=H)
+        assert r.status_code == 200, r.text
+        return sorted({(x["agreement_id"], x["assignee_id"] is None) for x in r.json()["items"]}), len(
+            r.json()["items"]
+        )
+
+    assert await listed(assigned="false") == ([(before["agreement_id"], True)], 12)
+    assert await listed(assigned="true") == ([(after["agreement_id"], False)], 12)
+    assert await listed(assigned="false", due_to="2027-02-04") == ([(before["agreement_id"], True)], 2)
+    assert (await svc.client.get("/v1/activities", params={"assigned": "maybe"}, headers=H)).status_code == 422
+
+
 BAD_LIST_PARAMS = [
     {"limit": 0},
     {"limit": 201},

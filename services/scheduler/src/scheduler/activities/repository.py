@@ -54,6 +54,7 @@ class ActivityFilter:
     due_from: dt.date | None = None
     due_to: dt.date | None = None
     overdue: bool | None = None
+    assigned: bool | None = None  # False: nobody has it yet (a role without staff when it was planned)
 
 
 async def get(
@@ -82,6 +83,10 @@ async def list_(
         query = query.where(_overdue())
     elif f.overdue is False:
         query = query.where(sa.not_(_overdue()))
+    if f.assigned is True:
+        query = query.where(a.assignee_id.is_not(None))
+    elif f.assigned is False:
+        query = query.where(a.assignee_id.is_(None))
     if after is not None:
         query = query.where(a.id > after)
     return list((await session.execute(query.order_by(a.id).limit(limit), {"now": now})).mappings().all())

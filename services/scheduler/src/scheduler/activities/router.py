@@ -41,9 +41,10 @@ def _filter(
     due_from: Annotated[SaneDate | None, Query()] = None,
     due_to: Annotated[SaneDate | None, Query()] = None,
     overdue: bool | None = None,
+    assigned: bool | None = None,
 ) -> ActivityFilter:
     """The list's query parameters, in the order the filter takes them."""
-    return ActivityFilter(agreement_id, client_id, assignee_id, status, due_from, due_to, overdue)
+    return ActivityFilter(agreement_id, client_id, assignee_id, status, due_from, due_to, overdue, assigned)
 
 
 Filter = Annotated[ActivityFilter, Depends(_filter)]
