@@ -44,27 +44,31 @@ class Team:
         return [a for a in self.activities if a["name"] == name]
 
 
-@pytest.fixture
-async def team(platform: Any) -> Team:
+async def make_team(platform: Any, staffed: bool = True) -> Team:
     urls = {s: platform.url(s) for s in SERVICES}
     tenant = f"console-delivery-{uuid.uuid4().hex[:8]}"
     h = auth(tenant)
     async with httpx.AsyncClient(timeout=60) as http:
         ok(await http.put(f"{urls['billing']}/v1/settings", json={"auto_run_enabled": False}, headers=h))
-        staff = {}
+        staff = {"ada": "", "bob": ""}
         for key, name, role, email in (
             ("ada", "Ada Vance", "vcio", ADA.upper()),
             ("bob", "Bob Reyes", "account_manager", None),
-        ):
+        )[: 2 if staffed else 0]:
             body = {"name": name, "roles": [role], "weekly_capacity_hours": "40", **({"email": email} if email else {})}
             staff[key] = ok(await http.post(f"{urls['scheduler']}/v1/staff", json=body, headers=h), 201)["id"]
         package = await _package(http, urls, h, GROWTH)
         client = {"name": LITWARE, "email": "it@litware.example", "timezone": "UTC", "currency": "USD"}
         client_id = ok(await http.post(f"{urls['proposals']}/v1/clients", json=client, headers=h), 201)["id"]
         agreement = await _accepted(http, urls, h, client_id, package, START)
-        # roadmap (Ada) + 4 QBRs (Bob) + renewal planning at months 0 and 11 (Ada)
+        # roadmap (Ada) + 4 QBRs (Bob) + renewal planning at months 0 and 11 (Ada); nobody's without staff
         activities = await _plan(http, urls, h, agreement["id"], 7)
     return Team(tenant, urls, staff["ada"], staff["bob"], activities)
+
+
+@pytest.fixture
+async def team(platform: Any) -> Team:
+    return await make_team(platform)
 
 
 def as_person(http: httpx.AsyncClient, tenant: str, sub: str = ADA) -> httpx.AsyncClient:
@@ -125,6 +129,33 @@ async def test_someone_unmapped_picks_whose_activities_to_show(console: httpx.As
     # the QBRs of months 0, 3, 6 and 9 are all past
     assert '<p id="activity-counts">4 overdue · 0 upcoming · 0 done · 0 skipped' in bob
     assert (await http.get("/delivery", params={"staff": "not-an-id"})).status_code == 404
+
+
+async def test_work_nobody_has_can_be_completed_from_the_unassigned_list(
+    console: httpx.AsyncClient, platform: Any
+) -> None:
+    """A tenant whose plan came before any staff: every activity is unassigned, and anyone may close it."""
+    team = await make_team(platform, staffed=False)
+    http = as_person(console, team.tenant)
+    page = (await http.get("/delivery")).text
+    assert 'id="unmapped"' in page and "<p>No staff yet.</p>" in page and "open-activities" not in page
+    assert (
+        f'<a href="/delivery?staff=unassigned&amp;from={dt.datetime.now(dt.UTC).date():%Y-%m}" id="unassigned-link">'
+        in page
+    )
+    page = (await http.get("/delivery", params={"staff": "unassigned"})).text
+    assert '<p id="whose">Unassigned work ' in page and 'id="unmapped"' not in page
+    opened = page.split('<ul class="my-activities" id="open-activities">')[1].split("</ul>")[0]
+    assert opened.count('<li class="activity"') == 7  # the whole plan: 6 past, the last renewal planning ahead
+    assert '<p id="activity-counts">6 overdue · 1 upcoming · 0 done · 0 skipped' in page
+    assert 'id="calendar-form"' not in page  # a calendar is a person's
+    qbr = team.of("Quarterly business review")[0]
+    form = {"csrf_token": _csrf(page), "staff": "unassigned", "outcome": "QBR held", "hours_spent": "1.5"}
+    done = await http.post(f"/delivery/activities/{qbr['id']}/complete", data=form)
+    assert (done.status_code, done.headers["location"]) == (303, "/delivery?staff=unassigned")
+    page = (await http.get(done.headers["location"])).text
+    assert '<p id="activity-counts">5 overdue · 1 upcoming · 1 done · 0 skipped' in page
+    assert '<span class="state done">done</span> <span class="muted">1.50 h: QBR held</span>' in page
 
 
 async def test_complete_and_skip_through_the_scheduler_and_the_heat_map_follows(

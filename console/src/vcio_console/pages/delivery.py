@@ -26,6 +26,7 @@ MONTHS = 6  # the heat-map's columns
 LOOK_BACK = dt.timedelta(days=90)  # "done lately": closed in the last 90 days
 LOOK_AHEAD = dt.timedelta(days=90)
 OPEN = ("planned", "scheduled")
+UNASSIGNED = "unassigned"  # ?staff= for the work nobody has (planned while its role had no staff)
 _MONTH = re.compile(r"^(19|20|21)\d\d-(0[1-9]|1[0-2])$")
 
 
@@ -98,18 +99,16 @@ async def _page(
     now = today()
     staff = await ctx.calls.every("scheduler", "/v1/staff", {"active": "true"})
     mine = me_of(staff, ctx.user)
+    unassigned = staff_id == UNASSIGNED
     chosen = next((m for m in staff if str(m["id"]) == staff_id), None) if staff_id else None
-    member = chosen or mine
+    member = None if unassigned else chosen or mine
     start = first_month(month, now)
     capacity_params = {"from": start.isoformat(), "to": (start + relativedelta(months=MONTHS)).isoformat()}
+    whose = {"assigned": "false"} if unassigned else {"assignee_id": member["id"]} if member else None
     capacity, activities = await asyncio.gather(
         ctx.calls.get("scheduler", "/v1/capacity", {**capacity_params, "period": "month"}),
-        ctx.calls.every(
-            "scheduler",
-            "/v1/activities",
-            {"assignee_id": member["id"], "due_to": (now + LOOK_AHEAD).isoformat()},
-        )
-        if member
+        ctx.calls.every("scheduler", "/v1/activities", {**whose, "due_to": (now + LOOK_AHEAD).isoformat()})
+        if whose
         else asyncio.sleep(0, []),
     )
     # open work however old (it is overdue), work closed (done or skipped) in the last 90 days
@@ -125,6 +124,8 @@ async def _page(
         "page": "delivery",
         "staff": sorted(staff, key=lambda m: (m["name"].casefold(), m["id"])),
         "member": member,
+        "unassigned": unassigned,
+        "shown_staff": UNASSIGNED if unassigned else member["id"] if member else "",
         "mapped": mine is not None and member is mine,
         "open": [a for a in by_due if a["status"] in OPEN],
         "closed": sorted((a for a in by_due if a["status"] not in OPEN), key=lambda a: a["updated_at"], reverse=True),
@@ -152,7 +153,7 @@ async def delivery(
     staff: Annotated[str, Query(max_length=36)] = "",
     month: Annotated[str, Query(alias="from", max_length=7)] = "",
 ) -> HTMLResponse:
-    return await _page(request, ctx, as_uuid(staff) if staff else "", month)
+    return await _page(request, ctx, as_uuid(staff) if staff and staff != UNASSIGNED else staff, month)
 
 
 def _back(form: dict[str, str]) -> str:
@@ -162,7 +163,7 @@ def _back(form: dict[str, str]) -> str:
     query = "&".join(
         f"{k}={v}" for k, v in (("staff", staff), ("from", month)) if v and (k != "from" or _MONTH.match(v))
     )
-    if staff:
+    if staff and staff != UNASSIGNED:
         as_uuid(staff)
     return "/delivery" + (f"?{query}" if query else "")
 
