@@ -18,6 +18,7 @@ import pytest
 import yaml
 from alembic import command
 
+from vcio_console.settings import load_console_settings
 from vcio_shared.migrations import alembic_config
 from vcio_shared.settings import SERVICES, load_settings, parse_trusted_proxies
 from vcio_shared.testing import TEST_SECRET, PgServer
@@ -230,7 +231,7 @@ def test_every_service_has_its_database_its_nats_user_and_its_password() -> None
     nats_env = compose()["services"]["nats"]["environment"]
     assert {f"VCIO_NATS_{s.upper()}_PASSWORD" for s in SERVICES} <= set(nats_env)
     assert set(compose()["services"]["migrate"]["environment"]) == {f"{s.upper()}_DATABASE_URL" for s in SERVICES}
-    assert set(k8s_deployments()) == {f"vcio-{s}" for s in SERVICES}
+    assert set(k8s_deployments()) == {f"vcio-{s}" for s in SERVICES} | {"vcio-console"}
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -253,3 +254,47 @@ def test_integrations_needs_its_secrets_key_and_deploy_never_allows_private_webh
     for path in DEPLOY.rglob("*"):
         if path.is_file():
             assert "VCIO_WEBHOOKS_ALLOW_PRIVATE" not in path.read_text(), path
+
+
+def console_names_read() -> set[str]:
+    env = Recorder({"VCIO_JWT_SECRET": TEST_SECRET})
+    load_console_settings(env)
+    return env.asked | {"SERVICE"}
+
+
+def test_compose_runs_the_console_against_every_service() -> None:
+    spec = compose()["services"]["console"]
+    env = spec["environment"]
+    assert set(env) <= console_names_read()
+    assert env["SERVICE"] == "vcio_console" and "CONSOLE_DEVELOPMENT" not in env  # its cookie stays Secure
+    assert {s: env[f"{s.upper()}_URL"] for s in SERVICES} == {s: f"http://{s}:8000" for s in SERVICES}
+    assert set(spec["depends_on"]) == set(SERVICES)
+    assert spec["ports"] == ["8000:8000"]
+    settings = load_console_settings({k: interpolate(str(v), {"VCIO_JWT_SECRET": TEST_SECRET}) for k, v in env.items()})
+    assert settings.service_urls == {s: f"http://{s}:8000" for s in SERVICES} and not settings.development
+
+
+def test_kubernetes_runs_the_console_only_behind_oauth2_proxy() -> None:
+    """The console's pods: the app on 127.0.0.1's port 8000 with the services' in-cluster URLs and the JWKS the
+    services verify with; beside it oauth2-proxy, which signs people in and passes their access token on. The
+    Service reaches the proxy, never the console itself."""
+    deployment = k8s_deployments()["vcio-console"]
+    app, proxy = deployment["spec"]["template"]["spec"]["containers"]
+    assert env_names(app["env"]) <= console_names_read()
+    env = {e["name"]: e.get("value") for e in app["env"]}
+    assert env["SERVICE"] == "vcio_console" and "CONSOLE_DEVELOPMENT" not in env
+    assert {s: env[f"{s.upper()}_URL"] for s in SERVICES} == {s: f"http://vcio-{s}" for s in SERVICES}
+    assert {"VCIO_JWT_JWKS_URL", "CONSOLE_SECRET"} <= set(env)  # the console refuses JWKS without its own secret
+    assert "--upstream=http://127.0.0.1:8000" in proxy["args"] and "--pass-access-token=true" in proxy["args"]
+    [service] = [
+        d
+        for d in yaml.safe_load_all((DEPLOY / "k8s" / "services.yaml").read_text())
+        if d and d["kind"] == "Service" and d["metadata"]["name"] == "vcio-console"
+    ]
+    assert service["spec"]["ports"] == [{"port": 80, "targetPort": 4180}]
+
+
+def test_the_image_has_the_console_and_its_command_starts_it() -> None:
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    assert "COPY console console" in dockerfile and " ./console " in dockerfile
+    assert callable(importlib.import_module("vcio_console.main").build_app)  # ${SERVICE}.main:build_app

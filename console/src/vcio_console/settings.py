@@ -9,10 +9,10 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, model_validator
 
-from vcio_shared.settings import DEFAULT_PORTS, Settings
+from vcio_shared.settings import DEFAULT_PORTS, SERVICES, Settings
 
 DEFAULT_PORT = 8000
-API_SERVICES = ("catalog", "proposals", "billing", "scheduler", "integrations")
+API_SERVICES = SERVICES  # the console may call every service, and only through its public API
 
 
 class ConsoleSettings(BaseModel):
