@@ -87,7 +87,7 @@ async def test_a_date_beyond_2999_is_422_naming_it_not_500(
 
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
-WITHOUT_BEARER = ("/healthz", "/readyz", "/metrics", "/p/", "/calendars/")
+WITHOUT_BEARER = ("/healthz", "/readyz", "/metrics", "/p/", "/calendars/", "/s/")  # /s/: strategy's share links
 
 
 def test_openapi_declares_bearer_security_and_problem_details(apps: dict[str, FastAPI]) -> None:
@@ -130,6 +130,7 @@ def test_openapi_declares_bearer_security_and_problem_details(apps: dict[str, Fa
     proposals = apps["proposals"].openapi()["paths"]
     assert proposals["/p/{token}"]["get"]["responses"]["422"]["content"] == PROBLEM  # the token's own 422
     assert "security" not in apps["scheduler"].openapi()["paths"]["/calendars/{token}.ics"]["get"]
+    assert "security" not in apps["strategy"].openapi()["paths"]["/s/{token}"]["get"]
 
 
 def _patterns(node: Any) -> Iterator[str]:

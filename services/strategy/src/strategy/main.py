@@ -9,6 +9,9 @@ from strategy.assessments.router import router as assessments_router
 from strategy.clients.handlers import handle_proposals_event
 from strategy.initiatives.router import clients_router as roadmap_router
 from strategy.initiatives.router import router as initiatives_router
+from strategy.shares.pdf import PdfRenderer
+from strategy.shares.router import router as shares_router
+from strategy.shares.security import SharePageHeaders
 from strategy.standards.router import router as standards_router
 from strategy.tenants.router import router as settings_router
 from vcio_shared.bus import ConsumerSpec
@@ -30,7 +33,7 @@ SPEC = ServiceSpec(
     name=SERVICE,
     title="vcio strategy",
     description="Standards and alignment assessments with scores and findings, initiatives and the client's roadmap "
-    "with budgets per quarter and fiscal year.",
+    "with budgets per quarter and fiscal year, QBR reports, and share links for the client (HTML and PDF).",
     routers=[
         standards_router,
         assessments_router,
@@ -38,10 +41,14 @@ SPEC = ServiceSpec(
         trend_router,
         roadmap_router,
         settings_router,
+        shares_router,
     ],
     consumers=[PROPOSALS_CONSUMER],
 )
 
 
 def build_app(settings: Settings | None = None, clock: Clock | None = None, run_background: bool = True) -> FastAPI:
-    return create_app(SPEC, settings or load_settings(SERVICE), clock=clock, run_background=run_background)
+    app = create_app(SPEC, settings or load_settings(SERVICE), clock=clock, run_background=run_background)
+    app.add_middleware(SharePageHeaders)
+    app.state.pdf = PdfRenderer.from_environment()  # per process: bounded renders at once, bounded cache
+    return app
