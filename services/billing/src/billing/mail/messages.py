@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 import multiprocessing
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -81,6 +81,39 @@ def bodies(name: str, **ctx: Any) -> tuple[str, str]:
     return _env.get_template(f"mail/{name}.html").render(**ctx), _env.get_template(f"mail/{name}.txt").render(**ctx)
 
 
+async def _send(  # noqa: PLR0913 - a message's parts, each named by its caller
+    session: AsyncSession,
+    tenant_id: str,
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    to: str,
+    seller: Seller,
+    cause: str,
+    subject: str,
+    client_id: str,
+    now: dt.datetime,
+    attachments: Sequence[Attachment] = (),
+    unsubscribe: bool = False,
+) -> uuid.UUID | None:
+    """`mail/<template>` rendered with `context`, enqueued from the MSP (`seller`) under `cause`."""
+    html, text = bodies(template, **context)
+    return await enqueue(
+        session,
+        tenant_id=tenant_id,
+        cause=cause,
+        to=[to],
+        subject=subject,
+        text=text,
+        html=html,
+        attachments=attachments,
+        sender=sender_of(seller),
+        client_id=client_id,
+        unsubscribe=unsubscribe_of(seller) if unsubscribe else None,
+        now=now,
+    )
+
+
 async def invoice_mail(
     session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID, *, cause: str, now: dt.datetime
 ) -> uuid.UUID | None:
@@ -94,18 +127,17 @@ async def invoice_mail(
         log.info("invoice not mailed: the client has no e-mail address", invoice=str(invoice_id))
         return None
     document = await pdf_of(render.page(ctx))
-    html, text = bodies("invoice", **ctx)
-    return await enqueue(
+    return await _send(
         session,
-        tenant_id=tenant_id,
+        tenant_id,
+        "invoice",
+        ctx,
+        to=client["email"],
+        seller=seller,
         cause=cause,
-        to=[client["email"]],
         subject=f"Invoice {invoice['number']} from {seller['name']}",
-        text=text,
-        html=html,
-        attachments=[Attachment(f"{invoice['number']}.pdf", "application/pdf", document)],
-        sender=sender_of(seller),
         client_id=invoice["client_id"],
+        attachments=[Attachment(f"{invoice['number']}.pdf", "application/pdf", document)],
         now=now,
     )
 
@@ -118,16 +150,15 @@ async def receipt_mail(
     if client is None or not client["email"]:
         return None
     seller = await _seller(session, tenant_id)
-    html, text = bodies("receipt", invoice=invoice, payment=payment, client=client, seller=seller)
-    return await enqueue(
+    return await _send(
         session,
-        tenant_id=tenant_id,
+        tenant_id,
+        "receipt",
+        {"invoice": invoice, "payment": payment, "client": client, "seller": seller},
+        to=client["email"],
+        seller=seller,
         cause=f"payment.receipt:{payment['id']}",
-        to=[client["email"]],
         subject=f"Payment received for invoice {invoice['number']}",
-        text=text,
-        html=html,
-        sender=sender_of(seller),
         client_id=invoice["client_id"],
         now=now,
     )
@@ -141,16 +172,15 @@ async def credit_note_mail(
     if client is None or not client["email"]:
         return None
     seller = await _seller(session, tenant_id)
-    html, text = bodies("credit_note", note=note, invoice_number=invoice_number, client=client, seller=seller)
-    return await enqueue(
+    return await _send(
         session,
-        tenant_id=tenant_id,
+        tenant_id,
+        "credit_note",
+        {"note": note, "invoice_number": invoice_number, "client": client, "seller": seller},
+        to=client["email"],
+        seller=seller,
         cause=f"credit_note.issued:{note['id']}",
-        to=[client["email"]],
         subject=f"Credit note {note['number']} for invoice {invoice_number}",
-        text=text,
-        html=html,
-        sender=sender_of(seller),
         client_id=note["client_id"],
         now=now,
     )
@@ -165,18 +195,17 @@ async def reminder_mail(  # noqa: PLR0913 - the step and the days overdue are bo
     invoice, client, seller = ctx["invoice"], ctx["client"], ctx["seller"]
     if client is None or not client["email"]:
         return None
-    html, text = bodies("reminder", days=overdue, **ctx)
-    return await enqueue(
+    return await _send(
         session,
-        tenant_id=tenant_id,
+        tenant_id,
+        "reminder",
+        {**ctx, "days": overdue},
+        to=client["email"],
+        seller=seller,
         cause=f"invoice.reminder:{invoice_id}:{days}",
-        to=[client["email"]],
         subject=f"Reminder: invoice {invoice['number']} is {overdue} days overdue",
-        text=text,
-        html=html,
-        sender=sender_of(seller),
         client_id=invoice["client_id"],
-        unsubscribe=unsubscribe_of(seller),
+        unsubscribe=True,
         now=now,
     )
 
@@ -192,19 +221,17 @@ async def renewal_notice_mail(
         return None
     agreement = await agreements_repo.get(session, tenant_id, due["id"])
     client = await agreements_repo.get_client(session, tenant_id, due["client_id"])
-    ctx = {"agreement": agreement, "client": client, "seller": seller, "end_date": due["end_date"]}
-    html, text = bodies("renewal", **ctx)
     name = client["name"] if client else str(due["client_id"])
-    return await enqueue(
+    return await _send(
         session,
-        tenant_id=tenant_id,
+        tenant_id,
+        "renewal",
+        {"agreement": agreement, "client": client, "seller": seller, "end_date": due["end_date"]},
+        to=seller["email"],
+        seller=seller,
         cause=f"agreement.renewal_due:{due['id']}:{due['end_date'].isoformat()}",
-        to=[seller["email"]],
         subject=f"Renewal due: {name}, {agreement['package_name'] if agreement else 'agreement'}",
-        text=text,
-        html=html,
-        sender=sender_of(seller),
         client_id=str(due["client_id"]),
-        unsubscribe=unsubscribe_of(seller),
+        unsubscribe=True,
         now=now,
     )
