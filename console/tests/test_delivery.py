@@ -89,14 +89,16 @@ def capacity(month: dt.date) -> Decimal:
 
 
 def cell(page: str, staff_id: str, month: dt.date) -> str:
+    """A heat-map cell: its class, then its text."""
     row = page.split(f'<tr data-staff="{staff_id}">')[1].split("</tr>")[0]
-    return row.split(f'data-month="{month:%Y-%m}">')[1].split("</td>")[0]
+    before, after = row.split(f'" data-month="{month:%Y-%m}">')
+    return before.rsplit('class="num ', 1)[1] + " " + after.split("</td>")[0]
 
 
 def expected_cell(booked: str, month: dt.date) -> str:
     cap = capacity(month)
     util = (Decimal(booked) * 100 / cap).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    return f'{booked} / {cap:.2f} h<br><span class="util">{util} %</span>'
+    return f'heat-light {booked} / {cap:.2f} h<br><span class="util">{util} %</span>'  # far below 50 %
 
 
 async def test_my_activities_are_found_by_the_tokens_email(console: httpx.AsyncClient, team: Team) -> None:
@@ -165,6 +167,10 @@ async def test_complete_and_skip_through_the_scheduler_and_the_heat_map_follows(
     month = START
     page = (await http.get("/delivery", params={"from": f"{month:%Y-%m}"})).text
     headers = page.split('<table id="workload" class="heatmap">')[1].split("</thead>")[0]
+    later = month + relativedelta(months=1)  # nothing of Ada's is due then: a blank cell
+    assert (
+        cell(page, team.ada, later) == f'heat-none 0.00 / {capacity(later):.2f} h<br><span class="util">0.00 %</span>'
+    )
     assert headers.count('<th scope="col" class="num">') == 6
     assert f'<th scope="col" class="num">{month + relativedelta(months=5):%Y-%m}</th>' in headers
     # START's month: Ada's roadmap and first renewal planning (2 h each), Bob's first QBR

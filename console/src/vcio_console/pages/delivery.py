@@ -44,10 +44,11 @@ def me_of(staff: list[dict[str, Any]], user: User) -> dict[str, Any] | None:
 
 
 def heat(utilisation: str | None, overbooked: bool) -> str:
-    """The heat-map class of a month's cell: none, light (< 50 %), busy (50–80 %), full (80–100 %), over."""
+    """The heat-map class of a month's cell: none (nothing booked, or no capacity), light (< 50 %), busy (50–80 %),
+    full (80–100 %), over."""
     if overbooked:
         return "over"
-    if utilisation is None:
+    if utilisation is None or Decimal(utilisation) == 0:
         return "none"
     u = Decimal(utilisation)
     return "light" if u < 50 else "busy" if u < 80 else "full"
