@@ -57,8 +57,8 @@ async def test_client_page_contact_agreement_and_proposals(console: httpx.AsyncC
     assert '<dd><a href="mailto:office@northwind.example">office@northwind.example</a></dd>' in page
     assert "<div><dt>Time zone</dt><dd>UTC</dd></div>" in page
     assert "<div><dt>Payment terms</dt><dd>30 days</dd></div>" in page
-    end = START + relativedelta(months=12)
-    assert f'<td class="term">{START} to {end} (12 months, term 1), billed monthly</td>' in page
+    last_day = START + relativedelta(months=12) - dt.timedelta(days=1)  # billing's end_date is the day after
+    assert f'<td class="term">{START} to {last_day} (12 months, term 1), billed monthly</td>' in page
     assert '<td class="mrr">2,000.00 USD</td>' in page
     next_bill = TODAY.replace(day=1) + relativedelta(months=1)
     assert f'<td class="next-bill">{next_bill}</td>' in page

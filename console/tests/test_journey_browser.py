@@ -1,7 +1,13 @@
 """The whole practice in Debian's chromium, from an empty tenant, only through the console's pages (and the client's
-page of the proposals service, opened from the link the console shows): a package made and published, a client
-added, a proposal built, sent and accepted, the agreement and the plan on the client's page, the dashboard's MRR
-before and after. Each main page is photographed at 1280×800 into docs/console/ for the README.
+page of the proposals service, opened from the link the console shows): a package made and published, a staff
+member added, a client added, a proposal built, sent and accepted, the agreement and the plan (assigned to the staff
+member) on the client's page, the dashboard's MRR before and after, an activity completed on /delivery, a billing
+dry run and a real run followed to done, the delivered activity on the next month's invoice, a payment recorded and
+the client's balance after it.
+
+Each main page is photographed at 1280×800: into a temporary directory, or into the directory VCIO_SCREENSHOTS names.
+The README's screenshots are refreshed with
+`VCIO_SCREENSHOTS=docs/console .venv/bin/pytest console/tests/test_journey_browser.py`.
 
 The one call to an API is billing's settings: the automatic run is off for the tenant, so that only the runs a
 person starts bill it."""
@@ -9,10 +15,12 @@ person starts bill it."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from dateutil.relativedelta import relativedelta
 from playwright.async_api import Locator, Page, ViewportSize, async_playwright, expect
 
@@ -21,12 +29,13 @@ from vcio_console.signin import dev_link
 from vcio_shared.testing import TEST_SECRET, auth, eventually
 
 TENANT = "console-journey"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "console"
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 HTMX = 20_000  # ms for what htmx fetches as you type (a service call behind it) on a loaded machine
 EVENTS = 60  # seconds for what travels over NATS (catalog → proposals → billing → scheduler) on a loaded machine
 CLIENT = "Harbor Dental Group"
 EMAIL = "office@harbor-dental.example"
+STAFF = "Avery Brooks"  # vCIO and account manager: every role the package's activities need
+OUTCOME = "Roadmap for 2027 agreed: server refresh in Q1, MFA everywhere by Q2"
 
 
 def business_day(day: dt.date) -> dt.date:
@@ -34,10 +43,19 @@ def business_day(day: dt.date) -> dt.date:
     return day + dt.timedelta(days=max(0, 7 - day.weekday()) if day.weekday() >= 5 else 0)
 
 
-async def shot(page: Page, name: str) -> None:
-    """The viewport (1280×800) as docs/console/<name>.png."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SHOTS / f"{name}.png"))
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where the screenshots go: the directory VCIO_SCREENSHOTS names (docs/console to refresh the README's), else a
+    temporary one, so a test run leaves the repository as it was."""
+    named = os.environ.get("VCIO_SCREENSHOTS", "").strip()
+    where = Path(named) if named else tmp_path / "screenshots"
+    where.mkdir(parents=True, exist_ok=True)
+    return where
+
+
+async def shot(page: Page, shots: Path, name: str) -> None:
+    """The viewport (1280×800) as <shots>/<name>.png."""
+    await page.screenshot(path=str(shots / f"{name}.png"))
 
 
 async def reload_until(page: Page, locator: Locator, text: str, timeout: float = EVENTS) -> None:
@@ -50,7 +68,9 @@ async def reload_until(page: Page, locator: Locator, text: str, timeout: float =
     await eventually(shown, timeout=timeout, interval=0.5)
 
 
-async def test_the_whole_practice_from_an_empty_tenant_in_chromium(console_server: str, platform: Any) -> None:
+async def test_the_whole_practice_from_an_empty_tenant_in_chromium(
+    console_server: str, platform: Any, shots: Path
+) -> None:
     today = dt.datetime.now(dt.UTC).date()
     start = today.replace(day=1) - relativedelta(months=2)  # two months into the term: a plan with a past
     first_due = business_day(start)
@@ -102,9 +122,23 @@ async def test_the_whole_practice_from_an_empty_tenant_in_chromium(console_serve
             await expect(page.locator("#package-state")).to_have_text("Version 1 draft", timeout=HTMX)
             # (6 h × 175 + 4 × 3 h × 125) ÷ 12, at the default rates
             await expect(page.locator("#suggested strong")).to_have_text("212.50 USD", timeout=HTMX)
-            await shot(page, "catalog-editor")
+            await shot(page, shots, "catalog-editor")
             await page.get_by_role("button", name="Publish version 1").click()
             await expect(page.locator("#package-state")).to_contain_text("Version 1 published", timeout=HTMX)
+
+            # a staff member with both roles, before any plan: the plan is then assigned to them
+            await page.get_by_role("link", name="Staff", exact=True).click()
+            await expect(page.locator("#no-staff")).to_be_visible()
+            await page.locator("#s-name").fill(STAFF)
+            await page.locator("#s-email").fill("avery@msp.example")
+            await page.get_by_label("vCIO", exact=True).check()
+            await page.get_by_label("Account manager", exact=True).check()
+            await page.locator("#s-capacity").fill("32")
+            await page.locator("#add-staff").click()
+            await expect(page.locator("#staff tbody tr td")).to_have_text(
+                [STAFF, "avery@msp.example", "vCIO, Account manager", "32.00", "yes"], timeout=HTMX
+            )
+            await shot(page, shots, "staff")
 
             # 2. a client, added on /clients/new
             # no link on /clients leads here (clients.html has none): the address is typed
@@ -144,7 +178,7 @@ async def test_the_whole_practice_from_an_empty_tenant_in_chromium(console_serve
             )
             preview = page.frame_locator("iframe.proposal-preview")
             await expect(preview.locator("#monthly-total")).to_have_text("1,080.00", timeout=HTMX)
-            await shot(page, "proposal-builder")
+            await shot(page, shots, "proposal-builder")
 
             # send, and copy the link the console shows
             await page.get_by_role("button", name=f"Send to {EMAIL}").click()
@@ -177,9 +211,9 @@ async def test_the_whole_practice_from_an_empty_tenant_in_chromium(console_serve
             await page.goto(client_url)
             await reload_until(page, page.locator("#plan-counts"), "0 done · 2 overdue · 3 upcoming")
             await expect(page.locator(".agreement td.mrr")).to_have_text("1,080.00 USD")
-            end = start + relativedelta(months=12)  # billing's end_date, the day after the term (half-open)
+            last_day = start + relativedelta(months=12) - dt.timedelta(days=1)  # the term's last day
             await expect(page.locator(".agreement td.term")).to_have_text(
-                f"{start.isoformat()} to {end.isoformat()} (12 months, term 1), billed monthly"
+                f"{start.isoformat()} to {last_day.isoformat()} (12 months, term 1), billed monthly"
             )
             await expect(page.locator(".agreement .state")).to_have_text("active")
             await expect(page.locator(".agreement td.next-bill")).to_have_text(start.isoformat())  # nothing billed
@@ -190,7 +224,7 @@ async def test_the_whole_practice_from_an_empty_tenant_in_chromium(console_serve
             await expect(plan).to_have_text(
                 [f"{d.isoformat()} · {name} {'overdue' if d < today else 'upcoming'}" for d, name in expected]
             )
-            await shot(page, "client")
+            await shot(page, shots, "client")
 
             # the dashboard's MRR: none before, the agreement's after
             await page.get_by_role("link", name="Dashboard", exact=True).click()
@@ -200,25 +234,112 @@ async def test_the_whole_practice_from_an_empty_tenant_in_chromium(console_serve
             await expect(usd.locator("td.agreements")).to_have_text("1")
             await expect(page.locator("#mrr tbody tr")).to_have_count(1)
             await expect(page.get_by_role("heading", name="Overdue activities (2)")).to_be_visible()
-            await shot(page, "dashboard")
+            await shot(page, shots, "dashboard")
             await page.get_by_role("link", name="Clients", exact=True).click()
             await expect(page.locator("#clients tbody tr")).to_have_count(1)
-            await shot(page, "clients")
+            await shot(page, shots, "clients")
 
-            # 6. complete an activity on /delivery: the journey stops here. The tenant has no staff, and no page of
-            # the console adds a staff member (the scheduler's POST /v1/staff); /delivery lists only a staff
-            # member's activities, so the plan's activities (unassigned) cannot be opened to complete them.
+            # 6. complete an activity on /delivery: the plan's, assigned to the staff member by role
             await page.get_by_role("link", name="Delivery", exact=True).click()
-            await expect(page.locator("#unmapped")).to_be_visible()
-            await expect(page.locator("#staff option")).to_have_text(["Pick a staff member"])
-            await expect(page.locator("#open-activities")).to_have_count(0)
-            await expect(page.get_by_text("No staff yet.")).to_be_visible()
+            await expect(page.locator("#unmapped")).to_be_visible()  # the sign-in ("dev") is no staff member's e-mail
+            await page.get_by_label("Show the activities of").select_option(label=STAFF)
+            await page.get_by_role("button", name="Show", exact=True).click()
+            await expect(page.locator("#whose")).to_have_text(
+                f"Activities of {STAFF} (vcio, account manager)", timeout=HTMX
+            )
+            counts = page.locator("#activity-counts")
+            # open: the two of the first month (overdue) and the next QBR (within the 90 days ahead)
+            await expect(counts).to_have_text(
+                "2 overdue · 1 upcoming · 0 done · 0 skipped (done and skipped in the last 90 days)"
+            )
+            roadmap = page.locator("#open-activities li.activity").filter(has_text="IT roadmap")
+            await expect(roadmap).to_have_count(1)
+            await roadmap.locator("summary").click()
+            await roadmap.get_by_label("Outcome").fill(OUTCOME)
+            await roadmap.get_by_label("Hours spent").fill("5.5")
+            await roadmap.get_by_role("button", name="Complete").click()
+            await expect(counts).to_have_text(
+                "1 overdue · 1 upcoming · 1 done · 0 skipped (done and skipped in the last 90 days)", timeout=HTMX
+            )
+            await expect(page.locator("#closed-activities li")).to_have_text(
+                [f"{first_due.isoformat()} · IT roadmap · {CLIENT} done 5.50 h: {OUTCOME}"]
+            )
+            await expect(page.locator("#open-activities li.activity")).to_have_count(2)
+            await page.goto(client_url)
+            await expect(page.locator("#plan-counts")).to_have_text("1 done · 1 overdue · 3 upcoming")
+
+            # 7. billing: a dry run as of today (nothing written), then a real run followed to done
+            await page.get_by_role("link", name="Billing", exact=True).click()
+            await expect(page.get_by_text("No billing run yet.")).to_be_visible()
+            await expect(page.locator("#preview-as-of")).to_have_value(today.isoformat())
+            await page.get_by_role("button", name="Preview", exact=True).click()
+            await expect(page.locator("#preview-h")).to_have_text(
+                f"Preview of a run on {today.isoformat()}", timeout=HTMX
+            )
+            await expect(page.locator("#preview-totals dd")).to_have_text(["3", "3,740.00 USD"])
+            months = [start + relativedelta(months=n) for n in range(3)]  # September to November, 0 % tax
+            periods = [f"{m.isoformat()} – {(m + relativedelta(months=1, days=-1)).isoformat()}" for m in months]
+            preview_rows = page.locator("#preview-invoices tbody tr")
+            await expect(preview_rows.locator("td.date")).to_have_text(periods)
+            await expect(preview_rows.locator("td.num")).to_have_text(["1,580.00 USD", "1,080.00 USD", "1,080.00 USD"])
+            await expect(page.locator("#runs")).to_have_count(0)  # the preview made no run
+            await expect(page.locator("#run-as-of")).to_have_value(today.isoformat())
+            await page.get_by_role("button", name="Run billing", exact=True).click()
+            await expect(page.get_by_role("heading", name=f"Billing run as of {today.isoformat()}")).to_be_visible(
+                timeout=HTMX
+            )
+            progress = page.locator("#run-progress")
+            await expect(progress.locator(".run-status")).to_have_text("done", timeout=EVENTS * 1000)
+            await expect(progress.locator(".run-processed")).to_have_text("1 of 1")
+            await expect(progress.locator(".run-invoices")).to_have_text("3")
+            await expect(progress.locator(".run-total")).to_have_text("3,740.00 USD")
+            await progress.get_by_role("link", name="See its invoices").click()
+            run_rows = page.locator("#run-invoices tbody tr")
+            await expect(run_rows).to_have_count(3, timeout=HTMX)
+            await expect(run_rows.locator("td.date")).to_have_text(periods)
+            await expect(run_rows.locator("td.num")).to_have_text(["1,580.00 USD", "1,080.00 USD", "1,080.00 USD"])
+
+            # 8. the second month's invoice shows what was delivered in the first; it is paid in full
+            await run_rows.nth(1).get_by_role("link").first.click()
+            await expect(page.locator("#invoice-status")).to_have_text("issued", timeout=HTMX)
+            await expect(page.locator("#invoice-total")).to_have_text("1,080.00 USD")
+            delivered = page.locator("#value-delivered li")
+            # billing hears of the completion over NATS
+            await reload_until(page, delivered, f"{today.isoformat()} · IT roadmap (5.50 h): {OUTCOME}")
+            sept = f"{months[0].isoformat()} – {(months[1] - dt.timedelta(days=1)).isoformat()}"
+            await expect(page.get_by_role("heading", name=f"Value delivered, {sept}")).to_be_visible()
+            await expect(page.locator("#pay-amount")).to_have_value("1080.00")
+            await expect(page.locator("#pay-on")).to_have_value(today.isoformat())
+            await page.locator("#pay-reference").fill("ACH 20261129")
+            await page.get_by_role("button", name="Record the payment").click()
+            await expect(page.locator("#invoice-status")).to_have_text("paid", timeout=HTMX)
+            await expect(page.locator("#invoice-paid")).to_have_text("1,080.00 USD")
+            await expect(page.locator("#invoice-due")).to_have_text("0.00 USD")
+            balance = page.locator('.balance-table tr[data-currency="USD"]')
+            await expect(balance.locator("td")).to_have_text(
+                ["3,740.00 USD", "1,080.00 USD", "0.00 USD", "2,660.00 USD", "0.00 USD"]
+            )
+
+            # 9. the client's balance and invoices, and the dashboard after it all
+            await page.goto(client_url)
+            await expect(page.locator('.balance[data-currency="USD"]')).to_have_text("Balance due: 2,660.00 USD")
+            await expect(page.locator("#invoices tbody tr td .state")).to_have_text(["issued", "paid", "issued"])
+            await page.get_by_role("link", name="Dashboard", exact=True).click()
+            await expect(usd.locator("td.mrr")).to_have_text("1,080.00 USD")  # billing and payments leave MRR as is
+            await expect(usd.locator("td.arr")).to_have_text("12,960.00 USD")
+            await expect(page.get_by_role("heading", name="Overdue activities (1)")).to_be_visible()
+            await expect(page.locator("#overdue tbody tr td")).to_have_text(
+                [qbrs[0].isoformat(), "Quarterly business review", CLIENT]
+            )
+            await expect(page.locator("#last-run .invoices-created")).to_have_text("3")
             assert errors == []  # no CSP violation, no script error
         finally:
             await browser.close()
 
 
-async def test_screenshots_of_delivery_billing_and_integrations(console_server: str, practice: Any) -> None:
+async def test_screenshots_of_delivery_billing_and_integrations(
+    console_server: str, practice: Any, shots: Path
+) -> None:
     """The pages the journey does not reach with data, photographed with the known practice's (delivery of a
     consultant, billing with its runs and invoices) and an endpoint of a tenant of its own (integrations)."""
     async with async_playwright() as pw:
@@ -233,11 +354,11 @@ async def test_screenshots_of_delivery_billing_and_integrations(console_server: 
             await page.get_by_role("button", name="Show", exact=True).click()
             await expect(page.locator("#whose")).to_have_text("Activities of Ada Vance (vcio)")
             await expect(page.locator("#workload tbody tr")).to_have_count(2)  # Ada and Bob
-            await shot(page, "delivery")
+            await shot(page, shots, "delivery")
 
             await page.get_by_role("link", name="Billing", exact=True).click()
             await expect(page.locator("#runs tbody tr")).to_have_count(2)  # the practice's two runs
-            await shot(page, "billing")
+            await shot(page, shots, "billing")
 
             await page.goto(dev_link(TEST_SECRET, f"{TENANT}-integrations", console_server))
             await page.get_by_role("link", name="Integrations", exact=True).click()
@@ -258,7 +379,7 @@ async def test_screenshots_of_delivery_billing_and_integrations(console_server: 
                     "disabled",
                 ]
             )
-            await shot(page, "integrations")
+            await shot(page, shots, "integrations")
             assert errors == []  # no CSP violation, no script error
         finally:
             await browser.close()
