@@ -90,6 +90,22 @@ def load_demo(stack: Stack, clients: int) -> tuple[float, str]:
     return took, done.stdout
 
 
+def settle(stack: Stack, limit: float = 600.0, window: float = 2.0, idle: float = 0.2) -> tuple[float, float]:
+    """Wait until the platform is quiet after the demo: when it returns, billing is still busy for tens of
+    seconds (most of a core, with 30 clients) with what the demo set going. Quiet is the services, the console
+    and PostgreSQL together using less than `idle` of a core over a `window` (at rest they use about 0.1, most
+    of it the integrations service). Its seconds, and the share of a core of the last window."""
+    pids = {"console": (stack.pid("console"), False), **stack.cpu_pids(*SERVICES)}
+    pids.pop("nats-server", None)
+    started = time.monotonic()
+    while True:
+        with CpuMeter(pids) as cpu:
+            time.sleep(window)
+        busy = sum(cpu.used.values()) / window
+        if busy < idle or time.monotonic() - started > limit:
+            return time.monotonic() - started, busy
+
+
 def practice_of(printed: str) -> dict[str, int]:
     """The demo's summary table ("in it" column) from what it printed: {row: count}."""
     rows: dict[str, int] = {}
@@ -345,6 +361,7 @@ async def run(stack: Stack, results: Results, args: argparse.Namespace) -> None:
     n = max(20, round(300 * args.scale))
     took, printed = await asyncio.to_thread(load_demo, stack, n)
     practice = practice_of(printed)
+    quiet_s, busy = await asyncio.to_thread(settle, stack)
     client_id, counts = await pick_client(stack)
     base = stack.url("console")
     session = cookie(stack)
@@ -352,7 +369,8 @@ async def run(stack: Stack, results: Results, args: argparse.Namespace) -> None:
     pages = await capture(base, paths, session)
     sizes = {name: len(page.encode()) for name, page in pages.items()}
     console.print(
-        f"  vcio demo --tenant {TENANT} --clients {n}: {took:.1f} s (untimed); the client page is {client_id} "
+        f"  vcio demo --tenant {TENANT} --clients {n}: {took:.1f} s (untimed), the platform quiet "
+        f"{quiet_s:.0f} s later ({100 * busy:.0f} % of a core); the client page is {client_id} "
         f"({counts['invoices']} invoices, {counts['activities']} activities, {counts['proposals']} proposals); "
         f"pages of {sizes['dashboard']:,} and {sizes['client']:,} bytes; {CONNECTIONS} connections; the practice: "
         + ", ".join(f"{k} {v}" for k, v in practice.items()),
@@ -391,6 +409,7 @@ async def run(stack: Stack, results: Results, args: argparse.Namespace) -> None:
                 "demo_clients": n,
                 "demo_seconds": round(took, 1),
                 "demo_practice": practice,
+                "quiet_after_demo_s": round(quiet_s, 1),
                 "page_bytes": sizes[name],
                 "bare_page_bytes": bare_sizes[name],
                 **({"client": counts} if name == "client" else {}),
