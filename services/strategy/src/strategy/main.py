@@ -9,6 +9,8 @@ from strategy.assessments.router import router as assessments_router
 from strategy.clients.handlers import handle_proposals_event
 from strategy.initiatives.router import clients_router as roadmap_router
 from strategy.initiatives.router import router as initiatives_router
+from strategy.reports.router import router as reports_router
+from strategy.reports.router import templates_router as report_templates_router
 from strategy.shares.pdf import PdfRenderer
 from strategy.shares.router import router as shares_router
 from strategy.shares.security import SharePageHeaders
@@ -41,6 +43,8 @@ SPEC = ServiceSpec(
         trend_router,
         roadmap_router,
         settings_router,
+        reports_router,
+        report_templates_router,
         shares_router,
     ],
     consumers=[PROPOSALS_CONSUMER],

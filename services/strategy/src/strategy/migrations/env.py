@@ -2,6 +2,7 @@ from strategy.assessments import models as assessment_models  # noqa: F401  - re
 from strategy.clients import models as client_models  # noqa: F401  - register the tables
 from strategy.db import metadata
 from strategy.initiatives import models as initiative_models  # noqa: F401  - register the tables
+from strategy.reports import models as report_models  # noqa: F401  - register the tables
 from strategy.shares import models as share_models  # noqa: F401  - register the tables
 from strategy.standards import models as standard_models  # noqa: F401  - register the tables
 from strategy.tenants import models as tenant_models  # noqa: F401  - register the tables

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,13 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strategy.clients import repository as clients
 from strategy.initiatives import document as roadmap_document
 from strategy.initiatives.roadmap import roadmap
-
-
-@dataclass(frozen=True)
-class Document:
-    template: str
-    context: dict[str, Any]
-    filename: str
+from strategy.reports import document as report_document
+from strategy.shares.render import Document
 
 
 async def _roadmap(session: AsyncSession, share: Any, now: dt.datetime) -> Document:
@@ -31,6 +25,4 @@ async def _roadmap(session: AsyncSession, share: Any, now: dt.datetime) -> Docum
 async def document(session: AsyncSession, share: Any, now: dt.datetime) -> Document:
     if share["kind"] == "roadmap":
         return await _roadmap(session, share, now)
-    from strategy.reports import document as report_document  # the reports domain, loaded when one is shown
-
     return await report_document.shared(session, share, now)

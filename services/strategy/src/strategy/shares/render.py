@@ -5,6 +5,7 @@ The page a client opens and the PDF come from one template each (`mode` "page" o
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,15 @@ def last_day(value: dt.date | str) -> dt.date:
     """An end-exclusive date as the last day it covers."""
     day = dt.date.fromisoformat(value) if isinstance(value, str) else value
     return day - dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A page to show: its template, the template's context, and the PDF's file name."""
+
+    template: str
+    context: dict[str, Any]
+    filename: str
 
 
 env = jinja2.Environment(

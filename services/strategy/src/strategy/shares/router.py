@@ -81,7 +81,7 @@ def _nonce(request: Request) -> str:
     return getattr(request.state, "csp_nonce", "")
 
 
-async def _document(session: AsyncSession, token: str, clock: Clock) -> pages.Document:
+async def _document(session: AsyncSession, token: str, clock: Clock) -> render.Document:
     return await pages.document(session, await service.resolve(session, token), clock.now())
 
 
