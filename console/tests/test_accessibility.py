@@ -96,5 +96,5 @@ async def test_no_page_has_a_serious_or_critical_violation(console_server: str, 
                 found[f"{OWN} {path}"] = await violations(page, console_server + path)
         finally:
             await browser.close()
-    assert len(found) == 1 + len(pages) + len(own) == 22  # 7 navigation pages, 14 more, sign-in
+    assert len(found) == 1 + len(pages) + len(own) == 23  # 8 navigation pages, 14 more, sign-in
     assert found == {path: (404 if path == "/no-such-page" else 200, []) for path in found}
