@@ -77,6 +77,10 @@ class Calls:
         """GET a document as PDF (an invoice, a delivery report): its bytes."""
         return (await self._get(service, path, params, {**self.headers, "accept": "application/pdf"})).content
 
+    async def html(self, service: str, path: str, params: dict[str, Any] | None = None) -> bytes:
+        """GET a page a service renders (a proposal's preview): its bytes."""
+        return (await self._get(service, path, params, {**self.headers, "accept": "text/html"})).content
+
     async def _get(
         self, service: str, path: str, params: dict[str, Any] | None, headers: dict[str, str]
     ) -> httpx.Response:

@@ -241,7 +241,6 @@ async def send_proposal(request: Request, ctx: Ctx, proposal_id: str, form: Chec
 async def preview(ctx: Ctx, proposal_id: str) -> Response:
     """The client's page as the proposals API renders it for staff (any state; it records no view)."""
     path = f"/v1/proposals/{as_uuid(proposal_id)}/preview"
-    # API gap (console): Calls has no public reader for an HTML answer; _get is the one GET every reader uses.
-    response = await ctx.calls._get("proposals", path, None, {**ctx.calls.headers, "accept": "text/html"})  # noqa: SLF001
+    page = await ctx.calls.html("proposals", path)
     headers = {"content-security-policy": PREVIEW_CSP, "cache-control": "no-store"}
-    return Response(response.content, media_type="text/html; charset=utf-8", headers=headers)
+    return Response(page, media_type="text/html; charset=utf-8", headers=headers)
