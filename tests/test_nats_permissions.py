@@ -18,7 +18,7 @@ from vcio_shared.events import build, encode
 
 CONF = Path(__file__).resolve().parents[1] / "deploy" / "nats.conf"
 SERVICES = ("catalog", "proposals", "billing", "scheduler", "integrations", "strategy")
-STREAMS = ("CATALOG", "PROPOSALS", "BILLING", "SCHEDULER", "INTEGRATIONS")  # what integrations sends out
+STREAMS = ("CATALOG", "PROPOSALS", "BILLING", "SCHEDULER", "STRATEGY", "INTEGRATIONS")  # what integrations sends out
 
 
 @pytest.fixture

@@ -6,5 +6,6 @@ STREAMS = {
     "PROPOSALS": "proposals",
     "BILLING": "billing",
     "SCHEDULER": "scheduler",
+    "STRATEGY": "strategy",
     "INTEGRATIONS": "integrations",
 }
