@@ -5,10 +5,10 @@ bytes (bench/bare_page.py).
 The console is the one the bench's platform runs (`vcio_cli.dev.Platform` starts it as its own process with
 `dev.uvicorn_command`, the services' uvicorn settings, on a free port); the bench signs in as a browser does
 after a sign-in link, with the session cookie holding a token for the tenant. Every page the console answers
-fans out to proposals, billing and the scheduler over HTTP (7 API calls for the dashboard, 6 for a client's
-page), so the load runs at `CONNECTIONS` rather than the API figures' 32: eight people clicking with no pause
-between pages is more than a practice's console meets, and 32 would measure the queue in front of the
-console (p99 ≈ connections ÷ throughput) rather than a page."""
+fans out to proposals, billing and the scheduler over HTTP (8 API calls for the dashboard: 7 side by side,
+then the clients they name; 6 for a client's page), so the load runs at `CONNECTIONS` rather than the API
+figures' 32: eight people clicking with no pause between pages is more than a practice's console meets, and
+32 would measure the queue in front of the console (p99 ≈ connections ÷ throughput) rather than a page."""
 
 from __future__ import annotations
 
