@@ -84,20 +84,7 @@ class Calls:
     async def _get(
         self, service: str, path: str, params: dict[str, Any] | None, headers: dict[str, str]
     ) -> httpx.Response:
-        query = {k: v for k, v in (params or {}).items() if v is not None}
-        try:
-            response = await self.api.http.get(self.api.urls[service] + path, params=query, headers=headers)
-        except httpx.HTTPError as exc:
-            raise ServiceUnavailable(service, f"no answer ({type(exc).__name__})") from exc
-        if response.status_code == 404:
-            raise PageNotFound
-        if response.status_code == 401:
-            raise SignInRequired
-        if response.status_code in (403, 422):
-            raise Refused(response.status_code, _detail(response))
-        if response.status_code != 200:
-            raise ServiceUnavailable(service, f"{response.status_code} for GET {path}")
-        return response
+        return await self._call("GET", service, path, params=params, headers=headers)
 
     async def send(
         self,
@@ -109,12 +96,26 @@ class Calls:
         idempotency_key: str | None = None,
         params: dict[str, Any] | None = None,
     ) -> Any:
-        """POST, PUT, PATCH or DELETE as the user: the answer's JSON (None for 204). A 404 is PageNotFound, a 401
-        SignInRequired; a 4xx the service explains (403, 409, 422, 429) is Refused with its detail, for the page to
-        show beside the form; anything else ServiceUnavailable."""
+        """POST, PUT, PATCH or DELETE as the user: the answer's JSON (None for 204)."""
         headers = dict(self.headers)
         if idempotency_key:
             headers["idempotency-key"] = idempotency_key
+        response = await self._call(method, service, path, params=params, headers=headers, body=body)
+        return None if response.status_code == 204 or not response.content else response.json()
+
+    async def _call(
+        self,
+        method: str,
+        service: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None,
+        headers: dict[str, str],
+        body: Any = None,
+    ) -> httpx.Response:
+        """One request as the user. A 404 is PageNotFound, a 401 SignInRequired; any other 4xx (403, 409, 422,
+        429) is Refused with the service's detail, for the page to show; no answer or anything else is
+        ServiceUnavailable."""
         query = {k: v for k, v in (params or {}).items() if v is not None}
         url = self.api.urls[service] + path
         try:
@@ -129,7 +130,7 @@ class Calls:
             raise Refused(response.status_code, _detail(response))
         if response.status_code not in (200, 201, 202, 204):
             raise ServiceUnavailable(service, f"{response.status_code} for {method} {path}")
-        return None if response.status_code == 204 or not response.content else response.json()
+        return response
 
     async def page(self, service: str, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """One page of a list: {"items", "next_cursor"}."""
