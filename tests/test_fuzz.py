@@ -29,6 +29,8 @@ SEMANTIC_422: dict[str, dict[str, str]] = {
         "PUT /v1/packages/{package_id}": "as POST /v1/packages",
         "PATCH /v1/packages/{package_id}": "as POST /v1/packages, against the stored package's currency",
         "POST /v1/packages/{package_id}/pricing": "a rate for every role the stored package uses, in its currency",
+        "POST /v1/packages/quote": "as POST /v1/packages (a daily cadence), and a rate for every role it uses",
+        "PUT /v1/settings": "hourly rates keyed by known ISO 4217 currencies, each in its currency's minor digits",
     },
     "proposals": {
         "POST /v1/proposals": "client_id and the package must exist for the tenant; amounts in the client's currency",

@@ -20,7 +20,7 @@ def test_every_v1_route_has_a_scope_of_its_own_service(apps: dict[str, FastAPI])
 
 
 # POSTs that compute and change nothing (a quote from effort hours): a read scope is right for them.
-READ_ONLY_POSTS = {"/v1/packages/{package_id}/pricing"}
+READ_ONLY_POSTS = {"/v1/packages/{package_id}/pricing", "/v1/packages/quote"}
 
 
 def test_write_routes_need_a_write_scope(apps: dict[str, FastAPI]) -> None:

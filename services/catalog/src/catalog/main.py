@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from catalog.packages.router import router as packages_router
 from catalog.packages.router import starter_router
+from catalog.tenants.router import router as settings_router
 from vcio_shared.clock import Clock
 from vcio_shared.runtime import ServiceSpec, create_app
 from vcio_shared.settings import Settings, load_settings
@@ -15,7 +16,7 @@ SERVICE = "catalog"
 SPEC = ServiceSpec(
     name=SERVICE,
     description="vCIO packages, tiers, prices and activity templates with RRULE cadences, versioned.",
-    routers=[packages_router, starter_router],
+    routers=[packages_router, starter_router, settings_router],
 )
 
 

@@ -17,6 +17,8 @@ from catalog.packages.schemas import (
     PackageUpdate,
     PricingOut,
     PricingRequest,
+    QuoteOut,
+    QuoteRequest,
     StarterCatalogOut,
     Status,
 )
@@ -39,6 +41,14 @@ async def create_package(
     body: PackageCreate, principal: Writer, session: SessionDep, clock: ClockDep, idem: IdempotencyDep
 ) -> object:
     return await idem.once(principal.tenant_id, lambda: service.create_package(session, principal, clock, body))
+
+
+@router.post("/quote")
+async def quote_package(body: QuoteRequest, principal: Reader, session: SessionDep, clock: ClockDep) -> QuoteOut:
+    """The figures of a package being edited, stored nowhere: its cadences checked as a draft's, its effort and
+    contract value, and the monthly price its effort suggests at the rates given (as /{id}/pricing prices a
+    stored version; without rates, at the tenant's saved ones)."""
+    return await service.quote(session, principal.tenant_id, clock, body)
 
 
 @router.get("", response_model=Page[PackageOut])

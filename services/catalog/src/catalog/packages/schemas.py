@@ -159,8 +159,18 @@ class StarterCatalogOut(ResponseModel):
     packages: list[PackageOut]
 
 
+RatesGiven = Annotated[
+    dict[Role, AmountText] | None,
+    Field(
+        min_length=1,
+        description="hourly rate per role in the package's currency; when left out, the tenant's saved rates in "
+        "that currency (GET /v1/settings)",
+    ),
+]
+
+
 class PricingRequest(RequestModel):
-    rates: Annotated[dict[Role, AmountText], Field(min_length=1)]
+    rates: RatesGiven = None
     billable_only: bool = False
 
 
@@ -171,9 +181,9 @@ class PricingLineOut(ResponseModel):
     annual_amount: str
 
 
-class PricingOut(ResponseModel):
-    package_id: uuid.UUID
-    version: int
+class Suggestion(ResponseModel):
+    """The price effort suggests (shared by a stored version's pricing and a quote)."""
+
     currency: str
     billable_only: bool
     lines: list[PricingLineOut]
@@ -183,3 +193,30 @@ class PricingOut(ResponseModel):
     list_monthly_price: str
     margin: str = Field(description="list_monthly_price − suggested_monthly_price")
     margin_percent: str | None = Field(description="margin ÷ list price × 100; null when the list price is 0")
+
+
+class PricingOut(Suggestion):
+    package_id: uuid.UUID
+    version: int
+
+
+class QuoteRequest(RequestModel):
+    """A package as it is being edited (not stored), and the rates to price its effort at."""
+
+    package: PackageCreate
+    rates: RatesGiven = None
+    billable_only: bool = False
+
+
+class QuoteActivityOut(ResponseModel):
+    name: str
+    cadence: str
+    occurrences_in_term: int
+    hours_per_year: str
+
+
+class QuoteOut(Suggestion):
+    contract_value: str = Field(description="monthly_price × term_months + onboarding_fee")
+    effort_hours_per_year: dict[str, str]
+    schedule_basis_start: dt.date
+    activities: list[QuoteActivityOut]
