@@ -85,7 +85,7 @@ async def test_invoice_read_in_one_statement_equals_the_orm_composition(app, cli
         fast = await client.get(f"/v1/invoices/{invoice['id']}", headers=auth())
         assert fast.status_code == 200 and fast.headers["content-type"] == "application/json"
         async with app.state.runtime.sessionmaker() as s:
-            orm = await service.get_invoice(s, "tenant-a", uuid.UUID(invoice["id"]))
+            orm = await service.get_invoice(s, "tenant-a", uuid.UUID(invoice["id"]), named=True)
             orm["value_delivered"] = await render.delivered_before(s, "tenant-a", orm)
         assert fast.json() == orm
         answers[invoice["id"]] = fast.json()

@@ -164,6 +164,7 @@ async def test_issued_events_carry_the_invoice_exactly_as_get_shows_it(app, clie
         assert (event.id, event.source, event.tenantid) == (str(event_id), "/vcio/billing", "tenant-a")
         shown = (await client.get(f"/v1/invoices/{event.data['id']}", headers=auth())).json()
         shown.pop("value_delivered")
+        assert shown.pop("client_name") == "Acme Dental"  # answers name the client; the event's data does not
         assert event.data == shown
         assert event.subject == shown["id"]
         assert orjson.loads(payload)["data"]["lines"][0]["amount"] == shown["lines"][0]["amount"]

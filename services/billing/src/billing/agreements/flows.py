@@ -335,7 +335,8 @@ async def _settle_now(
     await repo.settle_adjustments(session, tenant, [a["id"] for a in adjustments], invoice_id=invoice_id)
     inv_row = await invoices_repo.get(session, tenant, invoice_id)
     assert inv_row is not None
-    invoice = await invoices.issue_one(session, inv_row, today, now)
+    await invoices.issue_one(session, inv_row, today, now)
+    invoice = await invoices.get_invoice(session, tenant, invoice_id, named=True)
     return SettledByInvoiceOut(invoice=InvoiceOut.model_validate(invoice))
 
 

@@ -27,6 +27,14 @@ P: sa.Table = PendingAdjustment.__table__  # type: ignore[attr-defined]
 M: sa.Table = MrrMovement.__table__  # type: ignore[attr-defined]
 R: sa.Table = AgreementRenewal.__table__  # type: ignore[attr-defined]
 
+# The agreement's client's name as billing knows it (NULL for a client it has not heard of): what answers show.
+CLIENT_NAME = (
+    sa.select(C.c.name)
+    .where(C.c.tenant_id == A.c.tenant_id, C.c.id == A.c.client_id)
+    .scalar_subquery()
+    .label("client_name")
+)
+
 
 async def client_owner(session: AsyncSession, client_id: uuid.UUID) -> str | None:
     """The tenant a client id belongs to (any tenant): consumers refuse an event that claims another's row."""
@@ -47,6 +55,15 @@ async def get_client(session: AsyncSession, tenant_id: str, client_id: uuid.UUID
     return await db.first(session, rows.one(C, tenant_id, client_id))
 
 
+async def client_names(session: AsyncSession, tenant_id: str, client_ids: Sequence[uuid.UUID]) -> dict[str, str]:
+    """The names of those of the tenant's clients billing has heard of, by id (as a string)."""
+    if not client_ids:
+        return {}
+    ids = sa.cast(sorted(set(client_ids)), pg.ARRAY(pg.UUID(as_uuid=True)))  # one parameter, however many
+    query = sa.select(C.c.id, C.c.name).where(C.c.tenant_id == tenant_id, C.c.id == sa.func.any(ids))
+    return {str(r["id"]): r["name"] for r in await db.rows(session, query)}
+
+
 async def proposal_owner(session: AsyncSession, proposal_id: uuid.UUID) -> str | None:
     return await session.scalar(sa.select(A.c.tenant_id).where(A.c.proposal_id == proposal_id).limit(1))
 
@@ -61,7 +78,9 @@ async def insert_agreement(session: AsyncSession, values: Mapping[str, Any]) -> 
 async def get(
     session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, *, for_update: bool = False
 ) -> RowMapping | None:
-    return await db.first(session, rows.one(A, tenant_id, agreement_id, for_update=for_update))
+    """The agreement's row with its client's `client_name`."""
+    query = rows.one(A, tenant_id, agreement_id, for_update=for_update).add_columns(CLIENT_NAME)
+    return await db.first(session, query)
 
 
 async def list_page(
@@ -74,9 +93,10 @@ async def list_page(
     ends_before: dt.date | None = None,
     **filters: uuid.UUID | str | None,
 ) -> Sequence[RowMapping]:
-    """A keyset page of the tenant's agreements; `filters` are columns (client_id, proposal_id, status), None
-    meaning any; `ends_after <= end_date < ends_before` when given (the current term's end: renewals due)."""
-    query = keyset_query(A, tenant_id, filters, after=after, limit=limit)
+    """A keyset page of the tenant's agreements, each with its `client_name`; `filters` are columns (client_id,
+    proposal_id, status), None meaning any; `ends_after <= end_date < ends_before` when given (the current term's
+    end: renewals due)."""
+    query = keyset_query(A, tenant_id, filters, after=after, limit=limit).add_columns(CLIENT_NAME)
     if ends_after is not None:
         query = query.where(A.c.end_date >= ends_after)
     if ends_before is not None:

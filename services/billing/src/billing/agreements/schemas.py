@@ -70,6 +70,10 @@ class AgreementOut(ResponseModel):
     id: uuid.UUID
     proposal_id: uuid.UUID
     client_id: uuid.UUID
+    client_name: str | None = Field(
+        description="the client's name as billing last heard it from proposals; null if it has not heard of the "
+        "client. Answers carry it; the agreement events do not"
+    )
     status: str
     start_date: dt.date
     end_date: dt.date

@@ -23,11 +23,13 @@ SERVICE = "billing"
 
 
 def agreement_out(row: Mapping[Any, Any]) -> AgreementOut:
+    """The agreement as the API answers it, from its row read with `client_name` (`repository.get`)."""
     cur = row["currency"]
     return AgreementOut(
         id=row["id"],
         proposal_id=row["proposal_id"],
         client_id=row["client_id"],
+        client_name=row["client_name"],
         status=row["status"],
         start_date=row["start_date"],
         end_date=row["end_date"],
@@ -57,8 +59,9 @@ def agreement_out(row: Mapping[Any, Any]) -> AgreementOut:
 
 
 def event_data(out: AgreementOut) -> dict[str, Any]:
-    """The agreement as events carry it: the JSON the API answers."""
-    return out.model_dump(mode="json")
+    """The agreement as events carry it: the JSON the API answers, less `client_name` (events name the client
+    where they carry one: `client`)."""
+    return out.model_dump(mode="json", exclude={"client_name"})
 
 
 def client_brief(client: Mapping[Any, Any] | None, client_id: uuid.UUID) -> dict[str, Any]:

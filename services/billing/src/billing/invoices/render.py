@@ -80,7 +80,7 @@ async def invoice_json(reader: Reader, tenant_id: str, invoice_id: uuid.UUID) ->
     """GET /v1/invoices/{id} as JSON bytes, from one statement: the same document as `get_invoice` plus
     `delivered_before`, which the HTML and PDF use."""
     row = found(await invoices_repo.fetch_view(reader, tenant_id, invoice_id), "no such invoice")
-    out = invoice_out(row, row["lines"])
+    out = invoice_out(row, row["lines"], named=True)
     out["value_delivered"] = delivered_out(row["prev_start"], row["period_start"], row["delivered"])
     return orjson.dumps(out)
 

@@ -13,6 +13,7 @@ from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing import db
+from billing.agreements.models import Client
 from billing.invoices.models import CreditNote, DocumentCounter, Invoice, InvoiceLine, Payment
 from vcio_shared import rows
 from vcio_shared.db import Reader, driver_connection
@@ -23,6 +24,15 @@ L: sa.Table = InvoiceLine.__table__  # type: ignore[attr-defined]
 PAY: sa.Table = Payment.__table__  # type: ignore[attr-defined]
 CN: sa.Table = CreditNote.__table__  # type: ignore[attr-defined]
 DC: sa.Table = DocumentCounter.__table__  # type: ignore[attr-defined]
+C: sa.Table = Client.__table__  # type: ignore[attr-defined]
+
+# The invoice's client's name as billing knows it (NULL for a client it has not heard of): what answers show.
+CLIENT_NAME = (
+    sa.select(C.c.name)
+    .where(C.c.tenant_id == I.c.tenant_id, C.c.id == I.c.client_id)
+    .scalar_subquery()
+    .label("client_name")
+)
 
 
 async def allocate_numbers(session: AsyncSession, tenant_id: str, series: str, year: int, count: int) -> int:
@@ -92,9 +102,11 @@ async def copy_rows(
 
 
 async def get(
-    session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID, *, for_update: bool = False
+    session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID, *, for_update: bool = False, named: bool = False
 ) -> RowMapping | None:
-    return await db.first(session, rows.one(I, tenant_id, invoice_id, for_update=for_update))
+    """The invoice's row; `named` adds its client's `client_name`."""
+    query = rows.one(I, tenant_id, invoice_id, for_update=for_update)
+    return await db.first(session, query.add_columns(CLIENT_NAME) if named else query)
 
 
 async def list_page(
@@ -111,10 +123,11 @@ async def list_page(
     period_start_before: dt.date | None = None,
     newest_first: bool = False,
 ) -> Sequence[RowMapping]:
-    """A keyset page of the tenant's invoices (made first, or newest first); `period_start_from <= period_start <
-    period_start_before` when given."""
+    """A keyset page of the tenant's invoices (made first, or newest first), each with its `client_name`;
+    `period_start_from <= period_start < period_start_before` when given."""
     filters = {"agreement_id": agreement_id, "client_id": client_id, "status": status, "run_id": run_id}
     query = db.keyset_page(I, tenant_id, filters, after=after, limit=limit, newest_first=newest_first)
+    query = query.add_columns(CLIENT_NAME)
     if period_start_from is not None:
         query = query.where(I.c.period_start >= period_start_from)
     if period_start_before is not None:
@@ -207,12 +220,13 @@ async def list_credit_notes(
     return await db.rows(session, keyset_query(CN, tenant_id, filters, after=after, limit=limit))
 
 
-# The whole of GET /v1/invoices/{id} in one statement: the invoice, its lines, and the activities delivered to the
-# client due in the calendar period before the invoice's own (deliveries.repository.COUNTS_ON; month, quarter or
-# year by the agreement's cycle; PostgreSQL quarters start in Jan/Apr/Jul/Oct like the engine's). A test compares
-# it with the ORM path row for row.
+# The whole of GET /v1/invoices/{id} in one statement: the invoice, its client's name, its lines, and the
+# activities delivered to the client due in the calendar period before the invoice's own
+# (deliveries.repository.COUNTS_ON; month, quarter or year by the agreement's cycle; PostgreSQL quarters start in
+# Jan/Apr/Jul/Oct like the engine's). A test compares it with the ORM path row for row.
 _VIEW = """
 SELECT i.*,
+       (SELECT c.name FROM clients c WHERE c.tenant_id = i.tenant_id AND c.id = i.client_id) AS client_name,
        ARRAY(SELECT l FROM invoice_lines l WHERE l.tenant_id = i.tenant_id AND l.invoice_id = i.id
              ORDER BY l.position) AS lines,
        p.prev_start,

@@ -48,12 +48,16 @@ class InvoiceLineOut(ExactResponse):
 
 
 class InvoiceOut(ExactResponse):
-    """An invoice as the API answers it and as its events carry it."""
+    """An invoice as the API answers it; its events carry the same less `client_name`."""
 
     id: uuid.UUID
     number: str | None = Field(description="INV-<year>-<n>; none while a draft")
     agreement_id: uuid.UUID
     client_id: uuid.UUID
+    client_name: str | None = Field(
+        description="the client's name as billing last heard it from proposals; null if it has not heard of the "
+        "client. Answers carry it; the invoice events do not"
+    )
     kind: str
     status: str = Field(description="draft, issued, paid, void or uncollectible")
     period_start: dt.date

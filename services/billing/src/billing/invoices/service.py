@@ -60,17 +60,20 @@ def _amount(amount: str, currency: str) -> int:
         raise Unprocessable.field(["body", "amount"], str(exc)) from exc
 
 
-async def get_invoice(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> dict[str, Any]:
-    row = found(await repo.get(session, tenant_id, invoice_id), "no such invoice")
+async def get_invoice(
+    session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID, *, named: bool = False
+) -> dict[str, Any]:
+    """The invoice as its events carry it; `named`, as the API answers it (with `client_name`)."""
+    row = found(await repo.get(session, tenant_id, invoice_id, named=named), "no such invoice")
     lines = await repo.lines_for(session, tenant_id, [row["id"]])
-    return invoice_out(row, lines[row["id"]])
+    return invoice_out(row, lines[row["id"]], named=named)
 
 
 async def list_invoices(session: AsyncSession, tenant_id: str, page: PageParams, **filters: Any) -> dict[str, Any]:
     """A page of `{"items", "next_cursor"}`."""
     rows = await repo.list_page(session, tenant_id, after=page.after, limit=page.limit, **filters)
     lines = await repo.lines_for(session, tenant_id, [r["id"] for r in rows])
-    return _page([invoice_out(r, lines[r["id"]]) for r in rows], page)
+    return _page([invoice_out(r, lines[r["id"]], named=True) for r in rows], page)
 
 
 def _page(items: list[dict[str, Any]], page: PageParams) -> dict[str, Any]:
@@ -109,7 +112,7 @@ async def approve(
         "invoice",
         messages.invoice_mail(session, principal.tenant_id, invoice_id, cause=issued_cause(invoice_id), now=now),
     )
-    return issued
+    return await get_invoice(session, principal.tenant_id, invoice_id, named=True)
 
 
 def issued_cause(invoice_id: uuid.UUID | str) -> str:
@@ -193,7 +196,7 @@ async def record_payment(
         "reference": reference,
     }
     await skip_refused("receipt", messages.receipt_mail(session, tenant, out, payment, now=now))
-    return out
+    return await get_invoice(session, tenant, invoice_id, named=True)
 
 
 async def void(session: AsyncSession, principal: Principal, invoice_id: uuid.UUID, now: dt.datetime) -> dict[str, Any]:
@@ -207,7 +210,7 @@ async def void(session: AsyncSession, principal: Principal, invoice_id: uuid.UUI
     out = await get_invoice(session, tenant, invoice_id)
     await audit.record(session, principal, "invoice.voided", "invoice", invoice_id, {"from": row["status"]})
     await events.emit(session, SERVICE, "vcio.billing.invoice.voided", tenant, out, subject=out["id"])
-    return out
+    return await get_invoice(session, tenant, invoice_id, named=True)
 
 
 async def mark_uncollectible(session: AsyncSession, principal: Principal, invoice_id: uuid.UUID) -> dict[str, Any]:
@@ -217,7 +220,7 @@ async def mark_uncollectible(session: AsyncSession, principal: Principal, invoic
         raise Conflict(f"only an issued invoice can be marked uncollectible; this one is {row['status']}")
     await repo.update(session, tenant, invoice_id, {"status": "uncollectible"})
     await audit.record(session, principal, "invoice.uncollectible", "invoice", invoice_id, {})
-    return await get_invoice(session, tenant, invoice_id)
+    return await get_invoice(session, tenant, invoice_id, named=True)
 
 
 def _credit_amounts(invoice: Mapping[Any, Any], lines: Sequence[Line]) -> tuple[int, int, int]:

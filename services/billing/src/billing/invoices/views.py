@@ -33,34 +33,52 @@ def _line(line: Mapping[Any, Any], d: int) -> dict[str, Any]:
     }
 
 
-def invoice_out(row: Mapping[Any, Any], lines: Sequence[Mapping[Any, Any]]) -> dict[str, Any]:
-    """The invoice as the API and its events show it."""
+def invoice_out(row: Mapping[Any, Any], lines: Sequence[Mapping[Any, Any]], *, named: bool = False) -> dict[str, Any]:
+    """The invoice as its events show it; `named`, as the API answers it: with `client_name` (the row's, which
+    the query joined from clients) after `client_id`, in `schemas.InvoiceOut`'s order."""
     cur = row["currency"]
     d = money.digits(cur)
     due = row["total"] - row["amount_paid"] - row["amount_credited"]
-    return {
+    out = {
         "id": str(row["id"]),
         "number": row["number"],
         "agreement_id": str(row["agreement_id"]),
         "client_id": str(row["client_id"]),
-        "kind": row["kind"],
-        "status": row["status"],
-        "period_start": _d(row["period_start"]),
-        "period_end": _d(row["period_end"]),
-        "issue_date": _d(row["issue_date"]),
-        "due_date": _d(row["due_date"]),
-        "currency": cur,
-        "subtotal": _fmt(row["subtotal"], d),
-        "tax_rate": row["tax_rate"],
-        "tax": _fmt(row["tax"], d),
-        "total": _fmt(row["total"], d),
-        "amount_paid": _fmt(row["amount_paid"], d),
-        "amount_credited": _fmt(row["amount_credited"], d),
-        "amount_due": _fmt(max(due, 0) if row["status"] in ("draft", "issued") else 0, d),
-        # owed back to the client: credit notes beyond what was left unpaid
-        "refund_due": _fmt(row["amount_refund_due"], d),
-        "lines": [_line(ln, d) for ln in lines],
     }
+    if named:
+        out["client_name"] = row["client_name"]
+    out.update(
+        {
+            "kind": row["kind"],
+            "status": row["status"],
+            "period_start": _d(row["period_start"]),
+            "period_end": _d(row["period_end"]),
+            "issue_date": _d(row["issue_date"]),
+            "due_date": _d(row["due_date"]),
+            "currency": cur,
+            "subtotal": _fmt(row["subtotal"], d),
+            "tax_rate": row["tax_rate"],
+            "tax": _fmt(row["tax"], d),
+            "total": _fmt(row["total"], d),
+            "amount_paid": _fmt(row["amount_paid"], d),
+            "amount_credited": _fmt(row["amount_credited"], d),
+            "amount_due": _fmt(max(due, 0) if row["status"] in ("draft", "issued") else 0, d),
+            # owed back to the client: credit notes beyond what was left unpaid
+            "refund_due": _fmt(row["amount_refund_due"], d),
+            "lines": [_line(ln, d) for ln in lines],
+        }
+    )
+    return out
+
+
+def with_client_name(out: Mapping[str, Any], client_name: str | None) -> dict[str, Any]:
+    """An invoice built unnamed (a billing run's), as the API answers it: `client_name` after `client_id`."""
+    named: dict[str, Any] = {}
+    for key, value in out.items():
+        named[key] = value
+        if key == "client_id":
+            named["client_name"] = client_name
+    return named
 
 
 def credit_note_out(row: Mapping[Any, Any]) -> dict[str, Any]:

@@ -22,6 +22,8 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.agreements import repository as agreements_repo
+from billing.invoices.views import with_client_name
 from billing.runs import repository as repo
 from billing.runs.chunk import ChunkResult, bill_chunk, failed
 from billing.tenants import repository as tenants_repo
@@ -215,6 +217,9 @@ async def dry_run(
                 result.invoices.extend(chunk.invoices)
                 for cur, amount in chunk.totals.items():
                     result.totals[cur] = result.totals.get(cur, 0) + amount
+            client_ids = [uuid.UUID(i["client_id"]) for i in result.invoices]
+            names = await agreements_repo.client_names(session, tenant_id, client_ids)
+            result.invoices = [with_client_name(i, names.get(i["client_id"])) for i in result.invoices]
         finally:
             await session.rollback()
     row = {
