@@ -104,6 +104,19 @@ async def test_create_two_activities_publish_then_version_2_and_the_diff(
     console: httpx.AsyncClient, platform: Any
 ) -> None:
     http = signed_in(console, f"{TENANT}-flow")
+    # the hourly rates first, on the catalog page: saved in the catalog's settings
+    listed = (await http.get("/catalog")).text
+    assert '<tr data-currency="new">' in listed and '<tr data-currency="USD">' not in listed
+    rates = {"rate-new-vcio": "175", "rate-new-account_manager": "125.00", "rate-new-technical_account_manager": "150"}
+    r = await http.post("/catalog/rates", data={"csrf_token": csrf_of(listed), "new-currency": "USD", **rates})
+    assert (r.status_code, r.headers["location"]) == (303, "/catalog#rates")
+    settings = await api(platform, f"{TENANT}-flow", "GET", "/v1/settings")
+    assert settings["hourly_rates"] == {
+        "USD": {"account_manager": "125.00", "technical_account_manager": "150.00", "vcio": "175.00"}
+    }
+    listed = (await http.get("/catalog")).text
+    assert 'id="rate-USD-vcio" name="rate-USD-vcio" type="text" inputmode="decimal" value="175.00"' in listed
+    assert 'id="rate-USD-engineer" name="rate-USD-engineer" type="text" inputmode="decimal" value=""' in listed
     new = await http.get("/catalog/new")
     assert new.status_code == 200 and new.text.count('<fieldset class="activity-row"') == 1
     # "Add an activity" posts the form back with one more row, writing nothing
@@ -125,9 +138,26 @@ async def test_create_two_activities_publish_then_version_2_and_the_diff(
         "1,500.00 USD: margin 1,279.17 USD (85.28 %).</p>"
     ) in page
     assert '<tr><td>vCIO</td><td class="num">8.00</td><td class="num">175.00 USD</td>' in page
-    # the rates typed in the form: the suggestion again (what htmx swaps into #pricing)
-    again = await http.get(f"/catalog/{package_id}/pricing", params={"rate-vcio": "200.00"})
-    assert "<strong>237.50 USD</strong>" in again.text and "<html" not in again.text
+    assert '<p id="contract-value" class="muted">18.00 hours a year in all; contract value 18,500.00 USD.</p>' in page
+    assert 'placeholder="175.00"' in page and 'placeholder="none saved"' in page  # the engineer has no rate
+    # as typed, not saved: the quote htmx posts on input and swaps into #pricing (a rate to try, the saved others)
+    typed = form(page, CORE, ROADMAP, QBR)
+    again = await http.post("/catalog/quote", data={**typed, "rate-vcio": "200.00"}, headers={"hx-request": "true"})
+    assert "<strong>237.50 USD</strong>" in again.text and "<html" not in again.text  # (8 × 200 + 10 × 125) ÷ 12
+    # QBR at 3 hours, typed: account manager 12 h × 125 = 1500 + 1400 = 2900 a year → 241.67, nothing written
+    longer = await http.post("/catalog/quote", data=form(page, CORE, ROADMAP, {**QBR, "effort_hours": "3"}))
+    assert (
+        '<p id="suggested">Suggested from effort: <strong>241.67 USD</strong> a month, beside the list price of '
+        "1,500.00 USD: margin 1,258.33 USD (83.89 %).</p>"
+    ) in longer.text
+    assert '<tr><td>Account manager</td><td class="num">12.00</td><td class="num">125.00 USD</td>' in longer.text
+    bad = await http.post("/catalog/quote", data=form(page, CORE, ROADMAP, {**QBR, "cadence": "FREQ=DAILY"}))
+    assert (
+        '<p class="banner bad" id="pricing-error">body.package.activities.1.cadence: cadence FREQ=DAILY is too '
+        "frequent: activities recur weekly, monthly or yearly</p>"
+    ) in bad.text
+    stored = await api(platform, f"{TENANT}-flow", "GET", f"/v1/packages/{package_id}")
+    assert (stored["version"], stored["activities"][1]["effort_hours"]) == (1, "2.50")
 
     published = await http.post(f"/catalog/{package_id}/publish", data={"csrf_token": csrf_of(page)})
     assert (published.status_code, published.headers["location"]) == (303, f"/catalog/{package_id}")
@@ -253,7 +283,7 @@ async def test_another_tenants_package_is_404(console: httpx.AsyncClient, platfo
     pid = package["id"]
     async with another_session(console, f"{TENANT}-intruder") as other:
         csrf = csrf_of((await other.get("/catalog/new")).text)
-        for path in (f"/catalog/{pid}", f"/catalog/{pid}/diff", f"/catalog/{pid}/pricing", "/catalog/not-a-uuid"):
+        for path in (f"/catalog/{pid}", f"/catalog/{pid}/diff", "/catalog/not-a-uuid"):
             assert (await other.get(path)).status_code == 404, path
         assert (await other.post(f"/catalog/{pid}/publish", data={"csrf_token": csrf})).status_code == 404
         assert (await other.post(f"/catalog/{pid}", data={"csrf_token": csrf, "name": "mine"})).status_code == 404
@@ -309,3 +339,49 @@ async def test_removing_a_row_and_publishing_twice(console: httpx.AsyncClient, p
     ) in again.text
     package = (await api(platform, tenant, "GET", "/v1/packages"))["items"]
     assert [(p["version"], p["status"], len(p["activities"])) for p in package] == [(1, "published", 2)]
+
+
+async def test_rates_refused_keep_the_form_and_a_package_without_rates_says_so(
+    console: httpx.AsyncClient, platform: Any
+) -> None:
+    tenant = f"{TENANT}-rates"
+    http = signed_in(console, tenant)
+    # no rates saved: the editor's suggestion is the catalog's refusal, and the page says none are saved
+    new = (await http.get("/catalog/new")).text
+    assert '<p class="muted" id="pricing-error">The suggestion follows the package as you type it.</p>' in new
+    quoted = await http.post("/catalog/new", data=form(new, CORE, ROADMAP, QBR, action="quote"))
+    assert quoted.status_code == 200
+    assert (
+        '<p class="banner bad" id="pricing-error">body.rates: no rates given, and none saved for USD '
+        "(PUT /v1/settings hourly_rates)</p>"
+    ) in quoted.text
+    assert 'value="IT roadmap"' in quoted.text and (await api(platform, tenant, "GET", "/v1/packages"))["items"] == []
+    # typed rates price it without JavaScript ("Suggest a price" posts the form back, writing nothing)
+    try_rates = {"rate-vcio": "175.00", "rate-account_manager": "125.00"}
+    quoted = await http.post("/catalog/new", data={**form(new, CORE, ROADMAP, QBR, action="quote"), **try_rates})
+    assert "<strong>220.83 USD</strong>" in quoted.text and 'value="175.00"' in quoted.text
+    assert (await api(platform, tenant, "GET", "/v1/packages"))["items"] == []
+
+    listed = (await http.get("/catalog")).text
+    rates = {"new-currency": "JPY", "rate-new-vcio": "20000.5", "rate-new-engineer": "15000"}
+    refused = await http.post("/catalog/rates", data={"csrf_token": csrf_of(listed), **rates})
+    assert refused.status_code == 422
+    assert (
+        '<p class="banner bad" role="alert" id="rates-error">body.hourly_rates.JPY.vcio: '
+        "JPY has 0 minor digits; &#39;20000.5&#39; has 1</p>"
+    ) in refused.text
+    assert 'name="rate-JPY-vcio" type="text" inputmode="decimal" value="20000.5"' in refused.text  # kept as typed
+    assert (await api(platform, tenant, "GET", "/v1/settings"))["hourly_rates"] == {}
+    assert (await http.post("/catalog/rates", data=rates)).status_code == 403  # no CSRF token
+    # saved; then the row emptied removes the currency, and another added beside
+    saved = await http.post("/catalog/rates", data={"csrf_token": csrf_of(listed), **rates, "rate-new-vcio": "20000"})
+    assert saved.status_code == 303
+    assert (await api(platform, tenant, "GET", "/v1/settings"))["hourly_rates"] == {
+        "JPY": {"engineer": "15000", "vcio": "20000"}
+    }
+    emptied = {"rate-JPY-vcio": "", "rate-JPY-engineer": "", "new-currency": "EUR", "rate-new-vcio": "160"}
+    assert (await http.post("/catalog/rates", data={"csrf_token": csrf_of(listed), **emptied})).status_code == 303
+    assert (await api(platform, tenant, "GET", "/v1/settings"))["hourly_rates"] == {"EUR": {"vcio": "160.00"}}
+    # tenant B sees none of it
+    async with another_session(console, f"{TENANT}-rates-other") as other:
+        assert '<tr data-currency="EUR">' not in (await other.get("/catalog")).text

@@ -1,5 +1,6 @@
 """The catalog in Debian's chromium: fill the editor, watch each cadence's words follow the RRULE as it is typed,
-save, see the suggested price (and again with another rate), publish, make version 2 and see the diff."""
+the suggested price follow what is typed (at the rates saved on the catalog page, and at another rate tried), save,
+publish, make version 2 and see the diff."""
 
 from __future__ import annotations
 
@@ -23,6 +24,14 @@ async def test_edit_publish_and_compare_a_package_in_chromium(console_server: st
             await page.goto(dev_link(TEST_SECRET, TENANT, console_server))
             await page.get_by_role("link", name="Catalog", exact=True).click()
             await expect(page.get_by_role("heading", name="Catalog")).to_be_visible()
+            # the hourly rates, saved in the catalog's settings from its page
+            await page.get_by_label("Add rates in").select_option("USD")
+            await page.get_by_label("vCIO rate in the added currency").fill("175")
+            await page.get_by_label("Account manager rate in the added currency", exact=True).fill("125")
+            await page.get_by_role("button", name="Save rates").click()
+            await expect(page.get_by_label("vCIO rate in USD")).to_have_value("175.00")
+            await expect(page.get_by_label("Account manager rate in USD", exact=True)).to_have_value("125.00")
+            await expect(page.get_by_label("Engineer rate in USD")).to_have_value("")
             await page.get_by_role("link", name="New package").click()
 
             await page.get_by_label("Package name").fill("vCIO Core")
@@ -40,6 +49,11 @@ async def test_edit_publish_and_compare_a_package_in_chromium(console_server: st
             await first.get_by_label("Cadence (RRULE)").fill("FREQ=YEARLY")
             await expect(words).to_have_text("every year")
             await first.get_by_label("Effort (hours)").fill("8")
+            suggested = page.locator("#suggested strong")
+            await expect(suggested).to_have_text("116.67 USD")  # as typed, not saved: 8 h × 175 ÷ 12
+            await expect(page.locator("#contract-value")).to_have_text(
+                "8.00 hours a year in all; contract value 18,500.00 USD."
+            )
 
             await page.get_by_role("button", name="Add an activity").click()
             second = page.locator("#activity-1")
@@ -53,14 +67,19 @@ async def test_edit_publish_and_compare_a_package_in_chromium(console_server: st
             await second.get_by_label("Cadence (RRULE)").fill("FREQ=MONTHLY;INTERVAL=3")
             await expect(page.locator("#cadence-words-1")).to_have_text("every 3 months")
             await second.get_by_label("Effort (hours)").fill("2.5")
+            await expect(suggested).to_have_text("220.83 USD")  # (8 h × 175 + 10 h × 125) ÷ 12, before saving
             await page.get_by_role("button", name="Save draft").click()
 
             await expect(page.locator("#package-name")).to_have_text("vCIO Core")
             await expect(page.locator("#package-state")).to_have_text("Version 1 draft")
-            suggested = page.locator("#suggested strong")
             await expect(suggested).to_have_text("220.83 USD")  # (8 h × 175 + 10 h × 125) ÷ 12
             await page.get_by_label("Hourly rate: vCIO").fill("200.00")
             await expect(suggested).to_have_text("237.50 USD")  # (8 h × 200 + 10 h × 125) ÷ 12, through htmx
+            await page.get_by_label("Hourly rate: vCIO").fill("")
+            await page.locator("#activity-1").get_by_label("Effort (hours)").fill("3")
+            await expect(suggested).to_have_text("241.67 USD")  # (8 h × 175 + 12 h × 125) ÷ 12, not yet saved
+            await page.locator("#activity-1").get_by_label("Effort (hours)").fill("2.5")
+            await expect(suggested).to_have_text("220.83 USD")
 
             await page.get_by_role("button", name="Publish version 1").click()
             await expect(page.locator("#package-state")).to_contain_text("Version 1 published")

@@ -25,9 +25,6 @@ NAV = (30, "Catalog", "/catalog", "catalog")
 FIELDS = ("name", "tier", "description", "currency", "monthly_price", "billing_cycle", "term_months", "onboarding_fee")
 ACTIVITY_FIELDS = ("name", "category", "track", "billing_mode", "cadence", "role", "effort_hours", "deliverable")
 OPTIONAL = ("tier", "description", "onboarding_fee")  # an empty input is "not given"
-# API gap: the catalog keeps no hourly rates per role, so the suggestion starts from these each time (in major
-# units; the form may change them, and they are sent only for the roles that have hours).
-DEFAULT_RATES = {"vcio": 175, "account_manager": 125, "technical_account_manager": 150, "engineer": 125}
 ROLE_WORDS = {
     "vcio": "vCIO",
     "account_manager": "Account manager",
@@ -46,6 +43,7 @@ class Editor:
     rows: list[dict[str, str]]
     idempotency_key: str = field(default_factory=lambda: str(uuid.uuid4()))
     figures: list[str] = field(default_factory=list)  # each stored row's count in the term and hours a year
+    rates: dict[str, str] = field(default_factory=dict)  # rates typed to try (`rate-<role>`), over the saved ones
 
 
 def blank_row() -> dict[str, str]:
@@ -88,7 +86,13 @@ def editor_from_form(form: dict[str, str]) -> Editor:
         if (m := _ROW_KEY.match(key)) and m.group(2) in ACTIVITY_FIELDS:
             rows.setdefault(int(m.group(1)), dict.fromkeys(ACTIVITY_FIELDS, ""))[m.group(2)] = value.strip()
     key = form.get("idempotency_key", "")
-    return Editor(values=values, rows=[rows[i] for i in sorted(rows)], idempotency_key=key or str(uuid.uuid4()))
+    rates = {role: form.get(f"rate-{role}", "").strip()[:40] for role in ROLES}
+    return Editor(
+        values=values,
+        rows=[rows[i] for i in sorted(rows)],
+        idempotency_key=key or str(uuid.uuid4()),
+        rates={role: rate for role, rate in rates.items() if rate},
+    )
 
 
 def body_of(editor: Editor) -> dict[str, Any]:
@@ -130,6 +134,7 @@ def _editor_page(
     error: str | None = None,
     status: int = 200,
     pricing: dict[str, Any] | None = None,
+    saved: dict[str, dict[str, str]] | None = None,
 ) -> HTMLResponse:
     words = [cadence_words(row["cadence"]) for row in editor.rows]
     figures = editor.figures or [""] * len(editor.rows)
@@ -140,6 +145,7 @@ def _editor_page(
         "package": package,
         "error": error,
         "pricing": pricing,
+        "saved_rates": (saved or {}).get(editor.values["currency"], {}),
         "max_rows": MAX_ROWS,
         **_choices(),
     }
@@ -163,11 +169,61 @@ def _edit_rows(editor: Editor, action: str) -> bool:
 # ---------------------------------------------------------------- the list
 
 
-@router.get("/catalog", response_class=HTMLResponse)
-async def package_list(request: Request, ctx: Ctx) -> HTMLResponse:
+async def _catalog_page(
+    request: Request,
+    ctx: Ctx,
+    rates: dict[str, dict[str, str]] | None = None,
+    new_currency: str = "",
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The package list and the tenant's hourly rates (as saved, or as typed when the catalog refused them)."""
     packages = await ctx.calls.every("catalog", "/v1/packages")
     packages.sort(key=lambda p: (p["name"].casefold(), p["id"]))
-    return render(request, ctx, "catalog.html", {"page": "catalog", "packages": packages})
+    if rates is None:
+        rates = (await ctx.calls.get("catalog", "/v1/settings"))["hourly_rates"]
+    data = {
+        "page": "catalog",
+        "packages": packages,
+        "rates": rates,
+        "new_currency": new_currency,
+        "rate_error": error,
+        "roles": ROLES,
+        "role_words": ROLE_WORDS,
+        "currencies": sorted(money.CURRENCY_DIGITS),
+    }
+    return render(request, ctx, "catalog.html", data, status=status)
+
+
+@router.get("/catalog", response_class=HTMLResponse)
+async def package_list(request: Request, ctx: Ctx) -> HTMLResponse:
+    return await _catalog_page(request, ctx)
+
+
+def rates_from_form(form: dict[str, str]) -> tuple[dict[str, dict[str, str]], str]:
+    """The rates table as POSTed: `rate-<CUR>-<role>` for the saved currencies, `new-currency` and `rate-new-<role>`
+    for one more; an empty input leaves that role out, a currency with none is left out (removed)."""
+    typed: dict[str, dict[str, str]] = {}
+    for key, value in form.items():
+        parts = key.split("-", 2)
+        if len(parts) == 3 and parts[0] == "rate" and parts[1] != "new" and parts[2] in ROLES and value.strip():
+            typed.setdefault(parts[1][:3], {})[parts[2]] = value.strip()[:40]
+    new = form.get("new-currency", "").strip()[:3]
+    added = {role: form.get(f"rate-new-{role}", "").strip()[:40] for role in ROLES}
+    if new and any(added.values()):
+        typed.setdefault(new, {}).update({role: rate for role, rate in added.items() if rate})
+    return typed, new
+
+
+@router.post("/catalog/rates", response_model=None)
+async def save_rates(request: Request, ctx: Ctx, form: CheckedForm) -> Response:
+    """Save the tenant's hourly rates (PUT /v1/settings: the whole table, as the form holds it)."""
+    rates, new = rates_from_form(form)
+    try:
+        await ctx.calls.send("PUT", "catalog", "/v1/settings", {"hourly_rates": rates})
+    except Refused as exc:
+        return await _catalog_page(request, ctx, rates, new, error=str(exc), status=exc.status)
+    return RedirectResponse("/catalog#rates", status_code=303)
 
 
 # ---------------------------------------------------------------- cadence in words (htmx, and no write)
@@ -192,60 +248,63 @@ async def words_fragment(request: Request, ctx: Ctx) -> HTMLResponse:
 
 @router.get("/catalog/new", response_class=HTMLResponse)
 async def new_package(request: Request, ctx: Ctx) -> HTMLResponse:
-    return _editor_page(request, ctx, blank_editor())
+    return _editor_page(request, ctx, blank_editor(), saved=await _saved_rates(ctx))
 
 
 @router.post("/catalog/new", response_model=None)
 async def create_package(request: Request, ctx: Ctx, form: CheckedForm) -> Response:
     editor = editor_from_form(form)
+    if form.get("action") == "quote":  # the suggestion without JavaScript: the form back, with it
+        saved = await _saved_rates(ctx)
+        return _editor_page(request, ctx, editor, pricing=await _quote(ctx, editor, saved), saved=saved)
     if _edit_rows(editor, form.get("action", "save")):
-        return _editor_page(request, ctx, editor)
+        return _editor_page(request, ctx, editor, saved=await _saved_rates(ctx))
     try:
         package = await ctx.calls.send(
             "POST", "catalog", "/v1/packages", body_of(editor), idempotency_key=editor.idempotency_key
         )
     except Refused as exc:
-        return _editor_page(request, ctx, editor, error=str(exc), status=exc.status)
+        return _editor_page(request, ctx, editor, error=str(exc), status=exc.status, saved=await _saved_rates(ctx))
     return RedirectResponse(f"/catalog/{package['id']}", status_code=303)
 
 
 # ---------------------------------------------------------------- one package
 
 
-def _rates(request: Request, package: dict[str, Any]) -> dict[str, str]:
-    """The hourly rate of each role with hours: the form's `rate-<role>`, else DEFAULT_RATES, in the package's
-    currency's digits."""
-    digits = money.CURRENCY_DIGITS.get(package["currency"], 2)
-    rates = {}
-    for role in package["effort_hours_per_year"]:
-        typed = request.query_params.get(f"rate-{role}", "").strip()[:40]
-        rates[role] = typed or f"{DEFAULT_RATES.get(role, 0):.{digits}f}"
-    return rates
+async def _saved_rates(ctx: Ctx) -> dict[str, dict[str, str]]:
+    """The tenant's hourly rates per currency and role, as the catalog keeps them (GET /v1/settings)."""
+    settings: dict[str, dict[str, dict[str, str]]] = await ctx.calls.get("catalog", "/v1/settings")
+    return settings["hourly_rates"]
 
 
-async def _pricing(request: Request, ctx: Ctx, package: dict[str, Any]) -> dict[str, Any]:
-    """The catalog's suggestion from effort (POST /v1/packages/{id}/pricing), or why it refused the rates."""
-    rates = _rates(request, package)
-    path = f"/v1/packages/{package['id']}/pricing"
+async def _quote(ctx: Ctx, editor: Editor, saved: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """The catalog's figures for the package as typed (POST /v1/packages/quote, nothing stored), or why it refused.
+
+    Without rates typed the catalog prices at its saved rates in the package's currency; rates typed to try are
+    sent over the saved ones (the catalog takes the rates given as the whole set)."""
+    body: dict[str, Any] = {"package": body_of(editor)}
+    if editor.rates:
+        body["rates"] = {**saved.get(editor.values["currency"], {}), **editor.rates}
     try:
-        answer = await ctx.calls.send("POST", "catalog", path, {"rates": rates}, params={"version": package["version"]})
+        answer = await ctx.calls.send("POST", "catalog", "/v1/packages/quote", body)
     except Refused as exc:
-        return {"rates": rates, "error": str(exc), "package": package}
-    return {"rates": rates, "answer": answer, "package": package}
+        return {"error": str(exc)}
+    return {"answer": answer}
 
 
 @router.get("/catalog/{package_id}", response_class=HTMLResponse)
 async def package_page(request: Request, ctx: Ctx, package_id: str) -> HTMLResponse:
     package = await ctx.calls.get("catalog", f"/v1/packages/{as_uuid(package_id)}")
     editor = editor_of(package)
-    return _editor_page(request, ctx, editor, package=package, pricing=await _pricing(request, ctx, package))
+    saved = await _saved_rates(ctx)
+    return _editor_page(request, ctx, editor, package=package, pricing=await _quote(ctx, editor, saved), saved=saved)
 
 
-@router.get("/catalog/{package_id}/pricing", response_class=HTMLResponse)
-async def pricing_fragment(request: Request, ctx: Ctx, package_id: str) -> HTMLResponse:
-    """The suggestion again with the rates as typed (htmx swaps it into #pricing)."""
-    package = await ctx.calls.get("catalog", f"/v1/packages/{as_uuid(package_id)}")
-    data = {"pricing": await _pricing(request, ctx, package), "role_words": ROLE_WORDS}
+@router.post("/catalog/quote", response_class=HTMLResponse)
+async def quote_fragment(request: Request, ctx: Ctx, form: CheckedForm) -> HTMLResponse:
+    """The suggestion for the editor as typed (htmx posts the whole form on input and swaps this into #pricing)."""
+    editor = editor_from_form(form)
+    data = {"pricing": await _quote(ctx, editor, await _saved_rates(ctx)), "role_words": ROLE_WORDS}
     return render(request, ctx, "catalog_pricing.html", data)
 
 
@@ -255,12 +314,16 @@ async def save_package(request: Request, ctx: Ctx, package_id: str, form: Checke
     pid = as_uuid(package_id)
     package = await ctx.calls.get("catalog", f"/v1/packages/{pid}")  # 404 for another tenant's package
     editor = editor_from_form(form)
+    saved = await _saved_rates(ctx)
+    if form.get("action") == "quote":
+        pricing = await _quote(ctx, editor, saved)
+        return _editor_page(request, ctx, editor, package=package, pricing=pricing, saved=saved)
     if _edit_rows(editor, form.get("action", "save")):
-        return _editor_page(request, ctx, editor, package=package)
+        return _editor_page(request, ctx, editor, package=package, saved=saved)
     try:
         await ctx.calls.send("PUT", "catalog", f"/v1/packages/{pid}", body_of(editor))
     except Refused as exc:
-        return _editor_page(request, ctx, editor, package=package, error=str(exc), status=exc.status)
+        return _editor_page(request, ctx, editor, package=package, error=str(exc), status=exc.status, saved=saved)
     return RedirectResponse(f"/catalog/{pid}", status_code=303)
 
 
@@ -271,7 +334,12 @@ async def publish_package(request: Request, ctx: Ctx, package_id: str, _: Checke
         await ctx.calls.send("POST", "catalog", f"/v1/packages/{pid}/publish")
     except Refused as exc:
         package = await ctx.calls.get("catalog", f"/v1/packages/{pid}")
-        return _editor_page(request, ctx, editor_of(package), package=package, error=str(exc), status=exc.status)
+        editor = editor_of(package)
+        saved = await _saved_rates(ctx)
+        pricing = await _quote(ctx, editor, saved)
+        return _editor_page(
+            request, ctx, editor, package=package, error=str(exc), status=exc.status, pricing=pricing, saved=saved
+        )
     return RedirectResponse(f"/catalog/{pid}", status_code=303)
 
 
