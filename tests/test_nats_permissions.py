@@ -164,3 +164,19 @@ async def test_every_consumer_a_service_declares_is_allowed_under_its_user(buses
         )
         created = await asyncio.wait_for(buses[service].js.add_consumer(consumer.stream, config), 5)
         assert created.name == consumer.name
+
+
+async def test_strategy_consumes_proposals_scheduler_and_billing_through_its_own_durables(
+    buses: dict[str, Bus],
+) -> None:
+    js = buses["strategy"].js
+    for stream, name in (
+        ("PROPOSALS", "strategy--proposals"),
+        ("SCHEDULER", "strategy--scheduler"),
+        ("BILLING", "strategy--billing"),
+    ):
+        config = ConsumerConfig(durable_name=name, ack_policy=AckPolicy.EXPLICIT, filter_subject="vcio.>")
+        assert (await js.add_consumer(stream, config)).name == name
+    foreign = ConsumerConfig(durable_name="strategy--catalog", filter_subject="vcio.catalog.>")
+    with pytest.raises(REFUSED):
+        await asyncio.wait_for(js.add_consumer("CATALOG", foreign), 3)

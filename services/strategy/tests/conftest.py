@@ -49,13 +49,14 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 async def streams(nats_url: str) -> None:
-    """Proposals' stream (proposals is not running here), so that the clients consumer can bind to it."""
+    """The streams strategy consumes from (their services are not running here), so its consumers can bind."""
     nc = await nats.connect(nats_url)
     try:
-        with contextlib.suppress(BadRequestError):
-            await nc.jetstream().add_stream(
-                StreamConfig(name="PROPOSALS", subjects=["vcio.proposals.>"], duplicate_window=120)
-            )
+        for stream in ("PROPOSALS", "SCHEDULER", "BILLING"):
+            with contextlib.suppress(BadRequestError):
+                await nc.jetstream().add_stream(
+                    StreamConfig(name=stream, subjects=[f"vcio.{stream.lower()}.>"], duplicate_window=120)
+                )
     finally:
         await nc.close()
 

@@ -7,8 +7,11 @@ from fastapi import FastAPI
 from strategy.assessments.router import clients_router as trend_router
 from strategy.assessments.router import router as assessments_router
 from strategy.clients.handlers import handle_proposals_event
+from strategy.delivered.handlers import COMPLETED, handle_scheduler_event
 from strategy.initiatives.router import clients_router as roadmap_router
 from strategy.initiatives.router import router as initiatives_router
+from strategy.invoices.handlers import SUBJECTS as BILLING_SUBJECTS
+from strategy.invoices.handlers import handle_billing_event
 from strategy.reports.router import router as reports_router
 from strategy.reports.router import templates_router as report_templates_router
 from strategy.shares.pdf import PdfRenderer
@@ -30,6 +33,18 @@ PROPOSALS_CONSUMER = ConsumerSpec(
     subjects=("vcio.proposals.client.created", "vcio.proposals.client.updated"),  # the clients' names, currencies
     handler=handle_proposals_event,
 )
+SCHEDULER_CONSUMER = ConsumerSpec(
+    name="strategy--scheduler",
+    stream="SCHEDULER",
+    subjects=(COMPLETED,),  # the QBR's delivered work
+    handler=handle_scheduler_event,
+)
+BILLING_CONSUMER = ConsumerSpec(
+    name="strategy--billing",
+    stream="BILLING",
+    subjects=BILLING_SUBJECTS,  # the QBR's invoices and MRR
+    handler=handle_billing_event,
+)
 
 SPEC = ServiceSpec(
     name=SERVICE,
@@ -47,7 +62,7 @@ SPEC = ServiceSpec(
         report_templates_router,
         shares_router,
     ],
-    consumers=[PROPOSALS_CONSUMER],
+    consumers=[PROPOSALS_CONSUMER, SCHEDULER_CONSUMER, BILLING_CONSUMER],
 )
 
 

@@ -44,7 +44,12 @@ async def test_a_report_snapshots_score_trend_open_findings_and_the_next_four_qu
         "draft",
         str(DEFAULT_ID),
     )
-    assert [s["title"] for s in report["sections"]] == ["Where you stand", "The plan ahead", "Notes"]
+    assert [s["title"] for s in report["sections"]] == [
+        "Where you stand",
+        "The quarter in review",
+        "The plan ahead",
+        "Notes",
+    ]
     parts = components(report)
     score = parts["score_trend"]["data"]
     assert (score["score"], score["change"]) == ("36.4", "-63.6")

@@ -5,6 +5,7 @@
 - `findings`: that assessment's findings a client may see (not `internal_only`), less those answered by an
   initiative that is done; highest weight first.
 - `roadmap`: the four fiscal quarters after the report's, with their initiatives and sums, and the sums of the four.
+- `activities` and `invoices`: the quarter's delivered work and money (`ledger`).
 - `notes`: no data; its text is the vCIO's."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from strategy.assessments.trend import trend
 from strategy.initiatives import repository as initiatives
 from strategy.initiatives.document import initiative_view
 from strategy.initiatives.roadmap import fiscal_year_start, roadmap
+from strategy.reports import ledger
 from strategy.standards import repository as standards
 from vcio_shared import money
 
@@ -151,4 +153,8 @@ async def take(
         return await findings(session, tenant, client_id, p)
     if kind == "roadmap":
         return await roadmap_ahead(session, tenant, client_id, p, today)
+    if kind == "activities":
+        return await ledger.activities(session, tenant, client_id, p.start, p.end)
+    if kind == "invoices":
+        return await ledger.money_of_quarter(session, tenant, client_id, p.start, p.end)
     return {}

@@ -11,7 +11,7 @@ from pydantic import Field
 from vcio_shared.schemas import RequestModel, ResponseModel
 
 # The components a report can hold; `notes` is the only one whose text is written by hand (PATCH).
-Kind = Literal["score_trend", "findings", "roadmap", "notes"]
+Kind = Literal["score_trend", "findings", "roadmap", "activities", "invoices", "notes"]
 QuarterText = Annotated[str, Field(pattern=r"^[0-9]{4}-Q[1-4]$", examples=["2027-Q1"])]
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 Text = Annotated[str, Field(max_length=20_000)]

@@ -28,6 +28,13 @@ DEFAULT_SECTIONS: list[dict[str, Any]] = [
         ],
     },
     {
+        "title": "The quarter in review",
+        "components": [
+            {"kind": "activities", "title": "Work delivered", "text": ""},
+            {"kind": "invoices", "title": "Invoices and recurring fees", "text": ""},
+        ],
+    },
+    {
         "title": "The plan ahead",
         "components": [{"kind": "roadmap", "title": "Roadmap and budget, the next four quarters", "text": ""}],
     },
