@@ -87,8 +87,7 @@ async def billing_data(
     runs, invoices, clients, movements, balance, preview = await asyncio.gather(
         calls.get("billing", "/v1/billing-runs", {"order": "desc", "limit": 10}),
         calls.get("billing", "/v1/invoices", query),
-        # API gap: invoices carry no client name; the filter's list needs every client anyway, so one list
-        # of them (a page of 200 per call) names the invoices too.
+        # the client filter's choices (invoices name their own clients: `client_name`)
         calls.every("proposals", "/v1/clients"),
         calls.get("billing", "/v1/metrics/movements", {"from": f"{months[0]}-01", "to": now.isoformat()}),
         _balance(calls, client_id) if client_id else _none(),
@@ -140,9 +139,8 @@ async def billing_preview(
     request: Request, ctx: Ctx, as_of: Annotated[dt.date, Query(alias="preview")]
 ) -> HTMLResponse:
     """The dry run's table alone (htmx puts it in #preview): the page's form, sent to /billing?preview= without
-    scripts."""
-    preview, clients = await asyncio.gather(_preview(ctx.calls, as_of), ctx.calls.every("proposals", "/v1/clients"))
-    data = {"preview": preview, "preview_as_of": as_of.isoformat(), "clients": {c["id"]: c for c in clients}}
+    scripts. Its invoices name their clients."""
+    data = {"preview": await _preview(ctx.calls, as_of), "preview_as_of": as_of.isoformat()}
     return render(request, ctx, "billing_preview.html", data)
 
 
@@ -167,14 +165,10 @@ async def run_page(request: Request, ctx: Ctx, run_id: str) -> HTMLResponse:
     rid = as_uuid(run_id)
     run = await ctx.calls.get("billing", f"/v1/billing-runs/{rid}")
     invoices: list[dict[str, Any]] = []
-    clients: dict[str, Any] = {}
     if run["status"] != "running":
-        invoices, every_client = await asyncio.gather(
-            ctx.calls.every("billing", "/v1/invoices", {"run_id": rid}), ctx.calls.every("proposals", "/v1/clients")
-        )
-        clients = {c["id"]: c for c in every_client}
+        invoices = await ctx.calls.every("billing", "/v1/invoices", {"run_id": rid})
     invoices.sort(key=lambda i: (i["number"] or "", i["period_start"], i["id"]))
-    data = {"page": "billing", "run": run, "invoices": invoices, "clients": clients}
+    data = {"page": "billing", "run": run, "invoices": invoices}
     return render(request, ctx, "billing_run.html", data)
 
 
@@ -216,28 +210,21 @@ async def run_events(request: Request, ctx: Ctx, run_id: str) -> StreamingRespon
 
 async def invoice_data(calls: Calls, invoice_id: str) -> dict[str, Any]:
     invoice = await calls.get("billing", f"/v1/invoices/{invoice_id}")
-    notes, client, balance = await asyncio.gather(
+    notes, balance = await asyncio.gather(
         calls.every("billing", "/v1/credit-notes", {"invoice_id": invoice_id}),
-        _client(calls, invoice["client_id"]),
         _balance(calls, invoice["client_id"]),
     )
     return {
         "page": "billing",
         "invoice": invoice,
         "credit_notes": sorted(notes, key=lambda n: (n["issue_date"], n["number"])),
-        "client": client,
+        # the invoice names its client (null while billing has not heard of it: then its id)
+        "client": {"id": invoice["client_id"], "name": invoice["client_name"] or invoice["client_id"]},
         "balance": balance,
         "keys": {"payment": new_key(), "credit": new_key(), "void": new_key(), "issue": new_key()},
         "values": {"payment": {"amount": invoice["amount_due"], "paid_on": today().isoformat(), "reference": ""}},
         "errors": {},
     }
-
-
-async def _client(calls: Calls, client_id: str) -> dict[str, Any]:
-    try:
-        return await calls.get("proposals", f"/v1/clients/{client_id}")  # type: ignore[no-any-return]
-    except PageNotFound:
-        return {"id": client_id, "name": client_id}
 
 
 @router.get("/billing/invoices/{invoice_id}", response_class=HTMLResponse)

@@ -42,7 +42,7 @@ def by_consultant(
 
 
 async def client_names(calls: Calls, ids: set[str]) -> dict[str, dict[str, Any]]:
-    """The clients named on the page, read by id (at most 200 a call, the calls side by side)."""
+    """The clients the activities name, read by id (at most 200 a call, the calls side by side; none if none)."""
     wanted = sorted(ids)
     chunks = [wanted[i : i + MAX_PAGE] for i in range(0, len(wanted), MAX_PAGE)]
     pages = await asyncio.gather(
@@ -52,7 +52,8 @@ async def client_names(calls: Calls, ids: set[str]) -> dict[str, dict[str, Any]]
 
 
 async def dashboard_data(calls: Calls, today: dt.date) -> dict[str, Any]:
-    """Everything the dashboard shows, read from billing and the scheduler at once, then the clients it names."""
+    """Everything the dashboard shows, read from billing and the scheduler at once, then the clients the
+    activities name (billing's agreements name their own: `client_name`)."""
     months = twelve_months(today)
     monday = today - dt.timedelta(days=today.weekday())
     window = {"status": "active", "ends_after": today.isoformat(), "ends_before": (today + RENEWAL_WINDOW).isoformat()}
@@ -69,9 +70,9 @@ async def dashboard_data(calls: Calls, today: dt.date) -> dict[str, Any]:
         calls.every("scheduler", "/v1/staff"),
         calls.get("billing", "/v1/billing-runs", {"order": "desc", "limit": 1}),
     )
-    # API gap: agreements and activities carry no client name, so the clients they name are a second round trip
-    # (one batch read by id, not a GET per client).
-    clients = await client_names(calls, {x["client_id"] for x in [*renewals, *overdue, *week]})
+    # API gap: the scheduler's activities carry no client name (it keeps no clients of its own, only a name per
+    # agreement as activated), so the clients they name are a second round trip (one batch read by id).
+    clients = await client_names(calls, {x["client_id"] for x in [*overdue, *week]})
     overdue = sorted(overdue, key=lambda a: (a["due_date"], a["name"]))
     currencies = sorted({row["currency"] for row in [*mrr["items"], *movements["items"]]})
     return {
