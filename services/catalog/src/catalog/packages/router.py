@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from catalog.deps import Reader, Writer
-from catalog.packages import service
+from catalog.packages import pricing, service
 from catalog.packages.schemas import (
     Category,
     PackageCreate,
@@ -48,7 +48,7 @@ async def quote_package(body: QuoteRequest, principal: Reader, session: SessionD
     """The figures of a package being edited, stored nowhere: its cadences checked as a draft's, its effort and
     contract value, and the monthly price its effort suggests at the rates given (as /{id}/pricing prices a
     stored version; without rates, at the tenant's saved ones)."""
-    return await service.quote(session, principal.tenant_id, clock, body)
+    return await pricing.quote(session, principal.tenant_id, clock, body)
 
 
 @router.get("", response_model=Page[PackageOut])
@@ -108,7 +108,7 @@ async def price_package(
     package_id: uuid.UUID, body: PricingRequest, principal: Reader, session: SessionDep, version: VersionQuery = None
 ) -> PricingOut:
     """Suggested monthly price from effort and hourly rates per role; changes nothing."""
-    return await service.price(session, principal.tenant_id, package_id, version, body)
+    return await pricing.price(session, principal.tenant_id, package_id, version, body)
 
 
 @starter_router.post("", responses={200: {"model": StarterCatalogOut}, 201: {"model": StarterCatalogOut}})
