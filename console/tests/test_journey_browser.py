@@ -98,6 +98,12 @@ async def test_the_whole_practice_from_an_empty_tenant_in_chromium(
 
             # 1. a package, made in the catalog editor and published
             await page.get_by_role("link", name="Catalog", exact=True).click()
+            # the hourly rates the editor prices effort at, saved in the catalog's settings from its page
+            await page.get_by_label("Add rates in").select_option("USD")
+            await page.get_by_label("vCIO rate in the added currency").fill("175.00")
+            await page.get_by_label("Account manager rate in the added currency", exact=True).fill("125.00")
+            await page.get_by_role("button", name="Save rates").click()
+            await expect(page.get_by_label("vCIO rate in USD")).to_have_value("175.00", timeout=HTMX)
             await page.get_by_role("link", name="New package").click()
             await page.get_by_label("Package name").fill("vCIO Care")
             await page.get_by_label("Monthly price").fill("1200.00")
@@ -120,7 +126,7 @@ async def test_the_whole_practice_from_an_empty_tenant_in_chromium(
             await row.get_by_label("Effort (hours)").fill("3")
             await page.get_by_role("button", name="Save draft").click()
             await expect(page.locator("#package-state")).to_have_text("Version 1 draft", timeout=HTMX)
-            # (6 h × 175 + 4 × 3 h × 125) ÷ 12, at the default rates
+            # (6 h × 175 + 4 × 3 h × 125) ÷ 12, at the rates saved above
             await expect(page.locator("#suggested strong")).to_have_text("212.50 USD", timeout=HTMX)
             await shot(page, shots, "catalog-editor")
             await page.get_by_role("button", name="Publish version 1").click()
