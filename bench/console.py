@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import subprocess
@@ -27,10 +26,10 @@ from typing import Any
 import httpx
 
 from bench.figures import ceiling_figure, rate_figure
-from bench.http_load import REPO, Load, interleaved, wrk
+from bench.http_load import REPO, BareApp, Load, interleaved, wrk
 from bench.procs import CpuMeter
 from bench.results import Results, console
-from bench.stack import Stack, free_port
+from bench.stack import Stack
 from bench.stats import percentile
 from vcio_shared.settings import SERVICES
 
@@ -161,54 +160,11 @@ async def capture(base: str, paths: dict[str, str], cookie_header: str) -> dict[
     return pages
 
 
-class BarePage:
-    """bench.bare_page under uvicorn with the services' flags (vcio_cli.dev.uvicorn_command)."""
-
-    def __init__(self, pages: dict[str, str], out: Path) -> None:
-        out.mkdir(parents=True, exist_ok=True)
-        self.file = out / "bare-pages.json"
-        self.file.write_text(json.dumps(pages))
-        self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def cpu_pids(self) -> dict[str, tuple[int, bool]]:
-        assert self.proc is not None
-        return {"bare": (self.proc.pid, False)}
-
-    def __enter__(self) -> BarePage:
-        from vcio_cli.dev import uvicorn_command
-        from vcio_shared.embedded import die_with_parent
-
-        self.proc = subprocess.Popen(
-            uvicorn_command("bench.bare_page:build", "127.0.0.1", self.port),
-            cwd=REPO,
-            env={**os.environ, "BENCH_BARE_PAGES": str(self.file)},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=die_with_parent,
-        )
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the bare page app did not start")
-            time.sleep(0.05)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+def bare_pages(pages: dict[str, str], out: Path) -> BareApp:
+    """bench.bare_page serving each captured page as a template of the same bytes."""
+    return BareApp(
+        pages, out, app="bench.bare_page:build", env="BENCH_BARE_PAGES", name="bare-pages.json", ready="/healthz"
+    )
 
 
 def wrk_pages(
@@ -377,7 +333,7 @@ async def run(stack: Stack, results: Results, args: argparse.Namespace) -> None:
         soft_wrap=True,
     )
     pids = {"console": (stack.pid("console"), False), **stack.cpu_pids(*CALLED)}
-    with BarePage(pages, args.out) as bare_app:
+    with bare_pages(pages, args.out) as bare_app:
         bare_sizes = {}
         async with httpx.AsyncClient(base_url=bare_app.url, timeout=30) as http:
             for name, path in paths.items():

@@ -250,12 +250,24 @@ async def interleaved(
 
 
 class BareApp:
-    """The bare FastAPI app under uvicorn, with the services' flags (vcio_cli.dev.uvicorn_command)."""
+    """A bare baseline app under uvicorn, with the services' flags (vcio_cli.dev.uvicorn_command): by default
+    bench.bare_app (the same JSON as the service answers); `app`, `env` and `ready` name another (bench.bare_page).
+    What it serves is written to `out/<name>` and handed over in the environment variable `env`."""
 
-    def __init__(self, answers: dict[str, Any], out: Path) -> None:
+    def __init__(  # noqa: PLR0913 - each is one baseline's own
+        self,
+        data: Any,
+        out: Path,
+        *,
+        app: str = "bench.bare_app:build",
+        env: str = "BENCH_BARE_JSON",
+        name: str = "bare-answers.json",
+        ready: str = "/docs",
+    ) -> None:
         out.mkdir(parents=True, exist_ok=True)
-        self.file = out / "bare-answers.json"
-        self.file.write_text(json.dumps(answers))
+        self.file = out / name
+        self.file.write_text(json.dumps(data))
+        self.app, self.env, self.ready = app, env, ready
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -272,9 +284,9 @@ class BareApp:
         from vcio_shared.embedded import die_with_parent
 
         self.proc = subprocess.Popen(
-            uvicorn_command("bench.bare_app:build", "127.0.0.1", self.port),
+            uvicorn_command(self.app, "127.0.0.1", self.port),
             cwd=REPO,
-            env={**os.environ, "BENCH_BARE_JSON": str(self.file)},
+            env={**os.environ, self.env: str(self.file)},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
@@ -283,10 +295,10 @@ class BareApp:
         deadline = time.monotonic() + 30
         while True:
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/docs", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}{self.ready}", timeout=1).status_code == 200:
                     return self
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the bare app did not start")
+                raise RuntimeError(f"the bare app {self.app} did not start")
             time.sleep(0.05)
 
     def __exit__(self, *exc: object) -> None:
