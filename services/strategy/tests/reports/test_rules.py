@@ -119,3 +119,16 @@ async def test_a_report_saved_as_a_template_makes_the_next_report_alike(
     assert third["title"] == "Scores for Acme"
     assert [[c["kind"] for c in s["components"]] for s in third["sections"]] == [["score_trend"]]
     assert third["sections"][0]["components"][0]["data"]["score"] is None  # no assessment yet
+
+
+async def test_a_stored_template_is_answered_within_its_documented_schema(client: httpx.AsyncClient) -> None:
+    """A title the request accepts (a control character, which stripping keeps) must fit the answer's schema:
+    the answer's models carry no request pattern (schemathesis found the answer refused by its own schema)."""
+    own = {"name": "N", "sections": [{"title": "S", "components": [{"kind": "notes", "title": "\u0019"}]}]}
+    made = await client.post("/v1/report-templates", json=own, headers=auth())
+    assert made.status_code == 201, made.text
+    got = await client.get(f"/v1/report-templates/{made.json()['id']}", headers=auth())
+    assert got.json()["sections"][0]["components"][0]["title"] == "\u0019"
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    assert "pattern" not in schemas["ComponentSpecOut"]["properties"]["title"]
+    assert "pattern" not in schemas["SectionSpecOut"]["properties"]["title"]

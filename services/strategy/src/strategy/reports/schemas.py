@@ -39,11 +39,22 @@ class ReportTemplateRequest(RequestModel):
     name: Title
 
 
+class ComponentSpecOut(ResponseModel):
+    kind: Kind
+    title: str
+    text: str
+
+
+class SectionSpecOut(ResponseModel):
+    title: str
+    components: list[ComponentSpecOut]
+
+
 class ReportTemplateOut(ResponseModel):
     id: uuid.UUID
     name: str
     default: bool  # the platform's default template, which no tenant edits
-    sections: list[SectionSpec]
+    sections: list[SectionSpecOut]
     created_at: dt.datetime | None
 
 

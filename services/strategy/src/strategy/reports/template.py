@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strategy.reports import repository
-from strategy.reports.schemas import ReportTemplateCreate, ReportTemplateOut, SectionSpec
+from strategy.reports.schemas import ReportTemplateCreate, ReportTemplateOut, SectionSpecOut
 from vcio_shared import audit
 from vcio_shared.auth import Principal
 from vcio_shared.errors import NotFound
@@ -45,7 +45,7 @@ DEFAULT = ReportTemplateOut(
     id=DEFAULT_ID,
     name=DEFAULT_NAME,
     default=True,
-    sections=[SectionSpec.model_validate(s) for s in DEFAULT_SECTIONS],
+    sections=[SectionSpecOut.model_validate(s) for s in DEFAULT_SECTIONS],
     created_at=None,
 )
 
