@@ -132,3 +132,26 @@ async def test_a_stored_template_is_answered_within_its_documented_schema(client
     schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
     assert "pattern" not in schemas["ComponentSpecOut"]["properties"]["title"]
     assert "pattern" not in schemas["SectionSpecOut"]["properties"]["title"]
+
+
+async def test_the_document_lists_the_fifteen_weightiest_findings_and_counts_the_rest(
+    client: httpx.AsyncClient, nats_url: str
+) -> None:
+    await name_client(client, nats_url)
+    questions = [{"text": f"Low {n}?", "priority": "low"} for n in range(15)]
+    questions += [{"text": "High A?", "priority": "high"}, {"text": "High B?", "priority": "high"}]
+    standard = {"name": "Seventeen", "sections": [{"name": "All", "questions": questions}]}
+    made = (await client.post("/v1/standards", json=standard, headers=auth())).json()
+    made = (await client.post(f"/v1/standards/{made['id']}/publish", headers=auth())).json()
+    body = {"client_id": CLIENT, "standard_id": made["id"]}
+    a = (await client.post("/v1/assessments", json=body, headers=auth())).json()
+    for q in made["sections"][0]["questions"]:
+        await client.put(f"/v1/assessments/{a['id']}/responses/{q['id']}", json={"answer": "no"}, headers=auth())
+    assert (await client.post(f"/v1/assessments/{a['id']}/complete", headers=auth())).status_code == 200
+    report = (await client.post("/v1/reports", json={"client_id": CLIENT, "quarter": "2027-Q2"}, headers=auth())).json()
+    found = report["sections"][0]["components"][1]["data"]
+    assert found["count"] == 17 and len(found["items"]) == 17  # the snapshot keeps them all
+    assert [f["text"] for f in found["items"][:2]] == ["High A?", "High B?"]
+    html = (await client.get(f"/v1/reports/{report['id']}/html", headers=auth())).text
+    assert "High A?" in html and "Low 12?" in html and "Low 13?" not in html and "Low 14?" not in html
+    assert "And 2 more of lower or equal weight" in html
