@@ -62,6 +62,8 @@ SEMANTIC_422: dict[str, dict[str, str]] = {
         "POST /v1/initiatives": "amounts in the currency's digits; a quarter needs a fiscal year; its findings",
         "PATCH /v1/initiatives/{initiative_id}": "as POST /v1/initiatives, against the stored initiative",
         "GET /v1/clients/{client_id}/roadmap": "`to_year` not before `from_year`, at most 10 years (two parameters)",
+        "POST /v1/reports": "the client must be known to strategy; the template the tenant's own or the default",
+        "PATCH /v1/reports/{report_id}/components/{component_id}": "only a notes component takes text",
     },
 }
 

@@ -75,6 +75,8 @@ BODIES: dict[tuple[str, str], Any] = {
     },
     ("PUT", "/v1/assessments/{assessment_id}/responses/{question_id}"): {"answer": "yes"},
     ("PATCH", "/v1/initiatives/{initiative_id}"): {"title": "Renamed"},
+    ("PATCH", "/v1/reports/{report_id}/components/{component_id}"): {"text": "B's note"},
+    ("POST", "/v1/reports/{report_id}/template"): {"name": "B's layout"},
 }
 QUERIES: dict[str, dict[str, str]] = {
     "/v1/reports/delivery/{client_id}": {"from": START.isoformat(), "to": TODAY.isoformat()},
@@ -184,8 +186,8 @@ async def _make_tenant_a(platform: Any) -> dict[str, str]:
 
 
 async def _make_strategy_rows(http: httpx.AsyncClient, url: str, h: dict[str, str], ids: dict[str, str]) -> None:
-    """A's standard, an assessment of A's client with one answer, and an initiative; strategy learns A's client
-    from proposals' client.created (its trend and roadmap answer A once it has)."""
+    """A's standard, an assessment of A's client with one answer, an initiative, a report and a template saved from
+    it; strategy learns A's client from proposals' client.created (its trend and roadmap answer A once it has)."""
     standard = await _ok(
         await http.post(f"{url}/v1/standards", headers=h, json=BODIES[("PUT", "/v1/standards/{standard_id}")])
     )
@@ -209,6 +211,12 @@ async def _make_strategy_rows(http: httpx.AsyncClient, url: str, h: dict[str, st
         "budget": {"currency": "USD", "one_time": [{"label": "Work", "amount": "100.00"}]},
     }
     ids["initiative_id"] = (await _ok(await http.post(f"{url}/v1/initiatives", headers=h, json=initiative)))["id"]
+    body = {"client_id": ids["client_id"], "quarter": "2027-Q1"}
+    report = await _ok(await http.post(f"{url}/v1/reports", headers=h, json=body))
+    ids["report_id"] = report["id"]
+    ids["component_id"] = report["sections"][-1]["components"][0]["id"]  # the notes
+    saved = await http.post(f"{url}/v1/reports/{report['id']}/template", headers=h, json={"name": "A's layout"})
+    ids["template_id"] = (await _ok(saved))["id"]
 
 
 def _fill(path: str, ids: dict[str, str]) -> str:
@@ -266,6 +274,8 @@ async def test_every_list_shows_another_tenant_nothing(
                 items = r.json().get("items") if r.status_code == 200 and isinstance(r.json(), dict) else None
                 if path == "/v1/standards":  # the starter standard is every tenant's: B sees it, and only it
                     items = [i for i in items or [] if not i["starter"]]
+                if path == "/v1/report-templates":  # so is the default report template
+                    items = [i for i in items or [] if not i["default"]]
                 if leaked or (items and not path.startswith(("/v1/metrics", "/v1/capacity", "/v1/pipeline"))):
                     seen.append(f"{service} {path}: {leaked} {r.text[:120]}")
     assert seen == []
