@@ -14,13 +14,14 @@ from strategy.invoices.handlers import SUBJECTS as BILLING_SUBJECTS
 from strategy.invoices.handlers import handle_billing_event
 from strategy.reports.router import router as reports_router
 from strategy.reports.router import templates_router as report_templates_router
-from strategy.shares.pdf import PdfRenderer
 from strategy.shares.router import router as shares_router
-from strategy.shares.security import SharePageHeaders
+from strategy.shares.security import EXTRA_HEADERS, PAGE_PREFIX, csp
 from strategy.standards.router import router as standards_router
 from strategy.tenants.router import router as settings_router
 from vcio_shared.bus import ConsumerSpec
 from vcio_shared.clock import Clock
+from vcio_shared.documents import PdfRenderer
+from vcio_shared.public_pages import PublicPageHeaders
 from vcio_shared.runtime import ServiceSpec, create_app
 from vcio_shared.settings import Settings, load_settings
 
@@ -68,6 +69,7 @@ SPEC = ServiceSpec(
 
 def build_app(settings: Settings | None = None, clock: Clock | None = None, run_background: bool = True) -> FastAPI:
     app = create_app(SPEC, settings or load_settings(SERVICE), clock=clock, run_background=run_background)
-    app.add_middleware(SharePageHeaders)
-    app.state.pdf = PdfRenderer.from_environment()  # per process: bounded renders at once, bounded cache
+    app.add_middleware(PublicPageHeaders, prefix=PAGE_PREFIX, csp=csp, extra=EXTRA_HEADERS)
+    # per process: bounded renders at once, bounded cache
+    app.state.pdf = PdfRenderer.from_environment("strategy", max_entries=64, max_mib=32)
     return app

@@ -1,13 +1,10 @@
-"""What guards the client's page: security headers with a CSP nonce, double-submit CSRF, an in-process rate limit."""
+"""What guards the client's page: its CSP (the headers are vcio_shared.public_pages'), double-submit CSRF."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
-
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PAGE_PREFIX = "/p/"
 CSRF_COOKIE = "vcio_csrf"
@@ -20,34 +17,12 @@ def csp(nonce: str) -> str:
     )
 
 
-class PageSecurityHeaders:
-    """Every answer under /p/ (pages, PDFs, problems) carries a fresh nonce'd CSP and no-referrer; never cached."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(PAGE_PREFIX):
-            await self.app(scope, receive, send)
-            return
-        nonce = base64.b64encode(secrets.token_bytes(16)).decode()
-        scope.setdefault("state", {})["csp_nonce"] = nonce
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in (b"cache-control",)]
-                headers += [
-                    (b"content-security-policy", csp(nonce).encode()),
-                    (b"referrer-policy", b"no-referrer"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"cache-control", b"no-store"),
-                    (b"cross-origin-opener-policy", b"same-origin"),
-                    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
-                ]
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+# Beside the shared public-page headers (vcio_shared.public_pages): the client page opens nothing in another window
+# and asks for no device.
+EXTRA_HEADERS = (
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+)
 
 
 class Csrf:

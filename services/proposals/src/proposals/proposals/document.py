@@ -17,9 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from proposals.proposals import calc
-from proposals.proposals.render import long_date
 from vcio_shared import money
 from vcio_shared.dates import term_end, term_last_day
+from vcio_shared.documents import long_date
 
 # v2 added auto_renew, renewal_terms and msp.terms; v1 documents (accepted before) had none of them.
 FORMAT = "vcio.proposal.v2"

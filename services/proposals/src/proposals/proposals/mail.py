@@ -25,9 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from proposals.msp import repository as msp_repository
 from proposals.proposals import document, repository
-from proposals.proposals.pdf import PdfRenderer
-from proposals.proposals.render import env, long_date
+from proposals.proposals.pdf import PdfRenderer, pdf_of
+from proposals.proposals.render import env
 from vcio_shared.dates import local_date
+from vcio_shared.documents import long_date
 from vcio_shared.errors import Unprocessable
 from vcio_shared.mail import Attachment, HeaderInjection, SenderProfile, enqueue
 
@@ -98,7 +99,7 @@ async def proposal_sent(session: AsyncSession, row: Any, mailer: Mailer, now: dt
     client = row.client_snapshot
     check_recipient(client["name"], client["email"])
     view = document.present(row, base_url=mailer.base_url)
-    pdf = await mailer.pdf.render(view)
+    pdf = await pdf_of(mailer.pdf, view)
     sender, _ = await _profile(session, row.tenant_id)
     text, html = _render("proposal_sent", **_context(view, row))
     await enqueue(
@@ -119,7 +120,7 @@ async def proposal_sent(session: AsyncSession, row: Any, mailer: Mailer, now: dt
 async def proposal_accepted(session: AsyncSession, row: Any, mailer: Mailer, now: dt.datetime) -> None:
     """The signed copy to the signer and to the MSP (its profile e-mail; without one, the MSP's copy is skipped)."""
     view = document.present(row, base_url=mailer.base_url)
-    signed = Attachment(_filename(row, "-signed"), PDF, await mailer.pdf.render(view))
+    signed = Attachment(_filename(row, "-signed"), PDF, await pdf_of(mailer.pdf, view))
     sender, msp_email = await _profile(session, row.tenant_id)
     context = {
         **_context(view, row),

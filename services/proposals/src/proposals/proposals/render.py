@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from proposals.proposals.calc import month_label
+from vcio_shared.documents import template_env
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -20,32 +18,7 @@ _ROLES = {
 }
 
 
-def group_money(value: str) -> str:
-    """ "18000.00" → "18,000.00" for people; the API keeps the plain decimal string."""
-    sign, digits = ("-", value[1:]) if value.startswith("-") else ("", value)
-    whole, dot, frac = digits.partition(".")
-    return f"{sign}{int(whole):,}{dot}{frac}"
-
-
-def long_date(value: dt.date | dt.datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%-d %B %Y, %H:%M UTC")
-    return value.strftime("%-d %B %Y")
-
-
-env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-    autoescape=jinja2.select_autoescape(["html"]),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-env.filters["money"] = group_money
-env.filters["long_date"] = long_date
-# An end-exclusive date (a term's or a billing period's end) as the last day it covers, for people.
-env.filters["last_day"] = lambda d: d - dt.timedelta(days=1)
+env = template_env(TEMPLATES)
 env.filters["month_label"] = month_label
 env.filters["role"] = lambda r: _ROLES.get(r, r.replace("_", " ").capitalize())
 env.filters["cycle"] = lambda c: {"monthly": "Monthly", "quarterly": "Quarterly", "annual": "Annually"}.get(c, c)
@@ -64,13 +37,3 @@ def render_pdf_html(view: dict[str, Any]) -> str:
     """The page template in print mode: what the PDF shows (no nonce, token or form, so the same view gives the
     same text)."""
     return render_page(view, mode="pdf")
-
-
-def html_to_pdf(html: str) -> bytes:
-    """WeasyPrint, fetching nothing outside the document. Slow and memory-hungry: routes call it through
-    proposals.proposals.pdf (bounded concurrency, cache)."""
-    # Imported here: WeasyPrint takes seconds to import, and most processes never render a PDF.
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf()  # type: ignore[no-any-return]

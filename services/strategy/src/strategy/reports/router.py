@@ -19,9 +19,9 @@ from strategy.reports.schemas import (
     ReportTemplateRequest,
 )
 from strategy.shares import render
-from strategy.shares.pdf import pdf_response
 from strategy.shares.schemas import ShareOut
 from vcio_shared.db import SessionDep
+from vcio_shared.documents import pdf_response
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.runtime import ClockDep, RuntimeDep
 from vcio_shared.schemas import Page, PageDep

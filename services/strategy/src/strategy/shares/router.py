@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strategy.clients import service as clients
 from strategy.deps import Writer
 from strategy.shares import pages, render, service
-from strategy.shares.pdf import pdf_response
 from strategy.shares.schemas import ShareOut
 from vcio_shared.clock import Clock
 from vcio_shared.db import SessionDep
+from vcio_shared.documents import pdf_response
 from vcio_shared.errors import NotFound, TooManyRequests
 from vcio_shared.idempotency import IdempotencyDep
 from vcio_shared.ratelimit import RateLimiter
