@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from bench.figures import ceiling_figure, rate_figure
-from bench.http_load import REPO, BareApp, Load, interleaved, wrk
+from bench.http_load import REPO, BareApp, Load, interleaved, run_wrk, wrk
 from bench.procs import CpuMeter
 from bench.results import Results, console
 from bench.stack import Stack
@@ -174,26 +174,7 @@ def wrk_pages(
     (a 303 to the sign-in page would otherwise pass as a fast page)."""
     quoted = "{" + ", ".join(json.dumps(p) for p in paths) + "}"
     script.write_text(LUA % {"paths": quoted, "cookie": json.dumps(cookie_header)})
-    out = subprocess.run(
-        [exe, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(script), base],
-        capture_output=True,
-        text=True,
-        timeout=seconds + 60,
-    )
-    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH ")), None)
-    if line is None:
-        raise RuntimeError(f"wrk said: {out.stdout[-500:]} {out.stderr[-500:]}")
-    d = json.loads(line[6:])
-    return Load(
-        requests=d["requests"],
-        seconds=d["duration_us"] / 1e6,
-        non_2xx=d["not_ok"],
-        socket_errors=d["connect"] + d["read"] + d["write"] + d["timeout"],
-        p50_ms=d["p50_us"] / 1000,
-        p99_ms=d["p99_us"] / 1000,
-        max_ms=d["max_us"] / 1000,
-        tool=f"wrk -t1 -c{connections}",
-    )
+    return run_wrk(exe, base, script, seconds, connections, refused="not_ok", tool=f"wrk -t1 -c{connections}")
 
 
 async def python_pages(base: str, paths: list[str], cookie_header: str, seconds: float, connections: int) -> Load:

@@ -11,16 +11,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strategy.clients.models import clients_t
+from vcio_shared import rows
 
 
 async def upsert(session: AsyncSession, values: dict[str, Any]) -> None:
     """Proposals' description of a client wins over what was there."""
-    query = insert(clients_t).values(**values)
-    query = query.on_conflict_do_update(
-        index_elements=[clients_t.c.tenant_id, clients_t.c.id],
-        set_={k: query.excluded[k] for k in values if k not in ("tenant_id", "id")},
-    )
-    await session.execute(query)
+    await session.execute(rows.upsert(clients_t, values))
 
 
 async def note(session: AsyncSession, tenant_id: str, client_id: uuid.UUID, now: dt.datetime) -> None:

@@ -7,20 +7,15 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strategy.delivered.models import delivered_t
+from vcio_shared import rows
 
 
 async def upsert(session: AsyncSession, row: dict[str, Any]) -> None:
     """The latest completion of an activity wins (a redelivered event writes the same row again)."""
-    query = insert(delivered_t).values(**row)
-    query = query.on_conflict_do_update(
-        index_elements=[delivered_t.c.tenant_id, delivered_t.c.id],
-        set_={k: query.excluded[k] for k in row if k not in ("tenant_id", "id")},
-    )
-    await session.execute(query)
+    await session.execute(rows.upsert(delivered_t, row))
 
 
 async def between(

@@ -7,27 +7,21 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strategy.invoices.models import agreements_t, invoices_t
+from vcio_shared import rows
 
 # An invoice's state only moves forward: a late `issued` does not undo a `paid` or a `voided`.
 RANK = {"draft": 0, "issued": 1, "paid": 2, "voided": 3}
 
 
 async def get_invoice(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> Any:
-    query = sa.select(invoices_t).where(invoices_t.c.tenant_id == tenant_id, invoices_t.c.id == invoice_id)
-    return (await session.execute(query.with_for_update())).mappings().first()
+    return (await session.execute(rows.one(invoices_t, tenant_id, invoice_id, for_update=True))).mappings().first()
 
 
 async def put_invoice(session: AsyncSession, row: dict[str, Any]) -> None:
-    query = insert(invoices_t).values(**row)
-    query = query.on_conflict_do_update(
-        index_elements=[invoices_t.c.tenant_id, invoices_t.c.id],
-        set_={k: query.excluded[k] for k in row if k not in ("tenant_id", "id")},
-    )
-    await session.execute(query)
+    await session.execute(rows.upsert(invoices_t, row))
 
 
 async def invoices_between(
@@ -48,24 +42,18 @@ async def invoices_between(
 
 
 async def get_agreement(session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID) -> Any:
-    query = sa.select(agreements_t).where(agreements_t.c.tenant_id == tenant_id, agreements_t.c.id == agreement_id)
-    return (await session.execute(query.with_for_update())).mappings().first()
+    query = rows.one(agreements_t, tenant_id, agreement_id, for_update=True)
+    return (await session.execute(query)).mappings().first()
 
 
 async def put_agreement(session: AsyncSession, row: dict[str, Any]) -> None:
-    query = insert(agreements_t).values(**row)
-    query = query.on_conflict_do_update(
-        index_elements=[agreements_t.c.tenant_id, agreements_t.c.id],
-        set_={k: query.excluded[k] for k in row if k not in ("tenant_id", "id")},
-    )
-    await session.execute(query)
+    await session.execute(rows.upsert(agreements_t, row))
 
 
 async def update_agreement(
     session: AsyncSession, tenant_id: str, agreement_id: uuid.UUID, values: dict[str, Any]
 ) -> None:
-    query = sa.update(agreements_t).where(agreements_t.c.tenant_id == tenant_id, agreements_t.c.id == agreement_id)
-    await session.execute(query.values(**values))
+    await session.execute(rows.update_one(agreements_t, tenant_id, agreement_id, values))
 
 
 async def active_on(session: AsyncSession, tenant_id: str, client_id: uuid.UUID, day: dt.date) -> list[Any]:
