@@ -6,8 +6,6 @@ from typing import Any
 import httpx
 import nats
 import pytest
-from nats.js.api import StreamConfig
-from nats.js.errors import BadRequestError
 
 from integrations.main import build_app
 from integrations.streams import STREAMS
@@ -15,11 +13,10 @@ from vcio_shared.clock import FixedClock
 from vcio_shared.events import build, encode
 from vcio_shared.runtime import Runtime
 from vcio_shared.settings import Settings, load_settings
-from vcio_shared.testing import TEST_SECRET, eventually, running
+from vcio_shared.testing import TEST_SECRET, add_streams, eventually, running
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import contextlib
 
 from integrations_helpers import START, TEST_SECRETS_KEY, Publish, Receiver, Service, receiver_process  # noqa: E402
 
@@ -32,14 +29,7 @@ def clock() -> FixedClock:
 @pytest.fixture
 async def streams(nats_url: str) -> None:
     """The streams the four other services own (they are not running here), and this service's own."""
-    nc = await nats.connect(nats_url)
-    try:
-        js = nc.jetstream()
-        for stream, prefix in STREAMS.items():
-            with contextlib.suppress(BadRequestError):
-                await js.add_stream(StreamConfig(name=stream, subjects=[f"vcio.{prefix}.>"], duplicate_window=120))
-    finally:
-        await nc.close()
+    await add_streams(nats_url, STREAMS)
 
 
 @pytest.fixture

@@ -1,4 +1,3 @@
-import contextlib
 import copy
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -8,13 +7,11 @@ import httpx
 import nats
 import pytest
 from nats.js import JetStreamContext
-from nats.js.api import StreamConfig
-from nats.js.errors import BadRequestError
 
 from strategy.main import build_app
 from vcio_shared.clock import FixedClock
 from vcio_shared.settings import load_settings
-from vcio_shared.testing import TEST_SECRET, auth, eventually, running
+from vcio_shared.testing import TEST_SECRET, add_streams, auth, eventually, running
 
 NOW = dt.datetime(2026, 11, 29, 10, 0, tzinfo=dt.UTC)
 
@@ -50,15 +47,7 @@ def clock() -> FixedClock:
 @pytest.fixture
 async def streams(nats_url: str) -> None:
     """The streams strategy consumes from (their services are not running here), so its consumers can bind."""
-    nc = await nats.connect(nats_url)
-    try:
-        for stream in ("PROPOSALS", "SCHEDULER", "BILLING"):
-            with contextlib.suppress(BadRequestError):
-                await nc.jetstream().add_stream(
-                    StreamConfig(name=stream, subjects=[f"vcio.{stream.lower()}.>"], duplicate_window=120)
-                )
-    finally:
-        await nc.close()
+    await add_streams(nats_url, {"PROPOSALS": "proposals", "SCHEDULER": "scheduler", "BILLING": "billing"})
 
 
 @pytest.fixture

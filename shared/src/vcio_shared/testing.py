@@ -124,6 +124,33 @@ async def _delete_streams(url: str) -> None:
         await nc.close()
 
 
+async def add_streams(url: str, streams: dict[str, str]) -> None:
+    """Streams another service owns (it is not running in the test): {name: subject prefix}, e.g. {"BILLING":
+    "billing"} for `vcio.billing.>`. A stream just deleted under the same name (`nats_url` deletes every stream
+    between tests) can make nats-server answer "error creating store for stream" (10049) while its old store is
+    still being removed: that one is tried again for up to 5 s."""
+    from nats.js.api import StreamConfig
+    from nats.js.errors import BadRequestError, ServerError
+
+    nc = await nats.connect(url)
+    try:
+        js = nc.jetstream()
+        for name, prefix in streams.items():
+            config = StreamConfig(name=name, subjects=[f"vcio.{prefix}.>"], duplicate_window=120)
+            for attempt in range(50):
+                try:
+                    await js.add_stream(config)
+                    break
+                except BadRequestError:
+                    break  # it exists already
+                except ServerError as exc:
+                    if exc.err_code != 10049 or attempt == 49:
+                        raise
+                    await asyncio.sleep(0.1)
+    finally:
+        await nc.close()
+
+
 @pytest.fixture
 def nats_url(nats_server_url: str) -> str:
     """The test's bus, with no stream left over from another test."""
